@@ -1,0 +1,18 @@
+/** @type {import('jest').Config} */
+const shared = {
+  transform: { '^.+\\.[tj]s$': '<rootDir>/test/esbuild-transform.js' },
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/integration/setup.ts'],
+    },
+  ],
+};

@@ -1,0 +1,66 @@
+import Decimal from 'decimal.js';
+
+/**
+ * The platform's one decimal type for prices, quantities and amounts. Never binary floating point.
+ * A dedicated constructor keeps its precision and rounding apart from any other user of decimal.js.
+ */
+export const Dec = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -40, toExpPos: 40 });
+export type Dec = InstanceType<typeof Dec>;
+
+/** The two rounding conventions the platform documents; half-even (banker's) is the default. */
+export const Rounding = {
+  HALF_EVEN: Decimal.ROUND_HALF_EVEN,
+  HALF_UP: Decimal.ROUND_HALF_UP,
+} as const;
+export type Rounding = (typeof Rounding)[keyof typeof Rounding];
+
+/** ISO 4217 minor units for the currencies the platform knows; anything else is refused, not guessed. */
+export const MINOR_UNITS: Readonly<Record<string, number>> = {
+  USD: 2,
+  EUR: 2,
+  GBP: 2,
+  CHF: 2,
+  CAD: 2,
+  AUD: 2,
+  HKD: 2,
+  SGD: 2,
+  SEK: 2,
+  NOK: 2,
+  DKK: 2,
+  JPY: 0,
+  KRW: 0,
+  BHD: 3,
+  KWD: 3,
+  OMR: 3,
+};
+
+export class UnknownCurrencyError extends Error {
+  constructor(readonly currency: string) {
+    super(`unknown currency ${currency}: no ISO 4217 minor units configured`);
+    this.name = 'UnknownCurrencyError';
+  }
+}
+
+/** Minor units of an ISO 4217 currency (USD 2, JPY 0, BHD 3). */
+export function minorUnits(currency: string): number {
+  const units = MINOR_UNITS[currency];
+  if (units === undefined) throw new UnknownCurrencyError(currency);
+  return units;
+}
+
+/** Rounds an amount once, at the end, to the currency's minor units. */
+export function roundToCurrency(amount: Dec, currency: string, rounding: Rounding = Rounding.HALF_EVEN): Dec {
+  return amount.toDecimalPlaces(minorUnits(currency), rounding);
+}
+
+/** True when a value has no more decimal places than allowed: such input is rejected, never rounded. */
+export function hasAtMostDecimals(value: Dec, decimals: number): boolean {
+  return value.decimalPlaces() <= decimals;
+}
+
+const DECIMAL_STRING = /^-?(0|[1-9]\d*)(\.\d+)?$/;
+
+/** Parses a canonical decimal string ("123.45"); exponents, blanks and NaN are refused. */
+export function parseDecimal(text: string): Dec | undefined {
+  return DECIMAL_STRING.test(text) ? new Dec(text) : undefined;
+}
