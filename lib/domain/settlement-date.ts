@@ -15,7 +15,7 @@ export interface SettlementCycleRule {
 /**
  * The platform's default cycles. A rule applies until a later rule of the same market and type takes effect.
  * - US: T+3 from 1995-06-07, T+2 from 2017-09-05, T+1 for trades from 2024-05-28 (SEC Rule 15c6-1 as amended).
- * - EU: T+2 since CSDR (2014-10-06), T+1 from 2027-10-11 (Regulation (EU) 2025/2075 amending CSDR art. 5).
+ * - EU: T+2 since CSDR (2014-10-06), T+1 from 2027-10-11 (CSDR article 5 as amended in 2025).
  * - UK: T+2 since 2014-10-06, T+1 from 2027-10-11 (HM Treasury, Accelerated Settlement Taskforce, Feb 2025).
  */
 export const DEFAULT_SETTLEMENT_CYCLES: readonly SettlementCycleRule[] = [
