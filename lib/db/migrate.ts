@@ -1,0 +1,45 @@
+/**
+ * Applies the SQL migrations in `migrations/` (forward only) with node-pg-migrate's programmatic runner.
+ *
+ * node-pg-migrate 8 is ESM-only. Node 20.19+ `require`s it natively and tsx loads it, but Jest's CommonJS module
+ * registry cannot: tests run migrations through the CLI (`lib/db/migrate-cli.ts`) in a child process.
+ */
+import path from 'node:path';
+
+import { runner } from 'node-pg-migrate';
+
+import { toDbError } from './errors';
+
+/** Where the migrations live, independent of the working directory. */
+export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'migrations');
+
+/** node-pg-migrate's bookkeeping table (its default name, kept so that its CLI agrees with us). */
+export const MIGRATIONS_TABLE = 'pgmigrations';
+
+/**
+ * Brings the database at `databaseUrl` up to the latest migration, in one transaction, under node-pg-migrate's
+ * advisory lock (so that two processes migrating at once do not both apply a migration).
+ * Returns the names of the migrations it applied; empty when the database was already current.
+ */
+export async function migrate(
+  databaseUrl: string,
+  options: { readonly log?: (message: string) => void } = {},
+): Promise<string[]> {
+  const log = options.log ?? (() => undefined);
+  try {
+    const applied = await runner({
+      databaseUrl,
+      dir: MIGRATIONS_DIR,
+      migrationsTable: MIGRATIONS_TABLE,
+      direction: 'up',
+      count: Infinity,
+      checkOrder: true,
+      singleTransaction: true,
+      // The runner narrates every step at info level; keep warnings and errors, route the rest to `log`.
+      logger: { debug: log, info: log, warn: console.warn, error: console.error },
+    });
+    return applied.map((migration) => migration.name);
+  } catch (error) {
+    throw toDbError(error, 'migration failed');
+  }
+}

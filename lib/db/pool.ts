@@ -1,0 +1,128 @@
+/**
+ * The PostgreSQL connection pool and transactions.
+ *
+ * One pool per Lambda container: the handler module asks `getPool()` (or builds its own with `createPool`) and
+ * passes the pool into its stores' constructors. Nothing else holds a pool statically.
+ *
+ * NUMERIC and BIGINT columns come back as strings (node-postgres' default, deliberately left alone): they go
+ * straight into `Dec`, never through a JavaScript number.
+ */
+import { Pool, type PoolClient } from 'pg';
+
+import { config, ConfigError } from '../config';
+import { isDatabaseError, toDbError } from './errors';
+
+export interface PoolSettings {
+  /** `postgres://...` connection URL. */
+  readonly url: string;
+  /** Connections per container. Default 2: a container serves one invocation at a time. */
+  readonly poolMax?: number;
+  /** Server-side statement timeout in milliseconds. Default 10 000. */
+  readonly statementTimeoutMs?: number;
+  /** Shown in `pg_stat_activity`, so that an operator can tell which function holds a connection. */
+  readonly applicationName?: string;
+  /** Called when an idle connection breaks (server restart, network). Default: one line on stderr. */
+  readonly onIdleClientError?: (error: Error) => void;
+}
+
+export const POOL_DEFAULTS = {
+  poolMax: 2,
+  statementTimeoutMs: 10_000,
+  /** Fail fast rather than spend the function's whole timeout waiting for a connection. */
+  connectionTimeoutMs: 5_000,
+  idleTimeoutMs: 30_000,
+  /**
+   * A container frozen between invocations must not hold a transaction (and its locks) open for long;
+   * the server ends such sessions after this long.
+   */
+  idleInTransactionTimeoutMs: 60_000,
+} as const;
+
+/** Creates a pool. Call once per container (see `getPool`) or once per test. */
+export function createPool(settings: PoolSettings): Pool {
+  const pool = new Pool({
+    connectionString: settings.url,
+    max: settings.poolMax ?? POOL_DEFAULTS.poolMax,
+    statement_timeout: settings.statementTimeoutMs ?? POOL_DEFAULTS.statementTimeoutMs,
+    idle_in_transaction_session_timeout: POOL_DEFAULTS.idleInTransactionTimeoutMs,
+    connectionTimeoutMillis: POOL_DEFAULTS.connectionTimeoutMs,
+    idleTimeoutMillis: POOL_DEFAULTS.idleTimeoutMs,
+    application_name: settings.applicationName ?? 'posttrade',
+    keepAlive: true,
+  });
+  // Without a listener, an idle client's error (e.g. the server restarting) would crash the process; the pool
+  // has already discarded that client, so reporting it is all there is to do.
+  const onIdleClientError =
+    settings.onIdleClientError ?? ((error: Error) => console.error(`idle PostgreSQL client failed: ${error.message}`));
+  pool.on('error', onIdleClientError);
+  return pool;
+}
+
+let containerPool: Pool | undefined;
+
+/**
+ * The pool of this container, created from `config()` on first use. This is the one per-container cache of the
+ * database layer: Lambda reuses the container (and so the pool) across invocations.
+ */
+export function getPool(): Pool {
+  if (containerPool === undefined) {
+    const { database, stage } = config();
+    if (database.url === undefined) {
+      throw new ConfigError(['DATABASE_URL'], 'Invalid configuration: DATABASE_URL: required to connect to PostgreSQL');
+    }
+    containerPool = createPool({ ...database, url: database.url, applicationName: `posttrade-${stage}` });
+  }
+  return containerPool;
+}
+
+/** Ends the container's pool, if any (scripts and tests; Lambda never needs it). */
+export async function endPool(): Promise<void> {
+  const pool = containerPool;
+  containerPool = undefined;
+  await pool?.end();
+}
+
+export const ISOLATION_LEVELS = {
+  readCommitted: 'READ COMMITTED',
+  repeatableRead: 'REPEATABLE READ',
+  serializable: 'SERIALIZABLE',
+} as const;
+export type IsolationLevel = (typeof ISOLATION_LEVELS)[keyof typeof ISOLATION_LEVELS];
+
+/**
+ * Runs `work` inside one transaction on one connection: BEGIN, then COMMIT if `work` resolves, ROLLBACK if it
+ * throws. The connection always goes back to the pool (destroyed instead if ROLLBACK itself failed).
+ *
+ * Errors from PostgreSQL are rethrown as `DbError` subclasses with the original as `cause` and `retriable` set
+ * (a serialization failure or deadlock means "run the whole transaction again"). Errors thrown by `work` itself
+ * are the caller's and are rethrown unchanged, after the rollback.
+ */
+export async function withTransaction<T>(
+  pool: Pool,
+  work: (client: PoolClient) => Promise<T>,
+  options: { readonly isolation?: IsolationLevel } = {},
+): Promise<T> {
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw toDbError(error, 'could not get a database connection');
+  }
+  let brokenConnection: Error | undefined;
+  try {
+    await client.query(options.isolation === undefined ? 'BEGIN' : `BEGIN ISOLATION LEVEL ${options.isolation}`);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackError) {
+      // The connection is in an unknown state: make the pool discard it rather than hand it to the next caller.
+      brokenConnection = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    }
+    throw isDatabaseError(error) ? toDbError(error, 'transaction rolled back') : error;
+  } finally {
+    client.release(brokenConnection);
+  }
+}
