@@ -163,6 +163,10 @@ export interface DailyPnlLine {
  * One day's P&L line for one account and instrument: replays the day's live events onto the previous close and
  * values the result at the end-of-day price and FX rate. The day's total P&L is realized today plus the change in
  * unrealized, which is the same under every cost method.
+ *
+ * `events` must be the day's own trade versions and splits. An amend or cancel of an EARLIER day's trade changes
+ * the previous close itself: the caller rebuilds that with `buildPosition` over the full live set (replay) rather
+ * than passing the correction here.
  */
 export function dailyPnlLine(input: DailyPnlInput): PositionResult<DailyPnlLine> {
   const currencies = { currency: input.currency, baseCurrency: input.baseCurrency };

@@ -220,6 +220,34 @@ describe('lots: flips', () => {
   });
 });
 
+describe('lots: total P&L does not depend on the cost method', () => {
+  it.each([3, 17, 256, 4099])('random trades with fees and flips (seed %d): realized + unrealized agree', (seed) => {
+    const random = seededRandom(seed);
+    const events = Array.from({ length: 40 }, (_, i) =>
+      trade(random() < 0.5 ? 'BUY' : 'SELL', String(1 + Math.floor(random() * 300)), (5 + random() * 10).toFixed(2), {
+        fees: new Dec((random() * 3).toFixed(2)),
+        tradeTime: `2024-06-03T14:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z`,
+      }),
+    );
+    const closePrice = new Dec('11.37');
+
+    const totals = [CostMethod.FIFO, CostMethod.LIFO, CostMethod.AVERAGE].map((method) => {
+      const position = built(events, method);
+      const unrealized = positionQuantity(position).times(closePrice).minus(openCost(position).local);
+      return position.realized.local.plus(unrealized).toFixed(20);
+    });
+
+    // Cash view, independent of any lot: sells net of fees − buys with fees + closing market value.
+    const cash = events.reduce((sum, t) => {
+      const gross = t.quantity.times(t.price);
+      return t.side === 'SELL' ? sum.plus(gross).minus(t.fees) : sum.minus(gross).minus(t.fees);
+    }, new Dec(0));
+    const held = events.reduce((q, t) => (t.side === 'BUY' ? q.plus(t.quantity) : q.minus(t.quantity)), new Dec(0));
+    const expected = cash.plus(held.times(closePrice)).toFixed(20);
+    expect(totals).toEqual([expected, expected, expected]);
+  });
+});
+
 describe('lots: relieveLots', () => {
   it('LIFO takes the newest lot first and keeps the rest in opening order', () => {
     const position = [trade('BUY', '10', '1'), trade('BUY', '10', '2'), trade('BUY', '10', '3')].reduce(
