@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { arch, platform, tmpdir } from 'node:os';
 import path from 'node:path';
+import { isNativeError } from 'node:util/types';
 import { Client } from 'pg';
 
 export interface PostgresOptions {
@@ -335,12 +336,14 @@ function isAlive(pid: number): boolean {
   }
 }
 
+// `isNativeError` rather than `instanceof Error`: errors raised by Node's own modules come from another realm
+// under Jest's sandbox, where `instanceof Error` is false.
 function isErrnoException(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && 'code' in error;
+  return isNativeError(error) && 'code' in error;
 }
 
 function isPgError(error: unknown): error is Error & { code: string } {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string';
+  return isNativeError(error) && 'code' in error && typeof error.code === 'string';
 }
 
 /** A random suffix for throwaway names (test databases, data directories). */

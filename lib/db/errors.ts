@@ -2,6 +2,7 @@
  * Errors of the database layer. Every error says whether retrying can help, so that a handler can choose between
  * retrying the unit of work, failing the batch (Lambda redelivers it) and parking the record.
  */
+import { isNativeError } from 'node:util/types';
 
 /** SQLSTATEs worth retrying as a whole transaction: another transaction got in the way. */
 const CONFLICT_CODES: ReadonlySet<string> = new Set([
@@ -98,7 +99,8 @@ export function toDbError(error: unknown, context = 'database operation failed')
 
 function toDbErrorOrUndefined(error: unknown, context = 'database operation failed'): DbError | undefined {
   if (error instanceof DbError) return error;
-  if (!(error instanceof Error)) return undefined;
+  // `isNativeError` also recognises errors from another realm (Node's sockets under Jest's sandbox).
+  if (!(error instanceof Error || isNativeError(error))) return undefined;
   const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
   const message = `${context}: ${error.message}`;
   if (code !== undefined && CONFLICT_CODES.has(code)) return new DbConflictError(message, { cause: error, code });

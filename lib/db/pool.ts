@@ -108,7 +108,7 @@ export async function withTransaction<T>(
   } catch (error) {
     throw toDbError(error, 'could not get a database connection');
   }
-  let brokenConnection: Error | undefined;
+  let connectionBroken = false;
   try {
     await client.query(options.isolation === undefined ? 'BEGIN' : `BEGIN ISOLATION LEVEL ${options.isolation}`);
     const result = await work(client);
@@ -117,12 +117,12 @@ export async function withTransaction<T>(
   } catch (error) {
     try {
       await client.query('ROLLBACK');
-    } catch (rollbackError) {
+    } catch {
       // The connection is in an unknown state: make the pool discard it rather than hand it to the next caller.
-      brokenConnection = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      connectionBroken = true;
     }
     throw isDatabaseError(error) ? toDbError(error, 'transaction rolled back') : error;
   } finally {
-    client.release(brokenConnection);
+    client.release(connectionBroken);
   }
 }
