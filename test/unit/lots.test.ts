@@ -17,6 +17,11 @@ import {
 } from '../../lib/domain/lots';
 import { Dec } from '../../lib/domain/money';
 
+/** hh:mm:ss that many seconds after 09:00, so fixture trades stay in creation order all day. */
+function clock(seconds: number): string {
+  return new Date(Date.UTC(2024, 0, 1, 9, 0, seconds)).toISOString().slice(11, 19);
+}
+
 let sequence = 0;
 
 /** A NEW version 1 trade in USD with no fees, stamped a second after the previous one on 2024-06-03. */
@@ -32,7 +37,7 @@ function trade(side: 'BUY' | 'SELL', quantity: string, price: string, extra: Par
     price: new Dec(price),
     fees: new Dec(0),
     tradeDate: '2024-06-03',
-    tradeTime: `2024-06-03T14:00:${String(sequence % 60).padStart(2, '0')}Z`,
+    tradeTime: `2024-06-03T${clock(sequence)}Z`,
     currency: 'USD',
     fxRateToBase: new Dec(1),
     ...extra,

@@ -19,6 +19,11 @@ import {
   type MarketClose,
 } from '../../lib/domain/pnl';
 
+/** hh:mm:ss that many seconds after 09:00, so fixture trades stay in creation order all day. */
+function clock(seconds: number): string {
+  return new Date(Date.UTC(2024, 0, 1, 9, 0, seconds)).toISOString().slice(11, 19);
+}
+
 let sequence = 0;
 
 /** A NEW version 1 trade, no fees, in USD at rate 1 unless told otherwise, a second after the previous one. */
@@ -35,7 +40,7 @@ function trade(side: 'BUY' | 'SELL', quantity: string, price: string, extra: Par
     price: new Dec(price),
     fees: new Dec(0),
     tradeDate,
-    tradeTime: `${tradeDate}T14:00:${String(sequence % 60).padStart(2, '0')}Z`,
+    tradeTime: `${tradeDate}T${clock(sequence)}Z`,
     currency: 'USD',
     fxRateToBase: new Dec(1),
     ...extra,
