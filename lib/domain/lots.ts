@@ -400,7 +400,10 @@ export function tradeErrors(trade: TradeEvent): PositionError[] {
   if (!trade.fees.isFinite() || trade.fees.lt(0)) problems.push('fees must not be negative');
   if (!trade.fxRateToBase.isFinite() || trade.fxRateToBase.lte(0)) problems.push('fxRateToBase must be positive');
   if (!/^\d{4}-\d{2}-\d{2}$/.test(trade.tradeDate)) problems.push('tradeDate must be YYYY-MM-DD');
-  if (Number.isNaN(Date.parse(trade.tradeTime))) problems.push('tradeTime must be an ISO 8601 timestamp');
+  // Without an explicit offset Date.parse reads local time, which would make replay order depend on the host.
+  if (!/(Z|[+-]\d{2}:\d{2})$/.test(trade.tradeTime) || Number.isNaN(Date.parse(trade.tradeTime))) {
+    problems.push('tradeTime must be an ISO 8601 timestamp with Z or an offset');
+  }
   return problems.map((message) => ({ code: 'INVALID_TRADE', ref: trade.tradeId, message }));
 }
 

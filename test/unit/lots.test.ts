@@ -397,14 +397,21 @@ describe('lots: splits', () => {
 });
 
 describe('lots: validation and currencies', () => {
-  it('refuses a non-positive quantity and a trade in another currency', () => {
+  it('refuses a non-positive quantity, a trade time without offset and a trade in another currency', () => {
     const zero = buildPosition([trade('BUY', '0', '10')], CostMethod.FIFO);
+    const hostLocalTime = buildPosition(
+      [trade('BUY', '1', '10', { tradeTime: '2024-06-03T14:00:00' })],
+      CostMethod.FIFO,
+    );
     const mixed = buildPosition(
       [trade('BUY', '1', '10'), trade('BUY', '1', '10', { currency: 'EUR' })],
       CostMethod.FIFO,
     );
 
     expect(zero.ok ? [] : zero.errors.map((error) => error.code)).toEqual(['INVALID_TRADE']);
+    expect(hostLocalTime.ok ? [] : hostLocalTime.errors.map((error) => error.message)).toEqual([
+      'tradeTime must be an ISO 8601 timestamp with Z or an offset',
+    ]);
     expect(mixed.ok ? [] : mixed.errors.map((error) => error.code)).toEqual(['CURRENCY_MISMATCH']);
   });
 
