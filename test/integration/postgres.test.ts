@@ -2,8 +2,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, type PoolClient } from 'pg';
 
-import { DbConflictError, DbError, DbQueryError } from '../../lib/db/errors';
-import { ISOLATION_LEVELS, withTransaction } from '../../lib/db/pool';
+import { DbConflictError, DbError, DbQueryError, DbTimeoutError } from '../../lib/db/errors';
+import { createPool, ISOLATION_LEVELS, withTransaction } from '../../lib/db/pool';
 import { Dec } from '../../lib/domain/money';
 import { randomSuffix, runningPostmaster, startPostgres } from '../../localstack/postgres';
 import { createTestDatabase, freePort, runMigrations, type TestDatabase } from './helpers/postgres';
@@ -181,6 +181,24 @@ describe('on a migrated database', () => {
       expect(failures).toHaveLength(1);
       expect(failures[0]).toBeInstanceOf(DbConflictError);
       expect(failures[0]).toMatchObject({ code: '40001', retriable: true });
+    });
+  });
+
+  describe('createPool', () => {
+    it('sets the statement timeout on every connection, and a query that exceeds it fails as DbTimeoutError', async () => {
+      const pool = createPool({ url: db.url, statementTimeoutMs: 200 });
+
+      try {
+        const setting = await pool.query<{ statement_timeout: string }>('SHOW statement_timeout');
+        const outcome = withTransaction(pool, (client) => client.query('SELECT pg_sleep(5)'));
+        const error: unknown = await outcome.catch((caught: unknown) => caught);
+
+        expect(setting.rows[0]?.statement_timeout).toBe('200ms');
+        expect(error).toBeInstanceOf(DbTimeoutError);
+        expect(error).toMatchObject({ code: '57014', retriable: false });
+      } finally {
+        await pool.end();
+      }
     });
   });
 
