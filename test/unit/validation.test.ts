@@ -1,5 +1,5 @@
 import { Dec } from '../../lib/domain/money';
-import { Account, Counterparty, Instrument, Ssi } from '../../lib/domain/refdata';
+import { Account, Counterparty, Instrument, Ssi, selectSsi } from '../../lib/domain/refdata';
 import { DEFAULT_SETTLEMENT_CYCLES } from '../../lib/domain/settlement-date';
 import { Trade } from '../../lib/domain/trade';
 import {
@@ -7,6 +7,8 @@ import {
   ValidationCode,
   ValidationContext,
   ValidationSnapshot,
+  contextFor,
+  fxRateKey,
   listingKey,
   positionKey,
   validateBatch,
@@ -422,5 +424,59 @@ describe('validateBatch', () => {
         aTrade({ execId: 'EX-E', tradeId: 'TR-E', quantity: new Dec(150) }),
       ]),
     ).toEqual([[ValidationCode.LOT_SIZE], [ValidationCode.LOT_SIZE]]);
+  });
+});
+
+describe('selectSsi', () => {
+  const criteria = { account: 'ACC-1', counterpartyLei: GOLDMAN_LEI, market: 'US', currency: 'USD' };
+
+  it("prefers the counterparty's own active SSI over the generic one", () => {
+    const specific = { ...ssi, id: 'SSI-GS', counterpartyLei: GOLDMAN_LEI };
+
+    expect(selectSsi([ssi, specific], criteria)?.id).toBe('SSI-GS');
+  });
+
+  it('prefers any active SSI over an inactive specific one, and returns an inactive one only as a last resort', () => {
+    const inactiveSpecific = { ...ssi, id: 'SSI-GS', counterpartyLei: GOLDMAN_LEI, active: false };
+
+    expect(selectSsi([inactiveSpecific, ssi], criteria)?.id).toBe('SSI-1');
+    expect(selectSsi([inactiveSpecific], criteria)?.id).toBe('SSI-GS');
+  });
+
+  it('ignores SSIs of another market, currency, account or counterparty', () => {
+    const others = [
+      { ...ssi, market: 'EU' },
+      { ...ssi, currency: 'EUR' },
+      { ...ssi, account: 'ACC-2' },
+      { ...ssi, counterpartyLei: '7LTWFZYICNSX8D621K86' },
+    ];
+
+    expect(selectSsi(others, criteria)).toBeUndefined();
+  });
+});
+
+describe('contextFor', () => {
+  it("picks the trade-date FX rate into the account's base currency, and 1 when the currencies agree", () => {
+    const eurAccount: Account = { ...account, baseCurrency: 'EUR' };
+    const snapshot: ValidationSnapshot = {
+      instruments: new Map([[listingKey(APPLE, 'XNYS'), instrument]]),
+      accounts: new Map([['ACC-1', eurAccount]]),
+      counterparties: new Map(),
+      ssis: [],
+      referencePrices: new Map(),
+      positions: new Map(),
+      restrictions: [],
+      fxRates: new Map([[fxRateKey('USD', 'EUR', '2024-05-28'), new Dec('0.92')]]),
+      calendars,
+      settlementCycles: DEFAULT_SETTLEMENT_CYCLES,
+      thresholds: { priceToleranceBps: new Dec(500), washTradeWindowSeconds: 60, requireReferencePrice: false },
+      seenExecIds: new Set(),
+      recentExecutions: [],
+    };
+
+    expect(contextFor(aTrade(), snapshot).fxRateToBase?.toFixed()).toBe('0.92');
+    expect(contextFor(aTrade({ tradeDate: '2024-05-29' }), snapshot).fxRateToBase).toBeUndefined();
+    const usdSnapshot = { ...snapshot, accounts: new Map([['ACC-1', account]]) };
+    expect(contextFor(aTrade(), usdSnapshot).fxRateToBase?.toFixed()).toBe('1');
   });
 });
