@@ -246,7 +246,8 @@ function syncDir(dir: string): void {
 }
 
 function isNotFound(err: unknown): boolean {
-  return err instanceof Error && 'code' in err && err.code === 'ENOENT';
+  // Not `instanceof Error`: errors from another realm (a test sandbox) fail that check.
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === 'ENOENT';
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
