@@ -1,0 +1,270 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Admin, Consumer } from 'kafkajs';
+import { startBroker } from '../../localstack/broker/index';
+import type { RunningBroker } from '../../localstack/broker/index';
+import type { Logger } from '../../localstack/broker/types';
+
+const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
+
+/** Rejects with a readable message when an awaited event does not come (a failure deadline, not a sleep). */
+function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves with the partitions of `topic` a consumer is given once a join hands it exactly `count` of them. */
+function assignmentOf(consumer: Consumer, topic: string, count: number): Promise<number[]> {
+  return new Promise((resolve) => {
+    const off = consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const partitions = e.payload.memberAssignment[topic] ?? [];
+      if (partitions.length === count) {
+        off();
+        resolve([...partitions].sort((a, b) => a - b));
+      }
+    });
+  });
+}
+
+/** Resolves once the consumer has committed at least the given offset for every listed partition. */
+function committed(consumer: Consumer, topic: string, expected: Record<number, number>): Promise<void> {
+  const seen: Record<number, number> = {};
+  return new Promise((resolve) => {
+    const off = consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
+      for (const t of e.payload.topics) {
+        if (t.topic !== topic) continue;
+        for (const p of t.partitions) seen[p.partition] = Number(p.offset);
+      }
+      if (Object.entries(expected).every(([p, o]) => (seen[Number(p)] ?? -1) >= o)) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+function offsetsByPartition(
+  fetched: { partitions: { partition: number; offset: string }[] }[],
+): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const t of fetched) for (const p of t.partitions) out[p.partition] = p.offset;
+  return out;
+}
+
+describe('development broker: consumer groups', () => {
+  let dataDir: string;
+  let broker: RunningBroker;
+  let kafka: Kafka;
+  let admin: Admin;
+  const consumers: Consumer[] = [];
+
+  const consumer = (groupId: string): Consumer => {
+    // Short fetch waits and heartbeats: KafkaJS only notices a rebalance between fetches.
+    const c = kafka.consumer({
+      groupId,
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 10_000,
+      heartbeatInterval: 300,
+      maxWaitTimeInMs: 300,
+      retry: { retries: 2 },
+    });
+    consumers.push(c);
+    return c;
+  };
+
+  const connect = async (b: RunningBroker) => {
+    kafka = new Kafka({ brokers: [b.address], clientId: 'groups-it', logLevel: logLevel.NOTHING });
+    admin = kafka.admin();
+    await admin.connect();
+  };
+
+  const produce = async (topic: string, messages: { partition: number; value: string }[]) => {
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages });
+    await producer.disconnect();
+  };
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'broker-groups-'));
+    broker = await startBroker({ port: 0, dataDir, logger: quiet });
+    await connect(broker);
+  });
+
+  afterEach(async () => {
+    for (const c of consumers.splice(0)) await c.disconnect();
+  });
+
+  afterAll(async () => {
+    await admin.disconnect();
+    await broker.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('splits a 4-partition topic between two members and gives all to the one that stays', async () => {
+    // Arrange
+    await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 4 }] });
+    const [a, b] = [consumer('order-readers'), consumer('order-readers')];
+    if (!a || !b) throw new Error('consumers not created');
+    const aHalf = assignmentOf(a, 'orders', 2);
+    const bHalf = assignmentOf(b, 'orders', 2);
+
+    // Act: both join
+    for (const c of [a, b]) {
+      await c.connect();
+      await c.subscribe({ topic: 'orders', fromBeginning: true });
+      await c.run({ eachMessage: async () => {} });
+    }
+    const halves = await within(20_000, 'both members to get 2 partitions', Promise.all([aHalf, bHalf]));
+
+    // Assert
+    expect([...halves[0], ...halves[1]].sort()).toEqual([0, 1, 2, 3]);
+
+    // Act: one leaves
+    const aAll = assignmentOf(a, 'orders', 4);
+    const leftAt = Date.now();
+    await b.disconnect();
+    const all = await within(10_000, 'the remaining member to get all partitions', aAll);
+
+    // Assert: LeaveGroup rebalances at once; the rest is the client noticing on its next heartbeat
+    expect(all).toEqual([0, 1, 2, 3]);
+    expect(Date.now() - leftAt).toBeLessThan(5000);
+  });
+
+  it('keeps committed offsets, also across a broker restart', async () => {
+    // Arrange
+    await admin.createTopics({ topics: [{ topic: 'ledger', numPartitions: 2 }] });
+    await produce('ledger', [
+      { partition: 0, value: 'a' },
+      { partition: 0, value: 'b' },
+      { partition: 0, value: 'c' },
+      { partition: 1, value: 'd' },
+      { partition: 1, value: 'e' },
+    ]);
+    const reader = consumer('ledger-readers');
+    const done = committed(reader, 'ledger', { 0: 3, 1: 2 });
+    await reader.connect();
+    await reader.subscribe({ topic: 'ledger', fromBeginning: true });
+    await reader.run({ eachMessage: async () => {} });
+    await within(20_000, 'offsets 3 and 2 to be committed', done);
+    await reader.disconnect();
+
+    // Act
+    const before = await admin.fetchOffsets({ groupId: 'ledger-readers', topics: ['ledger'] });
+    await admin.disconnect();
+    await broker.stop();
+    broker = await startBroker({ port: 0, dataDir, logger: quiet });
+    await connect(broker);
+    const after = await admin.fetchOffsets({ groupId: 'ledger-readers', topics: ['ledger'] });
+
+    // Assert
+    expect(offsetsByPartition(before)).toEqual({ 0: '3', 1: '2' });
+    expect(offsetsByPartition(after)).toEqual({ 0: '3', 1: '2' });
+  });
+
+  it('lets admin set and reset the offsets of a group without members', async () => {
+    // Arrange: an empty group with offsets 3 and 2 on the ledger topic (previous test)
+    const groupId = 'ledger-readers';
+
+    // Act
+    await admin.setOffsets({ groupId, topic: 'ledger', partitions: [{ partition: 0, offset: '1' }] });
+    const afterSet = await admin.fetchOffsets({ groupId, topics: ['ledger'] });
+    await admin.resetOffsets({ groupId, topic: 'ledger', earliest: true });
+    const afterReset = await admin.fetchOffsets({ groupId, topics: ['ledger'] });
+    const reread = consumer(groupId);
+    await reread.connect();
+    // KafkaJS resolves a committed sentinel with the consumer's own fromBeginning; real offsets (3, 2) would win.
+    await reread.subscribe({ topic: 'ledger', fromBeginning: true });
+    let count = 0;
+    const all = new Promise<void>((resolve) => {
+      void reread.run({
+        eachMessage: async () => {
+          if (++count === 5) resolve();
+        },
+      });
+    });
+    await within(20_000, 'the group to read all 5 records again', all);
+
+    // Assert
+    expect(offsetsByPartition(afterSet)).toEqual({ 0: '1', 1: '2' });
+    // KafkaJS commits the EARLIEST sentinel (-2) as the group's offset, as it does against Apache Kafka.
+    expect(offsetsByPartition(afterReset)).toEqual({ 0: '-2', 1: '-2' });
+    expect(count).toBe(5);
+  });
+
+  it('describes, lists and deletes groups, refusing to delete one with members', async () => {
+    // Arrange
+    await admin.createTopics({ topics: [{ topic: 'positions', numPartitions: 1 }] });
+    const member = consumer('position-readers');
+    const joined = assignmentOf(member, 'positions', 1);
+    await member.connect();
+    await member.subscribe({ topic: 'positions' });
+    await member.run({ eachMessage: async () => {} });
+    await within(20_000, 'the member to join', joined);
+
+    // Act
+    const described = await admin.describeGroups(['position-readers', 'no-such-group']);
+    const refused = await admin.deleteGroups(['position-readers']).catch((e: unknown) => e);
+    await member.disconnect();
+    const listed = await admin.listGroups();
+    const deleted = await admin.deleteGroups(['position-readers']);
+    const listedAfter = await admin.listGroups();
+    const unknown = await admin.deleteGroups(['no-such-group']).catch((e: unknown) => e);
+
+    // Assert
+    expect(described.groups[0]).toMatchObject({
+      groupId: 'position-readers',
+      state: 'Stable',
+      protocolType: 'consumer',
+      protocol: 'RoundRobinAssigner',
+      members: [expect.objectContaining({ clientId: 'groups-it', clientHost: '/127.0.0.1' })],
+    });
+    expect(described.groups[1]).toMatchObject({ groupId: 'no-such-group', state: 'Dead', members: [] });
+    expect(refused).toMatchObject({ groups: [expect.objectContaining({ errorCode: 68 })] });
+    expect(listed.groups).toContainEqual({ groupId: 'position-readers', protocolType: 'consumer' });
+    expect(deleted).toEqual([{ groupId: 'position-readers', errorCode: 0 }]);
+    expect(listedAfter.groups.map((g) => g.groupId)).not.toContain('position-readers');
+    expect(unknown).toMatchObject({ groups: [expect.objectContaining({ errorCode: 69 })] });
+  });
+
+  // librdkafka's balanced consumer, where kcat is installed (apt-get install kcat); CI without it runs the rest.
+  const kcatAvailable = spawnSync('kcat', ['-V'], { encoding: 'utf8' }).status === 0;
+  if (kcatAvailable) {
+    /** Runs kcat without blocking the event loop, which serves the broker in this same process. */
+    const kcat = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+        const child = spawn('kcat', ['-b', broker.address, ...args]);
+        let stdout = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout }));
+      });
+
+    it('serves a kcat -G consumer group that resumes from its committed offset', async () => {
+      // Arrange
+      await admin.createTopics({ topics: [{ topic: 'fills', numPartitions: 1 }] });
+      await produce(
+        'fills',
+        ['a', 'b', 'c'].map((value) => ({ partition: 0, value })),
+      );
+      const args = ['-G', 'kcat-readers', '-X', 'auto.offset.reset=earliest', '-e', '-q', '-f', '%s\n', 'fills'];
+
+      // Act
+      const first = await within(30_000, 'kcat to read to the end', kcat(args));
+      await produce('fills', [{ partition: 0, value: 'd' }]);
+      const second = await within(30_000, 'kcat to read to the end again', kcat(args));
+      const offsets = await admin.fetchOffsets({ groupId: 'kcat-readers', topics: ['fills'] });
+
+      // Assert
+      expect(first).toEqual({ code: 0, stdout: 'a\nb\nc\n' });
+      expect(second).toEqual({ code: 0, stdout: 'd\n' });
+      expect(offsetsByPartition(offsets)).toEqual({ 0: '4' });
+    });
+  }
+});
