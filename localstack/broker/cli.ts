@@ -53,6 +53,8 @@ async function main(): Promise<void> {
     retentionMs: int('retention-ms', values['retention-ms']),
     logger: consoleLogger(level),
   });
+  // Printed whatever the log level: scripts wait for this line to know clients can connect.
+  console.log(`broker listening on ${broker.address} (data ${values['data-dir']})`);
   const shutdown = (signal: string) => {
     console.log(`${signal}: stopping the broker`);
     broker.stop().then(

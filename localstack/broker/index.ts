@@ -102,7 +102,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       ? setInterval(() => topics.applyRetention(), 30_000).unref()
       : undefined;
   logger.info(
-    `listening on ${config.host}:${server.port} (data ${config.dataDir}, ${topics.all().length} topics, recovered in ${Date.now() - started} ms)`,
+    `broker up on ${config.host}:${server.port} (data ${config.dataDir}, ${topics.all().length} topics, recovered in ${Date.now() - started} ms)`,
   );
 
   let stopping: Promise<void> | undefined;
