@@ -124,9 +124,9 @@ class Connection implements ConnectionInfo {
     this.socket.uncork();
   }
 
-  fail(reason: string): void {
+  fail(reason: string, level: 'warn' | 'debug' = 'warn'): void {
     if (this.closed) return;
-    this.opts.logger.warn(`conn ${this.id} ${this.remote}: closing: ${reason}`);
+    this.opts.logger[level](`conn ${this.id} ${this.remote}: closing: ${reason}`);
     this.closed = true;
     this.queue = [];
     this.socket.destroy();
@@ -171,7 +171,7 @@ export async function listen(opts: ServerOptions): Promise<RunningServer> {
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const c of conns) c.fail('broker stopping');
+        for (const c of conns) c.fail('broker stopping', 'debug');
         server.close(() => resolve());
       }),
   };
