@@ -1,0 +1,561 @@
+/**
+ * Booked trades in PostgreSQL: append-only versions, the current state of each trade, amends and cancels held
+ * until their trade arrives, and rejected trades with every reason (migrations/1732406500000_trades.sql).
+ *
+ * Idempotent by construction: a version is keyed by its ExecID and by (trade id, version), a rejection by the
+ * record it came from, and every write is `ON CONFLICT DO NOTHING` — so a redelivered batch books nothing and
+ * reports its events as duplicates. Batch-first: a batch of any size costs the same handful of set-based
+ * statements (`unnest` of one array per column), in one transaction.
+ */
+import type { Pool, PoolClient } from 'pg';
+
+import { Dec } from '../domain/money';
+import { Side, Trade, TradeLifecycle } from '../domain/trade';
+import { withTransaction } from './pool';
+
+/** The Kafka record an event was read from, kept with what it produced for audit and idempotency. */
+export interface RecordSource {
+  readonly topic: string;
+  readonly partition: number;
+  /** Kafka offsets are 64-bit: pass the string from the event when it has one. */
+  readonly offset: string | number;
+}
+
+export const TradeStatus = { LIVE: 'LIVE', CANCELLED: 'CANCELLED' } as const;
+export type TradeStatus = (typeof TradeStatus)[keyof typeof TradeStatus];
+
+/** A version written to the trade's history by this call: publish it downstream, once. */
+export interface BookedVersion {
+  readonly trade: Trade;
+  readonly source: RecordSource | undefined;
+  /** It had been held by an earlier call, waiting for its trade, which this batch brought. */
+  readonly appliedFromPending: boolean;
+  /** It is now the trade's current (highest) version; false for a late, lower version. */
+  readonly current: boolean;
+  /** The trade's status after this call. */
+  readonly tradeStatus: TradeStatus;
+}
+
+export interface BookingResult {
+  /** New versions, per trade in version order, trades in the order the batch first names them. */
+  readonly booked: readonly BookedVersion[];
+  /** Amends and cancels of this batch whose trade is unknown: held until it arrives. */
+  readonly held: readonly Trade[];
+  /** Events whose ExecID was already captured (booked or held), or repeated within the batch: nothing changed. */
+  readonly duplicates: readonly Trade[];
+  /**
+   * Events not booked because their trade already has that version under another ExecID: a conflicting
+   * correction that needs a person (or a rejection). Includes held events released by this batch.
+   */
+  readonly conflicts: readonly Trade[];
+}
+
+/** Why a trade was rejected: a stable code (see ValidationCode, SCHEMA_INVALID) and a message for people. */
+export interface RejectionReason {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface TradeRejection {
+  /** Known when the record decoded far enough; a rejection without a `source` needs it as its key. */
+  readonly execId?: string;
+  readonly tradeId?: string;
+  /** The event as received (JSON-serialisable): the decoded trade event, or the raw record. */
+  readonly event: unknown;
+  /** At least one. */
+  readonly reasons: readonly RejectionReason[];
+  /** ISO 8601 timestamp with offset. */
+  readonly rejectedAt: string;
+  readonly source?: RecordSource;
+}
+
+export interface RejectionRecording {
+  /** Keys of rejections stored by this call. */
+  readonly recorded: readonly string[];
+  /** Keys already stored (a redelivery): left as they were. */
+  readonly duplicates: readonly string[];
+}
+
+export interface StoredTradeVersion {
+  readonly trade: Trade;
+  readonly source: RecordSource | undefined;
+  readonly receivedAt: string;
+  readonly bookedAt: string;
+}
+
+export interface StoredRejection {
+  readonly key: string;
+  readonly execId: string | undefined;
+  readonly event: unknown;
+  readonly reasons: readonly RejectionReason[];
+  readonly rejectedAt: string;
+  readonly source: RecordSource | undefined;
+}
+
+/** Everything known about one trade id. */
+export interface TradeHistory {
+  readonly tradeId: string;
+  /** Undefined while the trade itself has not arrived (only held events or rejections). */
+  readonly status: TradeStatus | undefined;
+  readonly currentVersion: number | undefined;
+  /** Booked versions, lowest first. */
+  readonly versions: readonly StoredTradeVersion[];
+  /** Amends and cancels waiting for the trade. */
+  readonly pending: readonly Trade[];
+  readonly rejections: readonly StoredRejection[];
+}
+
+/** Where booked trades live, in the domain's terms. */
+export interface TradeStore {
+  /**
+   * Books a batch in one transaction: a NEW starts a trade, an AMEND is a new version, a CANCEL ends it; an
+   * amend or cancel whose trade is unknown is held and booked when the trade arrives (in this batch, in any
+   * order, or a later one). Redelivery is a no-op. `sources[i]` is where `trades[i]` was read from.
+   */
+  bookTrades(trades: readonly Trade[], sources?: readonly (RecordSource | undefined)[]): Promise<BookingResult>;
+  /** Stores rejected trades with every reason, once: a redelivered rejection changes nothing. */
+  recordRejections(rejections: readonly TradeRejection[]): Promise<RejectionRecording>;
+  /** Books and records rejections of one batch in a single transaction. */
+  recordBatch(batch: {
+    readonly trades: readonly Trade[];
+    readonly sources?: readonly (RecordSource | undefined)[];
+    readonly rejections: readonly TradeRejection[];
+  }): Promise<{ readonly booking: BookingResult; readonly rejections: RejectionRecording }>;
+  /** A trade's versions, held events and rejections; undefined when the id is unknown. */
+  getTrade(tradeId: string): Promise<TradeHistory | undefined>;
+}
+
+/** Namespace of the per-trade advisory locks (the first key of the two-key form), so no one else's lock collides. */
+const TRADE_LOCK_CLASS = 1_732_406_500;
+
+/** Columns written for a version, in the order of the `unnest` arrays; shared by trade_versions and pending. */
+const EVENT_COLUMNS = [
+  ['exec_id', 'text'],
+  ['trade_id', 'text'],
+  ['version', 'integer'],
+  ['lifecycle', 'text'],
+  ['account_id', 'text'],
+  ['counterparty_lei', 'text'],
+  ['isin', 'text'],
+  ['mic', 'text'],
+  ['side', 'text'],
+  ['quantity', 'numeric'],
+  ['price', 'numeric'],
+  ['currency', 'text'],
+  ['trade_date', 'date'],
+  ['trade_time', 'timestamptz'],
+  ['settlement_date', 'date'],
+  ['commission', 'numeric'],
+  ['fees', 'numeric'],
+  ['beneficial_owner', 'text'],
+  ['capture_source', 'text'],
+  ['source_topic', 'text'],
+  ['source_partition', 'integer'],
+  ['source_offset', 'bigint'],
+] as const;
+
+const COLUMN_NAMES = EVENT_COLUMNS.map(([name]) => name).join(', ');
+const UNNEST = `unnest(${EVENT_COLUMNS.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})`;
+
+/** A stored event read back as text: dates and times formatted in SQL so that no host time zone can shift them. */
+function eventColumns(alias: string): string {
+  return `${alias}.exec_id, ${alias}.trade_id, ${alias}.version, ${alias}.lifecycle, ${alias}.account_id,
+    ${alias}.counterparty_lei, ${alias}.isin, ${alias}.mic, ${alias}.side, ${alias}.quantity, ${alias}.price,
+    ${alias}.currency, to_char(${alias}.trade_date, 'YYYY-MM-DD') AS trade_date,
+    to_char(${alias}.trade_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS trade_time,
+    to_char(${alias}.settlement_date, 'YYYY-MM-DD') AS settlement_date, ${alias}.commission, ${alias}.fees,
+    ${alias}.beneficial_owner, ${alias}.capture_source, ${alias}.source_topic, ${alias}.source_partition,
+    ${alias}.source_offset`;
+}
+
+interface EventRow {
+  exec_id: string;
+  trade_id: string;
+  version: number;
+  lifecycle: string;
+  account_id: string;
+  counterparty_lei: string;
+  isin: string;
+  mic: string;
+  side: string;
+  quantity: string;
+  price: string;
+  currency: string;
+  trade_date: string;
+  trade_time: string;
+  settlement_date: string | null;
+  commission: string;
+  fees: string;
+  beneficial_owner: string | null;
+  capture_source: string | null;
+  source_topic: string | null;
+  source_partition: number | null;
+  source_offset: string | null;
+}
+
+interface CapturedEvent {
+  readonly trade: Trade;
+  readonly source: RecordSource | undefined;
+}
+
+/** {@link TradeStore} on PostgreSQL. The pool comes from the container's factory (lib/db/pool.ts). */
+export class PgTradeStore implements TradeStore {
+  constructor(private readonly pool: Pool) {}
+
+  async bookTrades(
+    trades: readonly Trade[],
+    sources: readonly (RecordSource | undefined)[] = [],
+  ): Promise<BookingResult> {
+    const events = captured(trades, sources);
+    return withTransaction(this.pool, (client) => bookEvents(client, events));
+  }
+
+  async recordRejections(rejections: readonly TradeRejection[]): Promise<RejectionRecording> {
+    const rows = rejectionRows(rejections);
+    return withTransaction(this.pool, (client) => insertRejections(client, rows));
+  }
+
+  async recordBatch(batch: {
+    readonly trades: readonly Trade[];
+    readonly sources?: readonly (RecordSource | undefined)[];
+    readonly rejections: readonly TradeRejection[];
+  }): Promise<{ readonly booking: BookingResult; readonly rejections: RejectionRecording }> {
+    const events = captured(batch.trades, batch.sources ?? []);
+    const rows = rejectionRows(batch.rejections);
+    return withTransaction(this.pool, async (client) => ({
+      booking: await bookEvents(client, events),
+      rejections: await insertRejections(client, rows),
+    }));
+  }
+
+  async getTrade(tradeId: string): Promise<TradeHistory | undefined> {
+    const [versions, current, pending, rejections] = await Promise.all([
+      this.pool.query<EventRow & { received_at: string; booked_at: string }>(
+        `SELECT ${eventColumns('v')},
+           to_char(v.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_at,
+           to_char(v.booked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS booked_at
+         FROM trade_versions v WHERE v.trade_id = $1 ORDER BY v.version`,
+        [tradeId],
+      ),
+      this.pool.query<{ version: number; status: TradeStatus }>(
+        'SELECT version, status FROM trades WHERE trade_id = $1',
+        [tradeId],
+      ),
+      this.pool.query<EventRow>(
+        `SELECT ${eventColumns('p')} FROM pending_trade_events p WHERE p.trade_id = $1 ORDER BY p.version, p.exec_id`,
+        [tradeId],
+      ),
+      this.pool.query<RejectionRow>(
+        `SELECT rejection_key, exec_id, event, reasons,
+           to_char(rejected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS rejected_at,
+           source_topic, source_partition, source_offset
+         FROM trade_rejections WHERE trade_id = $1 ORDER BY rejected_at, rejection_key`,
+        [tradeId],
+      ),
+    ]);
+    if (versions.rows.length === 0 && pending.rows.length === 0 && rejections.rows.length === 0) return undefined;
+    const state = current.rows[0];
+    return {
+      tradeId,
+      status: state?.status,
+      currentVersion: state?.version,
+      versions: versions.rows.map((row) => ({
+        trade: tradeOf(row),
+        source: sourceOf(row),
+        receivedAt: row.received_at,
+        bookedAt: row.booked_at,
+      })),
+      pending: pending.rows.map(tradeOf),
+      rejections: rejections.rows.map((row) => ({
+        key: row.rejection_key,
+        execId: row.exec_id ?? undefined,
+        event: row.event,
+        reasons: row.reasons,
+        rejectedAt: row.rejected_at,
+        source: sourceOf(row),
+      })),
+    };
+  }
+}
+
+function captured(trades: readonly Trade[], sources: readonly (RecordSource | undefined)[]): CapturedEvent[] {
+  if (sources.length !== 0 && sources.length !== trades.length) {
+    throw new RangeError(`bookTrades: ${trades.length} trades but ${sources.length} sources`);
+  }
+  return trades.map((trade, index) => ({ trade, source: sources[index] }));
+}
+
+async function bookEvents(client: PoolClient, events: readonly CapturedEvent[]): Promise<BookingResult> {
+  if (events.length === 0) return { booked: [], held: [], duplicates: [], conflicts: [] };
+  const tradeIds = [...new Set(events.map((event) => event.trade.tradeId))];
+
+  // Serialise bookings per trade: otherwise a NEW and its AMEND booked at once by two invocations could each miss
+  // the other's uncommitted row, and the amend would be held for a trade that has in fact arrived. Sorted, so
+  // that two batches sharing trades take the locks in the same order and cannot deadlock.
+  await client.query(
+    `SELECT pg_advisory_xact_lock($2, h) FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest($1::text[]) id ORDER BY h) ids`,
+    [tradeIds, TRADE_LOCK_CLASS],
+  );
+
+  const execIds = events.map((event) => event.trade.execId);
+  const seen = await client.query<{ exec_id: string }>(
+    `SELECT exec_id FROM trade_versions WHERE exec_id = ANY($1::text[])
+     UNION SELECT exec_id FROM pending_trade_events WHERE exec_id = ANY($1::text[])`,
+    [execIds],
+  );
+  const captured = new Set(seen.rows.map((row) => row.exec_id));
+  const duplicates: Trade[] = [];
+  const fresh: CapturedEvent[] = [];
+  for (const event of events) {
+    if (captured.has(event.trade.execId)) duplicates.push(event.trade);
+    else {
+      captured.add(event.trade.execId);
+      fresh.push(event);
+    }
+  }
+  // From here every event's ExecID is new, so an insert that does nothing collided on (trade id, version).
+  const news = fresh.filter((event) => event.trade.lifecycle === TradeLifecycle.NEW);
+  const changes = fresh.filter((event) => event.trade.lifecycle !== TradeLifecycle.NEW);
+  const bookedIds = new Set<string>();
+  const heldIds = new Set<string>();
+
+  if (news.length > 0) {
+    const inserted = await client.query<{ exec_id: string }>(
+      `INSERT INTO trade_versions (${COLUMN_NAMES}) SELECT * FROM ${UNNEST}
+       ON CONFLICT DO NOTHING RETURNING exec_id`,
+      columnArrays(news),
+    );
+    for (const row of inserted.rows) bookedIds.add(row.exec_id);
+  }
+
+  if (changes.length > 0) {
+    // NEWs are in by now, so "the trade is known" includes trades that arrived earlier in this very batch.
+    const outcome = await client.query<{ exec_id: string; outcome: 'BOOKED' | 'HELD' }>(
+      `WITH incoming AS (SELECT * FROM ${UNNEST} AS i(${COLUMN_NAMES})),
+       booked AS (
+         INSERT INTO trade_versions (${COLUMN_NAMES})
+         SELECT * FROM incoming i WHERE EXISTS (SELECT 1 FROM trade_versions v WHERE v.trade_id = i.trade_id)
+         ON CONFLICT DO NOTHING RETURNING exec_id),
+       held AS (
+         INSERT INTO pending_trade_events (${COLUMN_NAMES})
+         SELECT * FROM incoming i WHERE NOT EXISTS (SELECT 1 FROM trade_versions v WHERE v.trade_id = i.trade_id)
+         ON CONFLICT DO NOTHING RETURNING exec_id)
+       SELECT exec_id, 'BOOKED' AS outcome FROM booked UNION ALL SELECT exec_id, 'HELD' FROM held`,
+      columnArrays(changes),
+    );
+    for (const row of outcome.rows) (row.outcome === 'BOOKED' ? bookedIds : heldIds).add(row.exec_id);
+  }
+
+  // Held events whose trade is now known: move them into the history. Only this batch's trades can have become
+  // known, hence the filter (and the index on pending_trade_events.trade_id).
+  const released = await client.query<EventRow & { applied: boolean }>(
+    `WITH released AS (
+       DELETE FROM pending_trade_events p
+       WHERE p.trade_id = ANY($1::text[]) AND EXISTS (SELECT 1 FROM trade_versions v WHERE v.trade_id = p.trade_id)
+       RETURNING p.*),
+     applied AS (
+       INSERT INTO trade_versions (${COLUMN_NAMES}, received_at)
+       SELECT ${COLUMN_NAMES}, received_at FROM released ORDER BY trade_id, version, received_at, exec_id
+       ON CONFLICT DO NOTHING RETURNING exec_id)
+     SELECT ${eventColumns('r')}, a.exec_id IS NOT NULL AS applied
+     FROM released r LEFT JOIN applied a ON a.exec_id = r.exec_id`,
+    [tradeIds],
+  );
+
+  const byExecId = new Map(fresh.map((event) => [event.trade.execId, event]));
+  const releasedEvents: CapturedEvent[] = released.rows.map((row) => ({ trade: tradeOf(row), source: sourceOf(row) }));
+  const appliedFromPending = new Set(
+    released.rows.filter((row) => row.applied && !byExecId.has(row.exec_id)).map((row) => row.exec_id),
+  );
+  for (const row of released.rows) {
+    if (row.applied) bookedIds.add(row.exec_id);
+    // A held event of this very call released at once cannot happen (its trade was unknown a statement ago), but
+    // one held earlier and redelivered now is a duplicate above and booked here: it is not held any more.
+    heldIds.delete(row.exec_id);
+  }
+
+  const bookedTradeIds = [
+    ...new Set([...fresh, ...releasedEvents].filter((e) => bookedIds.has(e.trade.execId)).map((e) => e.trade.tradeId)),
+  ];
+  const state = new Map<string, { version: number; status: TradeStatus }>();
+  if (bookedTradeIds.length > 0) {
+    const refreshed = await client.query<{ trade_id: string; version: number; status: TradeStatus }>(
+      `INSERT INTO trades (trade_id, version, status, exec_id, lifecycle, account_id, counterparty_lei, isin, mic, side,
+         quantity, price, currency, trade_date, trade_time, settlement_date, commission, fees, beneficial_owner,
+         updated_at)
+       SELECT DISTINCT ON (v.trade_id) v.trade_id, v.version,
+         CASE WHEN c.cancelled THEN 'CANCELLED' ELSE 'LIVE' END, v.exec_id, v.lifecycle, v.account_id,
+         v.counterparty_lei, v.isin, v.mic, v.side, v.quantity, v.price, v.currency, v.trade_date, v.trade_time,
+         v.settlement_date, v.commission, v.fees, v.beneficial_owner, now()
+       FROM trade_versions v
+       JOIN (SELECT trade_id, bool_or(lifecycle = 'CANCEL') AS cancelled FROM trade_versions
+             WHERE trade_id = ANY($1::text[]) GROUP BY trade_id) c ON c.trade_id = v.trade_id
+       WHERE v.trade_id = ANY($1::text[])
+       ORDER BY v.trade_id, v.version DESC
+       ON CONFLICT (trade_id) DO UPDATE SET version = EXCLUDED.version, status = EXCLUDED.status,
+         exec_id = EXCLUDED.exec_id, lifecycle = EXCLUDED.lifecycle, account_id = EXCLUDED.account_id,
+         counterparty_lei = EXCLUDED.counterparty_lei, isin = EXCLUDED.isin, mic = EXCLUDED.mic,
+         side = EXCLUDED.side, quantity = EXCLUDED.quantity, price = EXCLUDED.price, currency = EXCLUDED.currency,
+         trade_date = EXCLUDED.trade_date, trade_time = EXCLUDED.trade_time,
+         settlement_date = EXCLUDED.settlement_date, commission = EXCLUDED.commission, fees = EXCLUDED.fees,
+         beneficial_owner = EXCLUDED.beneficial_owner, updated_at = EXCLUDED.updated_at
+       RETURNING trade_id, version, status`,
+      [bookedTradeIds],
+    );
+    for (const row of refreshed.rows) state.set(row.trade_id, { version: row.version, status: row.status });
+  }
+
+  // Order of publication: trades as the batch first names them, each trade's versions ascending.
+  const tradeOrder = new Map<string, number>();
+  events.forEach((event, index) => {
+    if (!tradeOrder.has(event.trade.tradeId)) tradeOrder.set(event.trade.tradeId, index);
+  });
+  const candidates = [...fresh, ...releasedEvents.filter((event) => appliedFromPending.has(event.trade.execId))];
+  const booked: BookedVersion[] = candidates
+    .filter((event) => bookedIds.has(event.trade.execId))
+    .sort(
+      (a, b) =>
+        (tradeOrder.get(a.trade.tradeId) ?? 0) - (tradeOrder.get(b.trade.tradeId) ?? 0) ||
+        a.trade.version - b.trade.version,
+    )
+    .map((event) => {
+      const trade = state.get(event.trade.tradeId);
+      return {
+        trade: event.trade,
+        source: event.source,
+        appliedFromPending: appliedFromPending.has(event.trade.execId),
+        current: trade?.version === event.trade.version,
+        tradeStatus: trade?.status ?? TradeStatus.LIVE,
+      };
+    });
+  const conflicts = [
+    ...fresh.filter((event) => !bookedIds.has(event.trade.execId) && !heldIds.has(event.trade.execId)),
+    ...releasedEvents.filter((event) => !bookedIds.has(event.trade.execId)),
+  ].map((event) => event.trade);
+  return {
+    booked,
+    held: fresh.filter((event) => heldIds.has(event.trade.execId)).map((event) => event.trade),
+    duplicates,
+    conflicts,
+  };
+}
+
+/** One array per column of {@link EVENT_COLUMNS}; decimals as plain strings, straight into NUMERIC. */
+function columnArrays(events: readonly CapturedEvent[]): unknown[][] {
+  const value = ({ trade, source }: CapturedEvent): unknown[] => [
+    trade.execId,
+    trade.tradeId,
+    trade.version,
+    trade.lifecycle,
+    trade.account,
+    trade.counterpartyLei,
+    trade.isin,
+    trade.mic,
+    trade.side,
+    trade.quantity.toFixed(),
+    trade.price.toFixed(),
+    trade.currency,
+    trade.tradeDate,
+    trade.tradeTime,
+    trade.settlementDate ?? null,
+    trade.commission.toFixed(),
+    trade.fees.toFixed(),
+    trade.beneficialOwner ?? null,
+    trade.source ?? null,
+    source?.topic ?? null,
+    source?.partition ?? null,
+    source === undefined ? null : String(source.offset),
+  ];
+  const rows = events.map(value);
+  return EVENT_COLUMNS.map((_, column) => rows.map((row) => row[column]));
+}
+
+function tradeOf(row: EventRow): Trade {
+  return {
+    execId: row.exec_id,
+    tradeId: row.trade_id,
+    version: row.version,
+    lifecycle: row.lifecycle as TradeLifecycle,
+    account: row.account_id,
+    counterpartyLei: row.counterparty_lei,
+    isin: row.isin,
+    mic: row.mic,
+    side: row.side as Side,
+    quantity: new Dec(row.quantity),
+    price: new Dec(row.price),
+    currency: row.currency,
+    tradeDate: row.trade_date,
+    tradeTime: row.trade_time,
+    commission: new Dec(row.commission),
+    fees: new Dec(row.fees),
+    ...(row.settlement_date === null ? {} : { settlementDate: row.settlement_date }),
+    ...(row.beneficial_owner === null ? {} : { beneficialOwner: row.beneficial_owner }),
+    ...(row.capture_source === null ? {} : { source: row.capture_source }),
+  };
+}
+
+function sourceOf(row: {
+  source_topic: string | null;
+  source_partition: number | null;
+  source_offset: string | null;
+}): RecordSource | undefined {
+  if (row.source_topic === null || row.source_partition === null || row.source_offset === null) return undefined;
+  return { topic: row.source_topic, partition: row.source_partition, offset: row.source_offset };
+}
+
+interface RejectionRow {
+  rejection_key: string;
+  exec_id: string | null;
+  event: unknown;
+  reasons: RejectionReason[];
+  rejected_at: string;
+  source_topic: string | null;
+  source_partition: number | null;
+  source_offset: string | null;
+}
+
+/**
+ * The idempotency key of a rejection: the Kafka record it came from (a redelivery is the same record), else its
+ * ExecID. A resend of a rejected ExecID under a new offset is a new rejection (typically DUPLICATE_EXEC_ID).
+ */
+export function rejectionKey(rejection: Pick<TradeRejection, 'execId' | 'source'>): string {
+  const { source, execId } = rejection;
+  if (source !== undefined) return `kafka:${source.topic}:${source.partition}:${String(source.offset)}`;
+  if (execId !== undefined && execId !== '') return `exec:${execId}`;
+  throw new RangeError('a rejection needs a source record or an ExecID to be stored idempotently');
+}
+
+function rejectionRows(rejections: readonly TradeRejection[]): unknown[][] {
+  const rows = rejections.map((rejection) => {
+    if (rejection.reasons.length === 0) {
+      throw new RangeError(`rejection ${rejectionKey(rejection)} has no reasons: every rejection states at least one`);
+    }
+    return [
+      rejectionKey(rejection),
+      rejection.execId ?? null,
+      rejection.tradeId ?? null,
+      JSON.stringify(rejection.event ?? null),
+      JSON.stringify(rejection.reasons.map(({ code, message }) => ({ code, message }))),
+      rejection.rejectedAt,
+      rejection.source?.topic ?? null,
+      rejection.source?.partition ?? null,
+      rejection.source === undefined ? null : String(rejection.source.offset),
+    ];
+  });
+  return Array.from({ length: 9 }, (_, column) => rows.map((row) => row[column]));
+}
+
+async function insertRejections(client: PoolClient, columns: unknown[][]): Promise<RejectionRecording> {
+  const keys = (columns[0] ?? []) as string[];
+  if (keys.length === 0) return { recorded: [], duplicates: [] };
+  const inserted = await client.query<{ rejection_key: string }>(
+    `INSERT INTO trade_rejections (rejection_key, exec_id, trade_id, event, reasons, rejected_at, source_topic,
+       source_partition, source_offset)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[],
+       $7::text[], $8::integer[], $9::bigint[])
+     ON CONFLICT (rejection_key) DO NOTHING RETURNING rejection_key`,
+    columns,
+  );
+  const recorded = new Set(inserted.rows.map((row) => row.rejection_key));
+  return { recorded: [...recorded], duplicates: keys.filter((key) => !recorded.has(key)) };
+}
