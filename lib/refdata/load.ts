@@ -19,7 +19,8 @@
  * - Deliberate gaps, so that validation has something to catch: ACC-008 has no XETR/EUR SSI (SSI_MISSING),
  *   ACC-017's XNYS/USD SSI is inactive (SSI_INACTIVE); ACC-020, the Walmart XNYS listing (moved to Nasdaq) and the
  *   fictitious counterparty 9845007XQ3RUNOFF0086 are inactive; Bayer is restricted 2024-05-13 … 2024-06-14.
- * - Reference prices and FX cover 2024-04-01 … 2024-06-28 (each venue's business days; FX every weekday).
+ * - Reference prices and FX cover 2024-04-01 … 2024-06-28 (each venue's business days; FX every weekday). They
+ *   are a seeded random walk from real 2024-04-01 levels, not historical closes: plausible, not market data.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
