@@ -174,35 +174,65 @@ export class MappingPoller {
     const admin = kafka.admin();
     this.admin = admin;
     await admin.connect();
-    await this.placeNewGroup(admin);
+    const starts = await this.startingOffsets(admin);
 
     const consumer = kafka.consumer({
       groupId: mapping.consumerGroupId,
       maxWaitTimeInMs: this.opts.maxWaitTimeInMs,
       sessionTimeout: 30_000,
       heartbeatInterval: 1_000,
-      // Offsets are ours to commit: only after the function succeeded.
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (e) => this.onAssignment(e.payload.memberAssignment[mapping.topic] ?? []));
+    let unplaced = starts;
+    let joined: () => void = () => {};
+    const firstJoin = new Promise<void>((resolve) => (joined = resolve));
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assigned = e.payload.memberAssignment[mapping.topic] ?? [];
+      this.onAssignment(assigned);
+      // The mapping keeps its position from now on, as a Lambda mapping does across restarts of the local stack.
+      const place = unplaced.filter((s) => assigned.includes(s.partition));
+      unplaced = unplaced.filter((s) => !assigned.includes(s.partition));
+      // KafkaJS drops commits made while it is still joining (GROUP_JOIN fires before it counts as running).
+      setImmediate(() => {
+        const placed =
+          place.length === 0
+            ? Promise.resolve()
+            : consumer.commitOffsets(
+                place.map((s) => ({ topic: mapping.topic, partition: s.partition, offset: String(s.offset) })),
+              );
+        placed
+          .catch((err: unknown) =>
+            this.opts.logger.warn(`[esm] ${this.label}: could not commit starting offsets: ${String(err)}`),
+          )
+          .finally(joined);
+      });
+    });
     await consumer.connect();
-    // Committed offsets exist for every partition (placeNewGroup), so fromBeginning never decides anything.
-    await consumer.subscribe({ topics: [mapping.topic], fromBeginning: true });
+    await consumer.subscribe({
+      topics: [mapping.topic],
+      fromBeginning: mapping.startingPosition === StartingPosition.trimHorizon,
+    });
     await consumer.run({
+      // Offsets are ours to commit: only after the function succeeded.
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: Math.max(1, this.opts.pollers),
       eachBatch: (payload) => this.onBatch(payload),
     });
+    // KafkaJS applies a seek when the partition is assigned; committed offsets of an existing group are untouched.
+    for (const { partition, offset } of starts)
+      consumer.seek({ topic: mapping.topic, partition, offset: String(offset) });
+    await firstJoin;
     this.opts.logger.info(`[esm] ${this.label}: consuming as group ${mapping.consumerGroupId}`);
   }
 
   /**
-   * Lambda honours the starting position only for a group with no committed offsets. Writing that position as the
-   * group's offsets up front makes every later start (and idle()) work from committed offsets alone.
+   * Lambda honours the starting position only for partitions the group has no committed offset for. Those are
+   * resolved to offsets now (LATEST = the log end at start), so records produced right after start() are not
+   * skipped by a later "latest" and idle() knows where each partition begins.
    */
-  private async placeNewGroup(admin: Admin): Promise<void> {
+  private async startingOffsets(admin: Admin): Promise<{ partition: number; offset: number }[]> {
     const { mapping } = this.opts;
     const topics = await admin.fetchTopicMetadata({ topics: [mapping.topic] }).catch((e: unknown) => {
       throw new EsmError(`topic "${mapping.topic}" of ${this.label} is not available`, { cause: e, retriable: true });
@@ -211,13 +241,14 @@ export class MappingPoller {
     const fetched = await admin.fetchOffsets({ groupId: mapping.consumerGroupId, topics: [mapping.topic] });
     const current = new Map((fetched[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
     const missing = partitions.filter((p) => (current.get(p) ?? -1) < 0);
+    const starts: { partition: number; offset: number }[] = [];
     if (missing.length > 0) {
       const ends = await admin.fetchTopicOffsets(mapping.topic);
       const byTime =
         mapping.startingPosition === StartingPosition.atTimestamp
           ? await admin.fetchTopicOffsetsByTimestamp(mapping.topic, mapping.startingPositionTimestampMs)
           : [];
-      const place = missing.map((partition) => {
+      for (const partition of missing) {
         const end = ends.find((e) => e.partition === partition);
         const low = Number(end?.low ?? 0);
         const high = Number(end?.high ?? 0);
@@ -227,12 +258,12 @@ export class MappingPoller {
           const t = Number(byTime.find((b) => b.partition === partition)?.offset ?? -1);
           offset = t < 0 ? high : t;
         }
-        return { partition, offset: String(offset) };
-      });
-      await admin.setOffsets({ groupId: mapping.consumerGroupId, topic: mapping.topic, partitions: place });
-      for (const p of place) current.set(p.partition, Number(p.offset));
+        starts.push({ partition, offset });
+      }
     }
-    for (const [p, o] of current) this.committed.set(p, o);
+    for (const [p, o] of current) if (o >= 0) this.committed.set(p, o);
+    for (const { partition, offset } of starts) this.committed.set(partition, offset);
+    return starts;
   }
 
   private worker(partition: number): PartitionWorker {
