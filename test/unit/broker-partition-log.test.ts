@@ -8,13 +8,19 @@ import { buildBatch } from '../integration/helpers/batches';
 
 const quiet = (): Logger & { warnings: string[] } => {
   const warnings: string[] = [];
-  return { warnings, info: () => undefined, debug: () => undefined, error: () => undefined, warn: (m) => warnings.push(m) };
+  return {
+    warnings,
+    info: () => undefined,
+    debug: () => undefined,
+    error: () => undefined,
+    warn: (m) => warnings.push(m),
+  };
 };
 const keepAll: LogOptions = { segmentBytes: 1 << 20, retentionBytes: -1, retentionMs: -1 };
 
 function values(buf: Buffer): string[] {
   const out: string[] = [];
-  for (let at = 0; at < buf.length; ) {
+  for (let at = 0; at < buf.length;) {
     const size = 12 + buf.readInt32BE(at + 8);
     out.push(...readRecords(buf.subarray(at, at + size)).map((r) => `${r.offset}:${r.value?.toString()}`));
     at += size;

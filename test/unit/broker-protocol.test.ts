@@ -15,7 +15,8 @@ describe('CRC-32C', () => {
       }
       return (c ^ 0xffffffff) >>> 0;
     };
-    for (const len of [0, 1, 7, 8, 9, 63, 1000]) expect(crc32c(data.subarray(0, len))).toBe(bytewise(data.subarray(0, len)));
+    for (const len of [0, 1, 7, 8, 9, 63, 1000])
+      expect(crc32c(data.subarray(0, len))).toBe(bytewise(data.subarray(0, len)));
   });
 });
 
