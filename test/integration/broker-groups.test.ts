@@ -233,6 +233,63 @@ describe('development broker: consumer groups', () => {
     expect(unknown).toMatchObject({ groups: [expect.objectContaining({ errorCode: 69 })] });
   });
 
+  it('keeps offsets committed just before the broker process is killed with SIGKILL', async () => {
+    // Arrange: a broker in a child process, so that it can die without stopping
+    const childDir = fs.mkdtempSync(path.join(os.tmpdir(), 'broker-groups-kill-'));
+    const child = spawn(
+      process.execPath,
+      // tsx as a loader in this one process: its CLI would run the broker in a grandchild that SIGKILL misses.
+      ['--import', 'tsx', 'localstack/broker/cli.ts', '--port', '0', '--data-dir', childDir, '--partitions', '2'],
+      { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const address = await within(
+      30_000,
+      'the child broker to listen',
+      new Promise<string>((resolve) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /listening on (\S+:\d+)/.exec(out);
+          if (m?.[1]) resolve(m[1]);
+        });
+      }),
+    );
+    const childKafka = new Kafka({ brokers: [address], clientId: 'kill-it', logLevel: logLevel.NOTHING });
+    const producer = childKafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: 'trades',
+      messages: [
+        { partition: 1, value: 'x' },
+        { partition: 1, value: 'y' },
+      ],
+    });
+    await producer.disconnect();
+    const reader = childKafka.consumer({ groupId: 'trade-readers', maxWaitTimeInMs: 300 });
+    const done = committed(reader, 'trades', { 1: 2 });
+    await reader.connect();
+    await reader.subscribe({ topic: 'trades', fromBeginning: true });
+    await reader.run({ eachMessage: async () => {} });
+    await within(20_000, 'offset 2 to be committed', done);
+
+    await reader.disconnect();
+
+    // Act: no graceful stop, so nothing gets a chance to flush
+    child.kill('SIGKILL');
+    await exited;
+    const restarted = await startBroker({ port: 0, dataDir: childDir, logger: quiet });
+    const restartedAdmin = new Kafka({ brokers: [restarted.address], logLevel: logLevel.NOTHING }).admin();
+    await restartedAdmin.connect();
+    const offsets = await restartedAdmin.fetchOffsets({ groupId: 'trade-readers', topics: ['trades'] });
+    await restartedAdmin.disconnect();
+    await restarted.stop();
+    fs.rmSync(childDir, { recursive: true, force: true });
+
+    // Assert
+    expect(offsetsByPartition(offsets)).toEqual({ 0: '-1', 1: '2' });
+  });
+
   // librdkafka's balanced consumer, where kcat is installed (apt-get install kcat); CI without it runs the rest.
   const kcatAvailable = spawnSync('kcat', ['-V'], { encoding: 'utf8' }).status === 0;
   if (kcatAvailable) {
