@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -289,39 +289,4 @@ describe('development broker: consumer groups', () => {
     // Assert
     expect(offsetsByPartition(offsets)).toEqual({ 0: '-1', 1: '2' });
   });
-
-  // librdkafka's balanced consumer, where kcat is installed (apt-get install kcat); CI without it runs the rest.
-  const kcatAvailable = spawnSync('kcat', ['-V'], { encoding: 'utf8' }).status === 0;
-  if (kcatAvailable) {
-    /** Runs kcat without blocking the event loop, which serves the broker in this same process. */
-    const kcat = (args: string[]) =>
-      new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-        const child = spawn('kcat', ['-b', broker.address, ...args]);
-        let stdout = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout }));
-      });
-
-    it('serves a kcat -G consumer group that resumes from its committed offset', async () => {
-      // Arrange
-      await admin.createTopics({ topics: [{ topic: 'fills', numPartitions: 1 }] });
-      await produce(
-        'fills',
-        ['a', 'b', 'c'].map((value) => ({ partition: 0, value })),
-      );
-      const args = ['-G', 'kcat-readers', '-X', 'auto.offset.reset=earliest', '-e', '-q', '-f', '%s\n', 'fills'];
-
-      // Act
-      const first = await within(30_000, 'kcat to read to the end', kcat(args));
-      await produce('fills', [{ partition: 0, value: 'd' }]);
-      const second = await within(30_000, 'kcat to read to the end again', kcat(args));
-      const offsets = await admin.fetchOffsets({ groupId: 'kcat-readers', topics: ['fills'] });
-
-      // Assert
-      expect(first).toEqual({ code: 0, stdout: 'a\nb\nc\n' });
-      expect(second).toEqual({ code: 0, stdout: 'd\n' });
-      expect(offsetsByPartition(offsets)).toEqual({ 0: '4' });
-    });
-  }
 });
