@@ -1,0 +1,40 @@
+/**
+ * Kafka topic names of the platform and how many partitions each gets when the local stack creates them.
+ * One place owns the names: handlers, the simulator, serverless.yml and tests all read them from here.
+ */
+export const Topics = {
+  TRADES_CAPTURED: 'trades.captured',
+  TRADES_VALIDATED: 'trades.validated',
+  TRADES_REJECTED: 'trades.rejected',
+  TRADES_DEAD_LETTER: 'trades.deadletter',
+  TRADES_BOOKED: 'trades.booked',
+  SETTLEMENT_INSTRUCTIONS: 'settlement.instructions',
+  SETTLEMENT_STATUS: 'settlement.status',
+  CUSTODY_STATEMENTS: 'custody.statements',
+  RECON_BREAKS: 'recon.breaks',
+  PRICES_EOD: 'prices.eod',
+} as const;
+export type Topic = (typeof Topics)[keyof typeof Topics];
+
+/**
+ * Partitions per topic for local topic creation. Trade topics are keyed by account, so one account's events keep
+ * their order within a partition; four partitions let the event-source runner exercise concurrency without making
+ * a laptop run dozens of pollers. A policy choice, not a Kafka limit.
+ */
+export const TopicPartitions: Readonly<Record<Topic, number>> = {
+  [Topics.TRADES_CAPTURED]: 4,
+  [Topics.TRADES_VALIDATED]: 4,
+  [Topics.TRADES_REJECTED]: 4,
+  [Topics.TRADES_DEAD_LETTER]: 4,
+  [Topics.TRADES_BOOKED]: 4,
+  [Topics.SETTLEMENT_INSTRUCTIONS]: 4,
+  [Topics.SETTLEMENT_STATUS]: 4,
+  [Topics.CUSTODY_STATEMENTS]: 4,
+  [Topics.RECON_BREAKS]: 4,
+  [Topics.PRICES_EOD]: 4,
+};
+
+/** Every topic with its partition count, in a shape KafkaJS `admin.createTopics({ topics })` accepts. */
+export function topicSpecs(): { topic: Topic; numPartitions: number }[] {
+  return Object.values(Topics).map((topic) => ({ topic, numPartitions: TopicPartitions[topic] }));
+}
