@@ -75,7 +75,7 @@ describe('record batches', () => {
 
   it('names each problem: CRC, codec, size, truncation', () => {
     const corrupt = buildBatch({ values: ['x'] });
-    corrupt[corrupt.length - 1] ^= 0xff;
+    corrupt.writeUInt8(corrupt.readUInt8(corrupt.length - 1) ^ 0xff, corrupt.length - 1);
     expect(splitBatches(corrupt, 1 << 20).problem?.kind).toBe('corrupt');
     expect(splitBatches(buildBatch({ values: ['x'], attributes: 3 }), 1 << 20).problem?.kind).toBe(
       'unsupported-compression',
