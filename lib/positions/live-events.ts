@@ -1,0 +1,191 @@
+/**
+ * Reads the live trade set and the splits that positions are replayed from.
+ *
+ * The `trades` table (lib/db/trade-store.ts) holds each trade's highest booked version and whether a cancel ended
+ * it, maintained in the transaction that books the versions: its LIVE rows ARE the live set `liveEvents` would
+ * compute from the full history, already collapsed. Out-of-order amends and cancels are held by the trade store
+ * until their trade arrives, so the set never contains a correction without its trade.
+ */
+import type { Pool, PoolClient } from 'pg';
+
+import { CostMethod, type PositionEvent, type SplitEvent, type TradeEvent, TradeAction } from '../domain/lots';
+import { Dec } from '../domain/money';
+
+/** An account and instrument: the key of a position. */
+export interface PositionKey {
+  readonly accountId: string;
+  readonly isin: string;
+}
+
+export function keyOf(key: PositionKey): string {
+  return `${key.accountId}\u001f${key.isin}`;
+}
+
+/** The live events of one position with what replaying them needs. */
+export interface PositionEvents extends PositionKey {
+  readonly costMethod: CostMethod;
+  readonly baseCurrency: string;
+  /** The instrument currency, from its trades. */
+  readonly currency: string;
+  /** Trades and splits, unordered: callers replay them through `liveEvents`. */
+  readonly events: PositionEvent[];
+  /** Latest trade date among the live trades. */
+  readonly lastTradeDate: string;
+  /** Trades whose trade-date FX rate to the account's base currency is unknown: the position cannot be built. */
+  readonly missingFx: string[];
+}
+
+export interface LiveEventFilter {
+  /** Only trades dated after this date (exclusive). */
+  readonly after?: string;
+  /** Only trades dated on or before this date (inclusive). */
+  readonly through?: string;
+}
+
+interface TradeRow {
+  trade_id: string;
+  version: number;
+  lifecycle: string;
+  account_id: string;
+  isin: string;
+  side: string;
+  quantity: string;
+  price: string;
+  fees: string;
+  currency: string;
+  trade_date: string;
+  trade_time: string;
+  base_currency: string;
+  cost_method: string;
+  fx_rate: string | null;
+}
+
+const TRADE_SELECT = `
+  SELECT t.trade_id, t.version, t.lifecycle, t.account_id, t.isin, t.side, t.quantity, t.price,
+         t.commission + t.fees AS fees, t.currency, to_char(t.trade_date, 'YYYY-MM-DD') AS trade_date,
+         to_char(t.trade_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS trade_time,
+         a.base_currency, a.cost_method, fx_rate_to_base(t.currency, a.base_currency, t.trade_date) AS fx_rate
+  FROM trades t JOIN accounts a ON a.id = t.account_id`;
+
+/**
+ * Live trades of the given positions (and the splits of their instruments), grouped per position. Positions
+ * without a live trade in the window are absent.
+ */
+export async function loadLiveEvents(
+  db: Pool | PoolClient,
+  keys: readonly PositionKey[],
+  filter: LiveEventFilter = {},
+): Promise<Map<string, PositionEvents>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await db.query<TradeRow>(
+    `${TRADE_SELECT}
+     JOIN unnest($1::text[], $2::text[]) AS k(account_id, isin) ON t.account_id = k.account_id AND t.isin = k.isin
+     WHERE t.status = 'LIVE' AND ($3::date IS NULL OR t.trade_date > $3) AND ($4::date IS NULL OR t.trade_date <= $4)`,
+    [keys.map((k) => k.accountId), keys.map((k) => k.isin), filter.after ?? null, filter.through ?? null],
+  );
+  return groupWithSplits(db, rows, filter);
+}
+
+/** Live trades of every position dated within the window, grouped per position (the report's day). */
+export async function loadLiveEventsDated(
+  db: Pool | PoolClient,
+  filter: Required<LiveEventFilter>,
+): Promise<Map<string, PositionEvents>> {
+  const { rows } = await db.query<TradeRow>(
+    `${TRADE_SELECT} WHERE t.status = 'LIVE' AND t.trade_date > $1 AND t.trade_date <= $2`,
+    [filter.after, filter.through],
+  );
+  return groupWithSplits(db, rows, filter);
+}
+
+async function groupWithSplits(
+  db: Pool | PoolClient,
+  rows: readonly TradeRow[],
+  filter: LiveEventFilter,
+): Promise<Map<string, PositionEvents>> {
+  const grouped = new Map<string, PositionEvents>();
+  for (const row of rows) {
+    const key = keyOf({ accountId: row.account_id, isin: row.isin });
+    let entry = grouped.get(key);
+    if (entry === undefined) {
+      entry = {
+        accountId: row.account_id,
+        isin: row.isin,
+        costMethod: toCostMethod(row.cost_method),
+        baseCurrency: row.base_currency,
+        currency: row.currency,
+        events: [],
+        lastTradeDate: row.trade_date,
+        missingFx: [],
+      };
+      grouped.set(key, entry);
+    }
+    if (row.trade_date > entry.lastTradeDate) grouped.set(key, (entry = { ...entry, lastTradeDate: row.trade_date }));
+    if (row.fx_rate === null) entry.missingFx.push(row.trade_id);
+    entry.events.push(toTradeEvent(row));
+  }
+  const splits = await loadSplits(db, [...new Set(rows.map((row) => row.isin))], filter);
+  for (const entry of grouped.values()) entry.events.push(...(splits.get(entry.isin) ?? []));
+  return grouped;
+}
+
+/** Splits per instrument whose ex-date falls in the window. */
+export async function loadSplits(
+  db: Pool | PoolClient,
+  isins: readonly string[],
+  filter: LiveEventFilter = {},
+): Promise<Map<string, SplitEvent[]>> {
+  const byIsin = new Map<string, SplitEvent[]>();
+  if (isins.length === 0) return byIsin;
+  const { rows } = await db.query<{
+    corporate_action_id: string;
+    isin: string;
+    effective_date: string;
+    numerator: string;
+    denominator: string;
+  }>(
+    `SELECT corporate_action_id, isin, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, numerator, denominator
+     FROM corporate_action_splits
+     WHERE isin = ANY($1::text[]) AND ($2::date IS NULL OR effective_date > $2)
+       AND ($3::date IS NULL OR effective_date <= $3)`,
+    [isins, filter.after ?? null, filter.through ?? null],
+  );
+  for (const row of rows) {
+    const list = byIsin.get(row.isin) ?? [];
+    list.push({
+      kind: 'SPLIT',
+      corporateActionId: row.corporate_action_id,
+      numerator: new Dec(row.numerator),
+      denominator: new Dec(row.denominator),
+      effectiveDate: row.effective_date,
+    });
+    byIsin.set(row.isin, list);
+  }
+  return byIsin;
+}
+
+function toTradeEvent(row: TradeRow): TradeEvent {
+  return {
+    kind: 'TRADE',
+    tradeId: row.trade_id,
+    version: row.version,
+    action: row.lifecycle === 'AMEND' ? TradeAction.AMEND : TradeAction.NEW,
+    side: row.side === 'SELL' ? 'SELL' : 'BUY',
+    quantity: new Dec(row.quantity),
+    price: new Dec(row.price),
+    fees: new Dec(row.fees),
+    tradeDate: row.trade_date,
+    tradeTime: row.trade_time,
+    currency: row.currency,
+    // A missing rate is reported through `missingFx`; 1 keeps the event well-formed until then.
+    fxRateToBase: new Dec(row.fx_rate ?? 1),
+  };
+}
+
+function toCostMethod(text: string): CostMethod {
+  return text === CostMethod.LIFO
+    ? CostMethod.LIFO
+    : text === CostMethod.AVERAGE
+      ? CostMethod.AVERAGE
+      : CostMethod.FIFO;
+}
