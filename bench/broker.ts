@@ -71,14 +71,23 @@ function percentile(sorted: number[], p: number): number {
 
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
-async function benchKafkaJs(address: string, payloads: string[], bytes: number) {
-  const kafka = new Kafka({ brokers: [address], clientId: 'bench', logLevel: logLevel.ERROR });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: 'bench-kafkajs', numPartitions: PARTITIONS }] });
-  await admin.disconnect();
-
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+/** KafkaJS produce then group consume of all payloads; `partitions` undefined = let the broker auto-create. */
+async function benchKafkaJs(
+  address: string,
+  topic: string,
+  payloads: string[],
+  bytes: number,
+  partitions?: number,
+  consume = true,
+) {
+  const kafka = new Kafka({ brokers: [address], clientId: 'bench', logLevel: logLevel.NOTHING });
+  if (partitions !== undefined) {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] });
+    await admin.disconnect();
+  }
+  const producer = kafka.producer();
   await producer.connect();
   const batches: Message[][] = [];
   for (let i = 0; i < payloads.length; i += BATCH) {
@@ -91,40 +100,45 @@ async function benchKafkaJs(address: string, payloads: string[], bytes: number) 
     Array.from({ length: CONCURRENCY }, async () => {
       for (let b = next++; b < batches.length; b = next++) {
         const s = process.hrtime.bigint();
-        await producer.send({ topic: 'bench-kafkajs', messages: batches[b] ?? [], acks: -1 });
+        await producer.send({ topic, messages: batches[b] ?? [], acks: -1 });
         latencies.push(Number(process.hrtime.bigint() - s) / 1e6);
       }
     }),
   );
   const produceSec = Number(process.hrtime.bigint() - t0) / 1e9;
   await producer.disconnect();
+  latencies.sort((a, b) => a - b);
+  const produce = {
+    msgsPerSec: Math.round(payloads.length / produceSec),
+    mbPerSec: round(bytes / produceSec / 1e6),
+    seconds: round(produceSec, 3),
+    requestLatencyMs: { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2) },
+  };
+  if (!consume) return { produce };
 
   const consumer = kafka.consumer({ groupId: `bench-${Date.now()}`, maxBytesPerPartition: 4 * 1024 * 1024 });
   await consumer.connect();
-  await consumer.subscribe({ topic: 'bench-kafkajs', fromBeginning: true });
+  await consumer.subscribe({ topic, fromBeginning: true });
   let received = 0;
   let firstAt = 0n;
   const c0 = process.hrtime.bigint();
-  const consumeSec = await new Promise<number>((resolve) => {
+  const consumeSec = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`consumed ${received} of ${payloads.length} in 120 s`)), 120_000);
     void consumer.run({
       autoCommit: true,
       eachBatch: async ({ batch }) => {
         if (firstAt === 0n) firstAt = process.hrtime.bigint();
         received += batch.messages.length;
-        if (received >= payloads.length) resolve(Number(process.hrtime.bigint() - c0) / 1e9);
+        if (received >= payloads.length) {
+          clearTimeout(timer);
+          resolve(Number(process.hrtime.bigint() - c0) / 1e9);
+        }
       },
     });
-  });
+  }).finally(() => consumer.disconnect());
   const joinSec = Number(firstAt - c0) / 1e9;
-  await consumer.disconnect();
-  latencies.sort((a, b) => a - b);
   return {
-    produce: {
-      msgsPerSec: Math.round(payloads.length / produceSec),
-      mbPerSec: round(bytes / produceSec / 1e6),
-      seconds: round(produceSec, 3),
-      requestLatencyMs: { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2) },
-    },
+    produce,
     consume: {
       msgsPerSec: Math.round(payloads.length / (consumeSec - joinSec)),
       mbPerSec: round(bytes / (consumeSec - joinSec) / 1e6),
@@ -133,6 +147,53 @@ async function benchKafkaJs(address: string, payloads: string[], bytes: number) 
       received,
     },
   };
+}
+
+/**
+ * librdkafka's in-memory mock cluster, hosted by a kcat process: the reference KafkaJS is measured against, so the
+ * figures say how much of KafkaJS's own ceiling this broker leaves. Its auto-created topics have 4 partitions and
+ * its admin API is unusable from KafkaJS (it reports controller 0), so the comparison runs at 4 partitions.
+ */
+async function startMockCluster(): Promise<{ address: string; stop(): void } | undefined> {
+  const child = spawn(
+    'kcat',
+    [
+      '-C',
+      '-b',
+      '127.0.0.1:1',
+      '-X',
+      'test.mock.num.brokers=1',
+      '-t',
+      'bench-mock-hold',
+      '-o',
+      'end',
+      '-q',
+      '-d',
+      'mock',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  const address = await new Promise<string | undefined>((resolve) => {
+    let err = '';
+    const timer = setTimeout(() => resolve(undefined), 10_000);
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString('latin1');
+      const m = /bootstrap\.servers=(\S+:\d+)/.exec(err);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.once('error', () => resolve(undefined));
+  });
+  child.stderr?.resume();
+  if (!address) {
+    child.kill('SIGKILL');
+    return undefined;
+  }
+  return { address, stop: () => child.kill('SIGTERM') };
 }
 
 function benchKcat(address: string, file: string, count: number, bytes: number) {
@@ -172,6 +233,32 @@ function benchKcat(address: string, file: string, count: number, bytes: number) 
   };
 }
 
+/** KafkaJS against this broker and against librdkafka's mock cluster, both at 4 auto-created-size partitions. */
+async function benchReference(address: string, payloads: string[], bytes: number) {
+  const mock = await startMockCluster();
+  if (!mock) return { skipped: 'kcat (librdkafka mock cluster) is not available' };
+  try {
+    // KafkaJS's consumer group stalls part-way against the mock cluster, so the reference is the producer's.
+    const onMock = await benchKafkaJs(mock.address, 'bench-ref', payloads, bytes, undefined, false);
+    const onBroker = await benchKafkaJs(address, 'bench-ref', payloads, bytes, 4, false);
+    const ratio = (a: number, b: number) => round((100 * a) / b, 1);
+    const summary = {
+      partitions: 4,
+      mockCluster: { produceMsgsPerSec: onMock.produce.msgsPerSec },
+      thisBroker: { produceMsgsPerSec: onBroker.produce.msgsPerSec },
+      percentOfMock: { produce: ratio(onBroker.produce.msgsPerSec, onMock.produce.msgsPerSec) },
+    };
+    console.log(
+      `KafkaJS vs librdkafka mock cluster (4 partitions): produce ${summary.thisBroker.produceMsgsPerSec} vs ${summary.mockCluster.produceMsgsPerSec} msgs/s (${summary.percentOfMock.produce}%)`,
+    );
+    return summary;
+  } catch (err) {
+    return { skipped: `reference run failed: ${err instanceof Error ? err.message : String(err)}` };
+  } finally {
+    mock.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-broker-'));
   const payloads = Array.from({ length: MESSAGES }, (_, i) => message(i));
@@ -183,9 +270,9 @@ async function main(): Promise<void> {
     console.log(
       `broker at ${address}; ${MESSAGES} messages, ${round(bytes / MESSAGES)} bytes average, ${PARTITIONS} partitions`,
     );
-    const kafkajs = await benchKafkaJs(address, payloads, bytes);
+    const kafkajs = await benchKafkaJs(address, 'bench-kafkajs', payloads, bytes, PARTITIONS);
     console.log(
-      `KafkaJS  produce ${kafkajs.produce.msgsPerSec} msgs/s (${kafkajs.produce.mbPerSec} MB/s), request p50 ${kafkajs.produce.requestLatencyMs.p50} ms p99 ${kafkajs.produce.requestLatencyMs.p99} ms; consume ${kafkajs.consume.msgsPerSec} msgs/s (${kafkajs.consume.mbPerSec} MB/s)`,
+      `KafkaJS  produce ${kafkajs.produce.msgsPerSec} msgs/s (${kafkajs.produce.mbPerSec} MB/s), request p50 ${kafkajs.produce.requestLatencyMs.p50} ms p99 ${kafkajs.produce.requestLatencyMs.p99} ms; consume ${kafkajs.consume?.msgsPerSec} msgs/s (${kafkajs.consume?.mbPerSec} MB/s)`,
     );
     const kcat = benchKcat(address, file, MESSAGES, bytes);
     if ('skipped' in kcat) console.log(`kcat     skipped: ${kcat.skipped}`);
@@ -193,6 +280,7 @@ async function main(): Promise<void> {
       console.log(
         `kcat     produce ${kcat.produce.msgsPerSec} msgs/s (${kcat.produce.mbPerSec} MB/s); consume ${kcat.consume.msgsPerSec} msgs/s (${kcat.consume.mbPerSec} MB/s)`,
       );
+    const reference = await benchReference(address, payloads, bytes);
     const result = {
       benchmark: 'broker',
       date: new Date().toISOString(),
@@ -206,6 +294,7 @@ async function main(): Promise<void> {
       },
       kafkajs,
       kcat,
+      reference,
     };
     fs.mkdirSync(path.dirname(values.out), { recursive: true });
     fs.writeFileSync(values.out, JSON.stringify(result, null, 2));
