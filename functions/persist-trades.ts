@@ -1,0 +1,15 @@
+/**
+ * `persistTrades`: on `trades.validated`. Books the batch in one transaction, then publishes each newly booked
+ * version to `trades.booked`; a failed publish fails the batch and the retry publishes what was missed.
+ */
+import middy from '@middy/core';
+
+import { getPool } from '../lib/db/pool';
+import { getPublisher } from '../lib/kafka/producer';
+import type { KafkaEvent } from '../lib/kafka/decode';
+import type { PersistSummary } from '../lib/pipeline/persist';
+import { persistHandler } from '../lib/pipeline/handlers';
+
+export const handler = middy<KafkaEvent, PersistSummary>().handler(
+  persistHandler({ pool: getPool(), publisher: getPublisher() }),
+);

@@ -1,0 +1,70 @@
+/**
+ * Bearer tokens for the capture API. `API_TOKENS` is a comma list of `token=scope`, scope `*` (every account) or
+ * accounts separated by `|` or spaces (`ops-token=*,desk7=ACC-001|ACC-002`). When it is unset on the `local` stage,
+ * the development token `dev-token` with scope `*` is the only one — never in any other stage.
+ */
+import { timingSafeEqual } from 'node:crypto';
+
+export const DEV_TOKEN = 'dev-token';
+
+export type TokenScope = { readonly all: true } | { readonly all: false; readonly accounts: ReadonlySet<string> };
+
+export type TokenTable = ReadonlyMap<string, TokenScope>;
+
+export function parseApiTokens(list: string): { ok: true; value: TokenTable } | { ok: false; errors: string[] } {
+  const table = new Map<string, TokenScope>();
+  const errors: string[] = [];
+  for (const entry of list
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')) {
+    const at = entry.indexOf('=');
+    const token = at < 0 ? '' : entry.slice(0, at).trim();
+    const scope = at < 0 ? '' : entry.slice(at + 1).trim();
+    if (token === '' || scope === '') {
+      errors.push(`API_TOKENS: entry "${entry.slice(0, 4)}…" is not token=scope`);
+      continue;
+    }
+    table.set(
+      token,
+      scope === '*' ? { all: true } : { all: false, accounts: new Set(scope.split(/[|\s]+/).filter((a) => a !== '')) },
+    );
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: table };
+}
+
+/** The token table of this process, from `API_TOKENS` (or the development token on the local stage). */
+export function tokenTableFromEnv(env: NodeJS.ProcessEnv = process.env): TokenTable {
+  const list = env.API_TOKENS ?? '';
+  if (list.trim() === '') {
+    if ((env.STAGE ?? 'local') === 'local') return new Map([[DEV_TOKEN, { all: true }]]);
+    throw new Error('Invalid configuration: API_TOKENS: required outside the local stage');
+  }
+  const parsed = parseApiTokens(list);
+  if (!parsed.ok) throw new Error(`Invalid configuration: ${parsed.errors.join('; ')}`);
+  return parsed.value;
+}
+
+/** The scope of the bearer token in an `Authorization` header, or undefined when it is missing or unknown. */
+export function authorize(header: string | undefined, tokens: TokenTable): TokenScope | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  const presented = match?.[1];
+  if (presented === undefined) return undefined;
+  // Constant-time comparison, so that response timing does not reveal how much of a token matched.
+  for (const [token, scope] of tokens) {
+    const a = Buffer.from(token);
+    const b = Buffer.from(presented);
+    if (a.length === b.length && timingSafeEqual(a, b)) return scope;
+  }
+  return undefined;
+}
+
+/** How a scope travels in the authorizer's context (strings only): `*` or `|`-joined accounts. */
+export function scopeToContext(scope: TokenScope): string {
+  return scope.all ? '*' : [...scope.accounts].join('|');
+}
+
+export function scopeFromContext(text: string | undefined): TokenScope {
+  if (text === undefined || text === '*') return text === '*' ? { all: true } : { all: false, accounts: new Set() };
+  return { all: false, accounts: new Set(text.split('|').filter((a) => a !== '')) };
+}

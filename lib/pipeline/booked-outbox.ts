@@ -1,0 +1,110 @@
+/**
+ * "Booked but not yet published": trade versions without a row in booked_trade_publications
+ * (migrations/1732406600000_capture-outbox.sql). Re-derived from the database on every batch rather than remembered
+ * in memory, so a publish that failed after the booking committed is redone by the retried batch.
+ */
+import type { Pool } from 'pg';
+
+import { Dec } from '../domain/money';
+import type { Side, Trade, TradeLifecycle } from '../domain/trade';
+import { encodeBookedTrade, type BookedTradeEventV1, type BookedTradeStatus } from '../kafka/schemas/booked-trade';
+
+interface UnpublishedRow {
+  exec_id: string;
+  trade_id: string;
+  version: number;
+  lifecycle: string;
+  account_id: string;
+  counterparty_lei: string;
+  isin: string;
+  mic: string;
+  side: string;
+  quantity: string;
+  price: string;
+  currency: string;
+  trade_date: string;
+  trade_time: string;
+  settlement_date: string;
+  commission: string;
+  fees: string;
+  beneficial_owner: string | null;
+  capture_source: string | null;
+  booked_at: string;
+  status: BookedTradeStatus;
+}
+
+export interface UnpublishedVersion {
+  readonly execId: string;
+  readonly account: string;
+  readonly event: BookedTradeEventV1;
+}
+
+export class PgBookedTradeOutbox {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Versions of these trades not yet published, each trade's versions ascending. `status` is the trade's status
+   * now (after every version booked so far): consumers order versions by `trade.version`, and a CANCELLED status
+   * on any version means the trade has ended. Versions without a settlement date (not booked by this pipeline)
+   * are not published.
+   */
+  async unpublished(tradeIds: readonly string[]): Promise<UnpublishedVersion[]> {
+    if (tradeIds.length === 0) return [];
+    const { rows } = await this.pool.query<UnpublishedRow>(
+      `SELECT v.exec_id, v.trade_id, v.version, v.lifecycle, v.account_id, v.counterparty_lei, v.isin, v.mic, v.side,
+         v.quantity, v.price, v.currency, to_char(v.trade_date, 'YYYY-MM-DD') AS trade_date,
+         to_char(v.trade_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS trade_time,
+         to_char(v.settlement_date, 'YYYY-MM-DD') AS settlement_date, v.commission, v.fees, v.beneficial_owner,
+         v.capture_source, to_char(v.booked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS booked_at,
+         t.status
+       FROM trade_versions v
+       JOIN trades t ON t.trade_id = v.trade_id
+       LEFT JOIN booked_trade_publications p ON p.exec_id = v.exec_id
+       WHERE v.trade_id = ANY($1::text[]) AND p.exec_id IS NULL AND v.settlement_date IS NOT NULL
+       ORDER BY v.trade_id, v.version`,
+      [[...new Set(tradeIds)]],
+    );
+    return rows.map((row) => ({
+      execId: row.exec_id,
+      account: row.account_id,
+      event: encodeBookedTrade({
+        trade: tradeOf(row),
+        status: row.status,
+        bookedAt: row.booked_at,
+        settlementDate: row.settlement_date,
+      }),
+    }));
+  }
+
+  async markPublished(execIds: readonly string[]): Promise<void> {
+    if (execIds.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO booked_trade_publications (exec_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`,
+      [[...execIds]],
+    );
+  }
+}
+
+function tradeOf(row: UnpublishedRow): Trade {
+  return {
+    execId: row.exec_id,
+    tradeId: row.trade_id,
+    version: row.version,
+    lifecycle: row.lifecycle as TradeLifecycle,
+    account: row.account_id,
+    counterpartyLei: row.counterparty_lei,
+    isin: row.isin,
+    mic: row.mic,
+    side: row.side as Side,
+    quantity: new Dec(row.quantity),
+    price: new Dec(row.price),
+    currency: row.currency,
+    tradeDate: row.trade_date,
+    tradeTime: row.trade_time,
+    settlementDate: row.settlement_date,
+    commission: new Dec(row.commission),
+    fees: new Dec(row.fees),
+    ...(row.beneficial_owner === null ? {} : { beneficialOwner: row.beneficial_owner }),
+    ...(row.capture_source === null ? {} : { source: row.capture_source }),
+  };
+}

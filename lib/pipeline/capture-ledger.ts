@@ -1,0 +1,150 @@
+/**
+ * The capture ledger (migrations/1732406600000_capture-outbox.sql, table trade_captures): what each consumed trade
+ * record led to, and whether the message it produces has been published. It is both the stage's idempotency record
+ * and its outbox: a decision is written before anything is published, so a retried batch re-publishes exactly the
+ * undelivered decisions — with the same content, never re-deciding a record (which would turn a redelivered trade
+ * into a DUPLICATE_EXEC_ID rejection).
+ */
+import type { Pool } from 'pg';
+
+import type { TradeRejection } from '../db/trade-store';
+import type { RecordCoordinates } from '../kafka/decode';
+import type { OutgoingMessage } from '../kafka/producer';
+
+export const CaptureOutcome = {
+  VALIDATED: 'VALIDATED',
+  REJECTED: 'REJECTED',
+  DEAD_LETTER: 'DEAD_LETTER',
+  /** The same execution (same ExecID, identical content) resent at a new offset: nothing to do. */
+  REDELIVERED: 'REDELIVERED',
+} as const;
+export type CaptureOutcome = (typeof CaptureOutcome)[keyof typeof CaptureOutcome];
+
+/** What one record led to. */
+export interface CaptureDecision {
+  readonly source: RecordCoordinates;
+  readonly outcome: CaptureOutcome;
+  readonly execId?: string;
+  /** SHA-256 of the canonical trade event: equal content, equal hash. */
+  readonly contentHash?: string;
+  readonly message?: OutgoingMessage;
+  /** Stored in trade_rejections (without `source`, which is the record's own). */
+  readonly rejection?: Omit<TradeRejection, 'source'>;
+}
+
+/** An earlier decision on an ExecID, for telling a redelivery from a genuine duplicate. */
+export interface PriorCapture {
+  readonly execId: string;
+  readonly contentHash: string | undefined;
+  readonly outcome: CaptureOutcome;
+}
+
+export function coordinatesKey(source: RecordCoordinates): string {
+  return `${source.topic}:${source.partition}:${source.offset}`;
+}
+
+interface LedgerRow {
+  source_topic: string;
+  source_partition: number;
+  source_offset: string;
+  exec_id: string | null;
+  content_hash: string | null;
+  outcome: CaptureOutcome;
+  out_topic: string | null;
+  out_key: string | null;
+  out_value: unknown;
+  rejection: Omit<TradeRejection, 'source'> | null;
+  published: boolean;
+}
+
+export interface StoredDecision extends CaptureDecision {
+  readonly published: boolean;
+}
+
+function coordinateArrays(sources: readonly RecordCoordinates[]): [string[], number[], string[]] {
+  return [sources.map((s) => s.topic), sources.map((s) => s.partition), sources.map((s) => String(s.offset))];
+}
+
+const BATCH_FILTER = `(source_topic, source_partition, source_offset) IN (
+  SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[]))`;
+
+/** The ledger on PostgreSQL; every call is one set-based statement whatever the batch size. */
+export class PgCaptureLedger {
+  constructor(private readonly pool: Pool) {}
+
+  /** The decisions already taken on these records, by {@link coordinatesKey}. */
+  async decisions(sources: readonly RecordCoordinates[]): Promise<Map<string, StoredDecision>> {
+    if (sources.length === 0) return new Map();
+    const { rows } = await this.pool.query<LedgerRow>(
+      `SELECT source_topic, source_partition, source_offset::text AS source_offset, exec_id, content_hash, outcome,
+         out_topic, out_key, out_value, rejection, published_at IS NOT NULL AS published
+       FROM trade_captures WHERE ${BATCH_FILTER}`,
+      coordinateArrays(sources),
+    );
+    return new Map(rows.map((row) => [coordinatesKey(sourceOf(row)), decisionOf(row)]));
+  }
+
+  /** Earlier validated or rejected captures of these ExecIDs (any offset). */
+  async priorCaptures(execIds: readonly string[]): Promise<PriorCapture[]> {
+    if (execIds.length === 0) return [];
+    const { rows } = await this.pool.query<{ exec_id: string; content_hash: string | null; outcome: CaptureOutcome }>(
+      `SELECT exec_id, content_hash, outcome FROM trade_captures
+       WHERE exec_id = ANY($1::text[]) AND outcome IN ('VALIDATED', 'REJECTED')`,
+      [[...new Set(execIds)]],
+    );
+    return rows.map((row) => ({
+      execId: row.exec_id,
+      contentHash: row.content_hash ?? undefined,
+      outcome: row.outcome,
+    }));
+  }
+
+  /** Records decisions; a record already decided keeps its first decision. */
+  async record(decisions: readonly CaptureDecision[]): Promise<void> {
+    if (decisions.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO trade_captures (source_topic, source_partition, source_offset, exec_id, content_hash, outcome,
+         out_topic, out_key, out_value, rejection, published_at)
+       SELECT t, p, o, e, h, oc, ot, ok, ov, r, CASE WHEN ot IS NULL THEN now() END
+       FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+         $8::text[], $9::jsonb[], $10::jsonb[]) AS d(t, p, o, e, h, oc, ot, ok, ov, r)
+       ON CONFLICT DO NOTHING`,
+      [
+        ...coordinateArrays(decisions.map((d) => d.source)),
+        decisions.map((d) => d.execId ?? null),
+        decisions.map((d) => d.contentHash ?? null),
+        decisions.map((d) => d.outcome),
+        decisions.map((d) => d.message?.topic ?? null),
+        decisions.map((d) => d.message?.key ?? null),
+        decisions.map((d) => (d.message === undefined ? null : JSON.stringify(d.message.value))),
+        decisions.map((d) => (d.rejection === undefined ? null : JSON.stringify(d.rejection))),
+      ],
+    );
+  }
+
+  async markPublished(sources: readonly RecordCoordinates[]): Promise<void> {
+    if (sources.length === 0) return;
+    await this.pool.query(
+      `UPDATE trade_captures SET published_at = now() WHERE published_at IS NULL AND ${BATCH_FILTER}`,
+      coordinateArrays(sources),
+    );
+  }
+}
+
+function sourceOf(row: LedgerRow): RecordCoordinates {
+  return { topic: row.source_topic, partition: row.source_partition, offset: Number(row.source_offset) };
+}
+
+function decisionOf(row: LedgerRow): StoredDecision {
+  return {
+    source: sourceOf(row),
+    outcome: row.outcome,
+    published: row.published,
+    ...(row.exec_id === null ? {} : { execId: row.exec_id }),
+    ...(row.content_hash === null ? {} : { contentHash: row.content_hash }),
+    ...(row.out_topic === null || row.out_key === null
+      ? {}
+      : { message: { topic: row.out_topic, key: row.out_key, value: row.out_value } }),
+    ...(row.rejection === null ? {} : { rejection: row.rejection }),
+  };
+}

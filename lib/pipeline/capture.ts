@@ -1,0 +1,66 @@
+/**
+ * Capture: trade events from an API caller (or a file, or the simulator), checked against the wire schema and
+ * published to `trades.captured` keyed by account, so that one account's trades keep their order.
+ */
+import type { EventPublisher } from '../kafka/producer';
+import { TradeEventV1Schema, type FieldError, type TradeEventV1 } from '../kafka/schemas/trade-event';
+import { Topics } from '../kafka/topics';
+
+/** Most trades accepted in one request or file chunk: keeps one publish well under the broker's message limits. */
+export const MAX_TRADES_PER_CAPTURE = 1000;
+
+export interface CapturedId {
+  readonly execId: string;
+  readonly tradeId: string;
+}
+
+export type CaptureCheck =
+  { readonly ok: true; readonly value: TradeEventV1[] } | { readonly ok: false; readonly errors: FieldError[] };
+
+/**
+ * Checks a request body: one trade event, an array of them, or `{ "trades": [...] }`. Every field error of every
+ * trade is reported, batch members prefixed with their index (`trades.3.price`). All or nothing: a batch with one
+ * bad trade publishes none, so that the caller can fix and resend it whole.
+ */
+export function checkCaptureBody(body: unknown): CaptureCheck {
+  const batch = Array.isArray(body)
+    ? { items: body as unknown[], prefix: '' }
+    : typeof body === 'object' && body !== null && 'trades' in body && Array.isArray(body.trades)
+      ? { items: body.trades as unknown[], prefix: 'trades.' }
+      : undefined;
+  const items = batch?.items ?? [body];
+  if (items.length === 0) return { ok: false, errors: [{ path: batch?.prefix ?? '', message: 'no trades' }] };
+  if (items.length > MAX_TRADES_PER_CAPTURE) {
+    return { ok: false, errors: [{ path: '', message: `at most ${MAX_TRADES_PER_CAPTURE} trades per request` }] };
+  }
+  const errors: FieldError[] = [];
+  const events: TradeEventV1[] = [];
+  items.forEach((item, index) => {
+    const parsed = TradeEventV1Schema.safeParse(item);
+    if (parsed.success) events.push(parsed.data);
+    else {
+      const prefix = batch === undefined ? '' : `${batch.prefix}${index}`;
+      for (const issue of parsed.error.issues) {
+        const path = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.');
+        errors.push({ path, message: issue.message });
+      }
+    }
+  });
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: events };
+}
+
+/** Publishes checked trade events to `trades.captured`, keyed by account; returns their ids in order. */
+export async function captureTrades(
+  events: readonly TradeEventV1[],
+  publisher: EventPublisher,
+  source?: string,
+): Promise<CapturedId[]> {
+  await publisher.publish(
+    events.map((event) => ({
+      topic: Topics.TRADES_CAPTURED,
+      key: event.account,
+      value: event.source === undefined && source !== undefined ? { ...event, source } : event,
+    })),
+  );
+  return events.map((event) => ({ execId: event.execId, tradeId: event.tradeId }));
+}

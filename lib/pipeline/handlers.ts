@@ -1,0 +1,108 @@
+/**
+ * The Lambda handlers' bodies, with their dependencies passed in: functions/*.ts wrap these in middy with the
+ * container's pool and producer; tests call them with a test database and broker. (Kept apart from the middy
+ * wrappers also because @middy/core 6 is ESM-only and Jest's CommonJS registry cannot load it.)
+ */
+import type {
+  APIGatewayProxyEventV2WithLambdaAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
+import type { Pool } from 'pg';
+
+import { authorize, scopeFromContext, scopeToContext, type TokenTable } from '../api/auth';
+import { HttpErrorCode, errorResponse, jsonBody, jsonResponse } from '../api/http';
+import { PgReferenceDataStore } from '../db/reference-store';
+import { PgTradeStore } from '../db/trade-store';
+import type { ValidatedTrade } from '../domain/validation';
+import { decodeRecords, type KafkaEvent } from '../kafka/decode';
+import type { EventPublisher } from '../kafka/producer';
+import { decodeTradeEvent, ValidatedTradeEventV1Schema, type DecodeResult } from '../kafka/schemas/trade-event';
+import { PgBookedTradeOutbox } from './booked-outbox';
+import { captureTrades, checkCaptureBody } from './capture';
+import { PgCaptureLedger } from './capture-ledger';
+import { persistValidatedTrades, type PersistSummary } from './persist';
+import { validateCapturedTrades, type ValidationSummary } from './validate';
+
+export type AuthorizerContext = { readonly scope: string };
+
+/** `POST /trades`: 202 with ids, 400 listing each field error, 403 for an account outside the token's scope, 413. */
+export function captureHandler(publisher: EventPublisher) {
+  return async (
+    event: APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
+    const body = jsonBody(event);
+    if (!body.ok) return body.response;
+    const checked = checkCaptureBody(body.value);
+    if (!checked.ok) return errorResponse(400, HttpErrorCode.INVALID, 'the request has invalid trades', checked.errors);
+    const scope = scopeFromContext(event.requestContext.authorizer.lambda.scope);
+    const outside = scope.all ? [] : checked.value.filter((trade) => !scope.accounts.has(trade.account));
+    if (outside.length > 0) {
+      const accounts = [...new Set(outside.map((trade) => trade.account))].join(', ');
+      return errorResponse(403, HttpErrorCode.FORBIDDEN, `the token may not capture for ${accounts}`);
+    }
+    const ids = await captureTrades(checked.value, publisher, 'api');
+    return jsonResponse(202, { accepted: ids.length, trades: ids });
+  };
+}
+
+/** HTTP API Lambda request authorizer (simple responses): `Authorization: Bearer <token>`. */
+export function authorizerHandler(tokens: TokenTable) {
+  return (
+    event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers'>,
+  ): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
+    const header = event.headers?.authorization ?? event.headers?.Authorization;
+    const scope = authorize(header, tokens);
+    return Promise.resolve(
+      scope === undefined
+        ? { isAuthorized: false, context: { scope: '' } }
+        : { isAuthorized: true, context: { scope: scopeToContext(scope) } },
+    );
+  };
+}
+
+export interface PipelineDeps {
+  readonly pool: Pool;
+  readonly publisher: EventPublisher;
+  readonly now?: () => Date;
+}
+
+function stores(deps: PipelineDeps) {
+  return {
+    referenceData: new PgReferenceDataStore(deps.pool),
+    trades: new PgTradeStore(deps.pool),
+    ledger: new PgCaptureLedger(deps.pool),
+    bookedOutbox: new PgBookedTradeOutbox(deps.pool),
+    publisher: deps.publisher,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  };
+}
+
+/** On `trades.captured`. */
+export function validateHandler(deps: PipelineDeps) {
+  const services = stores(deps);
+  return (event: KafkaEvent): Promise<ValidationSummary> =>
+    validateCapturedTrades(decodeRecords(event, decodeTradeEvent), services);
+}
+
+function decodeValidatedTrade(json: unknown): DecodeResult<ValidatedTrade> {
+  const parsed = ValidatedTradeEventV1Schema.safeParse(json);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
+    };
+  }
+  const decoded = decodeTradeEvent(parsed.data);
+  return decoded.ok
+    ? { ok: true, value: { ...decoded.value, settlementDate: parsed.data.settlementDate } }
+    : { ok: false, errors: decoded.errors };
+}
+
+/** On `trades.validated`. */
+export function persistHandler(deps: PipelineDeps) {
+  const services = stores(deps);
+  return (event: KafkaEvent): Promise<PersistSummary> =>
+    persistValidatedTrades(decodeRecords(event, decodeValidatedTrade), services);
+}

@@ -1,0 +1,156 @@
+/**
+ * The validation and compliance stage: decoded records from `trades.captured` → `trades.validated`,
+ * `trades.rejected` (with every reason, also stored in trade_rejections) or `trades.deadletter`.
+ *
+ * Accounting: every record of a batch gets exactly one outcome, so captured = validated + rejected +
+ * dead-lettered + redelivered. Redelivery is told from a genuine duplicate before validating: a record whose
+ * coordinates were already decided keeps its decision (only what was not yet published is published), and a record
+ * at a new offset with an ExecID already captured with identical content is a resend — a no-op. Only a different
+ * execution reusing an ExecID reaches the DUPLICATE_EXEC_ID rule.
+ */
+import { createHash } from 'node:crypto';
+
+import type { ReferenceDataStore } from '../db/reference-store';
+import type { TradeStore } from '../db/trade-store';
+import type { Trade } from '../domain/trade';
+import { validateBatch } from '../domain/validation';
+import { encodeDeadLetter, type DecodedRecord } from '../kafka/decode';
+import type { EventPublisher } from '../kafka/producer';
+import {
+  encodeRejectedTradeEvent,
+  encodeTradeEvent,
+  encodeValidatedTradeEvent,
+  type FieldError,
+} from '../kafka/schemas/trade-event';
+import { Topics } from '../kafka/topics';
+import { CaptureOutcome, coordinatesKey, type CaptureDecision, type PgCaptureLedger } from './capture-ledger';
+import { deliverDecisions } from './outbox';
+
+export interface ValidateDeps {
+  readonly referenceData: ReferenceDataStore;
+  readonly trades: Pick<TradeStore, 'recordRejections'>;
+  readonly ledger: PgCaptureLedger;
+  readonly publisher: EventPublisher;
+  readonly now?: () => Date;
+}
+
+/** What a batch came to; `captured` = validated + rejected + deadLettered + redelivered. */
+export interface ValidationSummary {
+  readonly captured: number;
+  readonly validated: number;
+  readonly rejected: number;
+  readonly deadLettered: number;
+  readonly redelivered: number;
+  /** Messages published by this call (0 when the whole batch had been delivered before). */
+  readonly published: number;
+}
+
+/** SHA-256 of the canonical event: two captures of the same execution hash alike, whatever their JSON layout. */
+export function tradeContentHash(trade: Trade): string {
+  return createHash('sha256')
+    .update(JSON.stringify(encodeTradeEvent(trade)))
+    .digest('hex');
+}
+
+/** Dead-letter decision for a record that did not decode. */
+export function deadLetterDecision(
+  record: DecodedRecord<unknown>['record'],
+  errors: readonly FieldError[],
+  at: string,
+): CaptureDecision {
+  const value = encodeDeadLetter(record, errors, at);
+  return {
+    source: record.source,
+    outcome: CaptureOutcome.DEAD_LETTER,
+    message: {
+      topic: Topics.TRADES_DEAD_LETTER,
+      key: record.key ?? `${record.source.topic}-${record.source.partition}`,
+      value,
+    },
+    rejection: { event: value, reasons: value.reasons, rejectedAt: at },
+  };
+}
+
+/** Validates a batch of decoded `trades.captured` records and delivers every outcome (see module TSDoc). */
+export async function validateCapturedTrades(
+  records: readonly DecodedRecord<Trade>[],
+  deps: ValidateDeps,
+): Promise<ValidationSummary> {
+  const at = (deps.now ?? (() => new Date()))().toISOString();
+  const sources = records.map((record) => record.record.source);
+  const decided = await deps.ledger.decisions(sources);
+  const fresh = records.filter((record) => !decided.has(coordinatesKey(record.record.source)));
+
+  const decisions: CaptureDecision[] = [];
+  const toValidate: { trade: Trade; hash: string; record: DecodedRecord<Trade>['record'] }[] = [];
+  const decoded = fresh.filter((record) => record.ok);
+  const prior = await deps.ledger.priorCaptures(decoded.map((record) => record.value.execId));
+  const captured = new Set(prior.map((capture) => `${capture.execId}|${capture.contentHash ?? ''}`));
+  for (const record of fresh) {
+    if (!record.ok) {
+      decisions.push(deadLetterDecision(record.record, record.errors, at));
+      continue;
+    }
+    const hash = tradeContentHash(record.value);
+    const identity = `${record.value.execId}|${hash}`;
+    if (captured.has(identity)) {
+      decisions.push({
+        source: record.record.source,
+        outcome: CaptureOutcome.REDELIVERED,
+        execId: record.value.execId,
+        contentHash: hash,
+      });
+    } else {
+      captured.add(identity);
+      toValidate.push({ trade: record.value, hash, record: record.record });
+    }
+  }
+
+  if (toValidate.length > 0) {
+    const snapshot = await deps.referenceData.validationSnapshot(toValidate.map((item) => item.trade));
+    // Accepted trades not yet booked are not in the store's "seen" set: the ledger knows them.
+    const seenExecIds = new Set([...snapshot.seenExecIds, ...prior.map((capture) => capture.execId)]);
+    const results = validateBatch(
+      toValidate.map((item) => item.trade),
+      { ...snapshot, seenExecIds },
+    );
+    results.forEach(({ trade, result }, index) => {
+      const item = toValidate[index];
+      if (item === undefined) return;
+      const common = { source: item.record.source, execId: trade.execId, contentHash: item.hash };
+      if (result.ok) {
+        decisions.push({
+          ...common,
+          outcome: CaptureOutcome.VALIDATED,
+          message: {
+            topic: Topics.TRADES_VALIDATED,
+            key: trade.account,
+            value: encodeValidatedTradeEvent(result.value, at),
+          },
+        });
+      } else {
+        const reasons = result.errors.map(({ code, message }) => ({ code, message }));
+        const value = encodeRejectedTradeEvent(trade, reasons, at);
+        decisions.push({
+          ...common,
+          outcome: CaptureOutcome.REJECTED,
+          message: { topic: Topics.TRADES_REJECTED, key: trade.account, value },
+          rejection: { execId: trade.execId, tradeId: trade.tradeId, event: value.trade, reasons, rejectedAt: at },
+        });
+      }
+    });
+  }
+
+  await deps.ledger.record(decisions);
+  const delivered = await deliverDecisions(sources, deps);
+  const count = (outcome: CaptureOutcome): number =>
+    delivered.decisions.filter((decision) => decision.outcome === outcome).length;
+  return {
+    captured: records.length,
+    validated: count(CaptureOutcome.VALIDATED),
+    rejected: count(CaptureOutcome.REJECTED),
+    deadLettered: count(CaptureOutcome.DEAD_LETTER),
+    redelivered: count(CaptureOutcome.REDELIVERED),
+    published: delivered.published,
+  };
+}
