@@ -81,7 +81,7 @@ class Connection implements ConnectionInfo {
     let header: RequestHeader;
     try {
       header = { apiKey: r.int16(), apiVersion: r.int16(), correlationId: r.int32(), clientId: null };
-      if (header.apiKey === ApiKey.ApiVersions && header.apiVersion >= 3) {
+      if (header.apiKey === ApiKey.ApiVersions && !isSupported(header.apiKey, header.apiVersion)) {
         // KIP-511: a newer ApiVersions than we know is answered in the v0 layout with our ranges.
         this.send(header.correlationId, apiVersionsFallback());
         return;

@@ -200,14 +200,27 @@ describe('development broker with KafkaJS 2.2.4', () => {
     expect(broker.logger.warnings.join('\n')).toMatch(/does not support transactions/);
   });
 
-  it('answers an unknown API version with UNSUPPORTED_VERSION and a newer ApiVersions in the v0 layout', async () => {
+  it('answers an unknown API version with UNSUPPORTED_VERSION answers ApiVersions v3, and a newer one in the v0 layout', async () => {
     const raw = await RawKafkaClient.connect(broker.port);
     const bad = await raw.request(ApiKey.Metadata, 99, () => undefined);
     expect(bad.int16()).toBe(ErrorCode.UNSUPPORTED_VERSION);
-    const versions = await raw.request(ApiKey.ApiVersions, 3, (w) => w.int8(0));
+    const versions = await raw.request(ApiKey.ApiVersions, 9, (w) => w.int8(0));
     expect(versions.int16()).toBe(ErrorCode.UNSUPPORTED_VERSION);
     const ranges = versions.array((r) => ({ key: r.int16(), min: r.int16(), max: r.int16() }));
-    expect(ranges).toContainEqual({ key: ApiKey.ApiVersions, min: 0, max: 2 });
+    expect(ranges).toContainEqual({ key: ApiKey.ApiVersions, min: 0, max: 3 });
+    // v3, the flexible version librdkafka opens with: tagged fields in the header, compact strings in the body.
+    const flexible = await raw.request(ApiKey.ApiVersions, 3, (w) =>
+      w.uvarint(0).uvarint(5).raw(Buffer.from('test')).uvarint(4).raw(Buffer.from('1.0')).uvarint(0),
+    );
+    expect(flexible.int16()).toBe(ErrorCode.NONE);
+    const count = flexible.uvarint() - 1;
+    const flexRanges = Array.from({ length: count }, () => {
+      const range = { key: flexible.int16(), min: flexible.int16(), max: flexible.int16() };
+      flexible.uvarint();
+      return range;
+    });
+    expect(flexRanges).toEqual(ranges);
+    expect([flexible.int32(), flexible.uvarint(), flexible.remaining]).toEqual([0, 0, 0]);
     const ok = await raw.request(ApiKey.ApiVersions, 2, () => undefined);
     expect(ok.int16()).toBe(ErrorCode.NONE);
     raw.close();

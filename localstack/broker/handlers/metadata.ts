@@ -1,17 +1,41 @@
 import type { BrokerContext } from '../context';
 import { SUPPORTED_VERSIONS } from '../protocol/api';
-import { Writer } from '../protocol/codec';
+import { Reader, Writer } from '../protocol/codec';
 import { ErrorCode } from '../protocol/errors';
 import { topicNameProblem } from '../topics';
 import type { Handler } from '../types';
 import { ensureTopic } from './topic-access';
 
+/**
+ * ApiVersions. v3 is the one flexible version this broker speaks: librdkafka opens with it, and answering it
+ * saves a round trip and a parse error on the client's side. Its request header carries tagged fields, and its
+ * response header stays v0 (KIP-511).
+ */
 export const handleApiVersions: Handler = (req) => {
+  const ranges = [...SUPPORTED_VERSIONS];
+  if (req.header.apiVersion >= 3) {
+    const r = req.body;
+    skipTaggedFields(r); // request header v2
+    r.offset += Math.max(0, r.uvarint() - 1); // client software name (compact string)
+    r.offset += Math.max(0, r.uvarint() - 1); // client software version
+    const w = new Writer(512).int16(ErrorCode.NONE);
+    w.uvarint(ranges.length + 1);
+    for (const [key, range] of ranges) w.int16(key).int16(range.min).int16(range.max).uvarint(0);
+    return w.int32(0).uvarint(0);
+  }
   const w = new Writer(512).int16(ErrorCode.NONE);
-  w.array([...SUPPORTED_VERSIONS], (w1, [key, range]) => w1.int16(key).int16(range.min).int16(range.max));
+  w.array(ranges, (w1, [key, range]) => w1.int16(key).int16(range.min).int16(range.max));
   if (req.header.apiVersion >= 1) w.int32(0);
   return w;
 };
+
+function skipTaggedFields(r: Reader): void {
+  const count = r.uvarint();
+  for (let i = 0; i < count; i++) {
+    r.uvarint(); // tag
+    r.offset += r.uvarint(); // size, then the data
+  }
+}
 
 /** Metadata: this node is every partition's leader and the controller, so clients route everything here. */
 export const handleMetadata: (ctx: BrokerContext) => Handler = (ctx) => (req) => {

@@ -1,4 +1,7 @@
-/** API keys and the version ranges this broker implements, all in the classic (non-flexible) encoding. */
+/**
+ * API keys and the version ranges this broker implements, all in the classic (non-flexible) encoding except
+ * ApiVersions v3, which clients use to open a connection.
+ */
 export const ApiKey = {
   Produce: 0,
   Fetch: 1,
@@ -50,7 +53,7 @@ export const SUPPORTED_VERSIONS: ReadonlyMap<number, VersionRange> = new Map<num
   [ApiKey.SyncGroup, { min: 0, max: 3 }],
   [ApiKey.DescribeGroups, { min: 0, max: 2 }],
   [ApiKey.ListGroups, { min: 0, max: 2 }],
-  [ApiKey.ApiVersions, { min: 0, max: 2 }],
+  [ApiKey.ApiVersions, { min: 0, max: 3 }],
   [ApiKey.CreateTopics, { min: 0, max: 3 }],
   [ApiKey.DeleteTopics, { min: 0, max: 1 }],
   [ApiKey.InitProducerId, { min: 0, max: 1 }],

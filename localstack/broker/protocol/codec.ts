@@ -226,6 +226,15 @@ export class Writer {
     return this.nullableBytes(b);
   }
 
+  uvarint(v: number): this {
+    let n = v >>> 0;
+    while (n >= 0x80) {
+      this.int8((((n & 0x7f) | 0x80) << 24) >> 24);
+      n >>>= 7;
+    }
+    return this.int8((n << 24) >> 24);
+  }
+
   array<T>(items: readonly T[], item: (w: Writer, v: T) => void): this {
     this.int32(items.length);
     for (const v of items) item(this, v);
