@@ -9,6 +9,30 @@ export interface TopicInfo {
   readonly configs: Record<string, string>;
 }
 
+/** Topic-level configs this broker honours, and what each accepts; anything else is refused at creation. */
+const TOPIC_CONFIGS: Readonly<Record<string, (value: string) => string | undefined>> = {
+  'retention.ms': integerFrom(-1),
+  'retention.bytes': integerFrom(-1),
+  'segment.bytes': integerFrom(1024),
+  'max.message.bytes': integerFrom(64),
+  'min.insync.replicas': (v) => (v === '1' ? undefined : 'a single-node broker has one replica: use 1'),
+  'cleanup.policy': (v) => (v === 'delete' ? undefined : `'${v}' is not supported (only delete: no log compaction)`),
+  'message.timestamp.type': (v) => (v === 'CreateTime' ? undefined : `'${v}' is not supported (only CreateTime)`),
+  'compression.type': (v) => (v === 'producer' ? undefined : `'${v}' is not supported (only producer)`),
+};
+
+function integerFrom(min: number): (value: string) => string | undefined {
+  return (v) => (/^-?\d+$/.test(v) && Number(v) >= min ? undefined : `must be an integer >= ${min}`);
+}
+
+/** Why a topic config cannot be accepted, or undefined when it can. */
+export function topicConfigProblem(name: string, value: string): string | undefined {
+  const check = TOPIC_CONFIGS[name];
+  if (!check) return `unknown or unsupported topic config '${name}'`;
+  const problem = check(value);
+  return problem ? `${name}: ${problem}` : undefined;
+}
+
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 
 export function topicNameProblem(name: string): string | undefined {
@@ -44,7 +68,7 @@ export class TopicRegistry {
     if (!fs.existsSync(this.catalogue)) return;
     const file = JSON.parse(fs.readFileSync(this.catalogue, 'utf8')) as TopicsFile;
     for (const t of file.topics) {
-      const partitions = Array.from({ length: t.partitions }, (_, p) => this.openLog(t.name, p));
+      const partitions = Array.from({ length: t.partitions }, (_, p) => this.openLog(t.name, p, t.configs));
       this.topics.set(t.name, { name: t.name, partitions, configs: t.configs });
     }
   }
@@ -62,8 +86,19 @@ export class TopicRegistry {
     fs.renameSync(tmp, this.catalogue);
   }
 
-  private openLog(topic: string, partition: number): PartitionLog {
-    return PartitionLog.open(path.join(this.dataDir, `${topic}-${partition}`), this.logOptions, this.logger);
+  private openLog(topic: string, partition: number, configs: Record<string, string>): PartitionLog {
+    const dir = path.join(this.dataDir, `${topic}-${partition}`);
+    return PartitionLog.open(dir, this.optionsFor(configs), this.logger);
+  }
+
+  /** The broker's log options with the topic's own overrides applied. */
+  private optionsFor(configs: Record<string, string>): LogOptions {
+    const num = (key: string, fallback: number) => (configs[key] !== undefined ? Number(configs[key]) : fallback);
+    return {
+      segmentBytes: num('segment.bytes', this.logOptions.segmentBytes),
+      retentionBytes: num('retention.bytes', this.logOptions.retentionBytes),
+      retentionMs: num('retention.ms', this.logOptions.retentionMs),
+    };
   }
 
   get(name: string): TopicInfo | undefined {
@@ -79,7 +114,7 @@ export class TopicRegistry {
   }
 
   create(name: string, partitions: number, configs: Record<string, string> = {}): TopicInfo {
-    const logs = Array.from({ length: partitions }, (_, p) => this.openLog(name, p));
+    const logs = Array.from({ length: partitions }, (_, p) => this.openLog(name, p, configs));
     const topic: TopicInfo = { name, partitions: logs, configs };
     this.topics.set(name, topic);
     this.save();
@@ -90,7 +125,7 @@ export class TopicRegistry {
   addPartitions(name: string, total: number): void {
     const topic = this.topics.get(name);
     if (!topic) return;
-    for (let p = topic.partitions.length; p < total; p++) topic.partitions.push(this.openLog(name, p));
+    for (let p = topic.partitions.length; p < total; p++) topic.partitions.push(this.openLog(name, p, topic.configs));
     this.save();
     this.logger.info(`topic ${name} now has ${total} partitions`);
   }

@@ -65,6 +65,28 @@ describe('development broker with KafkaJS 2.2.4', () => {
     }
   });
 
+  it('honours topic-level configs and refuses ones it cannot honour', async () => {
+    const admin = kafka.admin();
+    const producer = kafka.producer({ retry: { retries: 0 } });
+    await Promise.all([admin.connect(), producer.connect()]);
+    await admin.createTopics({
+      topics: [
+        { topic: 'small-messages', numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '512' }] },
+      ],
+    });
+    await expect(
+      producer.send({ topic: 'small-messages', messages: [{ value: Buffer.alloc(1024) }] }),
+    ).rejects.toMatchObject({ type: 'MESSAGE_TOO_LARGE' });
+    await producer.send({ topic: 'small-messages', messages: [{ value: 'fits' }] });
+    await expect(
+      admin.createTopics({
+        topics: [{ topic: 'compacted', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+      }),
+    ).rejects.toMatchObject({ errors: [expect.objectContaining({ type: 'INVALID_CONFIG' })] });
+    expect(await admin.listTopics()).not.toContain('compacted');
+    await Promise.all([admin.disconnect(), producer.disconnect()]);
+  });
+
   it('produces with acks -1, 1 and 0, gzip, keys and headers, and consumes them back in a group', async () => {
     const producer = kafka.producer();
     await producer.connect();
@@ -200,7 +222,7 @@ describe('development broker with KafkaJS 2.2.4', () => {
     expect(broker.logger.warnings.join('\n')).toMatch(/does not support transactions/);
   });
 
-  it('answers an unknown API version with UNSUPPORTED_VERSION answers ApiVersions v3, and a newer one in the v0 layout', async () => {
+  it('answers an unknown API version with UNSUPPORTED_VERSION, ApiVersions v3 in full, and a newer one in the v0 layout', async () => {
     const raw = await RawKafkaClient.connect(broker.port);
     const bad = await raw.request(ApiKey.Metadata, 99, () => undefined);
     expect(bad.int16()).toBe(ErrorCode.UNSUPPORTED_VERSION);

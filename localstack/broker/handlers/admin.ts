@@ -1,7 +1,7 @@
 import type { BrokerContext } from '../context';
 import { Writer } from '../protocol/codec';
 import { ErrorCode } from '../protocol/errors';
-import { topicNameProblem } from '../topics';
+import { topicConfigProblem, topicNameProblem } from '../topics';
 import type { Handler } from '../types';
 
 interface TopicResult {
@@ -43,11 +43,14 @@ export const handleCreateTopics: (ctx: BrokerContext) => Handler = (ctx) => (req
         message: `replication factor ${t.replicationFactor}: this development broker is a single node (use 1)`,
       };
     }
-    if (!validateOnly) {
-      const configs: Record<string, string> = {};
-      for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
-      ctx.topics.create(t.name, count, configs);
+    const configs: Record<string, string> = {};
+    for (const c of t.configs) {
+      if (c.value === null) continue;
+      const problem = topicConfigProblem(c.name, c.value);
+      if (problem) return { name: t.name, error: ErrorCode.INVALID_CONFIG, message: problem };
+      configs[c.name] = c.value;
     }
+    if (!validateOnly) ctx.topics.create(t.name, count, configs);
     return ok(t.name);
   });
   const w = new Writer(128);

@@ -1,5 +1,6 @@
 import type { BrokerContext } from '../context';
 import type { PartitionLog } from '../partition-log';
+import type { TopicInfo } from '../topics';
 import { Writer } from '../protocol/codec';
 import { ErrorCode } from '../protocol/errors';
 import { BATCH, splitBatches } from '../record-batch';
@@ -36,7 +37,7 @@ function checkSequence(log: PartitionLog, batch: Buffer): { error: number; dupli
   return { error: firstSeq === expected ? ErrorCode.NONE : ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER };
 }
 
-function appendPartition(ctx: BrokerContext, log: PartitionLog, records: Buffer | null, topic: string, p: number) {
+function appendPartition(ctx: BrokerContext, log: PartitionLog, records: Buffer | null, topic: TopicInfo, p: number) {
   const result = (error: number, baseOffset = -1): PartitionResult => ({
     index: p,
     error,
@@ -44,9 +45,10 @@ function appendPartition(ctx: BrokerContext, log: PartitionLog, records: Buffer 
     logStartOffset: log.logStartOffset,
   });
   if (!records || records.length === 0) return result(ErrorCode.CORRUPT_MESSAGE);
-  const { batches, problem } = splitBatches(records, ctx.config.maxMessageBytes);
+  const limit = Number(topic.configs['max.message.bytes'] ?? ctx.config.maxMessageBytes);
+  const { batches, problem } = splitBatches(records, limit);
   if (problem) {
-    ctx.logger.warn(`produce to ${topic}-${p} refused: ${problem.message}`);
+    ctx.logger.warn(`produce to ${topic.name}-${p} refused: ${problem.message}`);
     const code = {
       corrupt: ErrorCode.CORRUPT_MESSAGE,
       'unsupported-compression': ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
@@ -91,7 +93,7 @@ export const handleProduce: (ctx: BrokerContext) => Handler = (ctx) => (req) => 
         if (!log) {
           return { index: pd.index, error: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1, logStartOffset: -1 };
         }
-        const res = appendPartition(ctx, log, pd.records, t.name, pd.index);
+        const res = appendPartition(ctx, log, pd.records, topic, pd.index);
         appended ||= res.error === ErrorCode.NONE;
         return res;
       }),
