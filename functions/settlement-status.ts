@@ -1,0 +1,12 @@
+/**
+ * `settlementStatus`: on `settlement.status`. Moves net instructions forward through their lifecycle; late and
+ * duplicate reports are recorded and change nothing.
+ */
+import middy from '@middy/core';
+
+import { getPool } from '../lib/db/pool';
+import type { KafkaEvent } from '../lib/kafka/decode';
+import { settlementStatusHandler } from '../lib/settlement/handlers';
+import type { StatusSummary } from '../lib/settlement/status-service';
+
+export const handler = middy<KafkaEvent, StatusSummary>().handler(settlementStatusHandler({ pool: getPool() }));
