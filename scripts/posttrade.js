@@ -20,6 +20,28 @@ const COMMANDS = [
     module: 'lib/refdata/cli.ts',
     help: 'refdata load [--dir DIR]   load reference-data CSVs (default migrations/seed)',
   },
+  {
+    words: ['report', 'daily'],
+    module: 'lib/pnl/cli.ts',
+    args: ['daily'],
+    help: 'report daily --date YYYY-MM-DD [--format json|csv|html] [--out FILE]   run and store the daily P&L report',
+  },
+  {
+    words: ['report', 'positions'],
+    module: 'lib/pnl/cli.ts',
+    args: ['positions'],
+    help: 'report positions [--account ID] [--format json|csv]   positions with market value',
+  },
+  {
+    words: ['produce'],
+    module: 'lib/simulator/cli.ts',
+    help: 'produce --count N [--rate R] [--seed S] [--error-rate P]   publish simulated trades to trades.captured',
+  },
+  {
+    words: ['submit'],
+    module: 'lib/import/cli.ts',
+    help: 'submit --file trades.csv|trades.jsonl   publish a trade file; invalid rows reported by line',
+  },
 ];
 
 function usage(stream) {
