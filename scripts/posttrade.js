@@ -22,14 +22,12 @@ const COMMANDS = [
   },
   {
     words: ['report', 'daily'],
-    module: 'lib/pnl/cli.ts',
-    args: ['daily'],
+    module: 'lib/pnl/daily-cli.ts',
     help: 'report daily --date YYYY-MM-DD [--format json|csv|html] [--out FILE]   run and store the daily P&L report',
   },
   {
     words: ['report', 'positions'],
-    module: 'lib/pnl/cli.ts',
-    args: ['positions'],
+    module: 'lib/pnl/positions-cli.ts',
     help: 'report positions [--account ID] [--format json|csv]   positions with market value',
   },
   {

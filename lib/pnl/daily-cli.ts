@@ -1,0 +1,3 @@
+import { daily, runCommand } from './cli';
+
+runCommand(daily);

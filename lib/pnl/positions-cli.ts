@@ -1,0 +1,3 @@
+import { positions, runCommand } from './cli';
+
+runCommand(positions);

@@ -1,0 +1,235 @@
+/**
+ * The daily report as JSON, CSV and a self-contained HTML page (inline CSS and SVG charts, no external assets,
+ * so it opens from a file, an e-mail or the API alike).
+ */
+import type { DailyReportDoc, ReportLineDoc } from './document';
+
+export const ReportFormat = { JSON: 'json', CSV: 'csv', HTML: 'html' } as const;
+export type ReportFormat = (typeof ReportFormat)[keyof typeof ReportFormat];
+
+export const REPORT_CONTENT_TYPES: Readonly<Record<ReportFormat, string>> = {
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+};
+
+export function writeReport(report: DailyReportDoc, format: ReportFormat): string {
+  if (format === ReportFormat.CSV) return reportCsv(report);
+  if (format === ReportFormat.HTML) return reportHtml(report);
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+const CSV_HEADER = [
+  'report_date',
+  'account_id',
+  'isin',
+  'cost_method',
+  'currency',
+  'base_currency',
+  'opening_quantity',
+  'closing_quantity',
+  'trade_count',
+  'bought_quantity',
+  'sold_quantity',
+  'close_price',
+  'close_fx_rate',
+  'realized',
+  'unrealized',
+  'unrealized_change',
+  'total',
+  'fees',
+  'realized_base',
+  'unrealized_base',
+  'unrealized_change_base',
+  'total_base',
+  'fees_base',
+  'price_effect_base',
+  'fx_effect_base',
+];
+
+/** One row per account and instrument (RFC 4180: CRLF line ends, fields quoted when needed). */
+export function reportCsv(report: DailyReportDoc): string {
+  const row = (line: ReportLineDoc): string[] => [
+    report.reportDate,
+    line.accountId,
+    line.isin,
+    line.costMethod,
+    line.currency,
+    line.baseCurrency,
+    line.openingQuantity,
+    line.closingQuantity,
+    String(line.tradeCount),
+    line.boughtQuantity,
+    line.soldQuantity,
+    line.closePrice,
+    line.closeFxRate,
+    line.local.realized,
+    line.local.unrealized,
+    line.local.unrealizedChange,
+    line.local.total,
+    line.local.fees,
+    line.base.realized,
+    line.base.unrealized,
+    line.base.unrealizedChange,
+    line.base.total,
+    line.base.fees,
+    line.base.priceEffect,
+    line.base.fxEffect,
+  ];
+  return [CSV_HEADER, ...report.lines.map(row)].map((fields) => fields.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
+
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Thousands separators on a plain decimal string, without ever going through a binary float. */
+export function formatAmount(amount: string): string {
+  const negative = amount.startsWith('-');
+  const [whole = '0', fraction] = (negative ? amount.slice(1) : amount).split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${negative ? '−' : ''}${grouped}${fraction === undefined ? '' : `.${fraction}`}`;
+}
+
+function signClass(amount: string): string {
+  return amount.startsWith('-') ? 'neg' : /^[0.]+$/.test(amount) ? 'zero' : 'pos';
+}
+
+function money(amount: string): string {
+  return `<span class="${signClass(amount)}">${escapeHtml(formatAmount(amount))}</span>`;
+}
+
+/** Bar chart of each account's total P&L (base currency); charts only compare within one base currency. */
+function accountChart(report: DailyReportDoc, baseCurrency: string): string {
+  const accounts = report.accounts.filter((a) => a.baseCurrency === baseCurrency);
+  if (accounts.length === 0) return '';
+  // Chart geometry only: a float is fine for pixels, never for the amounts shown as text.
+  const values = accounts.map((a) => Number(a.total));
+  const max = Math.max(1e-9, ...values.map(Math.abs));
+  const rowHeight = 22;
+  const width = 640;
+  const label = 90;
+  const mid = label + (width - label - 80) / 2;
+  const half = (width - label - 80) / 2;
+  const bars = accounts
+    .map((a, i) => {
+      const v = values[i] ?? 0;
+      const length = (Math.abs(v) / max) * half;
+      const x = v < 0 ? mid - length : mid;
+      const y = i * rowHeight + 4;
+      return `<g><text x="${label - 6}" y="${y + 13}" text-anchor="end">${escapeHtml(a.accountId)}</text>
+<rect class="bar ${v < 0 ? 'neg' : 'pos'}" x="${x.toFixed(1)}" y="${y}" width="${Math.max(length, 1).toFixed(1)}" height="${rowHeight - 6}"><title>${escapeHtml(`${a.accountId}: ${a.total} ${baseCurrency}`)}</title></rect>
+<text x="${v < 0 ? mid + 4 : mid + length + 4}" y="${y + 13}">${escapeHtml(formatAmount(a.total))}</text></g>`;
+    })
+    .join('\n');
+  const height = accounts.length * rowHeight + 8;
+  return `<figure><figcaption>Total P&amp;L by account (${escapeHtml(baseCurrency)})</figcaption>
+<svg class="chart" data-chart="accounts" data-currency="${escapeHtml(baseCurrency)}" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">
+<line x1="${mid}" y1="0" x2="${mid}" y2="${height}" class="axis"/>
+${bars}
+</svg></figure>`;
+}
+
+/** Cumulative total P&L over the stored report dates up to this one (base currency). */
+function cumulativeChart(report: DailyReportDoc, baseCurrency: string): string {
+  const points = report.history.filter((p) => p.baseCurrency === baseCurrency);
+  if (points.length === 0) return '';
+  let running = 0;
+  const cumulative = points.map((p) => (running += Number(p.total)));
+  const width = 640;
+  const height = 220;
+  const pad = 40;
+  const min = Math.min(0, ...cumulative);
+  const max = Math.max(0, ...cumulative);
+  const span = max - min || 1;
+  const x = (i: number): number =>
+    pad + (points.length === 1 ? (width - 2 * pad) / 2 : (i * (width - 2 * pad)) / (points.length - 1));
+  const y = (v: number): number => height - pad - ((v - min) / span) * (height - 2 * pad);
+  const path = cumulative.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+  const dots = cumulative
+    .map(
+      (v, i) =>
+        `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3"><title>${escapeHtml(`${points[i]?.reportDate ?? ''}: ${v.toFixed(2)} ${baseCurrency}`)}</title></circle>`,
+    )
+    .join('');
+  const first = points[0]?.reportDate ?? '';
+  const last = points[points.length - 1]?.reportDate ?? '';
+  return `<figure><figcaption>Cumulative P&amp;L, last ${points.length} report date(s) (${escapeHtml(baseCurrency)})</figcaption>
+<svg class="chart" data-chart="cumulative" data-currency="${escapeHtml(baseCurrency)}" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">
+<line class="axis" x1="${pad}" y1="${y(0).toFixed(1)}" x2="${width - pad}" y2="${y(0).toFixed(1)}"/>
+<path class="line" d="${path}"/>${dots}
+<text x="${pad}" y="${height - 12}">${escapeHtml(first)}</text><text x="${width - pad}" y="${height - 12}" text-anchor="end">${escapeHtml(last)}</text>
+</svg></figure>`;
+}
+
+const STYLE = `body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1d2733;background:#fafbfc}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.meta{color:#5b6773;margin-bottom:16px}
+.cards{display:flex;flex-wrap:wrap;gap:12px}.card{background:#fff;border:1px solid #dde3ea;border-radius:8px;padding:12px 16px;min-width:150px}
+.card .label{color:#5b6773;font-size:12px;text-transform:uppercase;letter-spacing:.04em}.card .value{font-size:20px;font-weight:600}
+table{border-collapse:collapse;background:#fff;border:1px solid #dde3ea;width:100%}th,td{padding:5px 8px;border-bottom:1px solid #eef1f4;white-space:nowrap}
+th{background:#f1f4f7;text-align:left;position:sticky;top:0}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.pos{color:#137333}.neg{color:#b3261e}.zero{color:#5b6773}figure{margin:0;display:inline-block;vertical-align:top;margin-right:24px}
+figcaption{font-weight:600;margin:8px 0}.chart text{font-size:11px;fill:#1d2733}.chart .axis{stroke:#9aa5b1}
+.chart rect.pos{fill:#34a853}.chart rect.neg{fill:#ea4335}.chart .line{fill:none;stroke:#1a73e8;stroke-width:2}.chart circle{fill:#1a73e8}
+.issues{color:#b3261e}`;
+
+/** A page people want to read: totals first, then charts, then the table per account and instrument. */
+export function reportHtml(report: DailyReportDoc): string {
+  const cards = report.overall
+    .map(
+      (t) => `<div class="cards" data-base-currency="${escapeHtml(t.baseCurrency)}">
+<div class="card"><div class="label">Total P&amp;L (${escapeHtml(t.baseCurrency)})</div><div class="value" data-total="${escapeHtml(t.baseCurrency)}">${money(t.total)}</div></div>
+<div class="card"><div class="label">Realized</div><div class="value">${money(t.realized)}</div></div>
+<div class="card"><div class="label">Unrealized change</div><div class="value">${money(t.unrealizedChange)}</div></div>
+<div class="card"><div class="label">Unrealized (to date)</div><div class="value">${money(t.unrealized)}</div></div>
+<div class="card"><div class="label">Fees</div><div class="value">${money(t.fees)}</div></div>
+<div class="card"><div class="label">Positions</div><div class="value">${t.lineCount}</div></div></div>`,
+    )
+    .join('\n');
+  const charts = report.overall
+    .map((t) => `${accountChart(report, t.baseCurrency)}${cumulativeChart(report, t.baseCurrency)}`)
+    .join('\n');
+  const accountRows = report.accounts
+    .map(
+      (
+        a,
+      ) => `<tr><td>${escapeHtml(a.accountId)}</td><td>${escapeHtml(a.baseCurrency)}</td><td class="num">${a.lineCount}</td>
+<td class="num">${money(a.realized)}</td><td class="num">${money(a.unrealizedChange)}</td><td class="num">${money(a.total)}</td><td class="num">${money(a.fees)}</td><td class="num">${money(a.priceEffect)}</td><td class="num">${money(a.fxEffect)}</td></tr>`,
+    )
+    .join('\n');
+  const lineRows = report.lines
+    .map(
+      (l) => `<tr><td>${escapeHtml(l.accountId)}</td><td>${escapeHtml(l.isin)}</td><td>${escapeHtml(l.costMethod)}</td>
+<td class="num">${escapeHtml(formatAmount(l.openingQuantity))}</td><td class="num">${escapeHtml(formatAmount(l.closingQuantity))}</td><td class="num">${l.tradeCount}</td>
+<td class="num">${escapeHtml(l.closePrice)} ${escapeHtml(l.currency)}</td><td class="num">${money(l.local.realized)}</td><td class="num">${money(l.local.total)}</td>
+<td class="num">${money(l.base.realized)}</td><td class="num">${money(l.base.unrealizedChange)}</td><td class="num">${money(l.base.total)}</td><td class="num">${money(l.base.fees)}</td><td>${escapeHtml(l.baseCurrency)}</td></tr>`,
+    )
+    .join('\n');
+  const issues =
+    report.issues.length === 0
+      ? ''
+      : `<h2>Not valued (${report.issues.length})</h2><ul class="issues">${report.issues
+          .map((i) => `<li>${escapeHtml(`${i.accountId} ${i.isin}: ${i.code} — ${i.message}`)}</li>`)
+          .join('')}</ul>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Daily P&amp;L ${escapeHtml(report.reportDate)}</title><style>${STYLE}</style></head>
+<body>
+<h1>Daily P&amp;L — ${escapeHtml(report.reportDate)}</h1>
+<div class="meta">Generated ${escapeHtml(report.generatedAt)} · ${report.lines.length} positions · ${report.accounts.length} accounts · amounts in base currency unless marked local</div>
+<section id="totals">${cards || '<p>No positions.</p>'}</section>
+<section id="charts">${charts}</section>
+<h2>By account</h2>
+<table id="accounts"><thead><tr><th>Account</th><th>Base</th><th class="num">Positions</th><th class="num">Realized</th><th class="num">Unrealized chg</th><th class="num">Total</th><th class="num">Fees</th><th class="num">Price effect</th><th class="num">FX effect</th></tr></thead>
+<tbody>${accountRows}</tbody></table>
+<h2>By account and instrument</h2>
+<table id="lines"><thead><tr><th>Account</th><th>ISIN</th><th>Method</th><th class="num">Open qty</th><th class="num">Close qty</th><th class="num">Trades</th><th class="num">Close price</th><th class="num">Realized (local)</th><th class="num">Total (local)</th><th class="num">Realized</th><th class="num">Unrealized chg</th><th class="num">Total</th><th class="num">Fees</th><th>Base</th></tr></thead>
+<tbody>${lineRows}</tbody></table>
+${issues}
+</body></html>
+`;
+}
