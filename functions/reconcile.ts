@@ -1,0 +1,15 @@
+/**
+ * `reconcile`: on `custody.statements`. Reconciles each statement against our settled books, stores and ages the
+ * breaks, resolves those a later statement agrees with, and publishes to `recon.breaks`.
+ */
+import middy from '@middy/core';
+
+import { getPool } from '../lib/db/pool';
+import type { KafkaEvent } from '../lib/kafka/decode';
+import { getPublisher } from '../lib/kafka/producer';
+import { reconcileHandler } from '../lib/recon/handlers';
+import type { ReconSummary } from '../lib/recon/service';
+
+export const handler = middy<KafkaEvent, ReconSummary>().handler(
+  reconcileHandler({ pool: getPool(), publisher: getPublisher() }),
+);

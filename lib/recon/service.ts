@@ -1,0 +1,327 @@
+/**
+ * Reconciliation of custodian statements (`custody.statements`, or a statement file) against our settled books:
+ * internal positions and cash are what our net instructions have settled (SETTLED in full, PARTIALLY_SETTLED for
+ * the part settled) up to the statement date; instructions still open are in flight and may explain a
+ * difference as TIMING. The domain's `reconcile` decides; this module loads, stores and publishes.
+ *
+ * One transaction per batch; a statement already received (its id) is skipped, so a redelivery changes nothing.
+ */
+import type { Pool, PoolClient } from 'pg';
+
+import { HolidayCalendar } from '../domain/calendar';
+import { Dec } from '../domain/money';
+import {
+  CustodianStatement,
+  InternalBooks,
+  reconcile,
+  ReconciliationBreak,
+  ReconciliationTolerances,
+} from '../domain/reconciliation';
+import { withTransaction } from '../db/pool';
+import type { EventPublisher } from '../kafka/producer';
+import type { CustodyStatementV1 } from '../kafka/schemas/custody-statement';
+import type { ReconBreakEventV1 } from '../kafka/schemas/recon-break';
+import { Topics } from '../kafka/topics';
+import { OutboxMessage, publishOutbox, writeOutbox } from '../settlement/outbox';
+
+export interface ReconSummary {
+  readonly statements: number;
+  readonly skippedAsSeen: number;
+  readonly opened: number;
+  readonly aged: number;
+  readonly resolved: number;
+}
+
+function toDomainStatement(s: CustodyStatementV1): CustodianStatement {
+  return {
+    statementId: s.statementId,
+    statementDate: s.statementDate,
+    accounts: s.accounts,
+    positions: s.positions.map((p) => ({ account: p.account, isin: p.isin, quantity: new Dec(p.quantity) })),
+    cash: s.cash.map((c) => ({ account: c.account, currency: c.currency, amount: new Dec(c.amount) })),
+    cashPostings: s.cashPostings.map((p) => ({ ...p, amount: new Dec(p.amount) })),
+  };
+}
+
+async function tolerancesOf(
+  client: PoolClient,
+  custodian: string,
+): Promise<{ tolerances: ReconciliationTolerances; calendar: HolidayCalendar }> {
+  const { rows } = await client.query<{
+    quantity_absolute: string;
+    amount_absolute: string;
+    timing_window_business_days: number;
+    calendar_mic: string;
+  }>(
+    `SELECT quantity_absolute, amount_absolute, timing_window_business_days, calendar_mic FROM recon_tolerances
+     WHERE custodian IN ($1, '*') ORDER BY custodian = '*' LIMIT 1`,
+    [custodian],
+  );
+  const row = rows[0];
+  if (row === undefined) throw new Error(`no reconciliation tolerances for ${custodian} and no default row '*'`);
+  const { rows: perCurrency } = await client.query<{ currency: string; amount_absolute: string }>(
+    `SELECT DISTINCT ON (currency) currency, amount_absolute FROM recon_currency_tolerances
+     WHERE custodian IN ($1, '*') ORDER BY currency, custodian = '*'`,
+    [custodian],
+  );
+  const { rows: holidays } = await client.query<{ d: string }>(
+    `SELECT to_char(date, 'YYYY-MM-DD') AS d FROM holidays WHERE mic = $1`,
+    [row.calendar_mic],
+  );
+  return {
+    tolerances: {
+      quantityAbsolute: new Dec(row.quantity_absolute),
+      amountAbsolute: new Dec(row.amount_absolute),
+      amountAbsoluteByCurrency: Object.fromEntries(perCurrency.map((c) => [c.currency, new Dec(c.amount_absolute)])),
+      timingWindowBusinessDays: row.timing_window_business_days,
+    },
+    calendar: new HolidayCalendar(
+      row.calendar_mic,
+      holidays.map((h) => h.d),
+    ),
+  };
+}
+
+/** Our settled books of `accounts` at the close of `asOf`, in three set-based queries. */
+export async function internalBooks(
+  client: PoolClient,
+  accounts: readonly string[],
+  asOf: string,
+): Promise<InternalBooks> {
+  const settledSign = `CASE WHEN n.net_quantity < 0 THEN -1 ELSE 1 END`;
+  const [positions, cash, inFlight] = await Promise.all([
+    client.query<{ account_id: string; isin: string; quantity: string }>(
+      `SELECT account_id, isin, sum(${settledSign} * settled_quantity) AS quantity FROM net_instructions n
+       WHERE account_id = ANY($1::text[]) AND state IN ('SETTLED', 'PARTIALLY_SETTLED') AND kind = 'SECURITIES'
+         AND status_date <= $2::date
+       GROUP BY account_id, isin HAVING sum(${settledSign} * settled_quantity) <> 0`,
+      [accounts, asOf],
+    ),
+    client.query<{ account_id: string; currency: string; amount: string }>(
+      `SELECT account_id, currency, sum(settled_cash) AS amount FROM net_instructions n
+       WHERE account_id = ANY($1::text[]) AND state IN ('SETTLED', 'PARTIALLY_SETTLED') AND status_date <= $2::date
+       GROUP BY account_id, currency HAVING sum(settled_cash) <> 0`,
+      [accounts, asOf],
+    ),
+    client.query<{
+      net_instruction_id: string;
+      account_id: string;
+      isin: string;
+      currency: string;
+      quantity: string;
+      cash: string;
+      settlement_date: string;
+    }>(
+      `SELECT net_instruction_id, account_id, isin, currency,
+              net_quantity - ${settledSign} * settled_quantity AS quantity, net_cash - settled_cash AS cash,
+              to_char(settlement_date, 'YYYY-MM-DD') AS settlement_date
+       FROM net_instructions n
+       WHERE account_id = ANY($1::text[]) AND state IN ('INSTRUCTED', 'MATCHED', 'FAILED', 'PARTIALLY_SETTLED')`,
+      [accounts],
+    ),
+  ]);
+  return {
+    positions: positions.rows.map((r) => ({ account: r.account_id, isin: r.isin, quantity: new Dec(r.quantity) })),
+    cash: cash.rows.map((r) => ({ account: r.account_id, currency: r.currency, amount: new Dec(r.amount) })),
+    inFlight: inFlight.rows.map((r) => ({
+      instructionId: r.net_instruction_id,
+      account: r.account_id,
+      isin: r.isin,
+      currency: r.currency,
+      signedQuantity: new Dec(r.quantity),
+      signedCash: new Dec(r.cash),
+      settlementDate: r.settlement_date,
+      settledInternally: false,
+    })),
+    bookedPostingReferences: [],
+  };
+}
+
+interface BreakRow {
+  break_key: string;
+  break_class: string;
+  scope: 'POSITION' | 'CASH';
+  account_id: string;
+  isin: string | null;
+  currency: string | null;
+  internal_value: string | null;
+  custodian_value: string | null;
+  difference: string;
+  explained_by: string[];
+  opened_on: string;
+  last_seen_statement_id: string;
+  last_seen_on: string;
+  age_business_days: number;
+  ageing_bucket: string;
+}
+
+function toBreak(r: BreakRow): ReconciliationBreak {
+  return {
+    breakKey: r.break_key,
+    breakClass: r.break_class as ReconciliationBreak['breakClass'],
+    subject:
+      r.scope === 'POSITION'
+        ? { scope: 'POSITION', account: r.account_id, isin: r.isin ?? '' }
+        : { scope: 'CASH', account: r.account_id, currency: r.currency ?? '' },
+    ...(r.internal_value === null ? {} : { internalValue: new Dec(r.internal_value) }),
+    ...(r.custodian_value === null ? {} : { custodianValue: new Dec(r.custodian_value) }),
+    difference: new Dec(r.difference),
+    explainedBy: r.explained_by,
+    openedOn: r.opened_on,
+    lastSeenStatementId: r.last_seen_statement_id,
+    lastSeenOn: r.last_seen_on,
+    ageBusinessDays: r.age_business_days,
+    ageingBucket: r.ageing_bucket,
+  };
+}
+
+function breakEvent(event: ReconBreakEventV1['event'], statementId: string, b: ReconciliationBreak): ReconBreakEventV1 {
+  return {
+    schemaVersion: 1,
+    event,
+    statementId,
+    breakKey: b.breakKey,
+    breakClass: b.breakClass,
+    scope: b.subject.scope,
+    account: b.subject.account,
+    ...(b.subject.scope === 'POSITION' ? { isin: b.subject.isin } : { currency: b.subject.currency }),
+    ...(b.internalValue === undefined ? {} : { internalValue: b.internalValue.toFixed() }),
+    ...(b.custodianValue === undefined ? {} : { custodianValue: b.custodianValue.toFixed() }),
+    difference: b.difference.toFixed(),
+    explainedBy: [...b.explainedBy],
+    openedOn: b.openedOn,
+    lastSeenOn: b.lastSeenOn,
+    ageBusinessDays: b.ageBusinessDays,
+    ageingBucket: b.ageingBucket,
+  };
+}
+
+async function reconcileOne(
+  client: PoolClient,
+  statement: CustodyStatementV1,
+  origin: 'TOPIC' | 'FILE',
+): Promise<{ seen: boolean; opened: number; aged: number; resolved: number }> {
+  const { rowCount } = await client.query(
+    `INSERT INTO custody_statements (statement_id, custodian, statement_date, accounts, statement, origin)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+    [statement.statementId, statement.custodian, statement.statementDate, statement.accounts, statement, origin],
+  );
+  if (rowCount === 0) return { seen: true, opened: 0, aged: 0, resolved: 0 };
+  const { tolerances, calendar } = await tolerancesOf(client, statement.custodian);
+  const books = await internalBooks(client, statement.accounts, statement.statementDate);
+  const { rows: open } = await client.query<BreakRow>(
+    `SELECT break_key, break_class, scope, account_id, isin, currency, internal_value, custodian_value, difference,
+            explained_by, to_char(opened_on, 'YYYY-MM-DD') AS opened_on, last_seen_statement_id,
+            to_char(last_seen_on, 'YYYY-MM-DD') AS last_seen_on, age_business_days, ageing_bucket
+     FROM recon_breaks WHERE status = 'OPEN' AND account_id = ANY($1::text[]) FOR UPDATE`,
+    [statement.accounts],
+  );
+  const openBreaks = open.map(toBreak);
+  const result = reconcile(
+    books,
+    toDomainStatement(statement),
+    openBreaks,
+    tolerances,
+    calendar,
+    statement.statementDate,
+  );
+  const current = [...result.newBreaks, ...result.stillOpen];
+  const col = <T>(f: (b: ReconciliationBreak) => T) => current.map(f);
+  await client.query(
+    `INSERT INTO recon_breaks (break_key, break_class, scope, account_id, isin, currency, internal_value,
+       custodian_value, difference, explained_by, opened_on, last_seen_statement_id, last_seen_on, age_business_days,
+       ageing_bucket, status)
+     SELECT *, 'OPEN' FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bpchar[], $6::bpchar[],
+       $7::numeric[], $8::numeric[], $9::numeric[], $10::jsonb[], $11::date[], $12::text[], $13::date[], $14::int[],
+       $15::text[])
+     ON CONFLICT (break_key) DO UPDATE SET break_class = excluded.break_class, internal_value = excluded.internal_value,
+       custodian_value = excluded.custodian_value, difference = excluded.difference,
+       explained_by = excluded.explained_by, opened_on = excluded.opened_on,
+       last_seen_statement_id = excluded.last_seen_statement_id, last_seen_on = excluded.last_seen_on,
+       age_business_days = excluded.age_business_days, ageing_bucket = excluded.ageing_bucket, status = 'OPEN',
+       resolved_on = NULL, resolved_by_statement_id = NULL, updated_at = now()`,
+    [
+      col((b) => b.breakKey),
+      col((b) => b.breakClass),
+      col((b) => b.subject.scope),
+      col((b) => b.subject.account),
+      col((b) => (b.subject.scope === 'POSITION' ? b.subject.isin : null)),
+      col((b) => (b.subject.scope === 'CASH' ? b.subject.currency : null)),
+      col((b) => b.internalValue?.toFixed() ?? null),
+      col((b) => b.custodianValue?.toFixed() ?? null),
+      col((b) => b.difference.toFixed()),
+      col((b) => JSON.stringify(b.explainedBy)),
+      col((b) => b.openedOn),
+      col((b) => b.lastSeenStatementId),
+      col((b) => b.lastSeenOn),
+      col((b) => b.ageBusinessDays),
+      col((b) => b.ageingBucket),
+    ],
+  );
+  await client.query(
+    `UPDATE recon_breaks SET status = 'RESOLVED', resolved_on = $2, resolved_by_statement_id = $3, updated_at = now()
+     WHERE break_key = ANY($1::text[])`,
+    [result.resolvedBreakKeys, statement.statementDate, statement.statementId],
+  );
+  const byKey = new Map(openBreaks.map((b) => [b.breakKey, b]));
+  const events = [
+    ...result.newBreaks.map((b) => breakEvent('OPENED', statement.statementId, b)),
+    ...result.stillOpen.map((b) => breakEvent('AGED', statement.statementId, b)),
+    ...result.resolvedBreakKeys.flatMap((k) => {
+      const b = byKey.get(k);
+      return b === undefined ? [] : [breakEvent('RESOLVED', statement.statementId, b)];
+    }),
+  ];
+  await client.query(
+    `INSERT INTO recon_break_events (statement_id, break_key, event, payload)
+     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[]) ON CONFLICT DO NOTHING`,
+    [
+      statement.statementId,
+      events.map((e) => e.breakKey),
+      events.map((e) => e.event),
+      events.map((e) => JSON.stringify(e)),
+    ],
+  );
+  const outbox: OutboxMessage[] = events.map((e) => ({
+    messageId: `BREAK:${e.statementId}:${e.breakKey}`,
+    topic: Topics.RECON_BREAKS,
+    key: e.account,
+    payload: e,
+  }));
+  await writeOutbox(client, outbox);
+  return {
+    seen: false,
+    opened: result.newBreaks.length,
+    aged: result.stillOpen.length,
+    resolved: result.resolvedBreakKeys.length,
+  };
+}
+
+/**
+ * Reconciles statements in statement-date order (then id), in one transaction, then publishes the break events.
+ * A statement whose id was already received is skipped whole.
+ */
+export async function reconcileStatements(
+  deps: { readonly pool: Pool; readonly publisher: EventPublisher },
+  statements: readonly CustodyStatementV1[],
+  origin: 'TOPIC' | 'FILE',
+): Promise<ReconSummary> {
+  const ordered = [...statements].sort(
+    (a, b) =>
+      (a.statementDate < b.statementDate ? -1 : a.statementDate > b.statementDate ? 1 : 0) ||
+      (a.statementId < b.statementId ? -1 : a.statementId > b.statementId ? 1 : 0),
+  );
+  const summary = await withTransaction(deps.pool, async (client) => {
+    const totals = { statements: ordered.length, skippedAsSeen: 0, opened: 0, aged: 0, resolved: 0 };
+    for (const statement of ordered) {
+      const r = await reconcileOne(client, statement, origin);
+      if (r.seen) totals.skippedAsSeen += 1;
+      totals.opened += r.opened;
+      totals.aged += r.aged;
+      totals.resolved += r.resolved;
+    }
+    return totals;
+  });
+  await publishOutbox(deps.pool, deps.publisher);
+  return summary;
+}
