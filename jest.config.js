@@ -3,6 +3,8 @@ const shared = {
   transform: { '^.+\\.[tj]s$': '<rootDir>/test/esbuild-transform.js' },
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // @middy/core ships ES modules only; esbuild turns them into CommonJS like the project's own files.
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
 };
 
 module.exports = {
