@@ -60,6 +60,8 @@ export interface PositionPage {
 export interface PositionStore {
   /** Replays the live trades of each position and stores the result; idempotent. */
   rebuild(keys: readonly PositionKey[]): Promise<RebuildResult>;
+  /** Every position any version of these trades touched (an amend may move a trade to another account). */
+  keysOfTrades(tradeIds: readonly string[]): Promise<PositionKey[]>;
   get(key: PositionKey): Promise<StoredPosition | undefined>;
   /** Positions ordered by account then instrument, optionally of some accounts only, after a key. */
   list(query: {
@@ -172,6 +174,15 @@ export class PgPositionStore implements PositionStore {
       }
       return { rebuilt: rows.length, removed, failures };
     });
+  }
+
+  async keysOfTrades(tradeIds: readonly string[]): Promise<PositionKey[]> {
+    if (tradeIds.length === 0) return [];
+    const { rows } = await this.pool.query<{ account_id: string; isin: string }>(
+      'SELECT DISTINCT account_id, isin FROM trade_versions WHERE trade_id = ANY($1::text[])',
+      [tradeIds],
+    );
+    return rows.map((row) => ({ accountId: row.account_id, isin: row.isin }));
   }
 
   async get(key: PositionKey): Promise<StoredPosition | undefined> {
