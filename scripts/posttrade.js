@@ -21,6 +21,11 @@ const COMMANDS = [
     help: 'refdata load [--dir DIR]   load reference-data CSVs (default migrations/seed)',
   },
   {
+    words: ['recon', 'report'],
+    module: 'lib/recon/report-cli.ts',
+    help: 'recon report --date D      print reconciliation breaks open at close of D, aged',
+  },
+  {
     words: ['report', 'daily'],
     module: 'lib/pnl/daily-cli.ts',
     help: 'report daily --date YYYY-MM-DD [--format json|csv|html] [--out FILE]   run and store the daily P&L report',
