@@ -23,7 +23,13 @@ say() { printf '[posttrade] %s\n' "$*"; }
 
 pid_file() { printf '%s/%s.pid' "$RUN_DIR" "$1"; }
 
-is_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+# A zombie (exited, not yet reaped by a parent that is busy or by a container's PID 1 that never reaps) is gone.
+is_alive() {
+  local state
+  [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null || return 1
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $state != Z* ]]
+}
 
 # Prints the pid of a running component (or the supervisor, "stack"); fails when it is not running.
 running_pid() {
