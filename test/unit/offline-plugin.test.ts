@@ -143,7 +143,7 @@ describe('offlineHandler', () => {
 
 test('the plugin stops its mappings before serverless-offline ends (its end hook exits the process)', () => {
   const plugin = new ServerlessOfflineKafka(
-    service({}),
+    { service: service({}) },
     {},
     { log: { notice() {}, info() {}, warning() {}, error() {}, debug() {} } },
   );
