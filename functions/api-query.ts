@@ -1,0 +1,14 @@
+/**
+ * `queryApi`: the read-only HTTP API (GET /trades, /trades/{id}, /positions, /pnl/daily, /reports/daily/{date},
+ * /settlements, /breaks behind `authorizer`; /openapi.json public). See lib/api/query/router.ts.
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+import { queryApiHandler, type QueryEvent } from '../lib/api/query/router';
+import { PgQueryService } from '../lib/api/query/service';
+import { getPool } from '../lib/db/pool';
+
+export const handler = middy<QueryEvent, APIGatewayProxyStructuredResultV2>().handler(
+  queryApiHandler({ service: new PgQueryService(getPool()) }),
+);

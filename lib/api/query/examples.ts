@@ -1,0 +1,177 @@
+/**
+ * Example responses for the OpenAPI document; a unit test parses each with its route's response schema, so an
+ * example that stops matching the handlers' shape fails the build rather than misleading a reader.
+ */
+import type { BreakPage, DailyPnl, PositionPage, SettlementPage, TradeDetail, TradeDoc, TradePage } from './schemas';
+
+const trade: TradeDoc = {
+  tradeId: 'T-1001',
+  execId: 'E-1001-1',
+  version: 1,
+  lifecycle: 'NEW',
+  account: 'ACC-001',
+  counterpartyLei: 'W22LROWP2IHZNBB6K528',
+  isin: 'US0378331005',
+  mic: 'XNYS',
+  side: 'BUY',
+  quantity: '100',
+  price: '189.25',
+  currency: 'USD',
+  tradeDate: '2024-05-28',
+  tradeTime: '2024-05-28T14:30:00.000Z',
+  settlementDate: '2024-05-29',
+  commission: '1.00',
+  fees: '0.10',
+  beneficialOwner: null,
+};
+
+export const tradeDetailExample: TradeDetail = {
+  tradeId: 'T-1001',
+  status: 'LIVE',
+  currentVersion: 2,
+  versions: [
+    { ...trade, receivedAt: '2024-05-28T14:30:01.120000Z', bookedAt: '2024-05-28T14:30:01.250000Z' },
+    {
+      ...trade,
+      execId: 'E-1001-2',
+      version: 2,
+      lifecycle: 'AMEND',
+      quantity: '120',
+      receivedAt: '2024-05-28T15:02:11.004000Z',
+      bookedAt: '2024-05-28T15:02:11.090000Z',
+    },
+  ],
+  pending: [],
+  rejections: [
+    {
+      execId: 'E-1001-3',
+      rejectedAt: '2024-05-28T15:10:00.000Z',
+      reasons: [{ code: 'PRICE_OUT_OF_BAND', message: 'price 210.00 is 1096 bps from the reference 189.25' }],
+    },
+  ],
+};
+
+export const tradePageExample: TradePage = {
+  items: [{ ...trade, status: 'LIVE' }],
+  nextCursor: 'eyJmIjoiYWJjIiwiayI6WyIyMDI0LTA1LTI4IiwiVC0xMDAxIl19',
+};
+
+export const positionPageExample: PositionPage = {
+  items: [
+    {
+      accountId: 'ACC-001',
+      isin: 'US0378331005',
+      costMethod: 'FIFO',
+      currency: 'USD',
+      baseCurrency: 'USD',
+      quantity: '50',
+      openCost: { local: '600.00', base: '600.00' },
+      realized: { local: '350.00', base: '350.00' },
+      fees: { local: '0.00', base: '0.00' },
+      liveTrades: 3,
+      lastTradeDate: '2024-05-28',
+    },
+  ],
+  nextCursor: null,
+};
+
+const figures = {
+  realized: '350.00',
+  openingUnrealized: '0.00',
+  unrealized: '100.00',
+  unrealizedChange: '100.00',
+  total: '450.00',
+  fees: '0.00',
+};
+
+export const dailyPnlExample: DailyPnl = {
+  reportDate: '2024-05-28',
+  generatedAt: '2024-05-28T21:30:04.512000Z',
+  lines: [
+    {
+      accountId: 'ACC-001',
+      isin: 'US0378331005',
+      costMethod: 'FIFO',
+      currency: 'USD',
+      baseCurrency: 'USD',
+      openingQuantity: '0',
+      closingQuantity: '50',
+      tradeCount: 3,
+      boughtQuantity: '200',
+      soldQuantity: '150',
+      closePrice: '14',
+      closeFxRate: '1',
+      local: figures,
+      base: { ...figures, priceEffect: '100.00', fxEffect: '0.00' },
+    },
+  ],
+  accounts: [
+    {
+      accountId: 'ACC-001',
+      baseCurrency: 'USD',
+      lineCount: 1,
+      realized: '350.00',
+      unrealized: '100.00',
+      unrealizedChange: '100.00',
+      total: '450.00',
+      fees: '0.00',
+      priceEffect: '100.00',
+      fxEffect: '0.00',
+    },
+  ],
+};
+
+export const dailyReportExample = {
+  ...dailyPnlExample,
+  overall: dailyPnlExample.accounts.map(({ accountId: _accountId, ...totals }) => totals),
+  issues: [],
+  history: [{ reportDate: '2024-05-28', baseCurrency: 'USD', total: '450.00' }],
+};
+
+export const settlementPageExample: SettlementPage = {
+  items: [
+    {
+      instructionId: 'SI-T-1001-1',
+      tradeId: 'T-1001',
+      tradeVersion: 1,
+      accountId: 'ACC-001',
+      isin: 'US0378331005',
+      quantity: '100',
+      movement: 'RECE',
+      payment: 'APMT',
+      settlementAmount: '18926.10',
+      currency: 'USD',
+      tradeDate: '2024-05-28',
+      settlementDate: '2024-05-29',
+      state: 'MATCHED',
+      netInstructionId: 'NI-ACC-001-20240529-1',
+      failedSince: null,
+      reasonCode: null,
+      exceptions: [],
+    },
+  ],
+  nextCursor: null,
+};
+
+export const breakPageExample: BreakPage = {
+  items: [
+    {
+      breakKey: 'POSITION:ACC-001:US0378331005',
+      breakClass: 'QUANTITY',
+      scope: 'POSITION',
+      accountId: 'ACC-001',
+      isin: 'US0378331005',
+      currency: null,
+      internalValue: '100',
+      custodianValue: '90',
+      difference: '10',
+      openedOn: '2024-05-29',
+      lastSeenOn: '2024-05-30',
+      ageBusinessDays: 1,
+      ageingBucket: '0-2',
+      status: 'OPEN',
+      resolvedOn: null,
+    },
+  ],
+  nextCursor: null,
+};

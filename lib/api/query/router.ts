@@ -1,0 +1,72 @@
+/**
+ * The query API's one Lambda: finds the route of an HTTP API (payload 2.0) event, checks the authorizer's scope
+ * and validates path and query parameters with the route's zod schemas (400 listing every field), then runs the
+ * route's handler. Handlers therefore only ever see typed, valid input.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+import { scopeFromContext } from '../auth';
+import { QueryErrorCode, fail, fieldErrors } from './http';
+import { buildOpenApiDocument } from './openapi';
+import { ROUTES, type Route } from './routes';
+import type { QueryService } from './service';
+
+/** The parts of an HTTP API event the router reads; the authorizer context is absent on public routes. */
+export type QueryEvent = Pick<APIGatewayProxyEventV2, 'routeKey' | 'rawPath'> & {
+  readonly pathParameters?: Readonly<Record<string, string | undefined>> | null;
+  readonly queryStringParameters?: Readonly<Record<string, string | undefined>> | null;
+  readonly headers?: Readonly<Record<string, string | undefined>>;
+  readonly requestContext: {
+    readonly http: { readonly method: string };
+    readonly authorizer?: { readonly lambda?: { readonly scope?: string } } | null;
+  };
+};
+
+function findRoute(event: QueryEvent): Route | undefined {
+  const byKey = ROUTES.find((r) => `${r.method} ${r.path}` === event.routeKey);
+  if (byKey !== undefined) return byKey;
+  // A `$default` route (or a proxy in front) has no route key of ours: match the path against the templates.
+  return ROUTES.find(
+    (r) =>
+      r.method === event.requestContext.http.method &&
+      new RegExp(`^${r.path.replace(/\./g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`).test(event.rawPath),
+  );
+}
+
+function pathParameters(route: Route, event: QueryEvent): Record<string, string | undefined> {
+  if (event.pathParameters) return { ...event.pathParameters };
+  const names = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? '');
+  const pattern = new RegExp(`^${route.path.replace(/\{[^}]+\}/g, '([^/]+)')}$`);
+  const values = pattern.exec(event.rawPath)?.slice(1) ?? [];
+  return Object.fromEntries(
+    names.map((name, i) => [name, values[i] === undefined ? undefined : decodeURIComponent(values[i])]),
+  );
+}
+
+export function queryApiHandler(deps: { readonly service: QueryService }) {
+  let document: unknown;
+  const routeDeps = { service: deps.service, document: () => (document ??= buildOpenApiDocument()) };
+  return async (event: QueryEvent): Promise<APIGatewayProxyStructuredResultV2> => {
+    const route = findRoute(event);
+    if (route === undefined) return fail(404, QueryErrorCode.NOT_FOUND, `no route ${event.routeKey}`);
+    const scopeText = event.requestContext.authorizer?.lambda?.scope;
+    // The authorizer already refused unknown tokens; this guards a route deployed without it.
+    if (route.authorized && (scopeText === undefined || scopeText === '')) {
+      return fail(401, QueryErrorCode.UNAUTHORIZED, 'a valid bearer token is required');
+    }
+    const path = route.pathParams?.safeParse(pathParameters(route, event));
+    const query = route.query.safeParse(event.queryStringParameters ?? {});
+    const errors = [
+      ...(path?.success === false ? fieldErrors(path.error) : []),
+      ...(query.success ? [] : fieldErrors(query.error)),
+    ];
+    if (errors.length > 0 || !query.success) {
+      return fail(400, QueryErrorCode.INVALID_QUERY, 'the request has invalid parameters', errors);
+    }
+    const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    return route.handle(
+      { path: path?.data, query: query.data, scope: scopeFromContext(scopeText), headers },
+      routeDeps,
+    );
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * The query API's request and response shapes, as zod schemas: the handlers validate query strings and path
+ * parameters with them, and lib/api/query/openapi.ts turns the very same schemas into the OpenAPI document, so the
+ * document cannot drift from what the handlers accept and return.
+ *
+ * Decimals travel as strings (exact, as stored in NUMERIC), never as JSON numbers.
+ */
+import { z } from 'zod';
+
+/** Largest page a caller may ask for; a policy choice that keeps one response well under Lambda's 6 MB. */
+export const MAX_PAGE_LIMIT = 500;
+export const DEFAULT_PAGE_LIMIT = 50;
+
+const Decimal = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?$/)
+  .meta({ description: 'Exact decimal as a string', examples: ['170.25'] });
+const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
+  .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && new Date(text).toISOString().startsWith(text), {
+    message: 'not a calendar date',
+  })
+  .meta({ format: 'date', examples: ['2024-05-28'] });
+const Timestamp = z.string().meta({ format: 'date-time' });
+const AccountId = z
+  .string()
+  .min(1)
+  .max(64)
+  .meta({ examples: ['ACC-001'] });
+const Isin = z
+  .string()
+  .regex(/^[A-Z]{2}[A-Z0-9]{9}\d$/)
+  .meta({ examples: ['US0378331005'] });
+
+const Limit = z
+  .string()
+  .regex(/^\d+$/, 'expected a whole number')
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(MAX_PAGE_LIMIT))
+  .optional()
+  .meta({ description: `Page size, 1 to ${MAX_PAGE_LIMIT} (default ${DEFAULT_PAGE_LIMIT})` });
+const Cursor = z
+  .string()
+  .min(1)
+  .max(512)
+  .optional()
+  .meta({ description: 'Opaque: the nextCursor of the previous page, with the same filters' });
+
+export const TradeStatusParam = z.enum(['LIVE', 'CANCELLED']);
+export const SettlementState = z.enum([
+  'EXCEPTION',
+  'INSTRUCTED',
+  'MATCHED',
+  'PARTIALLY_SETTLED',
+  'SETTLED',
+  'FAILED',
+  'CANCELLED',
+]);
+export const BreakStatus = z.enum(['OPEN', 'RESOLVED']);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Requests: path parameters and query strings (every value arrives as a string)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const TradeIdPath = z.object({ id: z.string().min(1).max(128) });
+export const TradesQuery = z.object({
+  account: AccountId.optional(),
+  date: IsoDate.optional().meta({ description: 'Trade date' }),
+  status: TradeStatusParam.optional(),
+  limit: Limit,
+  cursor: Cursor,
+});
+export const PositionsQuery = z.object({ account: AccountId.optional(), limit: Limit, cursor: Cursor });
+export const DailyPnlQuery = z.object({ date: IsoDate, account: AccountId.optional() });
+export const ReportPath = z.object({
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}(\.(json|csv|html))?$/, 'expected YYYY-MM-DD, optionally with .json, .csv or .html')
+    .meta({ examples: ['2024-05-28', '2024-05-28.csv'] }),
+});
+export const SettlementsQuery = z.object({
+  status: SettlementState.optional(),
+  account: AccountId.optional(),
+  limit: Limit,
+  cursor: Cursor,
+});
+export const BreaksQuery = z.object({
+  status: BreakStatus.optional(),
+  account: AccountId.optional(),
+  limit: Limit,
+  cursor: Cursor,
+});
+export const NoQuery = z.object({});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Responses
+// ---------------------------------------------------------------------------------------------------------------
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+export const TradeDoc = z.object({
+  tradeId: z.string(),
+  execId: z.string(),
+  version: z.number().int(),
+  lifecycle: z.enum(['NEW', 'AMEND', 'CANCEL']),
+  account: AccountId,
+  counterpartyLei: z.string(),
+  isin: Isin,
+  mic: z.string(),
+  side: z.enum(['BUY', 'SELL']),
+  quantity: Decimal,
+  price: Decimal,
+  currency: z.string().length(3),
+  tradeDate: IsoDate,
+  tradeTime: Timestamp,
+  settlementDate: IsoDate.nullable(),
+  commission: Decimal,
+  fees: Decimal,
+  beneficialOwner: z.string().nullable(),
+});
+
+export const TradeSummary = TradeDoc.extend({ status: TradeStatusParam });
+
+export const TradeVersionDoc = TradeDoc.extend({ receivedAt: Timestamp, bookedAt: Timestamp });
+
+export const RejectionDoc = z.object({
+  execId: z.string().nullable(),
+  rejectedAt: Timestamp,
+  reasons: z.array(z.object({ code: z.string(), message: z.string() })).min(1),
+});
+
+export const TradeDetail = z.object({
+  tradeId: z.string(),
+  /** Null while only held corrections or rejections are known. */
+  status: TradeStatusParam.nullable(),
+  currentVersion: z.number().int().nullable(),
+  versions: z.array(TradeVersionDoc),
+  pending: z.array(TradeDoc),
+  rejections: z.array(RejectionDoc),
+});
+
+const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+export const TradePage = page(TradeSummary);
+
+const LocalAndBase = z.object({ local: Decimal, base: Decimal });
+export const PositionDoc = z.object({
+  accountId: AccountId,
+  isin: Isin,
+  costMethod: z.string(),
+  currency: z.string().length(3),
+  baseCurrency: z.string().length(3),
+  quantity: Decimal,
+  openCost: LocalAndBase,
+  realized: LocalAndBase,
+  fees: LocalAndBase,
+  liveTrades: z.number().int(),
+  lastTradeDate: IsoDate,
+});
+export const PositionPage = page(PositionDoc);
+
+const Figures = z.object({
+  realized: Decimal,
+  openingUnrealized: Decimal,
+  unrealized: Decimal,
+  unrealizedChange: Decimal,
+  total: Decimal,
+  fees: Decimal,
+});
+export const ReportLine = z.object({
+  accountId: AccountId,
+  isin: Isin,
+  costMethod: z.string(),
+  currency: z.string(),
+  baseCurrency: z.string(),
+  openingQuantity: Decimal,
+  closingQuantity: Decimal,
+  tradeCount: z.number().int(),
+  boughtQuantity: Decimal,
+  soldQuantity: Decimal,
+  closePrice: z.string(),
+  closeFxRate: z.string(),
+  local: Figures,
+  base: Figures.extend({ priceEffect: Decimal, fxEffect: Decimal }),
+});
+const Totals = z.object({
+  baseCurrency: z.string(),
+  lineCount: z.number().int(),
+  realized: Decimal,
+  unrealized: Decimal,
+  unrealizedChange: Decimal,
+  total: Decimal,
+  fees: Decimal,
+  priceEffect: Decimal,
+  fxEffect: Decimal,
+});
+const AccountTotals = Totals.extend({ accountId: AccountId });
+
+export const DailyPnl = z.object({
+  reportDate: IsoDate,
+  generatedAt: Timestamp,
+  lines: z.array(ReportLine),
+  accounts: z.array(AccountTotals),
+});
+
+export const DailyReport = DailyPnl.extend({
+  overall: z.array(Totals),
+  issues: z.array(z.object({ accountId: z.string(), isin: z.string(), code: z.string(), message: z.string() })),
+  history: z.array(z.object({ reportDate: IsoDate, baseCurrency: z.string(), total: Decimal })),
+});
+
+export const SettlementDoc = z.object({
+  instructionId: z.string(),
+  tradeId: z.string(),
+  tradeVersion: z.number().int(),
+  accountId: AccountId,
+  isin: Isin,
+  quantity: Decimal,
+  movement: z.enum(['RECE', 'DELI']),
+  payment: z.enum(['APMT', 'FREE']),
+  settlementAmount: Decimal.nullable(),
+  currency: z.string().length(3),
+  tradeDate: IsoDate,
+  settlementDate: IsoDate,
+  state: SettlementState,
+  netInstructionId: z.string().nullable(),
+  failedSince: IsoDate.nullable(),
+  reasonCode: z.string().nullable(),
+  exceptions: z.array(z.object({ reason: z.string(), detail: z.string().optional() })),
+});
+export const SettlementPage = page(SettlementDoc);
+
+export const BreakDoc = z.object({
+  breakKey: z.string(),
+  breakClass: z.string(),
+  scope: z.enum(['POSITION', 'CASH']),
+  accountId: AccountId,
+  isin: z.string().nullable(),
+  currency: z.string().nullable(),
+  internalValue: Decimal.nullable(),
+  custodianValue: Decimal.nullable(),
+  difference: Decimal,
+  openedOn: IsoDate,
+  lastSeenOn: IsoDate,
+  ageBusinessDays: z.number().int(),
+  ageingBucket: z.string(),
+  status: BreakStatus,
+  resolvedOn: IsoDate.nullable(),
+});
+export const BreakPage = page(BreakDoc);
+
+/** The OpenAPI document itself is served as a plain JSON object. */
+export const OpenApiDoc = z.object({ openapi: z.string() }).catchall(z.unknown());
+
+export type TradeDoc = z.infer<typeof TradeDoc>;
+export type TradeDetail = z.infer<typeof TradeDetail>;
+export type TradePage = z.infer<typeof TradePage>;
+export type PositionDoc = z.infer<typeof PositionDoc>;
+export type PositionPage = z.infer<typeof PositionPage>;
+export type DailyPnl = z.infer<typeof DailyPnl>;
+export type SettlementDoc = z.infer<typeof SettlementDoc>;
+export type SettlementPage = z.infer<typeof SettlementPage>;
+export type BreakDoc = z.infer<typeof BreakDoc>;
+export type BreakPage = z.infer<typeof BreakPage>;
