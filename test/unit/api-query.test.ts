@@ -25,8 +25,11 @@ function listTrades(query: Record<string, string>, scope: string | null = 'ACC-0
   };
 }
 
-const tradeRow = tradePageExample.items[0];
-if (tradeRow === undefined) throw new Error('example page has a trade');
+function present<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('fixture missing');
+  return value;
+}
+const tradeRow = present(tradePageExample.items[0]);
 
 /** Seven trades T-1..T-7 of ACC-001; listings page through them by (date, id) like the SQL does. */
 function fakeService(): QueryService & { listings: Listing[] } {
