@@ -1,0 +1,153 @@
+/**
+ * The custodian simulator on Kafka: consumes `settlement.instructions`, sends the planned status reports to
+ * `settlement.status` after their delays, and publishes statements to `custody.statements` on request.
+ *
+ * It reads the instruction topic from the beginning on every start (a fresh consumer group) and so rebuilds its
+ * books; the reports it sends again carry the same message ids, which the status handler ignores. Reports are sent
+ * through one chain, so one instruction's reports keep their order on the wire.
+ */
+import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+
+import { KafkaPublisher, createKafkaProducer } from '../kafka/producer';
+import { decodeSettlementInstructionMessage } from '../kafka/schemas/settlement-instruction';
+import { Topics } from '../kafka/topics';
+import type { CustodyStatementV1 } from '../kafka/schemas/custody-statement';
+import { CustodianSimulator, type CustodianOptions } from './custodian';
+import type { PlannedReport } from './decide';
+import type { InjectedBreak } from './statement';
+
+export interface CustodianLoopOptions extends CustodianOptions {
+  readonly brokers: readonly string[];
+  /** Wall-clock delay between one report of an instruction and the next (and before the first). */
+  readonly delayMs: number;
+  /** Where notes go (refused cancellations, undecodable messages); stderr by default. */
+  readonly log?: (line: string) => void;
+  /** The `sentAt` clock; now by default. */
+  readonly now?: () => Date;
+}
+
+export interface RunningCustodian {
+  readonly simulator: CustodianSimulator;
+  /** Resolves once every instruction on the topic has been read and every planned report sent. */
+  idle(): Promise<void>;
+  /** Publishes the statements of `statementDate` (see {@link CustodianSimulator.statements}). */
+  publishStatements(
+    statementDate: string,
+    breaks?: Parameters<CustodianSimulator['statements']>[1],
+  ): Promise<{ statement: CustodyStatementV1; injected: InjectedBreak[] }[]>;
+  /** Stops consuming, drops reports not yet due, and disconnects. */
+  stop(): Promise<void>;
+  /** Counts, for a summary. */
+  stats(): { readonly instructionsRead: number; readonly reportsSent: number };
+}
+
+export async function runCustodian(options: CustodianLoopOptions): Promise<RunningCustodian> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const now = options.now ?? (() => new Date());
+  const simulator = new CustodianSimulator(options);
+  const kafka = new Kafka({
+    brokers: [...options.brokers],
+    clientId: 'posttrade-custodian',
+    logLevel: logLevel.NOTHING,
+  });
+  const publisher = new KafkaPublisher(
+    createKafkaProducer({ brokers: options.brokers, clientId: 'posttrade-custodian' }),
+  );
+  const admin: Admin = kafka.admin();
+  const consumer: Consumer = kafka.consumer({ groupId: `posttrade-custodian-${process.pid}-${Date.now()}` });
+  const timers = new Map<string, Set<NodeJS.Timeout>>();
+  const processed = new Map<number, number>();
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  let instructionsRead = 0;
+  let reportsSent = 0;
+  let stopped = false;
+
+  const send = (report: PlannedReport) => {
+    chain = chain.then(async () => {
+      if (stopped) return;
+      try {
+        const status = simulator.statusMessage(report, now().toISOString());
+        await publisher.publish([{ topic: Topics.SETTLEMENT_STATUS, key: status.account, value: status }]);
+        simulator.markSent(report);
+        reportsSent += 1;
+      } catch (error) {
+        failure = error;
+        log(`custodian: sending ${report.messageId} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
+  };
+  const schedule = (report: PlannedReport) => {
+    const pending = timers.get(report.instructionId) ?? new Set<NodeJS.Timeout>();
+    const timer = setTimeout(() => {
+      pending.delete(timer);
+      if (pending.size === 0) timers.delete(report.instructionId);
+      send(report);
+    }, report.step * options.delayMs);
+    pending.add(timer);
+    timers.set(report.instructionId, pending);
+  };
+
+  await Promise.all([admin.connect(), consumer.connect()]);
+  await consumer.subscribe({ topic: Topics.SETTLEMENT_INSTRUCTIONS, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      instructionsRead += 1;
+      let json: unknown;
+      try {
+        json = JSON.parse(message.value?.toString('utf8') ?? '');
+      } catch {
+        json = undefined;
+      }
+      const decoded = decodeSettlementInstructionMessage(json);
+      if (!decoded.ok) {
+        log(`custodian: skipped undecodable instruction at ${partition}/${message.offset}`);
+      } else {
+        const reaction = simulator.receive(decoded.value);
+        for (const id of reaction.withdraw) {
+          for (const timer of timers.get(id) ?? []) clearTimeout(timer);
+          timers.delete(id);
+        }
+        if (reaction.note !== undefined) log(`custodian: ${reaction.note}`);
+        for (const report of reaction.send) schedule(report);
+      }
+      processed.set(partition, Number(message.offset));
+      return Promise.resolve();
+    },
+  });
+
+  const caughtUp = async (): Promise<boolean> => {
+    const offsets = await admin.fetchTopicOffsets(Topics.SETTLEMENT_INSTRUCTIONS);
+    return offsets.every((o) => Number(o.high) === 0 || (processed.get(o.partition) ?? -1) + 1 >= Number(o.high));
+  };
+
+  return {
+    simulator,
+    async idle() {
+      for (;;) {
+        if (failure !== undefined) throw failure;
+        if (timers.size === 0 && (await caughtUp()) && timers.size === 0) {
+          await chain;
+          if (timers.size === 0) return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async publishStatements(statementDate, breaks) {
+      const statements = simulator.statements(statementDate, breaks);
+      await publisher.publish(
+        statements.map((s) => ({ topic: Topics.CUSTODY_STATEMENTS, key: s.statement.custodian, value: s.statement })),
+      );
+      return statements;
+    },
+    async stop() {
+      stopped = true;
+      for (const set of timers.values()) for (const timer of set) clearTimeout(timer);
+      timers.clear();
+      await consumer.disconnect();
+      await chain;
+      await Promise.all([publisher.disconnect(), admin.disconnect()]);
+    },
+    stats: () => ({ instructionsRead, reportsSent }),
+  };
+}
