@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 
+import { isIsoDate } from '../../domain/calendar';
+
 /** Largest page a caller may ask for; a policy choice that keeps one response well under Lambda's 6 MB. */
 export const MAX_PAGE_LIMIT = 500;
 export const DEFAULT_PAGE_LIMIT = 50;
@@ -17,10 +19,9 @@ const Decimal = z
   .meta({ description: 'Exact decimal as a string', examples: ['170.25'] });
 const IsoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
-  .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && new Date(text).toISOString().startsWith(text), {
-    message: 'not a calendar date',
-  })
+  // abort: a text that is not even shaped like a date gets one error, not a second "not a calendar date".
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date YYYY-MM-DD', abort: true })
+  .refine(isIsoDate, 'not a calendar date')
   .meta({ format: 'date', examples: ['2024-05-28'] });
 const Timestamp = z.string().meta({ format: 'date-time' });
 const AccountId = z
