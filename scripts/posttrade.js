@@ -26,6 +26,16 @@ const COMMANDS = [
     help: 'recon report --date D      print reconciliation breaks open at close of D, aged',
   },
   {
+    words: ['recon', 'import'],
+    module: 'lib/recon/import-cli.ts',
+    help: 'recon import --file statement.json|csv   reconcile a custody statement file; invalid lines by number',
+  },
+  {
+    words: ['custodian'],
+    module: 'lib/custodian/cli.ts',
+    help: 'custodian [--seed S] [--match-rate R] [--settle-rate R] [--partial-rate R] [--fail-rate R] [--delay-ms MS] [--statement-date D --break-rate R] [--once]   simulate the custodian',
+  },
+  {
     words: ['report', 'daily'],
     module: 'lib/pnl/daily-cli.ts',
     help: 'report daily --date YYYY-MM-DD [--format json|csv|html] [--out FILE]   run and store the daily P&L report',
