@@ -7,10 +7,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { Dec } from '../domain/money';
-import { getPublisher } from '../kafka/producer';
+import { getPublisher, type EventPublisher } from '../kafka/producer';
 import { captureTrades } from '../pipeline/capture';
 import { parseCsv } from '../refdata/load';
 import { simulateTrades, type SimulatorData } from './generate';
+
+export const DEFAULT_SEED_DIR = path.resolve(__dirname, '..', '..', 'migrations', 'seed');
 
 function table(dir: string, file: string): Record<string, string>[] {
   const [header, ...rows] = parseCsv(fs.readFileSync(path.join(dir, file), 'utf8'));
@@ -18,84 +20,157 @@ function table(dir: string, file: string): Record<string, string>[] {
   return rows.map((row) => Object.fromEntries(header.map((name, index) => [name, row[index] ?? ''])));
 }
 
+/** The reference-data CSVs (the layout `posttrade refdata load` reads) as the simulator needs them. */
 export function loadSimulatorData(dir: string): SimulatorData {
-  const instruments = table(dir, 'instruments.csv')
-    .filter((row) => row.active === 'true')
-    .map((row) => ({
+  const thresholds = new Map(table(dir, 'validation_thresholds.csv').map((row) => [row.key ?? '', row.value ?? '']));
+  return {
+    instruments: table(dir, 'instruments.csv').map((row) => ({
       isin: row.isin ?? '',
       mic: row.mic ?? '',
       currency: row.currency ?? '',
-      lotSize: new Dec(row.lot_size ?? '1'),
-      priceDecimals: Number(row.price_decimals ?? '2'),
-    }));
-  const listed = new Set(instruments.map((i) => i.isin));
-  const counterparties = table(dir, 'counterparties.csv');
-  return {
-    instruments,
-    accounts: table(dir, 'accounts.csv')
-      .filter((row) => row.active === 'true')
-      .map((row) => row.id ?? ''),
-    counterparties: counterparties.filter((row) => row.active === 'true').map((row) => row.lei ?? ''),
-    inactiveCounterparties: counterparties.filter((row) => row.active !== 'true').map((row) => row.lei ?? ''),
-    closes: table(dir, 'reference_prices.csv')
-      .filter((row) => listed.has(row.isin ?? ''))
-      .map((row) => ({ isin: row.isin ?? '', date: row.price_date ?? '', price: new Dec(row.price ?? '0') })),
+      lotSize: new Dec(row.lot_size || '1'),
+      priceDecimals: Number(row.price_decimals || '2'),
+      active: row.active === 'true',
+    })),
+    accounts: table(dir, 'accounts.csv').map((row) => ({
+      id: row.id ?? '',
+      baseCurrency: row.base_currency ?? '',
+      notionalLimit: new Dec(row.notional_limit || Infinity),
+      positionLimit: new Dec(row.position_limit || Infinity),
+      beneficialOwner: row.beneficial_owner || (row.id ?? ''),
+      active: row.active === 'true',
+    })),
+    counterparties: table(dir, 'counterparties.csv').map((row) => ({
+      lei: row.lei ?? '',
+      active: row.active === 'true',
+    })),
+    ssis: table(dir, 'ssis.csv').map((row) => ({
+      account: row.account_id ?? '',
+      counterpartyLei: row.counterparty_lei || undefined,
+      market: row.settlement_mic ?? '',
+      currency: row.currency ?? '',
+      active: row.active === 'true',
+    })),
+    closes: table(dir, 'reference_prices.csv').map((row) => ({
+      isin: row.isin ?? '',
+      date: row.price_date ?? '',
+      price: new Dec(row.price || '0'),
+    })),
+    fxRates: table(dir, 'fx_rates.csv').map((row) => ({
+      base: row.base ?? '',
+      quote: row.quote ?? '',
+      date: row.rate_date ?? '',
+      rate: new Dec(row.rate || '0'),
+    })),
+    restrictions: table(dir, 'restricted_list.csv').map((row) => ({
+      isin: row.isin ?? '',
+      from: row.from_date ?? '',
+      to: row.to_date || undefined,
+    })),
+    holidays: table(dir, 'holidays.csv').map((row) => ({ mic: row.mic ?? '', date: row.date ?? '' })),
+    priceToleranceBps: new Dec(thresholds.get('price_tolerance_bps') || '500'),
+    washTradeWindowSeconds: Number(thresholds.get('wash_trade_window_seconds') || '60'),
   };
 }
 
-function progress(done: number, total: number): void {
-  if (process.stderr.isTTY) {
+/** Where progress goes: process.stderr, or a stand-in in tests. */
+export interface ProgressStream {
+  readonly isTTY?: boolean;
+  write(text: string): unknown;
+}
+
+/** A bar redrawn in place on a terminal; a plain line per tenth otherwise (logs and pipes). */
+export function reportProgress(stream: ProgressStream, done: number, total: number): void {
+  if (stream.isTTY === true) {
     const width = 30;
     const filled = Math.round((done / total) * width);
-    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
-    if (done === total) process.stderr.write('\n');
+    stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+    if (done === total) stream.write('\n');
   } else if (done === total || Math.floor((done * 10) / total) !== Math.floor(((done - 1) * 10) / total)) {
-    process.stderr.write(`produced ${done}/${total}\n`);
+    stream.write(`produced ${done}/${total}\n`);
   }
 }
 
-async function main(): Promise<void> {
+export interface ProduceIo {
+  /** Defaults to the container's Kafka publisher (KAFKA_BROKERS), disconnected at the end. */
+  readonly publisher?: EventPublisher;
+  readonly stderr?: ProgressStream;
+}
+
+export interface ProduceSummary {
+  readonly published: number;
+  /** Of them, built to fail validation. */
+  readonly faulty: number;
+  readonly elapsedMs: number;
+}
+
+/**
+ * Messages per publish: at most 500, and at `--rate R` a hundredth of a second's worth, so that the messages are
+ * spread over the run rather than sent in bursts with pauses between them.
+ */
+function chunkSize(rate: number | undefined): number {
+  return rate === undefined ? 500 : Math.max(1, Math.min(500, Math.floor(rate / 100)));
+}
+
+/** `posttrade produce` with its arguments (without the command word). */
+export async function runProduce(argv: readonly string[], io: ProduceIo = {}): Promise<ProduceSummary> {
   const { values } = parseArgs({
+    args: [...argv],
     options: {
       count: { type: 'string', default: '100' },
       rate: { type: 'string' },
       seed: { type: 'string', default: '1' },
       'error-rate': { type: 'string', default: '0.05' },
-      dir: { type: 'string', default: path.resolve(__dirname, '..', '..', 'migrations', 'seed') },
+      dir: { type: 'string', default: DEFAULT_SEED_DIR },
     },
   });
   const count = Number(values.count);
   const rate = values.rate === undefined ? undefined : Number(values.rate);
+  const seed = Number(values.seed);
   const errorRate = Number(values['error-rate']);
   if (!Number.isInteger(count) || count < 1) throw new Error('--count must be a positive integer');
   if (rate !== undefined && !(rate > 0)) throw new Error('--rate must be positive (trades per second)');
+  if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
   if (!(errorRate >= 0 && errorRate <= 1)) throw new Error('--error-rate must be between 0 and 1');
-  const trades = simulateTrades(loadSimulatorData(values.dir), { seed: Number(values.seed), errorRate });
-  const publisher = getPublisher();
-  const chunk = rate === undefined ? 500 : Math.max(1, Math.min(500, Math.floor(rate / 10)));
+  const trades = simulateTrades(loadSimulatorData(values.dir), { seed, errorRate });
+  const publisher = io.publisher ?? getPublisher();
+  const stderr = io.stderr ?? process.stderr;
+  const chunk = chunkSize(rate);
   const started = Date.now();
   let done = 0;
+  let faulty = 0;
   try {
     while (done < count) {
-      const batch = Array.from({ length: Math.min(chunk, count - done) }, () => trades.next().value).filter(
-        (trade) => trade !== undefined,
+      const batch = Array.from({ length: Math.min(chunk, count - done) }, () => trades.next().value);
+      faulty += batch.filter((trade) => trade.intendedFault !== undefined).length;
+      await captureTrades(
+        batch.map((trade) => trade.event),
+        publisher,
       );
-      await captureTrades(batch, publisher);
       done += batch.length;
-      progress(done, count);
+      reportProgress(stderr, done, count);
       if (rate !== undefined) {
-        const due = started + (done / rate) * 1000;
-        await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
+        // Message n goes out no earlier than n / rate seconds after the start, and the run lasts count / rate.
+        const wait = started + (done / rate) * 1000 - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
   } finally {
-    await publisher.disconnect();
+    if (io.publisher === undefined) await getPublisher().disconnect();
   }
+  return { published: done, faulty, elapsedMs: Date.now() - started };
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`posttrade produce: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  });
+  runProduce(process.argv.slice(2)).then(
+    (summary) => {
+      process.stdout.write(
+        `published ${summary.published} (${summary.faulty} built to fail validation) in ${summary.elapsedMs} ms\n`,
+      );
+    },
+    (error: unknown) => {
+      process.stderr.write(`posttrade produce: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
