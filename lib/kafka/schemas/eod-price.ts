@@ -1,0 +1,50 @@
+/**
+ * Wire schema of `prices.eod`, version 1: one end-of-day (closing) price of one instrument on one date, from a
+ * pricing source (a vendor, the venue's official close, a manual override). Keyed by ISIN. The same price may be
+ * sent again (a redelivery or a vendor correction): the latest record for an ISIN and date wins.
+ */
+import { z } from 'zod';
+
+import { isIsoDate } from '../../domain/calendar';
+import { parseDecimal, type Dec } from '../../domain/money';
+import type { DecodeResult, FieldError } from './trade-event';
+
+export const EodPriceV1Schema = z.object({
+  /** Optional on the wire for producers that predate versioning; always 1 today. */
+  schemaVersion: z.literal(1).default(1),
+  isin: z.string().regex(/^[A-Z]{2}[A-Z0-9]{9}[0-9]$/, 'must be an ISIN (12 characters, check digit last)'),
+  date: z.string().refine(isIsoDate, 'must be a calendar date YYYY-MM-DD'),
+  /** A decimal STRING in the instrument's currency, never a JSON number (binary floating point). */
+  price: z
+    .string()
+    .refine((t) => parseDecimal(t) !== undefined, 'must be a canonical decimal string')
+    .refine((t) => parseDecimal(t)?.isPositive() === true && parseDecimal(t)?.isZero() === false, 'must be > 0'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
+  source: z.string().min(1).max(64),
+});
+export type EodPriceV1 = z.infer<typeof EodPriceV1Schema>;
+
+/** A decoded end-of-day price, its amount a decimal. */
+export interface EodPrice {
+  readonly isin: string;
+  readonly date: string;
+  readonly price: Dec;
+  readonly currency: string;
+  readonly source: string;
+}
+
+/** Decodes a parsed JSON `prices.eod` value, reporting every field error at once. */
+export function decodeEodPrice(json: unknown): DecodeResult<EodPrice> {
+  const parsed = EodPriceV1Schema.safeParse(json);
+  if (!parsed.success) {
+    const errors: FieldError[] = parsed.error.issues.map((i) => ({
+      path: i.path.map(String).join('.'),
+      message: i.message,
+    }));
+    return { ok: false, errors };
+  }
+  const { isin, date, price, currency, source } = parsed.data;
+  const amount = parseDecimal(price);
+  if (amount === undefined) return { ok: false, errors: [{ path: 'price', message: 'not a decimal' }] };
+  return { ok: true, value: { isin, date, price: amount, currency, source } };
+}

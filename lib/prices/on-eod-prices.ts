@@ -1,0 +1,51 @@
+/**
+ * What the `eodPrices` function does with a batch of `prices.eod` records: decode each, check it against its
+ * instrument, keep the LAST record per ISIN and date (delivery order: a vendor correction follows the price it
+ * corrects), and upsert the accepted prices in one statement. Undecodable or rejected records are reported and
+ * skipped: a retry could not fix them, and they must not hold up the partition's good prices.
+ */
+import { decodeRecords, type KafkaEvent, type RecordCoordinates } from '../kafka/decode';
+import { decodeEodPrice, type EodPrice } from '../kafka/schemas/eod-price';
+import type { FieldError } from '../kafka/schemas/trade-event';
+import { eodPriceReasons, type EodPriceReason } from './rules';
+import type { EodPriceStore } from './store';
+
+export interface EodPriceSkipped {
+  readonly source: RecordCoordinates;
+  readonly reasons: readonly (EodPriceReason | FieldError)[];
+}
+
+export interface EodPricesSummary {
+  readonly records: number;
+  /** Distinct ISIN and date pairs accepted in the batch. */
+  readonly accepted: number;
+  /** Rows inserted or changed (a redelivered batch writes 0). */
+  readonly written: number;
+  readonly skipped: readonly EodPriceSkipped[];
+}
+
+export async function eodPricesFromEvent(event: KafkaEvent, store: EodPriceStore): Promise<EodPricesSummary> {
+  const decoded = decodeRecords(event, decodeEodPrice);
+  const skipped: EodPriceSkipped[] = [];
+  const instruments = await store.instruments([
+    ...new Set(decoded.flatMap((record) => (record.ok ? [record.value.isin] : []))),
+  ]);
+  const latest = new Map<string, EodPrice>();
+  for (const record of decoded) {
+    if (!record.ok) {
+      skipped.push({ source: record.record.source, reasons: record.errors });
+      continue;
+    }
+    const reasons = eodPriceReasons(record.value, instruments.get(record.value.isin));
+    if (reasons.length > 0) {
+      skipped.push({ source: record.record.source, reasons });
+      continue;
+    }
+    const key = `${record.value.isin}/${record.value.date}`;
+    // Delete first so that the map's order (the upsert's row order) follows the latest delivery.
+    latest.delete(key);
+    latest.set(key, record.value);
+  }
+  const written = await store.upsert([...latest.values()]);
+  return { records: decoded.length, accepted: latest.size, written, skipped };
+}
