@@ -1,0 +1,287 @@
+/**
+ * Daily P&L report benchmark: `PgDailyReportService.generate` over 1,000,000 trades and 50,000 positions.
+ *
+ *   npm run bench:report [-- --runs 5 --accounts 2000 --instruments-per-account 25 --trades-per-position 20
+ *                            --keep --reuse URL --out bench/results/report.json]
+ *
+ * The data set is generated set-based in SQL (generate_series) straight into the real tables, in a fresh database
+ * on the embedded test server (or on the server DATABASE_URL names): the seed reference data, synthetic accounts
+ * (base currency and cost method cycling like the seed's) each holding a window of the seed instruments, trades
+ * spread over the instruments' business days (those with a seed reference price) at ±1% of that day's price,
+ * about 1% amended and 0.5% cancelled, booked shortly after execution. The previous day's report is generated
+ * once OUTSIDE the timing, so the timed runs start from stored closes as the evening job does; then a few late
+ * amends of earlier days are booked, so that those positions take the replay path as they would in production.
+ *
+ * Only `generate(REPORT_DATE)` is timed (each run replaces the same date's report). `--keep` leaves the database
+ * (and the embedded server) running and prints its URL; `--reuse URL` times against such a database again.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, type Pool } from 'pg';
+
+import { createPool } from '../lib/db/pool';
+import { PgDailyReportService } from '../lib/pnl/service';
+import { loadReferenceData } from '../lib/refdata/load';
+import { databaseUrl, startTestServer, stopTestServer } from '../test/integration/helpers/postgres';
+
+const REPORT_DATE = '2024-06-28';
+const PREVIOUS_DATE = '2024-06-27';
+const LATE_AMENDS = 200;
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    accounts: { type: 'string', default: '2000' },
+    'instruments-per-account': { type: 'string', default: '25' },
+    'trades-per-position': { type: 'string', default: '20' },
+    keep: { type: 'boolean', default: false },
+    reuse: { type: 'string' },
+    'log-queries': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/results/report.json' },
+  },
+});
+const RUNS = Number(values.runs);
+const ACCOUNTS = Number(values.accounts);
+const PER_ACCOUNT = Number(values['instruments-per-account']);
+const PER_POSITION = Number(values['trades-per-position']);
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const started = process.hrtime.bigint();
+  const result = await work();
+  log(`  ${label}: ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`);
+  return result;
+}
+
+/** Accounts, positions, trades (with amends and cancels) and the `trades` current-state rows, all in SQL. */
+async function generateDataSet(pool: Pool): Promise<void> {
+  await timed('reference data', () => loadReferenceData(pool, path.resolve(__dirname, '..', 'migrations', 'seed')));
+  await timed('accounts', () =>
+    pool.query(
+      `INSERT INTO accounts (id, base_currency, cost_method, beneficial_owner, active)
+       SELECT format('BENCH-%s', lpad(g::text, 5, '0')), (ARRAY['USD', 'EUR', 'GBP'])[1 + g % 3],
+              (ARRAY['FIFO', 'LIFO', 'AVERAGE', 'FIFO'])[1 + g % 4], format('BENCH-OWNER-%s', g), true
+       FROM generate_series(1, $1::int) AS g`,
+      [ACCOUNTS],
+    ),
+  );
+  // Each account holds a window of PER_ACCOUNT consecutive seed instruments, shifted per account, so that every
+  // instrument and every currency is held by many accounts.
+  await timed('positions', () =>
+    pool.query(
+      `CREATE TABLE bench_positions AS
+       WITH inst AS (
+         SELECT isin, currency, mic, price_decimals, (row_number() OVER (ORDER BY isin) - 1)::int AS r,
+                count(*) OVER ()::int AS n
+         FROM instruments WHERE active)
+       SELECT row_number() OVER (ORDER BY a.id, i.isin)::int AS pid, a.id AS account_id, i.isin, i.currency, i.mic,
+              i.price_decimals
+       FROM accounts a
+       CROSS JOIN LATERAL (SELECT substr(a.id, 7)::int AS g) AS an
+       JOIN inst i ON ((i.r - an.g) % i.n + i.n) % i.n < $1::int
+       WHERE a.id LIKE 'BENCH-%'`,
+      [PER_ACCOUNT],
+    ),
+  );
+  await timed('trading days', () =>
+    pool.query(
+      `CREATE TABLE bench_days AS
+       SELECT isin, price_date, price, (row_number() OVER (PARTITION BY isin ORDER BY price_date) - 1)::int AS idx,
+              count(*) OVER (PARTITION BY isin)::int AS n
+       FROM reference_prices WHERE price_date <= $1::date;
+       CREATE INDEX ON bench_days (isin, idx)`.replace('$1::date', `'${REPORT_DATE}'::date`),
+    ),
+  );
+  await timed('trade versions (NEW)', () =>
+    pool.query(
+      `INSERT INTO trade_versions (trade_id, version, exec_id, lifecycle, account_id, counterparty_lei, isin, mic, side,
+         quantity, price, currency, trade_date, trade_time, settlement_date, commission, fees, capture_source,
+         received_at, booked_at)
+       SELECT t.trade_id, 1, t.trade_id || '-v1', 'NEW', t.account_id, t.lei, t.isin, t.mic, t.side, t.quantity,
+              t.price, t.currency, t.price_date, t.trade_time, NULL,
+              round(t.quantity * t.price * 0.0005, 2), 0, 'bench', t.trade_time + interval '1 minute',
+              t.trade_time + interval '1 minute'
+       FROM (
+         SELECT format('BT-%s-%s', p.pid, k) AS trade_id, p.account_id, p.isin, p.mic, p.currency, d.price_date,
+                CASE WHEN abs(hashtext(p.pid || ':' || k || ':s')) % 10 < 6 THEN 'BUY' ELSE 'SELL' END AS side,
+                (10 * (1 + abs(hashtext(p.pid || ':' || k || ':q')) % 50))::numeric AS quantity,
+                round(d.price * (1 + ((abs(hashtext(p.pid || ':' || k || ':p')) % 201) - 100) / 10000.0),
+                      p.price_decimals) AS price,
+                d.price_date + time '13:30' + make_interval(secs => abs(hashtext(p.pid || ':' || k || ':t')) % 23400)
+                  AS trade_time,
+                (SELECT lei FROM counterparties WHERE active ORDER BY lei
+                 OFFSET abs(hashtext(p.pid || ':' || k || ':c')) % 8 LIMIT 1) AS lei
+         FROM bench_positions p
+         CROSS JOIN generate_series(1, $1::int) AS k
+         JOIN bench_days d ON d.isin = p.isin AND d.idx = abs(hashtext(p.pid || ':' || k || ':d')) % d.n
+       ) AS t`,
+      [PER_POSITION],
+    ),
+  );
+  // About 1% amended (quantity up 10, booked two hours later) and 0.5% cancelled, the same day.
+  await timed('amends and cancels', () =>
+    pool.query(
+      `INSERT INTO trade_versions (trade_id, version, exec_id, lifecycle, account_id, counterparty_lei, isin, mic, side,
+         quantity, price, currency, trade_date, trade_time, settlement_date, commission, fees, capture_source,
+         received_at, booked_at)
+       SELECT v.trade_id, 2, v.trade_id || '-v2', c.lifecycle, v.account_id, v.counterparty_lei, v.isin, v.mic, v.side,
+              v.quantity + CASE WHEN c.lifecycle = 'AMEND' THEN 10 ELSE 0 END, v.price, v.currency, v.trade_date,
+              v.trade_time, NULL, v.commission, v.fees, 'bench', v.booked_at + interval '2 hours',
+              v.booked_at + interval '2 hours'
+       FROM trade_versions v
+       CROSS JOIN LATERAL (SELECT abs(hashtext(v.trade_id || ':x')) % 1000 AS h) AS x
+       CROSS JOIN LATERAL (SELECT CASE WHEN x.h < 10 THEN 'AMEND' ELSE 'CANCEL' END AS lifecycle) AS c
+       WHERE v.version = 1 AND x.h < 15`,
+    ),
+  );
+  await timed('trades (current state)', () =>
+    pool.query(
+      `INSERT INTO trades (trade_id, version, status, exec_id, lifecycle, account_id, counterparty_lei, isin, mic, side,
+         quantity, price, currency, trade_date, trade_time, settlement_date, commission, fees, beneficial_owner,
+         updated_at)
+       SELECT DISTINCT ON (trade_id) trade_id, version, CASE WHEN lifecycle = 'CANCEL' THEN 'CANCELLED' ELSE 'LIVE' END,
+              exec_id, lifecycle, account_id, counterparty_lei, isin, mic, side, quantity, price, currency, trade_date,
+              trade_time, settlement_date, commission, fees, beneficial_owner, booked_at
+       FROM trade_versions ORDER BY trade_id, version DESC`,
+    ),
+  );
+  await pool.query('DROP TABLE bench_positions, bench_days');
+  await timed('analyze', () => pool.query('ANALYZE'));
+}
+
+/** Late amends of trades dated before the previous report, booked now: their positions must be replayed. */
+async function bookLateAmends(pool: Pool): Promise<void> {
+  await pool.query(
+    `WITH late AS (
+       SELECT t.* FROM trades t
+       WHERE t.status = 'LIVE' AND t.version = 1 AND t.trade_date < $1::date AND t.account_id LIKE 'BENCH-%'
+       ORDER BY hashtext(t.trade_id || ':late') LIMIT $2::int),
+     versions AS (
+       INSERT INTO trade_versions (trade_id, version, exec_id, lifecycle, account_id, counterparty_lei, isin, mic,
+         side, quantity, price, currency, trade_date, trade_time, settlement_date, commission, fees, capture_source)
+       SELECT trade_id, 2, trade_id || '-v2', 'AMEND', account_id, counterparty_lei, isin, mic, side, quantity + 10,
+              price, currency, trade_date, trade_time, settlement_date, commission, fees, 'bench-late'
+       FROM late RETURNING trade_id, quantity)
+     UPDATE trades t SET version = 2, exec_id = t.trade_id || '-v2', lifecycle = 'AMEND', quantity = v.quantity,
+       updated_at = now()
+     FROM versions v WHERE v.trade_id = t.trade_id`,
+    [PREVIOUS_DATE, LATE_AMENDS],
+  );
+}
+
+async function counts(pool: Pool): Promise<{ trades: number; liveTrades: number; positions: number }> {
+  const { rows } = await pool.query<{ trades: string; live: string; positions: string }>(
+    `SELECT (SELECT count(*) FROM trades) AS trades, (SELECT count(*) FROM trades WHERE status = 'LIVE') AS live,
+            (SELECT count(*) FROM (SELECT DISTINCT account_id, isin FROM trades WHERE status = 'LIVE') p) AS positions`,
+  );
+  const row = rows[0];
+  return { trades: Number(row?.trades), liveTrades: Number(row?.live), positions: Number(row?.positions) };
+}
+
+/** Profiling aid: every statement over 20 ms with its duration, on stderr (patches pg's Client). */
+function logSlowQueries(): void {
+  const prototype = Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const query = prototype.query;
+  prototype.query = function (this: unknown, ...args: unknown[]): unknown {
+    const started = process.hrtime.bigint();
+    const first = args[0];
+    const text = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '');
+    const done = (): void => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (ms > 20) log(`    ${ms.toFixed(0)} ms  ${text.replace(/\s+/g, ' ').slice(0, 110)}`);
+    };
+    const last = args[args.length - 1];
+    if (typeof last === 'function') {
+      args[args.length - 1] = (...results: unknown[]): unknown => {
+        done();
+        return (last as (...r: unknown[]) => unknown)(...results);
+      };
+      return query.apply(this, args);
+    }
+    const result = query.apply(this, args);
+    if (result instanceof Promise) void result.then(done, done);
+    return result;
+  };
+}
+
+function median(sorted: readonly number[]): number {
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+async function main(): Promise<void> {
+  if (values['log-queries']) logSlowQueries();
+  const reused = values.reuse;
+  // A fresh server (or DATABASE_URL's) with a freshly migrated database: the bench uses that database itself.
+  const server = reused === undefined ? await startTestServer() : undefined;
+  const url = reused ?? (server ? databaseUrl(server.serverUrl, server.template) : '');
+  // No statement timeout: generating the data set and the first report from flat run longer than a request.
+  const pool = createPool({ url, poolMax: 4, statementTimeoutMs: 0, applicationName: 'bench-report' });
+  try {
+    if (reused === undefined) {
+      log(`generating ${ACCOUNTS} accounts × ${PER_ACCOUNT} instruments × ${PER_POSITION} trades`);
+      await generateDataSet(pool);
+      const service = new PgDailyReportService(pool);
+      const previous = await timed(`previous report ${PREVIOUS_DATE} (from flat, untimed)`, () =>
+        service.generate(PREVIOUS_DATE),
+      );
+      log(`  ${previous.lines.length} lines, ${previous.issues.length} issues`);
+      await bookLateAmends(pool);
+    }
+    const size = await counts(pool);
+    log(`data set: ${size.trades} trades (${size.liveTrades} live), ${size.positions} positions`);
+
+    const service = new PgDailyReportService(pool);
+    const seconds: number[] = [];
+    let last: Awaited<ReturnType<PgDailyReportService['generate']>> | undefined;
+    for (let run = 1; run <= RUNS; run += 1) {
+      const started = process.hrtime.bigint();
+      last = await service.generate(REPORT_DATE);
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+      seconds.push(elapsed);
+      log(`run ${run}: ${elapsed.toFixed(3)} s (${last.lines.length} lines, ${last.issues.length} issues)`);
+    }
+    const sorted = [...seconds].sort((a, b) => a - b);
+    const result = {
+      benchmark: 'daily P&L report generation (PgDailyReportService.generate)',
+      reportDate: REPORT_DATE,
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+      dataSet: { ...size, accounts: ACCOUNTS, instrumentsPerAccount: PER_ACCOUNT, tradesPerPosition: PER_POSITION },
+      report: {
+        lines: last?.lines.length ?? 0,
+        issues: last?.issues.length ?? 0,
+        statistics: last?.statistics,
+        overall: last?.overall.map((t) => ({ baseCurrency: t.baseCurrency, total: t.total })),
+      },
+      runs: seconds.map((s) => Number(s.toFixed(3))),
+      minSeconds: Number((sorted[0] ?? NaN).toFixed(3)),
+      medianSeconds: Number(median(sorted).toFixed(3)),
+      goalSeconds: 2,
+      measuredAt: new Date().toISOString(),
+    };
+    process.stdout.write(
+      `daily report over ${size.trades} trades / ${result.report.lines} positions: ` +
+        `min ${result.minSeconds.toFixed(3)} s, median ${result.medianSeconds.toFixed(3)} s ` +
+        `(goal < ${result.goalSeconds} s, ${RUNS} runs)\n`,
+    );
+    const out = values.out ?? 'bench/results/report.json';
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+    log(`wrote ${out}`);
+  } finally {
+    await pool.end();
+    if (server !== undefined && !values.keep) await stopTestServer(server);
+    else log(`kept database: ${url}${server?.dataDir === undefined ? '' : ` (server data dir ${server.dataDir})`}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench:report failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});
