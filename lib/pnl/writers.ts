@@ -143,11 +143,12 @@ function cumulativeChart(report: DailyReportDoc, baseCurrency: string): string {
   const width = 640;
   const height = 220;
   const pad = 40;
+  const left = 72;
   const min = Math.min(0, ...cumulative);
   const max = Math.max(0, ...cumulative);
   const span = max - min || 1;
   const x = (i: number): number =>
-    pad + (points.length === 1 ? (width - 2 * pad) / 2 : (i * (width - 2 * pad)) / (points.length - 1));
+    left + (points.length === 1 ? (width - left - pad) / 2 : (i * (width - left - pad)) / (points.length - 1));
   const y = (v: number): number => height - pad - ((v - min) / span) * (height - 2 * pad);
   const path = cumulative.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
   const dots = cumulative
@@ -156,13 +157,20 @@ function cumulativeChart(report: DailyReportDoc, baseCurrency: string): string {
         `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3"><title>${escapeHtml(`${points[i]?.reportDate ?? ''}: ${v.toFixed(2)} ${baseCurrency}`)}</title></circle>`,
     )
     .join('');
+  // A reader needs the scale: the highest, lowest and zero levels labelled at the left edge.
+  const yLabels = [...new Set([max, 0, min])]
+    .map(
+      (v) =>
+        `<text class="tick" x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${escapeHtml(formatAmount(v.toFixed(0)))}</text>`,
+    )
+    .join('');
   const first = points[0]?.reportDate ?? '';
   const last = points[points.length - 1]?.reportDate ?? '';
   return `<figure><figcaption>Cumulative P&amp;L, last ${points.length} report date(s) (${escapeHtml(baseCurrency)})</figcaption>
 <svg class="chart" data-chart="cumulative" data-currency="${escapeHtml(baseCurrency)}" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">
-<line class="axis" x1="${pad}" y1="${y(0).toFixed(1)}" x2="${width - pad}" y2="${y(0).toFixed(1)}"/>
-<path class="line" d="${path}"/>${dots}
-<text x="${pad}" y="${height - 12}">${escapeHtml(first)}</text><text x="${width - pad}" y="${height - 12}" text-anchor="end">${escapeHtml(last)}</text>
+<line class="axis" x1="${left}" y1="${y(0).toFixed(1)}" x2="${width - pad}" y2="${y(0).toFixed(1)}"/>
+<path class="line" d="${path}"/>${dots}${yLabels}
+<text x="${left}" y="${height - 12}">${escapeHtml(first)}</text><text x="${width - pad}" y="${height - 12}" text-anchor="end">${escapeHtml(last)}</text>
 </svg></figure>`;
 }
 
@@ -173,7 +181,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.meta{color
 table{border-collapse:collapse;background:#fff;border:1px solid #dde3ea;width:100%}th,td{padding:5px 8px;border-bottom:1px solid #eef1f4;white-space:nowrap}
 th{background:#f1f4f7;text-align:left;position:sticky;top:0}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .pos{color:#137333}.neg{color:#b3261e}.zero{color:#5b6773}figure{margin:0;display:inline-block;vertical-align:top;margin-right:24px}
-figcaption{font-weight:600;margin:8px 0}.chart text{font-size:11px;fill:#1d2733}.chart .axis{stroke:#9aa5b1}
+figcaption{font-weight:600;margin:8px 0}.chart text{font-size:11px;fill:#1d2733}.chart .axis{stroke:#9aa5b1}.chart .tick{fill:#5b6773}
 .chart rect.pos{fill:#34a853}.chart rect.neg{fill:#ea4335}.chart .line{fill:none;stroke:#1a73e8;stroke-width:2}.chart circle{fill:#1a73e8}
 .issues{color:#b3261e}`;
 
@@ -186,7 +194,7 @@ export function reportHtml(report: DailyReportDoc): string {
 <div class="card"><div class="label">Realized</div><div class="value">${money(t.realized)}</div></div>
 <div class="card"><div class="label">Unrealized change</div><div class="value">${money(t.unrealizedChange)}</div></div>
 <div class="card"><div class="label">Unrealized (to date)</div><div class="value">${money(t.unrealized)}</div></div>
-<div class="card"><div class="label">Fees</div><div class="value">${money(t.fees)}</div></div>
+<div class="card"><div class="label">Fees</div><div class="value">${escapeHtml(formatAmount(t.fees))}</div></div>
 <div class="card"><div class="label">Positions</div><div class="value">${t.lineCount}</div></div></div>`,
     )
     .join('\n');
