@@ -21,7 +21,14 @@ import {
 } from '../domain/refdata';
 import { SettlementCycleRule } from '../domain/settlement-date';
 import { Side, Trade, TradeLifecycle } from '../domain/trade';
-import { RecentExecution, ValidationSnapshot, fxRateKey, listingKey, positionKey } from '../domain/validation/context';
+import {
+  RecentExecution,
+  ValidationSnapshot,
+  fxRateKey,
+  listingKey,
+  positionKey,
+  referencePriceKey,
+} from '../domain/validation/context';
 import { calendarsFromHolidays } from '../refdata/holidays';
 
 /** Reference data and trade facts in the domain's terms. */
@@ -216,22 +223,27 @@ export class PgReferenceDataStore implements ReferenceDataStore {
 
   /**
    * The previous close of each ISIN: the latest price strictly before the trade date (the day's own close is not
-   * known while it trades), at most {@link LOOKBACK_DAYS}.referencePrice days back. The snapshot holds one price
-   * per ISIN, so a batch spanning trade dates gets the one before its latest trade date.
+   * known while it trades), at most {@link LOOKBACK_DAYS}.referencePrice days back, for each (ISIN, trade date)
+   * of the batch: a batch spanning trade dates compares every trade with its own day's reference.
    */
   private async referencePrices(trades: readonly Trade[]): Promise<Map<string, ReferencePrice>> {
-    const { rows } = await this.pool.query<{ isin: string; price_date: string; price: string }>(
+    const { rows } = await this.pool.query<{ isin: string; trade_date: string; price_date: string; price: string }>(
       `WITH wanted AS (
-         SELECT isin, max(trade_date) AS trade_date FROM unnest($1::bpchar[], $2::date[]) AS w(isin, trade_date)
-         GROUP BY isin)
-       SELECT w.isin, to_char(p.price_date, 'YYYY-MM-DD') AS price_date, p.price
+         SELECT DISTINCT isin, trade_date FROM unnest($1::bpchar[], $2::date[]) AS w(isin, trade_date))
+       SELECT w.isin, to_char(w.trade_date, 'YYYY-MM-DD') AS trade_date,
+              to_char(p.price_date, 'YYYY-MM-DD') AS price_date, p.price
        FROM wanted w CROSS JOIN LATERAL (
          SELECT r.price_date, r.price FROM reference_prices r
          WHERE r.isin = w.isin AND r.price_date < w.trade_date AND r.price_date >= w.trade_date - $3::integer
          ORDER BY r.price_date DESC LIMIT 1) p`,
       [trades.map((trade) => trade.isin), trades.map((trade) => trade.tradeDate), LOOKBACK_DAYS.referencePrice],
     );
-    return new Map(rows.map((row) => [row.isin, { isin: row.isin, date: row.price_date, price: new Dec(row.price) }]));
+    return new Map(
+      rows.map((row) => [
+        referencePriceKey(row.isin, row.trade_date),
+        { isin: row.isin, date: row.price_date, price: new Dec(row.price) },
+      ]),
+    );
   }
 
   /**

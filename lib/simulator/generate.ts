@@ -255,9 +255,9 @@ class Market {
 
 /**
  * The highest price a good trade may have and the lowest: inside BAND_USE of the tolerance band around the
- * previous close and around the day's close, because the validator's snapshot compares a batch spanning two trade
- * dates with the reference of the later one (see PgReferenceDataStore.referencePrices). Undefined when the two
- * bands do not overlap (a day that moved by more than the band).
+ * previous close (what validation compares with) and around the day's close, so that a good trade stays
+ * plausible against either reference. Undefined when the two bands do not overlap (a day that moved by more
+ * than the band).
  */
 function goodPriceRange(previous: Dec | undefined, close: Dec, toleranceBps: Dec): { low: Dec; high: Dec } | undefined {
   const band = (reference: Dec) => {

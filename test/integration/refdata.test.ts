@@ -7,7 +7,7 @@ import { PgTradeStore } from '../../lib/db/trade-store';
 import { Dec } from '../../lib/domain/money';
 import { Side, Trade, TradeLifecycle } from '../../lib/domain/trade';
 import { validateBatch } from '../../lib/domain/validation';
-import { fxRateKey, listingKey, positionKey } from '../../lib/domain/validation/context';
+import { fxRateKey, listingKey, positionKey, referencePriceKey } from '../../lib/domain/validation/context';
 import { loadReferenceData, REFERENCE_TABLES, ReferenceDataFileError } from '../../lib/refdata/load';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
 
@@ -253,6 +253,28 @@ describe('PgReferenceDataStore.validationSnapshot', () => {
     await db.drop();
   });
 
+  it('compares each trade of a batch spanning days with its own previous close', async () => {
+    const friday = trade({
+      execId: 'D1',
+      tradeId: 'SD-1',
+      tradeDate: '2024-05-24',
+      tradeTime: '2024-05-24T15:00:00.000Z',
+    });
+    const tuesday = trade({
+      execId: 'D2',
+      tradeId: 'SD-2',
+      tradeDate: '2024-05-28',
+      tradeTime: '2024-05-28T15:00:00.000Z',
+    });
+
+    const snapshot = await references.validationSnapshot([friday, tuesday]);
+
+    const fridayRef = snapshot.referencePrices.get(referencePriceKey(friday.isin, '2024-05-24'));
+    const tuesdayRef = snapshot.referencePrices.get(referencePriceKey(tuesday.isin, '2024-05-28'));
+    expect(fridayRef?.date).toBe('2024-05-23');
+    expect(tuesdayRef?.date).toBe('2024-05-24');
+  });
+
   it('fills every part of the snapshot for the batch, and only for it', async () => {
     const snapshot = await references.validationSnapshot(Object.values(batch));
 
@@ -287,10 +309,10 @@ describe('PgReferenceDataStore.validationSnapshot', () => {
     expect(
       Object.fromEntries([...snapshot.referencePrices].map(([isin, p]) => [isin, [p.date, p.price.toFixed()]])),
     ).toEqual({
-      [APPLE]: ['2024-05-24', '160.78'],
-      [MICROSOFT]: ['2024-05-24', '475.12'],
-      [SAP]: ['2024-05-27', '165.3'],
-      [BAYER]: ['2024-05-27', '26.151'],
+      [referencePriceKey(APPLE, '2024-05-28')]: ['2024-05-24', '160.78'],
+      [referencePriceKey(MICROSOFT, '2024-05-28')]: ['2024-05-24', '475.12'],
+      [referencePriceKey(SAP, '2024-05-28')]: ['2024-05-27', '165.3'],
+      [referencePriceKey(BAYER, '2024-05-28')]: ['2024-05-27', '26.151'],
     });
     // EUR/USD 1.11604 is stored; a EUR account buying in USD needs its inverse.
     expect(Object.fromEntries([...snapshot.fxRates].map(([key, rate]) => [key, rate.toFixed()]))).toEqual({

@@ -11,6 +11,7 @@ import {
   fxRateKey,
   listingKey,
   positionKey,
+  referencePriceKey,
   validateBatch,
   validateTrade,
 } from '../../lib/domain/validation';
@@ -372,7 +373,9 @@ describe('validateBatch', () => {
     ]),
     counterparties: new Map([[GOLDMAN_LEI, counterparty]]),
     ssis: [ssi, { ...ssi, id: 'SSI-2', account: 'ACC-2' }],
-    referencePrices: new Map([[APPLE, { isin: APPLE, date: '2024-05-24', price: new Dec('190.00') }]]),
+    referencePrices: new Map([
+      [referencePriceKey(APPLE, '2024-05-28'), { isin: APPLE, date: '2024-05-24', price: new Dec('190.00') }],
+    ]),
     positions: new Map([[positionKey('ACC-1', APPLE), new Dec(9800)]]),
     restrictions: [],
     fxRates: new Map(),

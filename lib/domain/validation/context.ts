@@ -71,7 +71,7 @@ export interface ValidationSnapshot {
   readonly counterparties: ReadonlyMap<string, Counterparty>;
   /** All SSIs of the batch's accounts. */
   readonly ssis: readonly Ssi[];
-  /** By ISIN: the price each trade is compared with (e.g. the previous close). */
+  /** By {@link referencePriceKey}(isin, trade date): the price each trade is compared with (its previous close). */
   readonly referencePrices: ReadonlyMap<string, ReferencePrice>;
   /** By {@link positionKey}(account, isin); a missing key is a flat position. */
   readonly positions: ReadonlyMap<string, Dec>;
@@ -94,6 +94,11 @@ export function listingKey(isin: string, mic: string): string {
 
 export function positionKey(account: string, isin: string): string {
   return `${account}|${isin}`;
+}
+
+/** A batch spans trade dates: each trade is compared with the reference price for its own date. */
+export function referencePriceKey(isin: string, tradeDate: string): string {
+  return `${isin}|${tradeDate}`;
 }
 
 export function fxRateKey(from: string, to: string, date: string): string {
@@ -122,7 +127,7 @@ export function contextFor(trade: Trade, snapshot: ValidationSnapshot): Validati
         market: instrument.settlementMarket,
         currency: trade.currency,
       }),
-    referencePrice: snapshot.referencePrices.get(trade.isin),
+    referencePrice: snapshot.referencePrices.get(referencePriceKey(trade.isin, trade.tradeDate)),
     positionQuantity: snapshot.positions.get(positionKey(trade.account, trade.isin)) ?? new Dec(0),
     restrictions: snapshot.restrictions.filter((entry) => entry.isin === trade.isin),
     fxRateToBase:
