@@ -1,0 +1,156 @@
+/**
+ * What became of the demo's trades, read from the database. A demo run is the block of trades.captured offsets
+ * its simulator wrote (per partition, [from, to)), so earlier runs on the same data directory are not counted.
+ */
+import type { Pool } from 'pg';
+
+import type { PipelineCounts } from './progress';
+
+/** Offsets of trades.captured this run wrote, per partition: from (inclusive) to (exclusive). */
+export interface CapturedRange {
+  readonly partition: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+export function capturedCount(ranges: readonly CapturedRange[]): number {
+  return ranges.reduce((sum, r) => sum + (r.to - r.from), 0);
+}
+
+/**
+ * The run's captures whose decision is delivered (a REDELIVERED one has nothing to deliver), the validated ones,
+ * and the versions booked from them. Parameters: $1 partitions, $2 from offsets, $3 to offsets.
+ */
+const RUN_CTES = `
+  run_range AS (
+    SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS r(part, from_offset, to_offset)
+  ),
+  run_captures AS (
+    SELECT c.outcome, c.exec_id
+    FROM trade_captures c
+    JOIN run_range r ON c.source_partition = r.part AND c.source_offset >= r.from_offset AND c.source_offset < r.to_offset
+    WHERE c.source_topic = 'trades.captured' AND (c.published_at IS NOT NULL OR c.out_topic IS NULL)
+  ),
+  run_validated AS (
+    SELECT exec_id FROM run_captures WHERE outcome = 'VALIDATED'
+  ),
+  run_booked AS (
+    SELECT v.trade_id, v.version, v.exec_id, v.lifecycle, v.account_id, v.isin, v.trade_date, v.booked_at
+    FROM trade_versions v JOIN run_validated USING (exec_id)
+  )`;
+
+function rangeParams(ranges: readonly CapturedRange[]): unknown[] {
+  return [ranges.map((r) => r.partition), ranges.map((r) => r.from), ranges.map((r) => r.to)];
+}
+
+interface CountsRow {
+  validated: string;
+  rejected: string;
+  dead_lettered: string;
+  duplicates: string;
+  booked: string;
+  held: string;
+  persist_rejected: string;
+  published: string;
+  positioned: string;
+  instructed: string;
+}
+
+/** Stage counts of the run (see PipelineCounts); one statement, so that the counts are one snapshot. */
+export async function readPipelineCounts(pool: Pool, ranges: readonly CapturedRange[]): Promise<PipelineCounts> {
+  const result = await pool.query<CountsRow>(
+    `WITH ${RUN_CTES}
+     SELECT
+       (SELECT count(*) FROM run_captures WHERE outcome = 'VALIDATED') AS validated,
+       (SELECT count(*) FROM run_captures WHERE outcome = 'REJECTED') AS rejected,
+       (SELECT count(*) FROM run_captures WHERE outcome = 'DEAD_LETTER') AS dead_lettered,
+       (SELECT count(*) FROM run_captures WHERE outcome = 'REDELIVERED') AS duplicates,
+       (SELECT count(*) FROM run_booked) AS booked,
+       (SELECT count(*) FROM pending_trade_events JOIN run_validated USING (exec_id)) AS held,
+       (SELECT count(*) FROM trade_captures c JOIN run_validated USING (exec_id)
+         WHERE c.source_topic = 'trades.validated' AND c.outcome = 'REJECTED') AS persist_rejected,
+       (SELECT count(*) FROM booked_trade_publications JOIN run_booked USING (exec_id)) AS published,
+       -- A position is rebuilt in a transaction that started after the booking committed; a key whose last live
+       -- trade was cancelled has no position row at all once rebuilt.
+       (SELECT count(*) FROM run_booked b
+         WHERE EXISTS (SELECT 1 FROM positions p
+                       WHERE p.account_id = b.account_id AND p.isin = b.isin AND p.rebuilt_at >= b.booked_at)
+            OR (NOT EXISTS (SELECT 1 FROM positions p WHERE p.account_id = b.account_id AND p.isin = b.isin)
+                AND NOT EXISTS (SELECT 1 FROM trades t
+                                WHERE t.account_id = b.account_id AND t.isin = b.isin AND t.status = 'LIVE'))
+       ) AS positioned,
+       -- A new or amended version gets its own instruction (possibly an EXCEPTION) unless a later version of its
+       -- trade already superseded it when settlement saw it; a trade cancelled by then gets none (settlement
+       -- ignores its versions), and one cancelled afterwards has all of its instructions cancelled.
+       (SELECT count(*) FROM run_booked b
+         WHERE EXISTS (SELECT 1 FROM settlement_instructions s
+                       WHERE s.trade_id = b.trade_id AND s.trade_version >= b.version)
+            OR (EXISTS (SELECT 1 FROM trades t WHERE t.trade_id = b.trade_id AND t.status = 'CANCELLED')
+                AND NOT EXISTS (SELECT 1 FROM settlement_instructions s
+                                WHERE s.trade_id = b.trade_id AND s.state <> 'CANCELLED'))
+       ) AS instructed`,
+    rangeParams(ranges),
+  );
+  const row = result.rows[0];
+  if (row === undefined) throw new Error('the progress query returned no row');
+  return {
+    captured: capturedCount(ranges),
+    validated: Number(row.validated),
+    rejected: Number(row.rejected),
+    deadLettered: Number(row.dead_lettered),
+    duplicates: Number(row.duplicates),
+    booked: Number(row.booked),
+    held: Number(row.held),
+    persistRejected: Number(row.persist_rejected),
+    published: Number(row.published),
+    positioned: Number(row.positioned),
+    instructed: Number(row.instructed),
+  };
+}
+
+/** Trade dates of the run's booked versions with how many versions each, ascending. */
+export async function readTradeDates(
+  pool: Pool,
+  ranges: readonly CapturedRange[],
+): Promise<{ date: string; versions: number }[]> {
+  const result = await pool.query<{ date: string; versions: string }>(
+    `WITH ${RUN_CTES}
+     SELECT to_char(trade_date, 'YYYY-MM-DD') AS date, count(*) AS versions
+     FROM run_booked GROUP BY trade_date ORDER BY trade_date`,
+    rangeParams(ranges),
+  );
+  return result.rows.map((row) => ({ date: row.date, versions: Number(row.versions) }));
+}
+
+/** The run's gross settlement instructions by state (INSTRUCTED, EXCEPTION, CANCELLED). */
+export async function readInstructionStates(
+  pool: Pool,
+  ranges: readonly CapturedRange[],
+): Promise<{ state: string; count: number }[]> {
+  const result = await pool.query<{ state: string; count: string }>(
+    `WITH ${RUN_CTES}
+     SELECT s.state, count(*) AS count
+     FROM settlement_instructions s JOIN run_booked b ON s.trade_id = b.trade_id AND s.trade_version = b.version
+     GROUP BY s.state ORDER BY s.state`,
+    rangeParams(ranges),
+  );
+  return result.rows.map((row) => ({ state: row.state, count: Number(row.count) }));
+}
+
+/** Positions in the database (every run's): all of them, and those with a non-zero quantity. */
+export async function readPositionCounts(pool: Pool): Promise<{ total: number; open: number }> {
+  const result = await pool.query<{ total: string; open: string }>(
+    `SELECT count(*) AS total, count(*) FILTER (WHERE quantity <> 0) AS open FROM positions`,
+  );
+  const row = result.rows[0];
+  return { total: Number(row?.total ?? 0), open: Number(row?.open ?? 0) };
+}
+
+/** Prefixes of simulator ExecIDs already captured (`SIM<seed>-`), so that a new run can pick an unused seed. */
+export async function readUsedSeeds(pool: Pool): Promise<Set<number>> {
+  const result = await pool.query<{ seed: string }>(
+    `SELECT DISTINCT substring(exec_id FROM '^SIM(-?[0-9]+)-') AS seed
+     FROM trade_captures WHERE exec_id LIKE 'SIM%'`,
+  );
+  return new Set(result.rows.flatMap((row) => (row.seed === null ? [] : [Number(row.seed)])));
+}
