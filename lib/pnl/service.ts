@@ -11,19 +11,36 @@
  * its account's cost method changed, or when it has no stored close. Correctness never depends on a snapshot: a
  * missing one only costs a replay. `booked_at` is the booking transaction's start time, so the check looks back a
  * margin before the report's start to catch bookings that were still in flight when it read.
+ *
+ * Quiet positions are valued in PostgreSQL. A position with a trusted stored close, no live trade dated in the
+ * window and no split in it ends the day exactly as it began: closing quantity = opening quantity, nothing realized,
+ * no fees, and its unrealized P&L depends on the lots only through the signed quantity Q, open cost C and open cost
+ * in base B (lib/domain/pnl.ts). Each stored line keeps Q, C and B exactly, so the next report computes a quiet
+ * line from them with one INSERT … SELECT, using the same prices and FX rates as the positions valued in code and
+ * rounding half-even once (round_half_even, migration 1732407000000) like Dec does. Only positions that traded,
+ * have a split, must be replayed, or were stored without C and B are loaded and valued in code. Figures agree with
+ * the code path to the minor unit: the inputs are exact in both and the products stay within Dec's 40 significant
+ * digits (prices, quantities and rates have far fewer), so both round the same exact amount (a test compares them).
  */
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 import {
   applyEvents,
   emptyPosition,
   liveEvents,
+  openCost,
   type CostMethod,
   type Position,
   type PositionEvent,
 } from '../domain/lots';
-import { Dec } from '../domain/money';
-import { dailyPnlLine, overallTotals, summarizeByAccount, type DailyPnlLine, type MarketClose } from '../domain/pnl';
+import { Dec, MINOR_UNITS, minorUnits } from '../domain/money';
+import {
+  dailyPnlLine,
+  type AccountPnlSummary,
+  type DailyPnlLine,
+  type MarketClose,
+  type PnlTotals,
+} from '../domain/pnl';
 import { withTransaction } from '../db/pool';
 import {
   keyOf,
@@ -93,11 +110,15 @@ export class PgDailyReportService {
     const generatedAt = clock[0]?.started ?? new Date().toISOString();
 
     const previous = await this.previousReport(reportDate);
-    const { openings, stale } = previous
-      ? await this.storedCloses(previous)
-      : { openings: new Map<string, Opening>(), stale: [] };
     const after = previous?.reportDate ?? BEGINNING;
     const recent = await loadLiveEventsDated(this.pool, { after, through: reportDate });
+    const splitIsins = previous ? await this.splitIsins({ after, through: reportDate }) : [];
+    const closes = previous
+      ? await this.storedCloses(previous, [...recent.values()], splitIsins)
+      : { openings: new Map<string, Opening>(), stale: [], quiet: { count: 0, isins: [], pairs: [] } };
+    const { openings, stale } = closes;
+    // PostgreSQL rounds the quiet lines with MINOR_UNITS: an unknown currency fails here as it would in code.
+    for (const pair of closes.quiet.pairs) [pair.currency, pair.baseCurrency].forEach(minorUnits);
 
     // Positions without a trusted close that trade now or were touched by a late correction: replay from flat.
     const replayKeys = [
@@ -150,13 +171,17 @@ export class PgDailyReportService {
       });
     }
 
+    // The quiet positions are valued in PostgreSQL with the very prices and rates the code path uses.
     const market = await this.marketData(
       reportDate,
-      [...new Set(work.map((w) => w.key.isin))],
-      [...new Map(work.map((w) => [`${w.currency}/${w.baseCurrency}`, w])).values()].map((w) => ({
-        currency: w.currency,
-        baseCurrency: w.baseCurrency,
-      })),
+      [...new Set([...work.map((w) => w.key.isin), ...closes.quiet.isins])],
+      [
+        ...new Map(
+          [...work.map((w) => ({ currency: w.currency, baseCurrency: w.baseCurrency })), ...closes.quiet.pairs].map(
+            (pair) => [`${pair.currency}/${pair.baseCurrency}`, pair],
+          ),
+        ).values(),
+      ],
     );
 
     const lines: StoredLine[] = [];
@@ -207,11 +232,7 @@ export class PgDailyReportService {
       }
       const line = computed.value;
       if (closeMarket === undefined && line.closingPosition.lots.length > 0) {
-        issue(
-          item.key,
-          'MISSING_PRICE',
-          `no end-of-day price or FX rate within ${PRICE_LOOKBACK_DAYS} days of ${reportDate}`,
-        );
+        issue(item.key, 'MISSING_PRICE', missingPriceMessage(reportDate));
         continue;
       }
       // Nothing held and nothing traded: not a line of this day's report.
@@ -219,7 +240,7 @@ export class PgDailyReportService {
       lines.push({
         line,
         // Nothing happened to a position valued from its stored close: its closing position IS that close, so
-        // the store copies it server-side instead of shipping it back (most positions are quiet on most days).
+        // the store copies it server-side instead of shipping it back.
         carriedClose: item.fromStoredClose && item.events.length === 0 && item.start.currency === item.currency,
         doc: lineDoc(line, {
           costMethod: item.costMethod,
@@ -228,24 +249,24 @@ export class PgDailyReportService {
         }),
       });
     }
-    lines.sort((a, b) => (keyOf(a.doc) < keyOf(b.doc) ? -1 : 1));
-    issues.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
 
-    const byAccount = summarizeByAccount(lines.map((l) => l.line));
-    if (!byAccount.ok) throw new Error(`report ${reportDate}: ${byAccount.errors.map((e) => e.message).join('; ')}`);
-    const accounts = byAccount.value.map(accountTotalsDoc);
-    const overall = overallTotals(lines.map((l) => l.line)).map(totalsDoc);
-
-    await this.store(reportDate, generatedAt, lines, { accounts, overall, issues }, previous);
+    const stored = await this.store({
+      reportDate,
+      generatedAt,
+      lines,
+      issues,
+      previous,
+      market,
+      // Everything valued in code, or untrusted: never valued as quiet.
+      inCode: [...new Map([...openings.values(), ...recent.values(), ...stale].map((k) => [keyOf(k), k])).values()],
+      splitIsins,
+    });
     return {
       reportDate,
       generatedAt,
-      lines: lines.map((l) => l.doc),
-      accounts,
-      overall,
-      issues,
+      ...stored,
       history: await this.history(reportDate),
-      statistics: { fromSnapshot: openings.size, replayed: replayKeys.length },
+      statistics: { fromSnapshot: openings.size + closes.quiet.count, replayed: replayKeys.length },
     };
   }
 
@@ -305,19 +326,32 @@ export class PgDailyReportService {
     return row && { reportDate: row.report_date, generatedAt: row.generated_at, generatedAtExact: row.exact };
   }
 
-  /** The previous report's closing positions that can still be trusted (see the module note). */
-  private async storedCloses(previous: {
-    reportDate: string;
-    generatedAt: Date;
-  }): Promise<{ openings: Map<string, Opening>; stale: PositionKey[] }> {
+  /**
+   * The previous report's closes that can still be trusted (see the module note), split by who values them: the
+   * closes of positions that trade, have a split or were stored without their open cost come back whole (the code
+   * path); the quiet ones only as a count and the instruments and currency pairs they need prices and rates for.
+   */
+  private async storedCloses(
+    previous: { reportDate: string; generatedAt: Date },
+    trading: readonly PositionKey[],
+    splitIsins: readonly string[],
+  ): Promise<{
+    openings: Map<string, Opening>;
+    stale: PositionKey[];
+    quiet: { count: number; isins: string[]; pairs: { currency: string; baseCurrency: string }[] };
+  }> {
     const { rows } = await this.pool.query<{
-      trusted: boolean;
+      kind: 'CODE' | 'QUIET' | 'STALE';
       account_id: string;
       isin: string;
       currency: string;
       base_currency: string;
       cost_method: CostMethod;
       closing_position: unknown;
+      quiet_count: string | null;
+      quiet_isins: string[] | null;
+      quiet_currencies: string[] | null;
+      quiet_bases: string[] | null;
     }>(
       `WITH touched AS (
          SELECT DISTINCT v.trade_id FROM trade_versions v
@@ -327,55 +361,96 @@ export class PgDailyReportService {
          WHERE EXISTS (SELECT 1 FROM trade_versions d WHERE d.trade_id = w.trade_id AND d.trade_date <= $1)
          UNION
          SELECT NULL, s.isin FROM corporate_action_splits s
-         WHERE s.recorded_at > $2::timestamptz - make_interval(secs => $3) AND s.effective_date <= $1)
-       SELECT true AS trusted, l.account_id, l.isin, l.currency, l.base_currency, l.cost_method, l.closing_position
-       FROM daily_pnl_lines l JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
-       WHERE l.report_date = $1
-         AND NOT EXISTS (SELECT 1 FROM stale s WHERE s.isin = l.isin AND (s.account_id IS NULL OR s.account_id = l.account_id))
+         WHERE s.recorded_at > $2::timestamptz - make_interval(secs => $3) AND s.effective_date <= $1),
+       trusted AS NOT MATERIALIZED (
+         SELECT $2::date AS report_date, l.account_id, l.isin, l.currency, l.base_currency, l.cost_method, l.closing_position,
+                (l.open_cost IS NULL OR l.isin = ANY($6::text[]) OR k.account_id IS NOT NULL) AS in_code
+         FROM daily_pnl_lines l JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
+         LEFT JOIN unnest($4::text[], $5::text[]) AS k(account_id, isin)
+           ON k.account_id = l.account_id AND k.isin = l.isin
+         WHERE l.report_date = $1
+           AND NOT EXISTS (SELECT 1 FROM stale s
+                           WHERE s.isin = l.isin AND (s.account_id IS NULL OR s.account_id = l.account_id)))
+       SELECT 'CODE' AS kind, account_id, isin, currency, base_currency, cost_method, closing_position,
+              NULL::bigint AS quiet_count, NULL::text[] AS quiet_isins, NULL::text[] AS quiet_currencies,
+              NULL::text[] AS quiet_bases
+       FROM trusted WHERE in_code
+       UNION ALL
+       SELECT 'QUIET', NULL, NULL, NULL, NULL, NULL, NULL, count(*), array_agg(DISTINCT isin::text),
+              array_agg(DISTINCT currency::text), array_agg(DISTINCT base_currency::text)
+       FROM trusted WHERE NOT in_code
        UNION ALL
        -- Untrusted lines as joins, not an OR of subplans (that ran the stale list once per line: 1.5 s at 50k).
        -- A line listed twice is harmless: the caller keys the stale positions.
-       SELECT false, l.account_id, l.isin, NULL, NULL, NULL, NULL FROM daily_pnl_lines l
+       SELECT 'STALE', l.account_id, l.isin, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM daily_pnl_lines l
        JOIN stale s ON s.isin = l.isin AND s.account_id = l.account_id WHERE l.report_date = $1
        UNION ALL
-       SELECT false, l.account_id, l.isin, NULL, NULL, NULL, NULL FROM daily_pnl_lines l
+       SELECT 'STALE', l.account_id, l.isin, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM daily_pnl_lines l
        JOIN stale s ON s.isin = l.isin AND s.account_id IS NULL WHERE l.report_date = $1
        UNION ALL
-       SELECT false, l.account_id, l.isin, NULL, NULL, NULL, NULL FROM daily_pnl_lines l
+       SELECT 'STALE', l.account_id, l.isin, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM daily_pnl_lines l
        LEFT JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
        WHERE l.report_date = $1 AND a.id IS NULL
        UNION ALL
-       SELECT false, s.account_id, s.isin, NULL, NULL, NULL, NULL FROM stale s WHERE s.account_id IS NOT NULL`,
-      [previous.reportDate, previous.generatedAt, this.inFlightMarginSeconds],
+       SELECT 'STALE', s.account_id, s.isin, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       FROM stale s WHERE s.account_id IS NOT NULL
+       UNION ALL
+       -- A position left out of that report (a missing price, a replay error) has no stored close: replayed, or
+       -- it would vanish from every later report until it trades again.
+       SELECT 'STALE', i->>'accountId', i->>'isin', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       FROM daily_pnl_reports r CROSS JOIN jsonb_array_elements(r.summary->'issues') AS i
+       WHERE r.report_date = $1`,
+      [
+        previous.reportDate,
+        previous.generatedAt,
+        this.inFlightMarginSeconds,
+        trading.map((k) => k.accountId),
+        trading.map((k) => k.isin),
+        splitIsins,
+      ],
     );
     const openings = new Map<string, Opening>();
     const stale: PositionKey[] = [];
+    const quiet = { count: 0, isins: [] as string[], pairs: [] as { currency: string; baseCurrency: string }[] };
     for (const row of rows) {
-      if (!row.trusted) {
+      if (row.kind === 'STALE') {
         stale.push({ accountId: row.account_id, isin: row.isin });
-        continue;
+      } else if (row.kind === 'QUIET') {
+        quiet.count = Number(row.quiet_count ?? 0);
+        quiet.isins = row.quiet_isins ?? [];
+        // Every combination: a superset of the pairs held is harmless, a missing one would leave a line unvalued.
+        quiet.pairs = (row.quiet_currencies ?? []).flatMap((currency) =>
+          (row.quiet_bases ?? []).map((baseCurrency) => ({ currency, baseCurrency })),
+        );
+      } else {
+        const opening: Opening = {
+          accountId: row.account_id,
+          isin: row.isin,
+          costMethod: row.cost_method,
+          currency: row.currency,
+          baseCurrency: row.base_currency,
+          position: fromSnapshot(row.closing_position),
+        };
+        openings.set(keyOf(opening), opening);
       }
-      const opening: Opening = {
-        accountId: row.account_id,
-        isin: row.isin,
-        costMethod: row.cost_method,
-        currency: row.currency,
-        baseCurrency: row.base_currency,
-        position: fromSnapshot(row.closing_position),
-      };
-      openings.set(keyOf(opening), opening);
     }
-    return { openings, stale };
+    return { openings, stale, quiet };
+  }
+
+  /** Instruments with a split whose ex-date falls in the window: their positions are valued in code. */
+  private async splitIsins(window: { after: string; through: string }): Promise<string[]> {
+    const { rows } = await this.pool.query<{ isin: string }>(
+      `SELECT DISTINCT isin::text AS isin FROM corporate_action_splits WHERE effective_date > $1 AND effective_date <= $2`,
+      [window.after, window.through],
+    );
+    return rows.map((row) => row.isin);
   }
 
   private async marketData(
     reportDate: string,
     isins: readonly string[],
     pairs: readonly { currency: string; baseCurrency: string }[],
-  ): Promise<{
-    prices: Map<string, { close: Dec | undefined; previous: Dec | undefined }>;
-    fx: Map<string, { close: Dec | undefined; previous: Dec | undefined }>;
-  }> {
+  ): Promise<MarketData> {
     const { rows: priceRows } = await this.pool.query<{ isin: string; close: string | null; previous: string | null }>(
       `SELECT i.isin,
          (SELECT p.price FROM reference_prices p WHERE p.isin = i.isin AND p.price_date <= $1::date
@@ -398,78 +473,312 @@ export class PgDailyReportService {
     const dec = (text: string | null): Dec | undefined => (text === null ? undefined : new Dec(text));
     return {
       prices: new Map(priceRows.map((r) => [r.isin, { close: dec(r.close), previous: dec(r.previous) }])),
-      fx: new Map(fxRows.map((r) => [`${r.c}/${r.b}`, { close: dec(r.close), previous: dec(r.previous) }])),
+      fx: new Map(
+        fxRows.map((r) => [
+          `${r.c}/${r.b}`,
+          { currency: r.c, baseCurrency: r.b, close: dec(r.close), previous: dec(r.previous) },
+        ]),
+      ),
     };
   }
 
-  private async store(
-    reportDate: string,
-    generatedAt: string,
-    lines: readonly StoredLine[],
-    summary: StoredSummary,
-    previous: { readonly reportDate: string; readonly generatedAtExact: string } | undefined,
-  ): Promise<void> {
+  /**
+   * Stores the report in place of any earlier run of its date, in one transaction: the lines valued in code, the
+   * quiet lines valued set-based from the previous report (module note), then the totals aggregated over both.
+   * Returns the stored lines, ordered by account and instrument, with the totals and issues.
+   */
+  private async store(input: {
+    readonly reportDate: string;
+    readonly generatedAt: string;
+    readonly lines: readonly StoredLine[];
+    readonly issues: readonly ReportIssue[];
+    readonly previous: { readonly reportDate: string; readonly generatedAtExact: string } | undefined;
+    readonly market: MarketData;
+    /** Positions valued in code or untrusted: never quiet. */
+    readonly inCode: readonly PositionKey[];
+    readonly splitIsins: readonly string[];
+  }): Promise<Pick<DailyReportDoc, 'lines' | 'accounts' | 'overall' | 'issues'>> {
+    const { reportDate, previous } = input;
     // All lines travel as ONE json parameter read by json_to_recordset: 28 array parameters of 50,000 elements
     // each cost far more to encode and parse (the bench measured 26 s against about 1 s).
-    const rows = lines.map(({ line, doc, carriedClose }) => [
-      doc.accountId,
-      doc.isin,
-      doc.costMethod,
-      doc.currency,
-      doc.baseCurrency,
-      doc.openingQuantity,
-      doc.closingQuantity,
-      doc.tradeCount,
-      doc.boughtQuantity,
-      doc.soldQuantity,
-      doc.closePrice,
-      doc.closeFxRate,
-      doc.local.realized,
-      doc.local.openingUnrealized,
-      doc.local.unrealized,
-      doc.local.unrealizedChange,
-      doc.local.total,
-      doc.local.fees,
-      doc.base.realized,
-      doc.base.openingUnrealized,
-      doc.base.unrealized,
-      doc.base.unrealizedChange,
-      doc.base.total,
-      doc.base.fees,
-      doc.base.priceEffect,
-      doc.base.fxEffect,
-      carriedClose ? null : toSnapshot(line.closingPosition),
-    ]);
-    await withTransaction(this.pool, async (client) => {
+    const rows = input.lines.map(({ line, doc, carriedClose }) => {
+      const cost = openCost(line.closingPosition);
+      return [
+        doc.accountId,
+        doc.isin,
+        doc.costMethod,
+        doc.currency,
+        doc.baseCurrency,
+        doc.openingQuantity,
+        doc.closingQuantity,
+        doc.tradeCount,
+        doc.boughtQuantity,
+        doc.soldQuantity,
+        doc.closePrice,
+        doc.closeFxRate,
+        doc.local.realized,
+        doc.local.openingUnrealized,
+        doc.local.unrealized,
+        doc.local.unrealizedChange,
+        doc.local.total,
+        doc.local.fees,
+        doc.base.realized,
+        doc.base.openingUnrealized,
+        doc.base.unrealized,
+        doc.base.unrealizedChange,
+        doc.base.total,
+        doc.base.fees,
+        doc.base.priceEffect,
+        doc.base.fxEffect,
+        carriedClose ? null : toSnapshot(line.closingPosition),
+        cost.local.toFixed(),
+        cost.base.toFixed(),
+      ];
+    });
+    const closeColumn = STORED_COLUMNS.length - 1;
+    return withTransaction(this.pool, async (client) => {
       // Two runs for the same date queue up rather than interleave their delete and insert.
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [REPORT_LOCK_CLASS, reportDate]);
+      if (previous !== undefined) {
+        // Closes are copied from the run of the previous report this one read, and only from it: a rerun of that
+        // date meanwhile aborts this one (retry it) instead of silently valuing nothing. FOR SHARE holds it still.
+        const { rowCount } = await client.query(
+          `SELECT 1 FROM daily_pnl_reports WHERE report_date = $1 AND generated_at = $2::timestamptz FOR SHARE`,
+          // As text: a JS Date would drop the microseconds and never match.
+          [previous.reportDate, previous.generatedAtExact],
+        );
+        if (rowCount !== 1) {
+          throw new Error(`report ${reportDate}: the report of ${previous.reportDate} was replaced while it ran`);
+        }
+      }
       await client.query('DELETE FROM daily_pnl_reports WHERE report_date = $1', [reportDate]);
+      // Totals and line count are aggregated from the stored lines below, then written here.
       await client.query(
-        `INSERT INTO daily_pnl_reports (report_date, generated_at, line_count, summary) VALUES ($1, $2, $3, $4)`,
-        [reportDate, generatedAt, lines.length, JSON.stringify(summary)],
+        `INSERT INTO daily_pnl_reports (report_date, generated_at, line_count, summary) VALUES ($1, $2, 0, '{}')`,
+        [reportDate, input.generatedAt],
       );
-      // A carried close is copied from the previous report's line, and only from the run this report read (same
-      // generated_at): were that report rerun meanwhile, the copy finds nothing and NOT NULL aborts the insert.
       await client.query(
-        `INSERT INTO daily_pnl_lines (${LINE_COLUMNS.join(', ')})
-         SELECT $2::date, ${STORED_COLUMNS.slice(0, -1)
+        `INSERT INTO daily_pnl_lines (${[...LINE_COLUMNS, ...COST_COLUMNS].join(', ')})
+         SELECT $2::date, ${STORED_COLUMNS.slice(0, closeColumn)
            .map((_, i) => `r.c${i}`)
            .join(', ')},
-                COALESCE(r.c${STORED_COLUMNS.length - 1}, prev.closing_position)
-         FROM json_to_recordset($1::json) AS r(${STORED_COLUMNS.map((column, i) => `c${i} ${column.type}`).join(', ')})
-         LEFT JOIN daily_pnl_reports pr ON pr.report_date = $3::date AND pr.generated_at = $4::timestamptz
-         LEFT JOIN daily_pnl_lines prev ON prev.report_date = pr.report_date
-           AND prev.account_id = r.c0 AND prev.isin = r.c1`,
+                COALESCE(r.c${closeColumn}, prev.closing_position), ${COST_COLUMNS.map((_, i) => `r.c${closeColumn + 1 + i}`).join(', ')}
+         FROM json_to_recordset($1::json) AS r(${[
+           ...STORED_COLUMNS.map((column, i) => `c${i} ${column.type}`),
+           ...COST_COLUMNS.map((_, i) => `c${closeColumn + 1 + i} numeric`),
+         ].join(', ')})
+         LEFT JOIN daily_pnl_lines prev ON prev.report_date = $3::date AND prev.account_id = r.c0 AND prev.isin = r.c1`,
         [
           JSON.stringify(rows.map((row) => Object.fromEntries(row.map((value, i) => [`c${i}`, value])))),
           reportDate,
           previous?.reportDate ?? null,
-          // As text: a JS Date would drop the microseconds and never match.
-          previous?.generatedAtExact ?? null,
         ],
       );
+      const docs = input.lines.map((l) => l.doc);
+      const issues = [...input.issues];
+      if (previous !== undefined) {
+        const quiet = await this.storeQuietLines(client, { ...input, previous });
+        docs.push(...quiet.lines);
+        issues.push(...quiet.issues);
+      }
+      const keyed = docs.map((doc) => ({ key: keyOf(doc), doc }));
+      keyed.sort((a, b) => (a.key < b.key ? -1 : 1));
+      issues.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
+
+      const { accounts, overall } = await this.totals(client, reportDate);
+      await client.query(`UPDATE daily_pnl_reports SET line_count = $2, summary = $3 WHERE report_date = $1`, [
+        reportDate,
+        keyed.length,
+        JSON.stringify({ accounts, overall, issues } satisfies StoredSummary),
+      ]);
+      return { lines: keyed.map((k) => k.doc), accounts, overall, issues };
     });
   }
+
+  /**
+   * Values the quiet positions from the previous report's lines in one INSERT … SELECT (module note) and reports
+   * those it cannot value for want of a price or rate, with the code path's codes and messages.
+   */
+  private async storeQuietLines(
+    client: PoolClient,
+    input: {
+      readonly reportDate: string;
+      readonly previous: { readonly reportDate: string };
+      readonly market: MarketData;
+      readonly inCode: readonly PositionKey[];
+      readonly splitIsins: readonly string[];
+    },
+  ): Promise<{ lines: ReportLineDoc[]; issues: ReportIssue[] }> {
+    const text = (value: Dec | undefined): string | null => value?.toFixed() ?? null;
+    const prices = [...input.market.prices];
+    const rates = [...input.market.fx.values()];
+    const units = Object.entries(MINOR_UNITS);
+    const params = [
+      input.previous.reportDate,
+      input.reportDate,
+      input.inCode.map((k) => k.accountId),
+      input.inCode.map((k) => k.isin),
+      input.splitIsins,
+      prices.map(([isin]) => isin),
+      prices.map(([, p]) => text(p.close)),
+      prices.map(([, p]) => text(p.previous)),
+      rates.map((r) => r.currency),
+      rates.map((r) => r.baseCurrency),
+      rates.map((r) => text(r.close)),
+      rates.map((r) => text(r.previous)),
+      units.map(([currency]) => currency),
+      units.map(([, places]) => places),
+    ];
+    // A quiet position: trusted close (same cost method, not listed as in code or stale), open cost stored, no
+    // split of its instrument in the window, and something held (a flat quiet position is no line at all).
+    const quiet = `
+      WITH quiet AS (
+        SELECT $2::date AS report_date, l.account_id, l.isin, l.cost_method, l.currency, l.base_currency, l.closing_quantity AS q,
+               l.open_cost AS c, l.open_cost_base AS b, l.closing_position, m.close_price AS p1,
+               m.previous_price AS p0, x.close_rate AS x1, x.previous_rate AS x0, cu.places AS dl, bu.places AS db
+        FROM daily_pnl_lines l
+        JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
+        LEFT JOIN unnest($3::text[], $4::text[]) AS k(account_id, isin)
+          ON k.account_id = l.account_id AND k.isin = l.isin
+        LEFT JOIN unnest($6::text[], $7::numeric[], $8::numeric[]) AS m(isin, close_price, previous_price)
+          ON m.isin = l.isin
+        LEFT JOIN unnest($9::text[], $10::text[], $11::numeric[], $12::numeric[])
+          AS x(currency, base_currency, close_rate, previous_rate)
+          ON x.currency = l.currency AND x.base_currency = l.base_currency
+        LEFT JOIN unnest($13::text[], $14::int[]) AS cu(currency, places) ON cu.currency = l.currency
+        LEFT JOIN unnest($13::text[], $14::int[]) AS bu(currency, places) ON bu.currency = l.base_currency
+        WHERE l.report_date = $1 AND l.open_cost IS NOT NULL AND l.closing_quantity <> 0 AND k.account_id IS NULL
+          AND NOT (l.isin = ANY($5::text[])))`;
+    const { rows: unvalued } = await client.query<{ account_id: string; isin: string; no_previous: boolean }>(
+      `${quiet}
+       SELECT account_id, isin, (p0 IS NULL OR x0 IS NULL) AS no_previous FROM quiet
+       WHERE p0 IS NULL OR x0 IS NULL OR p1 IS NULL OR x1 IS NULL`,
+      params,
+    );
+    // Quantities and costs are exact; each amount is rounded once, half-even, like unrealizedPnl. Nothing traded:
+    // realized and fees are zero, and the day's total is the change in unrealized.
+    const { rows } = await client.query<LineRow>(
+      `${quiet}
+       INSERT INTO daily_pnl_lines (${[...LINE_COLUMNS, ...COST_COLUMNS].join(', ')})
+       SELECT q.report_date, q.account_id, q.isin, q.cost_method, q.currency, q.base_currency, q.q, q.q, 0, 0, 0, q.p1, q.x1,
+              round(0, q.dl), v.opening, v.closing, v.closing - v.opening, v.closing - v.opening, round(0, q.dl),
+              round(0, q.db), v.opening_base, v.closing_base, v.closing_base - v.opening_base,
+              v.closing_base - v.opening_base, round(0, q.db), v.closing_base - v.fx_effect, v.fx_effect,
+              q.closing_position, q.c, q.b
+       FROM quiet q
+       CROSS JOIN LATERAL (SELECT
+         round_half_even(q.q * q.p0 - q.c, q.dl) AS opening,
+         round_half_even(q.q * q.p0 * q.x0 - q.b, q.db) AS opening_base,
+         round_half_even(q.q * q.p1 - q.c, q.dl) AS closing,
+         round_half_even(q.q * q.p1 * q.x1 - q.b, q.db) AS closing_base,
+         round_half_even(q.c * q.x1 - q.b, q.db) AS fx_effect) AS v
+       WHERE q.p0 IS NOT NULL AND q.x0 IS NOT NULL AND q.p1 IS NOT NULL AND q.x1 IS NOT NULL
+       RETURNING ${LINE_COLUMNS.slice(0, -1).join(', ')}`,
+      params,
+    );
+    return {
+      lines: rows.map(fromLineRow),
+      issues: unvalued.map((row) =>
+        row.no_previous
+          ? {
+              accountId: row.account_id,
+              isin: row.isin,
+              code: 'MISSING_PREVIOUS_PRICE',
+              message: `${NO_PREVIOUS_MARKET} (no price within ${PRICE_LOOKBACK_DAYS} days)`,
+            }
+          : {
+              accountId: row.account_id,
+              isin: row.isin,
+              code: 'MISSING_PRICE',
+              message: missingPriceMessage(input.reportDate),
+            },
+      ),
+    };
+  }
+
+  /** Totals per account and per base currency, summed over the stored lines (already rounded: sums are exact). */
+  private async totals(
+    client: PoolClient,
+    reportDate: string,
+  ): Promise<{ accounts: AccountTotalsDoc[]; overall: TotalsDoc[] }> {
+    const { rows } = await client.query<{
+      account_id: string;
+      base_currency: string;
+      line_count: number;
+      realized: string;
+      unrealized: string;
+      unrealized_change: string;
+      total: string;
+      fees: string;
+      price_effect: string;
+      fx_effect: string;
+    }>(
+      `SELECT account_id, base_currency::text AS base_currency, count(*)::int AS line_count,
+              sum(realized_base) AS realized, sum(unrealized_base) AS unrealized,
+              sum(unrealized_change_base) AS unrealized_change, sum(total_base) AS total, sum(fees_base) AS fees,
+              sum(price_effect_base) AS price_effect, sum(fx_effect_base) AS fx_effect
+       FROM daily_pnl_lines WHERE report_date = $1 GROUP BY account_id, base_currency`,
+      [reportDate],
+    );
+    const byAccount = new Map<string, AccountPnlSummary>();
+    const byBase = new Map<string, PnlTotals>();
+    for (const row of rows) {
+      const totals: PnlTotals = {
+        baseCurrency: row.base_currency,
+        lineCount: row.line_count,
+        realized: new Dec(row.realized),
+        unrealized: new Dec(row.unrealized),
+        unrealizedChange: new Dec(row.unrealized_change),
+        total: new Dec(row.total),
+        fees: new Dec(row.fees),
+        priceEffect: new Dec(row.price_effect),
+        fxEffect: new Dec(row.fx_effect),
+      };
+      const other = byAccount.get(row.account_id);
+      if (other !== undefined) {
+        // An account has exactly one base currency (summarizeByAccount refuses the same).
+        throw new Error(
+          `report ${reportDate}: account has lines in base ${other.baseCurrency} and ${row.base_currency}`,
+        );
+      }
+      byAccount.set(row.account_id, { accountId: row.account_id, ...totals });
+      byBase.set(row.base_currency, addTotals(byBase.get(row.base_currency), totals));
+    }
+    const accounts = [...byAccount.values()].sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
+    const overall = [...byBase.values()].sort((a, b) => (a.baseCurrency < b.baseCurrency ? -1 : 1));
+    return { accounts: accounts.map(accountTotalsDoc), overall: overall.map(totalsDoc) };
+  }
+}
+
+/** End-of-day prices per instrument and FX rates per currency pair, at the report date and the day before. */
+interface MarketData {
+  readonly prices: Map<string, { close: Dec | undefined; previous: Dec | undefined }>;
+  readonly fx: Map<
+    string,
+    { currency: string; baseCurrency: string; close: Dec | undefined; previous: Dec | undefined }
+  >;
+}
+
+/** dailyPnlLine's error for open lots without yesterday's price or rate, as the code path reports it. */
+const NO_PREVIOUS_MARKET = 'previous close holds open lots but has no previous market';
+
+function missingPriceMessage(reportDate: string): string {
+  return `no end-of-day price or FX rate within ${PRICE_LOOKBACK_DAYS} days of ${reportDate}`;
+}
+
+function addTotals(sum: PnlTotals | undefined, totals: PnlTotals): PnlTotals {
+  if (sum === undefined) return totals;
+  return {
+    baseCurrency: sum.baseCurrency,
+    lineCount: sum.lineCount + totals.lineCount,
+    realized: sum.realized.plus(totals.realized),
+    unrealized: sum.unrealized.plus(totals.unrealized),
+    unrealizedChange: sum.unrealizedChange.plus(totals.unrealizedChange),
+    total: sum.total.plus(totals.total),
+    fees: sum.fees.plus(totals.fees),
+    priceEffect: sum.priceEffect.plus(totals.priceEffect),
+    fxEffect: sum.fxEffect.plus(totals.fxEffect),
+  };
 }
 
 interface StoredLine {
@@ -545,6 +854,9 @@ const LINE_TYPES = [
   'numeric',
   'jsonb',
 ] as const;
+
+/** The closing position's exact open cost (local, base): what a quiet position is valued from the next day. */
+const COST_COLUMNS = ['open_cost', 'open_cost_base'] as const;
 
 /** The stored columns after report_date, with their types, in LINE_COLUMNS order. */
 const STORED_COLUMNS = LINE_COLUMNS.slice(1).map((name, i) => ({ name, type: LINE_TYPES[i + 1] ?? 'text' }));
