@@ -118,6 +118,14 @@ while is_alive "$offline_pid"; do
   sleep 1 &
   wait $! || true
 done
-say "serverless-offline exited; stopping the rest (see $LOG_DIR/offline.log)"
+# offline is this shell's child: wait reports how it ended (128 + n for signal n, e.g. 134 = SIGABRT on out of memory).
+code=0
+wait "$offline_pid" 2>/dev/null || code=$?
+[[ -n $TAIL_PID ]] && kill "$TAIL_PID" 2>/dev/null || true
+TAIL_PID=
+# esbuild's service process dumps its goroutines once its parent is gone; the lines before that say why offline died.
+say "serverless-offline exited with status $code; last lines of $LOG_DIR/offline.log:"
+awk '/^fatal error: all goroutines are asleep/ { exit } { print }' "$LOG_DIR/offline.log" | tail -n 20 >&2
+say "stopping the rest"
 shutdown
 exit 1

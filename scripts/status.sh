@@ -4,6 +4,14 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 declare -A WHERE=([postgres]="port $PG_PORT" [broker]="port $KAFKA_PORT" [offline]="http port $HTTP_PORT")
+PROBE_SECONDS=5
+# serverless-offline's Lambda HTTP server answers any request at once (404 for an unknown path) while its event loop
+# runs; no answer means the process is wedged, however alive its pid is.
+offline_responds() {
+  curl --silent --output /dev/null --max-time "$PROBE_SECONDS" "http://localhost:$LAMBDA_PORT/"
+}
+rss_mb() { ps -o rss= -p "$1" 2>/dev/null | awk '{ printf "%d", $1 / 1024 }'; }
+
 running=0 total=0
 external_db=$(grep -s '^EXTERNAL_DATABASE=yes' "$RUN_DIR/stack.env")
 for name in stack "${COMPONENTS[@]}"; do
@@ -12,8 +20,24 @@ for name in stack "${COMPONENTS[@]}"; do
     running=$((running + 1))
     printf '%-9s external (DATABASE_URL), not managed by the stack\n' "$name"
   elif pid=$(running_pid "$name"); then
+    if [[ $name == offline ]] && ! offline_responds; then
+      # Alive but deaf: its event loop is blocked (a heap near its limit spends it in GC), so Kafka batches and
+      # heartbeats stall too. Counted as not running.
+      printf '%-9s NOT RESPONDING  pid %-7s rss %s MB; lambda port %s gave no answer in %s s (see %s)\n' \
+        "$name" "$pid" "$(rss_mb "$pid")" "$LAMBDA_PORT" "$PROBE_SECONDS" "$LOG_DIR/$name.log"
+      continue
+    fi
     running=$((running + 1))
     printf '%-9s running  pid %-7s %s\n' "$name" "$pid" "${WHERE[$name]:-}"
+  elif [[ -f $(pid_file "$name") ]]; then
+    # The pid file outlived its process: it died without a stop (crash, out of memory, kill -9).
+    printf '%-9s DEAD     pid %-7s exited without a stop\n' "$name" "$(<"$(pid_file "$name")")"
+    if [[ -f $LOG_DIR/$name.log ]]; then
+      printf '          last lines of %s:\n' "$LOG_DIR/$name.log"
+      # Up to esbuild's goroutine dump (its service exits that way when offline dies): the lines that say why.
+      awk '/^fatal error: all goroutines are asleep/ { exit } { print }' "$LOG_DIR/$name.log" | tail -n 5 |
+        sed 's/^/          /'
+    fi
   else
     printf '%-9s stopped\n' "$name"
   fi
