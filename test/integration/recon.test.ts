@@ -53,13 +53,13 @@ function bookedTrade(change: Partial<BookedTradeEventV1['trade']>): BookedTradeE
 }
 
 function status(change: Partial<SettlementStatusMessageV1>): SettlementStatusMessageV1 {
-  const sample = loadEvent<{ messages: SettlementStatusMessageV1[] }>('settlement-status').messages[0];
+  const sample = loadEvent<{ messages: SettlementStatusMessageV1[] }>('payloads/settlement-status').messages[0];
   if (sample === undefined) throw new Error('fixture settlement-status has no message');
   return { ...sample, ...change };
 }
 
 function statement(id: string, date: string, lines: Partial<CustodyStatementV1>): CustodyStatementV1 {
-  const sample = loadEvent<{ statement: CustodyStatementV1 }>('custody-statements').statement;
+  const sample = loadEvent<{ statement: CustodyStatementV1 }>('payloads/custody-statements').statement;
   return { ...sample, statementId: id, statementDate: date, ...lines };
 }
 
