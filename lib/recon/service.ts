@@ -1,18 +1,21 @@
 /**
  * Reconciliation of custodian statements (`custody.statements`, or a statement file) against our settled books:
- * internal positions and cash are what our net instructions have settled (SETTLED in full, PARTIALLY_SETTLED for
- * the part settled) up to the statement date; instructions still open are in flight and may explain a
- * difference as TIMING. The domain's `reconcile` decides; this module loads, stores and publishes.
+ * internal positions and cash are what our net instructions had settled (in full, or the part settled) by the
+ * statement date, rebuilt from the status history when later reports have moved them on since; instructions not
+ * settled in full by then are in flight and may explain a difference as TIMING. The domain's `reconcile` decides; this module loads, stores and publishes.
  *
  * One transaction per batch; a statement already received (its id) is skipped, so a redelivery changes nothing.
  */
 import type { Pool, PoolClient } from 'pg';
 
 import { HolidayCalendar } from '../domain/calendar';
-import { Dec } from '../domain/money';
+import { Dec, MINOR_UNITS, UnknownCurrencyError } from '../domain/money';
 import {
   CustodianStatement,
+  InFlightSettlement,
   InternalBooks,
+  InternalCashBalance,
+  InternalPosition,
   reconcile,
   ReconciliationBreak,
   ReconciliationTolerances,
@@ -82,59 +85,115 @@ async function tolerancesOf(
   };
 }
 
-/** Our settled books of `accounts` at the close of `asOf`, in three set-based queries. */
+/**
+ * Our settled books of `accounts` at the close of `asOf`, rebuilt point in time in one query, so that a statement
+ * reconciled after later status reports (say the remainder of a partial settlement settled the next day) is
+ * compared with what had settled by its own date, not with what has settled since.
+ *
+ * An instruction whose latest applied report is dated on or before `asOf` is taken as it stands (its settled
+ * cash keeps a custodian-reported amount). One reported later is rebuilt from its status history: settled in full
+ * if a SETTLED report is dated on or before `asOf`, else the largest cumulative partial quantity reported by then.
+ * Late (STALE) reports count too: a partial dated D that arrived after D+1's SETTLED still happened on D. The
+ * history does not keep a partial's reported cash amount, so such a rebuilt partial's cash is the pro-rata share
+ * rounded half-even to the currency's minor units, as the status handler computes it when no amount is reported.
+ * Whatever had not settled in full by `asOf` is in flight for its remainder.
+ */
 export async function internalBooks(
   client: PoolClient,
   accounts: readonly string[],
   asOf: string,
 ): Promise<InternalBooks> {
-  const settledSign = `CASE WHEN n.net_quantity < 0 THEN -1 ELSE 1 END`;
-  const [positions, cash, inFlight] = await Promise.all([
-    client.query<{ account_id: string; isin: string; quantity: string }>(
-      `SELECT account_id, isin, sum(${settledSign} * settled_quantity) AS quantity FROM net_instructions n
-       WHERE account_id = ANY($1::text[]) AND state IN ('SETTLED', 'PARTIALLY_SETTLED') AND kind = 'SECURITIES'
-         AND status_date <= $2::date
-       GROUP BY account_id, isin HAVING sum(${settledSign} * settled_quantity) <> 0`,
-      [accounts, asOf],
-    ),
-    client.query<{ account_id: string; currency: string; amount: string }>(
-      `SELECT account_id, currency, sum(settled_cash) AS amount FROM net_instructions n
-       WHERE account_id = ANY($1::text[]) AND state IN ('SETTLED', 'PARTIALLY_SETTLED') AND status_date <= $2::date
-       GROUP BY account_id, currency HAVING sum(settled_cash) <> 0`,
-      [accounts, asOf],
-    ),
-    client.query<{
-      net_instruction_id: string;
-      account_id: string;
-      isin: string;
-      currency: string;
-      quantity: string;
-      cash: string;
-      settlement_date: string;
-    }>(
-      `SELECT net_instruction_id, account_id, isin, currency,
-              net_quantity - ${settledSign} * settled_quantity AS quantity, net_cash - settled_cash AS cash,
-              to_char(settlement_date, 'YYYY-MM-DD') AS settlement_date
+  const currencies = Object.keys(MINOR_UNITS);
+  const { rows } = await client.query<{
+    part: 'POSITION' | 'CASH' | 'IN_FLIGHT';
+    instruction_id: string | null;
+    account_id: string;
+    isin: string | null;
+    currency: string | null;
+    quantity: string | null;
+    cash: string | null;
+    settlement_date: string | null;
+  }>(
+    `WITH live AS (
+       SELECT n.net_instruction_id, n.kind, n.account_id, n.isin, n.currency, n.settlement_date, n.net_quantity,
+              n.net_cash, n.quantity, n.state, n.settled_quantity, n.settled_cash,
+              CASE WHEN n.net_quantity < 0 THEN -1 ELSE 1 END AS sign,
+              n.state IN ('PARTIALLY_SETTLED', 'SETTLED') AND n.status_date > $2::date AS rebuilt
        FROM net_instructions n
-       WHERE account_id = ANY($1::text[]) AND state IN ('INSTRUCTED', 'MATCHED', 'FAILED', 'PARTIALLY_SETTLED')`,
-      [accounts],
-    ),
-  ]);
-  return {
-    positions: positions.rows.map((r) => ({ account: r.account_id, isin: r.isin, quantity: new Dec(r.quantity) })),
-    cash: cash.rows.map((r) => ({ account: r.account_id, currency: r.currency, amount: new Dec(r.amount) })),
-    inFlight: inFlight.rows.map((r) => ({
-      instructionId: r.net_instruction_id,
-      account: r.account_id,
-      isin: r.isin,
-      currency: r.currency,
-      signedQuantity: new Dec(r.quantity),
-      signedCash: new Dec(r.cash),
-      settlementDate: r.settlement_date,
-      settledInternally: false,
-    })),
-    bookedPostingReferences: [],
-  };
+       WHERE n.account_id = ANY($1::text[])
+         AND n.state IN ('INSTRUCTED', 'MATCHED', 'FAILED', 'PARTIALLY_SETTLED', 'SETTLED')
+     ),
+     reported AS (
+       SELECT h.instruction_id, bool_or(h.reported_state = 'SETTLED') AS settled,
+              max(h.settled_quantity) FILTER (WHERE h.reported_state = 'PARTIALLY_SETTLED') AS partial
+       FROM settlement_status_history h
+       WHERE h.instruction_id IN (SELECT net_instruction_id FROM live WHERE rebuilt)
+         AND h.outcome IN ('APPLIED', 'STALE') AND h.reported_state IN ('PARTIALLY_SETTLED', 'SETTLED')
+         AND h.status_date <= $2::date
+       GROUP BY h.instruction_id
+     ),
+     progress AS (
+       SELECT live.*,
+              CASE WHEN NOT rebuilt THEN state = 'SETTLED'
+                   ELSE coalesce(r.settled, false) OR (quantity > 0 AND coalesce(r.partial, 0) >= quantity) END
+                AS in_full,
+              CASE WHEN NOT rebuilt THEN CASE WHEN state IN ('PARTIALLY_SETTLED', 'SETTLED') THEN settled_quantity
+                                              ELSE 0 END
+                   WHEN coalesce(r.settled, false) THEN quantity
+                   ELSE least(quantity, coalesce(r.partial, 0)) END AS quantity_by_then,
+              mu.places
+       FROM live LEFT JOIN reported r ON r.instruction_id = live.net_instruction_id
+       LEFT JOIN unnest($3::text[], $4::int[]) AS mu(currency, places) ON mu.currency = live.currency
+     ),
+     as_of AS (
+       SELECT progress.*,
+              CASE WHEN NOT rebuilt THEN CASE WHEN state IN ('PARTIALLY_SETTLED', 'SETTLED') THEN settled_cash
+                                              ELSE 0 END
+                   WHEN in_full THEN net_cash
+                   WHEN quantity_by_then = 0 OR quantity = 0 THEN 0
+                   ELSE round_half_even(net_cash * quantity_by_then / quantity, places) END AS cash_by_then
+       FROM progress
+     )
+     SELECT 'POSITION' AS part, NULL AS instruction_id, account_id, isin, NULL AS currency,
+            sum(sign * quantity_by_then)::text AS quantity, NULL AS cash, NULL AS settlement_date
+     FROM as_of WHERE kind = 'SECURITIES' GROUP BY account_id, isin HAVING sum(sign * quantity_by_then) <> 0
+     UNION ALL
+     SELECT 'CASH', NULL, account_id, NULL, currency, NULL,
+            -- NULL when a pro-rata share had no minor units to round to: refused below rather than summed away.
+            CASE WHEN bool_and(cash_by_then IS NOT NULL) THEN sum(cash_by_then)::text END, NULL
+     FROM as_of GROUP BY account_id, currency HAVING sum(cash_by_then) <> 0 OR bool_or(cash_by_then IS NULL)
+     UNION ALL
+     SELECT 'IN_FLIGHT', net_instruction_id, account_id, isin, currency,
+            (net_quantity - sign * quantity_by_then)::text, (net_cash - cash_by_then)::text,
+            to_char(settlement_date, 'YYYY-MM-DD')
+     FROM as_of WHERE NOT in_full
+     ORDER BY 1, 3, 4, 5, 2`,
+    [accounts, asOf, currencies, currencies.map((c) => MINOR_UNITS[c])],
+  );
+  const positions: InternalPosition[] = [];
+  const cash: InternalCashBalance[] = [];
+  const inFlight: InFlightSettlement[] = [];
+  for (const r of rows) {
+    if (r.part === 'POSITION') {
+      positions.push({ account: r.account_id, isin: r.isin ?? '', quantity: new Dec(r.quantity ?? '0') });
+    } else if (r.part === 'CASH') {
+      if (r.cash === null) throw new UnknownCurrencyError(r.currency ?? '');
+      cash.push({ account: r.account_id, currency: r.currency ?? '', amount: new Dec(r.cash) });
+    } else {
+      if (r.cash === null) throw new UnknownCurrencyError(r.currency ?? '');
+      inFlight.push({
+        instructionId: r.instruction_id ?? '',
+        account: r.account_id,
+        isin: r.isin ?? '',
+        currency: r.currency ?? '',
+        signedQuantity: new Dec(r.quantity ?? '0'),
+        signedCash: new Dec(r.cash),
+        settlementDate: r.settlement_date ?? '',
+        settledInternally: false,
+      });
+    }
+  }
+  return { positions, cash, inFlight, bookedPostingReferences: [] };
 }
 
 interface BreakRow {
