@@ -1,11 +1,13 @@
 /**
  * The position report: every position per account with its market value at the latest end-of-day price (and the
- * report-date FX rate to the account's base currency). Reconciliation status is added when the settlement stage
- * provides it (a `position_reconciliation` relation is not there yet: the column stays null).
+ * report-date FX rate to the account's base currency), and its reconciliation status from the reconciliation
+ * stage (lib/recon/position-status.ts: MATCHED, BREAK with class and age, or NOT_RECONCILED), read for all lines
+ * in one more set-based query.
  */
 import type { Pool } from 'pg';
 
 import { Dec, minorUnits } from '../domain/money';
+import { positionKeyOf, positionReconciliations, ReconciliationStatus } from '../recon/position-status';
 
 export interface PositionReportLine {
   readonly accountId: string;
@@ -20,7 +22,14 @@ export interface PositionReportLine {
   readonly marketValueBase: string | null;
   readonly openCost: string;
   readonly realized: string;
-  readonly reconciliationStatus: string | null;
+  readonly reconciliationStatus: ReconciliationStatus;
+  /** Date of the latest custodian statement that covered the account; null when none has. */
+  readonly reconciledAsOf: string | null;
+  /** When the status is BREAK: the open break's class, opening date and age (as of the last statement seeing it). */
+  readonly breakClass: string | null;
+  readonly breakOpenedOn: string | null;
+  readonly breakAgeBusinessDays: number | null;
+  readonly breakAgeingBucket: string | null;
 }
 
 export async function positionReport(
@@ -50,7 +59,12 @@ export async function positionReport(
      ORDER BY p.account_id, p.isin`,
     [query.accounts ?? null],
   );
+  const reconciliations = await positionReconciliations(
+    pool,
+    rows.map((r) => ({ accountId: r.account_id, isin: r.isin, quantity: r.quantity })),
+  );
   return rows.map((row) => {
+    const recon = reconciliations.get(positionKeyOf(row.account_id, row.isin));
     const value = row.price === null ? undefined : new Dec(row.quantity).times(row.price);
     return {
       accountId: row.account_id,
@@ -66,14 +80,20 @@ export async function positionReport(
         value === undefined || row.fx === null ? null : value.times(row.fx).toFixed(minorUnits(row.base_currency)),
       openCost: new Dec(row.open_cost).toFixed(minorUnits(row.currency)),
       realized: new Dec(row.realized).toFixed(minorUnits(row.currency)),
-      reconciliationStatus: null,
+      reconciliationStatus: recon?.status ?? ReconciliationStatus.NOT_RECONCILED,
+      reconciledAsOf: recon?.statementDate ?? null,
+      breakClass: recon?.breakClass ?? null,
+      breakOpenedOn: recon?.breakOpenedOn ?? null,
+      breakAgeBusinessDays: recon?.breakAgeBusinessDays ?? null,
+      breakAgeingBucket: recon?.breakAgeingBucket ?? null,
     };
   });
 }
 
 export function positionReportCsv(lines: readonly PositionReportLine[]): string {
   const header =
-    'account_id,isin,cost_method,currency,base_currency,quantity,price_date,price,market_value,market_value_base,open_cost,realized,reconciliation_status';
+    'account_id,isin,cost_method,currency,base_currency,quantity,price_date,price,market_value,market_value_base,open_cost,realized,' +
+    'reconciliation_status,reconciled_as_of,break_class,break_opened_on,break_age_business_days,break_ageing_bucket';
   const rows = lines.map((l) =>
     [
       l.accountId,
@@ -88,7 +108,12 @@ export function positionReportCsv(lines: readonly PositionReportLine[]): string 
       l.marketValueBase ?? '',
       l.openCost,
       l.realized,
-      l.reconciliationStatus ?? '',
+      l.reconciliationStatus,
+      l.reconciledAsOf ?? '',
+      l.breakClass ?? '',
+      l.breakOpenedOn ?? '',
+      l.breakAgeBusinessDays ?? '',
+      l.breakAgeingBucket ?? '',
     ].join(','),
   );
   return [header, ...rows].join('\r\n') + '\r\n';

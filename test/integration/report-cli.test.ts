@@ -6,7 +6,8 @@
  * − 1.00 on Tue 2024-05-28 (close 157.17): previous close cost 15,001.00, opening unrealized 16,078.00 − 15,001.00
  * = 1,077.00; realized 6,319.00 − 6,000.40 = 318.60; closing unrealized 60 × 157.17 − 9,000.60 = 429.60; total
  * 318.60 + (429.60 − 1,077.00) = −328.80. ACC-002 (LIFO) buys 50 @ 155.00 on 2024-05-28: 7,858.50 − 7,750.00 =
- * 108.50. Overall USD −220.30.
+ * 108.50. Overall USD −220.30. A custodian statement of 2024-05-28 covers ACC-002 only and agrees on its AAPL:
+ * the position report shows ACC-002 MATCHED and ACC-001 NOT_RECONCILED.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -74,6 +75,11 @@ describe('posttrade report daily / report positions against a real database', ()
       { accountId: 'ACC-001', isin: AAPL },
       { accountId: 'ACC-002', isin: AAPL },
     ]);
+    await db.pool.query(
+      `INSERT INTO custody_statements (statement_id, custodian, statement_date, accounts, statement, origin)
+       VALUES ('CLI-ST', 'IRVTUS3N', '2024-05-28', '{ACC-002}', $1, 'FILE')`,
+      [{ positions: [{ account: 'ACC-002', isin: AAPL, quantity: '50' }], cash: [] }],
+    );
     dir = await mkdtemp(path.join(os.tmpdir(), 'posttrade-report-cli-'));
   });
   afterAll(async () => {
@@ -113,20 +119,28 @@ describe('posttrade report daily / report positions against a real database', ()
     );
   }, 90_000);
 
-  it('report positions --format csv: quantity and market value at the latest price (2024-06-28: 156.32)', async () => {
+  it('report positions --format csv: market value at the latest price (2024-06-28: 156.32), recon status', async () => {
     const { stdout } = await posttrade(['report', 'positions', '--format', 'csv'], db.url);
 
     expect(stdout.trimEnd().split('\r\n')).toEqual([
-      'account_id,isin,cost_method,currency,base_currency,quantity,price_date,price,market_value,market_value_base,open_cost,realized,reconciliation_status',
-      'ACC-001,US0378331005,FIFO,USD,USD,60,2024-06-28,156.32,9379.20,9379.20,9000.60,318.60,',
-      'ACC-002,US0378331005,LIFO,USD,USD,50,2024-06-28,156.32,7816.00,7816.00,7750.00,0.00,',
+      'account_id,isin,cost_method,currency,base_currency,quantity,price_date,price,market_value,market_value_base,open_cost,realized,' +
+        'reconciliation_status,reconciled_as_of,break_class,break_opened_on,break_age_business_days,break_ageing_bucket',
+      'ACC-001,US0378331005,FIFO,USD,USD,60,2024-06-28,156.32,9379.20,9379.20,9000.60,318.60,NOT_RECONCILED,,,,,',
+      'ACC-002,US0378331005,LIFO,USD,USD,50,2024-06-28,156.32,7816.00,7816.00,7750.00,0.00,MATCHED,2024-05-28,,,,',
     ]);
   }, 90_000);
 
   it('report positions --account ACC-002 (JSON) lists only that account', async () => {
     const { stdout } = await posttrade(['report', 'positions', '--account', 'ACC-002'], db.url);
 
-    const lines = JSON.parse(stdout) as { accountId: string; quantity: string; marketValue: string }[];
-    expect(lines.map((l) => [l.accountId, l.quantity, l.marketValue])).toEqual([['ACC-002', '50', '7816.00']]);
+    const lines = JSON.parse(stdout) as {
+      accountId: string;
+      quantity: string;
+      marketValue: string;
+      reconciliationStatus: string;
+    }[];
+    expect(lines.map((l) => [l.accountId, l.quantity, l.marketValue, l.reconciliationStatus])).toEqual([
+      ['ACC-002', '50', '7816.00', 'MATCHED'],
+    ]);
   }, 90_000);
 });
