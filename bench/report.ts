@@ -13,7 +13,11 @@
  * amends of earlier days are booked, so that those positions take the replay path as they would in production.
  *
  * Only `generate(REPORT_DATE)` is timed (each run replaces the same date's report). `--keep` leaves the database
- * (and the embedded server) running and prints its URL; `--reuse URL` times against such a database again.
+ * (and the embedded server) running and prints its URL; `--reuse URL` times against such a database again, and
+ * `--refresh-previous` with it first rebuilds the previous day's report with the current code (and books another
+ * batch of late amends after it), for a database kept by an older version. The embedded test server's data
+ * directory is removed by the next test run once this process has exited: to keep a data set across test runs,
+ * point DATABASE_URL at a server of your own.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -38,6 +42,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     reuse: { type: 'string' },
     'log-queries': { type: 'boolean', default: false },
+    'refresh-previous': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results/report.json' },
   },
 });
@@ -222,6 +227,13 @@ async function main(): Promise<void> {
   // No statement timeout: generating the data set and the first report from flat run longer than a request.
   const pool = createPool({ url, poolMax: 4, statementTimeoutMs: 0, applicationName: 'bench-report' });
   try {
+    if (reused !== undefined && values['refresh-previous']) {
+      const previous = await timed(`previous report ${PREVIOUS_DATE} rebuilt (from flat, untimed)`, () =>
+        new PgDailyReportService(pool).generate(PREVIOUS_DATE),
+      );
+      log(`  ${previous.lines.length} lines, ${previous.issues.length} issues`);
+      await bookLateAmends(pool);
+    }
     if (reused === undefined) {
       log(`generating ${ACCOUNTS} accounts × ${PER_ACCOUNT} instruments × ${PER_POSITION} trades`);
       await generateDataSet(pool);
