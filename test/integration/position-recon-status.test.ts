@@ -9,6 +9,8 @@
  * - ACC-002 MSFT: bought and sold back (flat), not on the statement that covered ACC-002: both hold none, MATCHED.
  * - ACC-003 AAPL: no statement has covered ACC-003: NOT_RECONCILED.
  */
+import { PositionPage } from '../../lib/api/query/schemas';
+import { PgQueryService } from '../../lib/api/query/service';
 import { positionReport, positionReportCsv } from '../../lib/pnl/position-report';
 import { PgPositionStore } from '../../lib/positions/store';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
@@ -123,6 +125,38 @@ describe('position report: reconciliation status', () => {
     expect(rows.map((r) => r.split(',').slice(-6))).toEqual([
       ['BREAK', '2024-05-29', 'QUANTITY', '2024-05-27', '2', '2-5'],
       ['MATCHED', '2024-05-29', '', '', '', ''],
+    ]);
+  });
+
+  test("the query API's /positions service carries the same status, valid against its response schema", async () => {
+    // Act
+    const page = await new PgQueryService(db.pool).positions({ accounts: ['ACC-002'], after: undefined, limit: 10 });
+
+    // Assert
+    expect(PositionPage.safeParse({ items: page.items, nextCursor: null }).success).toBe(true);
+    expect(page.items.map((p) => [p.isin, p.reconciliation])).toEqual([
+      [
+        AAPL,
+        {
+          status: 'BREAK',
+          statementDate: '2024-05-29',
+          breakClass: 'QUANTITY',
+          breakOpenedOn: '2024-05-27',
+          breakAgeBusinessDays: 2,
+          breakAgeingBucket: '2-5',
+        },
+      ],
+      [
+        MSFT,
+        {
+          status: 'MATCHED',
+          statementDate: '2024-05-29',
+          breakClass: null,
+          breakOpenedOn: null,
+          breakAgeBusinessDays: null,
+          breakAgeingBucket: null,
+        },
+      ],
     ]);
   });
 });

@@ -164,6 +164,15 @@ export const PositionDoc = z.object({
   fees: LocalAndBase,
   liveTrades: z.number().int(),
   lastTradeDate: IsoDate,
+  /** From the reconciliation stage (lib/recon/position-status.ts). */
+  reconciliation: z.object({
+    status: z.enum(['MATCHED', 'BREAK', 'NOT_RECONCILED']),
+    statementDate: IsoDate.nullable(),
+    breakClass: z.string().nullable(),
+    breakOpenedOn: IsoDate.nullable(),
+    breakAgeBusinessDays: z.number().int().nullable(),
+    breakAgeingBucket: z.string().nullable(),
+  }),
 });
 export const PositionPage = page(PositionDoc);
 

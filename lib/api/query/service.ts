@@ -15,6 +15,7 @@ import type { Trade } from '../../domain/trade';
 import type { AccountTotalsDoc, DailyReportDoc, TotalsDoc } from '../../pnl/document';
 import { PgDailyReportService } from '../../pnl/service';
 import { PgPositionStore, type StoredPosition } from '../../positions/store';
+import { positionKeyOf, positionReconciliations, type PositionReconciliation } from '../../recon/position-status';
 import type { BreakDoc, DailyPnl, PositionDoc, SettlementDoc, TradeDetail, TradeDoc } from './schemas';
 
 /** A page of rows and the sort key of its last row when more follow. */
@@ -107,8 +108,12 @@ export class PgQueryService implements QueryService {
       ...(accountId === undefined || isin === undefined ? {} : { after: { accountId, isin } }),
       limit: query.limit,
     });
+    const reconciliations = await positionReconciliations(
+      this.pool,
+      page.items.map((p) => ({ accountId: p.accountId, isin: p.isin, quantity: p.quantity.toFixed() })),
+    );
     return {
-      items: page.items.map(positionDoc),
+      items: page.items.map((p) => positionDoc(p, reconciliations.get(positionKeyOf(p.accountId, p.isin)))),
       nextKey: page.next === undefined ? undefined : [page.next.accountId, page.next.isin],
     };
   }
@@ -264,7 +269,7 @@ function tradeRowDoc(row: TradeRow): TradeDoc {
   };
 }
 
-function positionDoc(stored: StoredPosition): PositionDoc {
+function positionDoc(stored: StoredPosition, recon: PositionReconciliation | undefined): PositionDoc {
   const cost = openCost(stored.position);
   // Lot arithmetic keeps full precision (average cost divides); the API shows money in minor units, half-even.
   const money = (local: Dec, base: Dec) => ({
@@ -283,6 +288,14 @@ function positionDoc(stored: StoredPosition): PositionDoc {
     fees: money(stored.position.fees.local, stored.position.fees.base),
     liveTrades: stored.liveTrades,
     lastTradeDate: stored.lastTradeDate,
+    reconciliation: {
+      status: recon?.status ?? 'NOT_RECONCILED',
+      statementDate: recon?.statementDate ?? null,
+      breakClass: recon?.breakClass ?? null,
+      breakOpenedOn: recon?.breakOpenedOn ?? null,
+      breakAgeBusinessDays: recon?.breakAgeBusinessDays ?? null,
+      breakAgeingBucket: recon?.breakAgeingBucket ?? null,
+    },
   };
 }
 
