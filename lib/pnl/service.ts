@@ -184,77 +184,80 @@ export class PgDailyReportService {
       ],
     );
 
-    const lines: StoredLine[] = [];
-    const issues: ReportIssue[] = [];
-    const issue = (key: PositionKey, code: string, message: string): void => {
-      issues.push({ accountId: key.accountId, isin: key.isin, code, message });
-    };
-    for (const item of work) {
-      if (item.missingFx.length > 0) {
-        issue(
-          item.key,
-          'MISSING_FX_RATE',
-          `no trade-date FX rate to ${item.baseCurrency} for ${item.missingFx.join(', ')}`,
-        );
-        continue;
-      }
-      const before = item.events.filter((event) => eventDate(event) < reportDate);
-      const today = item.events.filter((event) => eventDate(event) === reportDate);
-      const earlier = liveEvents(before);
-      const previousClose = earlier.ok ? applyEvents(item.start, earlier.value) : earlier;
-      if (!previousClose.ok) {
-        for (const error of previousClose.errors) issue(item.key, error.code, error.message);
-        continue;
-      }
-      const prices = market.prices.get(item.key.isin);
-      const fx = market.fx.get(`${item.currency}/${item.baseCurrency}`);
-      const previousMarket =
-        prices?.previous && fx?.previous ? { price: prices.previous, fxRateToBase: fx.previous } : undefined;
-      const closeMarket: MarketClose | undefined =
-        prices?.close && fx?.close ? { price: prices.close, fxRateToBase: fx.close } : undefined;
-      const computed = dailyPnlLine({
-        accountId: item.key.accountId,
-        instrumentId: item.key.isin,
-        businessDate: reportDate,
-        currency: item.currency,
-        baseCurrency: item.baseCurrency,
-        previousClose: previousClose.value,
-        previousMarket,
-        events: today,
-        // A position flat at the close has no unrealized P&L whatever the price: it needs no market data.
-        market: closeMarket ?? { price: new Dec(0), fxRateToBase: new Dec(1) },
-      });
-      if (!computed.ok) {
-        for (const error of computed.errors) {
-          issue(item.key, 'MISSING_PREVIOUS_PRICE', `${error.message} (no price within ${PRICE_LOOKBACK_DAYS} days)`);
+    // Valued while PostgreSQL inserts the quiet lines (store): the two cores work at the same time.
+    const valueInCode = (): { lines: StoredLine[]; issues: ReportIssue[] } => {
+      const lines: StoredLine[] = [];
+      const issues: ReportIssue[] = [];
+      const issue = (key: PositionKey, code: string, message: string): void => {
+        issues.push({ accountId: key.accountId, isin: key.isin, code, message });
+      };
+      for (const item of work) {
+        if (item.missingFx.length > 0) {
+          issue(
+            item.key,
+            'MISSING_FX_RATE',
+            `no trade-date FX rate to ${item.baseCurrency} for ${item.missingFx.join(', ')}`,
+          );
+          continue;
         }
-        continue;
+        const before = item.events.filter((event) => eventDate(event) < reportDate);
+        const today = item.events.filter((event) => eventDate(event) === reportDate);
+        const earlier = liveEvents(before);
+        const previousClose = earlier.ok ? applyEvents(item.start, earlier.value) : earlier;
+        if (!previousClose.ok) {
+          for (const error of previousClose.errors) issue(item.key, error.code, error.message);
+          continue;
+        }
+        const prices = market.prices.get(item.key.isin);
+        const fx = market.fx.get(`${item.currency}/${item.baseCurrency}`);
+        const previousMarket =
+          prices?.previous && fx?.previous ? { price: prices.previous, fxRateToBase: fx.previous } : undefined;
+        const closeMarket: MarketClose | undefined =
+          prices?.close && fx?.close ? { price: prices.close, fxRateToBase: fx.close } : undefined;
+        const computed = dailyPnlLine({
+          accountId: item.key.accountId,
+          instrumentId: item.key.isin,
+          businessDate: reportDate,
+          currency: item.currency,
+          baseCurrency: item.baseCurrency,
+          previousClose: previousClose.value,
+          previousMarket,
+          events: today,
+          // A position flat at the close has no unrealized P&L whatever the price: it needs no market data.
+          market: closeMarket ?? { price: new Dec(0), fxRateToBase: new Dec(1) },
+        });
+        if (!computed.ok) {
+          for (const error of computed.errors) {
+            issue(item.key, 'MISSING_PREVIOUS_PRICE', `${error.message} (no price within ${PRICE_LOOKBACK_DAYS} days)`);
+          }
+          continue;
+        }
+        const line = computed.value;
+        if (closeMarket === undefined && line.closingPosition.lots.length > 0) {
+          issue(item.key, 'MISSING_PRICE', missingPriceMessage(reportDate));
+          continue;
+        }
+        // Nothing held and nothing traded: not a line of this day's report.
+        if (line.openingQuantity.isZero() && line.closingQuantity.isZero() && line.tradeCount === 0) continue;
+        lines.push({
+          line,
+          // Nothing happened to a position valued from its stored close: its closing position IS that close, so
+          // the store copies it server-side instead of shipping it back.
+          carriedClose: item.fromStoredClose && item.events.length === 0 && item.start.currency === item.currency,
+          doc: lineDoc(line, {
+            costMethod: item.costMethod,
+            closePrice: closeMarket?.price.toFixed() ?? '0',
+            closeFxRate: closeMarket?.fxRateToBase.toFixed() ?? '1',
+          }),
+        });
       }
-      const line = computed.value;
-      if (closeMarket === undefined && line.closingPosition.lots.length > 0) {
-        issue(item.key, 'MISSING_PRICE', missingPriceMessage(reportDate));
-        continue;
-      }
-      // Nothing held and nothing traded: not a line of this day's report.
-      if (line.openingQuantity.isZero() && line.closingQuantity.isZero() && line.tradeCount === 0) continue;
-      lines.push({
-        line,
-        // Nothing happened to a position valued from its stored close: its closing position IS that close, so
-        // the store copies it server-side instead of shipping it back.
-        carriedClose: item.fromStoredClose && item.events.length === 0 && item.start.currency === item.currency,
-        doc: lineDoc(line, {
-          costMethod: item.costMethod,
-          closePrice: closeMarket?.price.toFixed() ?? '0',
-          closeFxRate: closeMarket?.fxRateToBase.toFixed() ?? '1',
-        }),
-      });
-    }
+      return { lines, issues };
+    };
 
     const stored = await this.store({
       reportDate,
       generatedAt,
-      lines,
-      issues,
+      valueInCode,
       previous,
       market,
       // Everything valued in code, or untrusted: never valued as quiet.
@@ -489,8 +492,8 @@ export class PgDailyReportService {
   private async store(input: {
     readonly reportDate: string;
     readonly generatedAt: string;
-    readonly lines: readonly StoredLine[];
-    readonly issues: readonly ReportIssue[];
+    /** Values the positions that need code; called once the quiet lines' INSERT is under way. */
+    readonly valueInCode: () => { lines: readonly StoredLine[]; issues: readonly ReportIssue[] };
     readonly previous: { readonly reportDate: string; readonly generatedAtExact: string } | undefined;
     readonly market: MarketData;
     /** Positions valued in code or untrusted: never quiet. */
@@ -498,42 +501,6 @@ export class PgDailyReportService {
     readonly splitIsins: readonly string[];
   }): Promise<Pick<DailyReportDoc, 'lines' | 'accounts' | 'overall' | 'issues'>> {
     const { reportDate, previous } = input;
-    // All lines travel as ONE json parameter read by json_to_recordset: 28 array parameters of 50,000 elements
-    // each cost far more to encode and parse (the bench measured 26 s against about 1 s).
-    const rows = input.lines.map(({ line, doc, carriedClose }) => {
-      const cost = openCost(line.closingPosition);
-      return [
-        doc.accountId,
-        doc.isin,
-        doc.costMethod,
-        doc.currency,
-        doc.baseCurrency,
-        doc.openingQuantity,
-        doc.closingQuantity,
-        doc.tradeCount,
-        doc.boughtQuantity,
-        doc.soldQuantity,
-        doc.closePrice,
-        doc.closeFxRate,
-        doc.local.realized,
-        doc.local.openingUnrealized,
-        doc.local.unrealized,
-        doc.local.unrealizedChange,
-        doc.local.total,
-        doc.local.fees,
-        doc.base.realized,
-        doc.base.openingUnrealized,
-        doc.base.unrealized,
-        doc.base.unrealizedChange,
-        doc.base.total,
-        doc.base.fees,
-        doc.base.priceEffect,
-        doc.base.fxEffect,
-        carriedClose ? null : toSnapshot(line.closingPosition),
-        cost.local.toFixed(),
-        cost.base.toFixed(),
-      ];
-    });
     const closeColumn = STORED_COLUMNS.length - 1;
     return withTransaction(this.pool, async (client) => {
       // Two runs for the same date queue up rather than interleave their delete and insert.
@@ -556,6 +523,50 @@ export class PgDailyReportService {
         `INSERT INTO daily_pnl_reports (report_date, generated_at, line_count, summary) VALUES ($1, $2, 0, '{}')`,
         [reportDate, input.generatedAt],
       );
+      // Sent now, awaited after the code path: PostgreSQL inserts the quiet lines while this process values the rest.
+      const quietLines =
+        previous === undefined
+          ? Promise.resolve({ lines: [], issues: [] })
+          : this.storeQuietLines(client, { ...input, previous });
+      // Awaited below; until then a failure must not count as unhandled.
+      quietLines.catch(() => undefined);
+      const valued = input.valueInCode();
+      // All lines travel as ONE json parameter read by json_to_recordset: 28 array parameters of 50,000 elements
+      // each cost far more to encode and parse (the bench measured 26 s against about 1 s).
+      const rows = valued.lines.map(({ line, doc, carriedClose }) => {
+        const cost = openCost(line.closingPosition);
+        return [
+          doc.accountId,
+          doc.isin,
+          doc.costMethod,
+          doc.currency,
+          doc.baseCurrency,
+          doc.openingQuantity,
+          doc.closingQuantity,
+          doc.tradeCount,
+          doc.boughtQuantity,
+          doc.soldQuantity,
+          doc.closePrice,
+          doc.closeFxRate,
+          doc.local.realized,
+          doc.local.openingUnrealized,
+          doc.local.unrealized,
+          doc.local.unrealizedChange,
+          doc.local.total,
+          doc.local.fees,
+          doc.base.realized,
+          doc.base.openingUnrealized,
+          doc.base.unrealized,
+          doc.base.unrealizedChange,
+          doc.base.total,
+          doc.base.fees,
+          doc.base.priceEffect,
+          doc.base.fxEffect,
+          carriedClose ? null : toSnapshot(line.closingPosition),
+          cost.local.toFixed(),
+          cost.base.toFixed(),
+        ];
+      });
       await client.query(
         `INSERT INTO daily_pnl_lines (${[...LINE_COLUMNS, ...COST_COLUMNS].join(', ')})
          SELECT $2::date, ${STORED_COLUMNS.slice(0, closeColumn)
@@ -570,16 +581,13 @@ export class PgDailyReportService {
         [
           JSON.stringify(rows.map((row) => Object.fromEntries(row.map((value, i) => [`c${i}`, value])))),
           reportDate,
-          previous?.reportDate ?? null,
+          // NULL when nothing is carried (the usual case: quiet closes are copied below): the join then reads nothing.
+          valued.lines.some((l) => l.carriedClose) ? (previous?.reportDate ?? null) : null,
         ],
       );
-      const docs = input.lines.map((l) => l.doc);
-      const issues = [...input.issues];
-      if (previous !== undefined) {
-        const quiet = await this.storeQuietLines(client, { ...input, previous });
-        docs.push(...quiet.lines);
-        issues.push(...quiet.issues);
-      }
+      const quiet = await quietLines;
+      const docs = [...valued.lines.map((l) => l.doc), ...quiet.lines];
+      const issues = [...valued.issues, ...quiet.issues];
       const keyed = docs.map((doc) => ({ key: keyOf(doc), doc }));
       keyed.sort((a, b) => (a.key < b.key ? -1 : 1));
       issues.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
@@ -627,7 +635,7 @@ export class PgDailyReportService {
     // A quiet position: trusted close (same cost method, not listed as in code or stale), open cost stored, no
     // split of its instrument in the window, and something held (a flat quiet position is no line at all).
     const quiet = `
-      WITH quiet AS (
+      WITH quiet AS NOT MATERIALIZED (
         SELECT $2::date AS report_date, l.account_id, l.isin, l.cost_method, l.currency, l.base_currency,
                l.closing_quantity AS q, l.open_cost AS c, l.open_cost_base AS b, l.closing_position,
                ($5::jsonb -> l.isin::text ->> 0)::numeric AS p1, ($5::jsonb -> l.isin::text ->> 1)::numeric AS p0,
@@ -638,16 +646,17 @@ export class PgDailyReportService {
         JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
         WHERE l.report_date = $1 AND l.open_cost IS NOT NULL AND l.closing_quantity <> 0
           AND NOT ($3::jsonb ? (l.account_id || chr(31) || l.isin)) AND NOT (l.isin = ANY($4::text[])))`;
-    const { rows: unvalued } = await client.query<{ account_id: string; isin: string; no_previous: boolean }>(
-      `${quiet}
-       SELECT account_id, isin, (p0 IS NULL OR x0 IS NULL) AS no_previous FROM quiet
-       WHERE p0 IS NULL OR x0 IS NULL OR p1 IS NULL OR x1 IS NULL`,
-      params,
-    );
     // Quantities and costs are exact; each amount is rounded once, half-even, like unrealizedPnl. Nothing traded:
     // realized and fees are zero, and the day's total is the change in unrealized.
-    const { rows } = await client.query<LineRow>(
-      `${quiet}
+    // One statement, one answer: the inserted lines and the unvalued positions each come back as ONE json value,
+    // so PostgreSQL never waits on a full socket while this process is busy valuing the code path.
+    const returned = LINE_COLUMNS.slice(1, -1);
+    const { rows } = await client.query<{
+      lines: (string | number)[][] | null;
+      unvalued: [string, string, boolean][] | null;
+    }>(
+      `${quiet},
+       inserted AS (
        INSERT INTO daily_pnl_lines (${[...LINE_COLUMNS, ...COST_COLUMNS].join(', ')})
        SELECT q.report_date, q.account_id, q.isin, q.cost_method, q.currency, q.base_currency, q.q, q.q, 0, 0, 0, q.p1, q.x1,
               round(0, q.dl), v.opening, v.closing, v.closing - v.opening, v.closing - v.opening, round(0, q.dl),
@@ -667,22 +676,30 @@ export class PgDailyReportService {
          round_half_even(e.closing_base, e.db) AS closing_base,
          round_half_even(e.fx_effect, e.db) AS fx_effect) AS v
        WHERE q.p0 IS NOT NULL AND q.x0 IS NOT NULL AND q.p1 IS NOT NULL AND q.x1 IS NOT NULL
-       RETURNING ${LINE_COLUMNS.slice(0, -1).join(', ')}`,
+       RETURNING ${returned.join(', ')})
+       SELECT (SELECT json_agg(json_build_array(${returned
+         .map((column) => (column === 'trade_count' ? column : `${column}::text`))
+         .join(', ')})) FROM inserted) AS lines,
+              (SELECT json_agg(json_build_array(account_id, isin::text, p0 IS NULL OR x0 IS NULL)) FROM quiet
+               WHERE p0 IS NULL OR x0 IS NULL OR p1 IS NULL OR x1 IS NULL) AS unvalued`,
       params,
     );
+    const answer = rows[0];
     return {
-      lines: rows.map(fromLineRow),
-      issues: unvalued.map((row) =>
-        row.no_previous
+      lines: (answer?.lines ?? []).map((values) =>
+        fromLineRow(Object.fromEntries(returned.map((column, i) => [column, values[i]])) as LineRow),
+      ),
+      issues: (answer?.unvalued ?? []).map(([accountId, isin, noPrevious]) =>
+        noPrevious
           ? {
-              accountId: row.account_id,
-              isin: row.isin,
+              accountId,
+              isin,
               code: 'MISSING_PREVIOUS_PRICE',
               message: `${NO_PREVIOUS_MARKET} (no price within ${PRICE_LOOKBACK_DAYS} days)`,
             }
           : {
-              accountId: row.account_id,
-              isin: row.isin,
+              accountId,
+              isin,
               code: 'MISSING_PRICE',
               message: missingPriceMessage(input.reportDate),
             },
