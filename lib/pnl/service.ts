@@ -19,8 +19,10 @@
  * line from them with one INSERT … SELECT, using the same prices and FX rates as the positions valued in code and
  * rounding half-even once (round_half_even, migration 1732407000000) like Dec does. Only positions that traded,
  * have a split, must be replayed, or were stored without C and B are loaded and valued in code. Figures agree with
- * the code path to the minor unit: the inputs are exact in both and the products stay within Dec's 40 significant
- * digits (prices, quantities and rates have far fewer), so both round the same exact amount (a test compares them).
+ * the code path to the minor unit (test/integration/report-quiet-lines.test.ts compares both ways): Q, C, B, prices
+ * and rates are the same exact decimals on both sides, PostgreSQL multiplies exactly and Dec to 40 significant
+ * digits, which is exact for prices, quantities and rates; only a cost left by a pro-rata relief can carry 40
+ * digits, and then the two could differ only for an amount within ~1e-25 of half a minor unit.
  */
 import type { Pool, PoolClient } from 'pg';
 
