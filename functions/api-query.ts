@@ -3,12 +3,14 @@
  * /settlements, /breaks behind `authorizer`; /openapi.json public). See lib/api/query/router.ts.
  */
 import middy from '@middy/core';
+
+import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 import { queryApiHandler, type QueryEvent } from '../lib/api/query/router';
 import { PgQueryService } from '../lib/api/query/service';
 import { getPool } from '../lib/db/pool';
 
-export const handler = middy<QueryEvent, APIGatewayProxyStructuredResultV2>().handler(
-  queryApiHandler({ service: new PgQueryService(getPool()) }),
-);
+export const handler = middy<QueryEvent, APIGatewayProxyStructuredResultV2>()
+  .use(releaseAfterLocalInvoke())
+  .handler(queryApiHandler({ service: new PgQueryService(getPool()) }));

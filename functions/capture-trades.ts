@@ -1,6 +1,8 @@
 /** `captureTrades`: httpApi POST /trades behind `authorizer`. See lib/pipeline/handlers.ts captureHandler. */
 import middy from '@middy/core';
 
+import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
+
 import { getPublisher } from '../lib/kafka/producer';
 import { captureHandler, type AuthorizerContext } from '../lib/pipeline/handlers';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -8,4 +10,6 @@ import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructu
 export const handler = middy<
   APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>,
   APIGatewayProxyStructuredResultV2
->().handler(captureHandler(getPublisher()));
+>()
+  .use(releaseAfterLocalInvoke())
+  .handler(captureHandler(getPublisher()));

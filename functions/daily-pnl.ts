@@ -4,6 +4,8 @@
  */
 import middy from '@middy/core';
 
+import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
+
 import { isIsoDate } from '../lib/domain/calendar';
 import { getPool } from '../lib/db/pool';
 import { previousBusinessDay } from '../lib/pnl/dates';
@@ -22,15 +24,17 @@ export interface DailyPnlResult {
 
 const service = new PgDailyReportService(getPool());
 
-export const handler = middy<DailyPnlInput | undefined, DailyPnlResult>().handler(async (input) => {
-  const date =
-    typeof input?.date === 'string' ? input.date : previousBusinessDay(new Date().toISOString().slice(0, 10));
-  if (!isIsoDate(date)) throw new RangeError(`date must be YYYY-MM-DD, got ${date}`);
-  const report = await service.generate(date);
-  return {
-    reportDate: report.reportDate,
-    positions: report.lines.length,
-    notValued: report.issues.length,
-    totals: report.overall.map((t) => ({ baseCurrency: t.baseCurrency, total: t.total })),
-  };
-});
+export const handler = middy<DailyPnlInput | undefined, DailyPnlResult>()
+  .use(releaseAfterLocalInvoke())
+  .handler(async (input) => {
+    const date =
+      typeof input?.date === 'string' ? input.date : previousBusinessDay(new Date().toISOString().slice(0, 10));
+    if (!isIsoDate(date)) throw new RangeError(`date must be YYYY-MM-DD, got ${date}`);
+    const report = await service.generate(date);
+    return {
+      reportDate: report.reportDate,
+      positions: report.lines.length,
+      notValued: report.issues.length,
+      totals: report.overall.map((t) => ({ baseCurrency: t.baseCurrency, total: t.total })),
+    };
+  });

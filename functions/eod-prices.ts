@@ -1,6 +1,8 @@
 /** `eodPrices`: on `prices.eod`. Upserts end-of-day prices into reference_prices (idempotent, one statement). */
 import middy from '@middy/core';
 
+import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
+
 import { getPool } from '../lib/db/pool';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { eodPricesFromEvent, type EodPricesSummary } from '../lib/prices/on-eod-prices';
@@ -8,10 +10,12 @@ import { PgEodPriceStore } from '../lib/prices/store';
 
 const store = new PgEodPriceStore(getPool());
 
-export const handler = middy<KafkaEvent, EodPricesSummary>().handler(async (event) => {
-  const summary = await eodPricesFromEvent(event, store);
-  // A price that fails its schema or its instrument's rules needs a person; retrying would not help.
-  for (const skipped of summary.skipped)
-    console.error(JSON.stringify({ message: 'end-of-day price skipped', ...skipped }));
-  return summary;
-});
+export const handler = middy<KafkaEvent, EodPricesSummary>()
+  .use(releaseAfterLocalInvoke())
+  .handler(async (event) => {
+    const summary = await eodPricesFromEvent(event, store);
+    // A price that fails its schema or its instrument's rules needs a person; retrying would not help.
+    for (const skipped of summary.skipped)
+      console.error(JSON.stringify({ message: 'end-of-day price skipped', ...skipped }));
+    return summary;
+  });

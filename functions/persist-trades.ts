@@ -4,12 +4,14 @@
  */
 import middy from '@middy/core';
 
+import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
+
 import { getPool } from '../lib/db/pool';
 import { getPublisher } from '../lib/kafka/producer';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import type { PersistSummary } from '../lib/pipeline/persist';
 import { persistHandler } from '../lib/pipeline/handlers';
 
-export const handler = middy<KafkaEvent, PersistSummary>().handler(
-  persistHandler({ pool: getPool(), publisher: getPublisher() }),
-);
+export const handler = middy<KafkaEvent, PersistSummary>()
+  .use(releaseAfterLocalInvoke())
+  .handler(persistHandler({ pool: getPool(), publisher: getPublisher() }));

@@ -1,6 +1,8 @@
 /** `positions`: on `trades.booked`. Rebuilds every touched position by replay of its live trade set. */
 import middy from '@middy/core';
 
+import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
+
 import { getPool } from '../lib/db/pool';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { positionsFromBookedTrades, type PositionsSummary } from '../lib/positions/on-booked-trades';
@@ -8,10 +10,12 @@ import { PgPositionStore } from '../lib/positions/store';
 
 const store = new PgPositionStore(getPool());
 
-export const handler = middy<KafkaEvent, PositionsSummary>().handler(async (event) => {
-  const summary = await positionsFromBookedTrades(event, store);
-  // A position that cannot be built (missing FX, conflicting versions) needs a person; retrying would not help.
-  for (const failure of summary.failures)
-    console.error(JSON.stringify({ message: 'position not rebuilt', ...failure }));
-  return summary;
-});
+export const handler = middy<KafkaEvent, PositionsSummary>()
+  .use(releaseAfterLocalInvoke())
+  .handler(async (event) => {
+    const summary = await positionsFromBookedTrades(event, store);
+    // A position that cannot be built (missing FX, conflicting versions) needs a person; retrying would not help.
+    for (const failure of summary.failures)
+      console.error(JSON.stringify({ message: 'position not rebuilt', ...failure }));
+    return summary;
+  });

@@ -4,12 +4,14 @@
  */
 import middy from '@middy/core';
 
+import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
+
 import { getPool } from '../lib/db/pool';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { getPublisher } from '../lib/kafka/producer';
 import { settleTradesHandler } from '../lib/settlement/handlers';
 import type { SettlementSummary } from '../lib/settlement/service';
 
-export const handler = middy<KafkaEvent, SettlementSummary>().handler(
-  settleTradesHandler({ pool: getPool(), publisher: getPublisher() }),
-);
+export const handler = middy<KafkaEvent, SettlementSummary>()
+  .use(releaseAfterLocalInvoke())
+  .handler(settleTradesHandler({ pool: getPool(), publisher: getPublisher() }));

@@ -4,9 +4,13 @@
  */
 import middy from '@middy/core';
 
+import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
+
 import { getPool } from '../lib/db/pool';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { settlementStatusHandler } from '../lib/settlement/handlers';
 import type { StatusSummary } from '../lib/settlement/status-service';
 
-export const handler = middy<KafkaEvent, StatusSummary>().handler(settlementStatusHandler({ pool: getPool() }));
+export const handler = middy<KafkaEvent, StatusSummary>()
+  .use(releaseAfterLocalInvoke())
+  .handler(settlementStatusHandler({ pool: getPool() }));

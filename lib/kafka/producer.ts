@@ -78,3 +78,10 @@ export function getPublisher(): KafkaPublisher {
   containerPublisher ??= new KafkaPublisher(createKafkaProducer(config().kafka));
   return containerPublisher;
 }
+
+/** Disconnects the container's publisher, if one was created (local invocations, scripts). */
+export async function releasePublisher(): Promise<void> {
+  const publisher = containerPublisher;
+  containerPublisher = undefined;
+  await publisher?.disconnect();
+}

@@ -233,11 +233,8 @@ describe('sls invoke local with the sample events', () => {
     });
   });
 
-  // KNOWN DEFECT, kept visible: the handlers' container-wide pg pool (idle timeout 30 s) and Kafka producer (never)
-  // keep the event loop alive, so `sls invoke local` prints its result and then does not exit. Lambda freezes the
-  // container instead, so only local invocation suffers. When a fix lands (close both after a local invocation,
-  // IS_LOCAL=true), this test starts failing: remove `.failing`.
-  test.failing('every invocation exits by itself once it has printed its result', () => {
+  // The container-wide pool and producer would keep the event loop alive; releaseAfterLocalInvoke closes them.
+  it('every invocation exits by itself once it has printed its result', () => {
     expect([...exitedByItself].filter(([, exited]) => !exited).map(([fn]) => fn)).toEqual([]);
   });
 });
