@@ -168,7 +168,8 @@ function eventColumns(alias: string): string {
     ${alias}.source_offset`;
 }
 
-interface EventRow {
+/** The trade columns of a `trade_versions` row, as pg returns them (NUMERIC and dates as text). */
+export interface TradeVersionRow {
   exec_id: string;
   trade_id: string;
   version: number;
@@ -188,6 +189,9 @@ interface EventRow {
   fees: string;
   beneficial_owner: string | null;
   capture_source: string | null;
+}
+
+interface EventRow extends TradeVersionRow {
   source_topic: string | null;
   source_partition: number | null;
   source_offset: string | null;
@@ -260,12 +264,12 @@ export class PgTradeStore implements TradeStore {
       status: state?.status,
       currentVersion: state?.version,
       versions: versions.rows.map((row) => ({
-        trade: tradeOf(row),
+        trade: tradeFromRow(row),
         source: sourceOf(row),
         receivedAt: row.received_at,
         bookedAt: row.booked_at,
       })),
-      pending: pending.rows.map(tradeOf),
+      pending: pending.rows.map(tradeFromRow),
       rejections: rejections.rows.map((row) => ({
         key: row.rejection_key,
         execId: row.exec_id ?? undefined,
@@ -363,7 +367,10 @@ async function bookEvents(client: PoolClient, events: readonly CapturedEvent[]):
   );
 
   const byExecId = new Map(fresh.map((event) => [event.trade.execId, event]));
-  const releasedEvents: CapturedEvent[] = released.rows.map((row) => ({ trade: tradeOf(row), source: sourceOf(row) }));
+  const releasedEvents: CapturedEvent[] = released.rows.map((row) => ({
+    trade: tradeFromRow(row),
+    source: sourceOf(row),
+  }));
   const appliedFromPending = new Set(
     released.rows.filter((row) => row.applied && !byExecId.has(row.exec_id)).map((row) => row.exec_id),
   );
@@ -470,7 +477,8 @@ function columnArrays(events: readonly CapturedEvent[]): unknown[][] {
   return EVENT_COLUMNS.map((_, column) => rows.map((row) => row[column]));
 }
 
-function tradeOf(row: EventRow): Trade {
+/** A stored trade version as the domain's {@link Trade}, money back to decimals. */
+export function tradeFromRow(row: TradeVersionRow): Trade {
   return {
     execId: row.exec_id,
     tradeId: row.trade_id,

@@ -5,30 +5,11 @@
  */
 import type { Pool } from 'pg';
 
-import { Dec } from '../domain/money';
-import type { Side, Trade, TradeLifecycle } from '../domain/trade';
+import { tradeFromRow, type TradeVersionRow } from '../db/trade-store';
 import { encodeBookedTrade, type BookedTradeEventV1, type BookedTradeStatus } from '../kafka/schemas/booked-trade';
 
-interface UnpublishedRow {
-  exec_id: string;
-  trade_id: string;
-  version: number;
-  lifecycle: string;
-  account_id: string;
-  counterparty_lei: string;
-  isin: string;
-  mic: string;
-  side: string;
-  quantity: string;
-  price: string;
-  currency: string;
-  trade_date: string;
-  trade_time: string;
+interface UnpublishedRow extends TradeVersionRow {
   settlement_date: string;
-  commission: string;
-  fees: string;
-  beneficial_owner: string | null;
-  capture_source: string | null;
   booked_at: string;
   status: BookedTradeStatus;
 }
@@ -68,7 +49,7 @@ export class PgBookedTradeOutbox {
       execId: row.exec_id,
       account: row.account_id,
       event: encodeBookedTrade({
-        trade: tradeOf(row),
+        trade: tradeFromRow(row),
         status: row.status,
         bookedAt: row.booked_at,
         settlementDate: row.settlement_date,
@@ -83,28 +64,4 @@ export class PgBookedTradeOutbox {
       [[...execIds]],
     );
   }
-}
-
-function tradeOf(row: UnpublishedRow): Trade {
-  return {
-    execId: row.exec_id,
-    tradeId: row.trade_id,
-    version: row.version,
-    lifecycle: row.lifecycle as TradeLifecycle,
-    account: row.account_id,
-    counterpartyLei: row.counterparty_lei,
-    isin: row.isin,
-    mic: row.mic,
-    side: row.side as Side,
-    quantity: new Dec(row.quantity),
-    price: new Dec(row.price),
-    currency: row.currency,
-    tradeDate: row.trade_date,
-    tradeTime: row.trade_time,
-    settlementDate: row.settlement_date,
-    commission: new Dec(row.commission),
-    fees: new Dec(row.fees),
-    ...(row.beneficial_owner === null ? {} : { beneficialOwner: row.beneficial_owner }),
-    ...(row.capture_source === null ? {} : { source: row.capture_source }),
-  };
 }
