@@ -185,40 +185,8 @@ export class PgReferenceDataStore implements ReferenceDataStore {
     return new Map(rows.map((row) => [row.lei, { lei: row.lei, name: row.name, active: row.active }]));
   }
 
-  private async ssis(accountIds: readonly string[]): Promise<Ssi[]> {
-    const { rows } = await this.pool.query<{
-      ref: string;
-      account_id: string;
-      counterparty_lei: string | null;
-      settlement_mic: string;
-      currency: string;
-      place_of_settlement: string;
-      safekeeping_account: string;
-      own_agent_bic: string;
-      agent_bic: string;
-      counterparty_safekeeping_account: string | null;
-      active: boolean;
-    }>(
-      `SELECT ref, account_id, counterparty_lei, settlement_mic, currency, place_of_settlement, safekeeping_account,
-         own_agent_bic, agent_bic, counterparty_safekeeping_account, active
-       FROM ssis WHERE account_id = ANY($1::text[]) ORDER BY ref`,
-      [accountIds],
-    );
-    return rows.map((row) => ({
-      id: row.ref,
-      account: row.account_id,
-      ...(row.counterparty_lei === null ? {} : { counterpartyLei: row.counterparty_lei }),
-      market: row.settlement_mic,
-      currency: row.currency,
-      placeOfSettlement: row.place_of_settlement,
-      safekeepingAccount: row.safekeeping_account,
-      ownAgentBic: row.own_agent_bic,
-      counterpartyAgentBic: row.agent_bic,
-      ...(row.counterparty_safekeeping_account === null
-        ? {}
-        : { counterpartySafekeepingAccount: row.counterparty_safekeeping_account }),
-      active: row.active,
-    }));
+  private ssis(accountIds: readonly string[]): Promise<Ssi[]> {
+    return loadSsis(this.pool, accountIds);
   }
 
   /**
@@ -444,4 +412,41 @@ export class PgReferenceDataStore implements ReferenceDataStore {
 
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
+}
+
+/** Every standing settlement instruction of these accounts, active or not, in one query. */
+export async function loadSsis(pool: Pick<Pool, 'query'>, accountIds: readonly string[]): Promise<Ssi[]> {
+  const { rows } = await pool.query<{
+    ref: string;
+    account_id: string;
+    counterparty_lei: string | null;
+    settlement_mic: string;
+    currency: string;
+    place_of_settlement: string;
+    safekeeping_account: string;
+    own_agent_bic: string;
+    agent_bic: string;
+    counterparty_safekeeping_account: string | null;
+    active: boolean;
+  }>(
+    `SELECT ref, account_id, counterparty_lei, settlement_mic, currency, place_of_settlement, safekeeping_account,
+       own_agent_bic, agent_bic, counterparty_safekeeping_account, active
+     FROM ssis WHERE account_id = ANY($1::text[]) ORDER BY ref`,
+    [accountIds],
+  );
+  return rows.map((row) => ({
+    id: row.ref,
+    account: row.account_id,
+    ...(row.counterparty_lei === null ? {} : { counterpartyLei: row.counterparty_lei }),
+    market: row.settlement_mic,
+    currency: row.currency,
+    placeOfSettlement: row.place_of_settlement,
+    safekeepingAccount: row.safekeeping_account,
+    ownAgentBic: row.own_agent_bic,
+    counterpartyAgentBic: row.agent_bic,
+    ...(row.counterparty_safekeeping_account === null
+      ? {}
+      : { counterpartySafekeepingAccount: row.counterparty_safekeeping_account }),
+    active: row.active,
+  }));
 }

@@ -11,7 +11,7 @@ import type { Pool, PoolClient } from 'pg';
 import { HolidayCalendar } from '../domain/calendar';
 import { Dec } from '../domain/money';
 import { netObligations, NetObligation } from '../domain/netting';
-import { Ssi } from '../domain/refdata';
+import { loadSsis } from '../db/reference-store';
 import { SettlementCycleRule } from '../domain/settlement-date';
 import {
   InstructedSettlementInstruction,
@@ -147,45 +147,13 @@ export class PgSettlementStore {
          LEFT JOIN holidays h ON h.mic = i.settlement_mic GROUP BY i.settlement_mic`,
         [isins],
       ),
-      this.pool.query<{
-        ref: string;
-        account_id: string;
-        counterparty_lei: string | null;
-        settlement_mic: string;
-        currency: string;
-        place_of_settlement: string;
-        safekeeping_account: string;
-        own_agent_bic: string;
-        agent_bic: string;
-        counterparty_safekeeping_account: string | null;
-        active: boolean;
-      }>(
-        `SELECT ref, account_id, counterparty_lei, settlement_mic, currency, place_of_settlement, safekeeping_account,
-                own_agent_bic, agent_bic, counterparty_safekeeping_account, active
-         FROM ssis WHERE account_id = ANY($1::text[])`,
-        [accounts],
-      ),
+      loadSsis(this.pool, accounts),
     ]);
     const cycleRules: SettlementCycleRule[] = cycles.rows.map((r) => ({
       market: r.market.trim(),
       instrumentType: r.instrument_type,
       effectiveFrom: r.effective_from,
       days: r.days,
-    }));
-    const ssiList: Ssi[] = ssis.rows.map((r) => ({
-      id: r.ref,
-      account: r.account_id,
-      ...(r.counterparty_lei === null ? {} : { counterpartyLei: r.counterparty_lei }),
-      market: r.settlement_mic,
-      currency: r.currency,
-      placeOfSettlement: r.place_of_settlement,
-      safekeepingAccount: r.safekeeping_account,
-      ownAgentBic: r.own_agent_bic,
-      counterpartyAgentBic: r.agent_bic,
-      ...(r.counterparty_safekeeping_account === null
-        ? {}
-        : { counterpartySafekeepingAccount: r.counterparty_safekeeping_account }),
-      active: r.active,
     }));
     return {
       instruments: new Map(
@@ -196,7 +164,7 @@ export class PgSettlementStore {
       ),
       cycles: cycleRules,
       calendars: new Map(holidays.rows.map((r) => [r.mic, new HolidayCalendar(r.mic, r.dates)])),
-      ssis: ssiList,
+      ssis,
     };
   }
 
