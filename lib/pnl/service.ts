@@ -113,15 +113,11 @@ export class PgDailyReportService {
 
     const previous = await this.previousReport(reportDate);
     const after = previous?.reportDate ?? BEGINNING;
+    const recent = await loadLiveEventsDated(this.pool, { after, through: reportDate });
     const splitIsins = previous ? await this.splitIsins({ after, through: reportDate }) : [];
-    // Read side by side on two connections. Were a trade booked in between, the key sets below stay consistent:
-    // a position trading in `recent` without an opening is replayed, and one never counts as quiet and in code.
-    const [recent, closes] = await Promise.all([
-      loadLiveEventsDated(this.pool, { after, through: reportDate }),
-      previous
-        ? this.storedCloses(previous, reportDate, splitIsins)
-        : { openings: new Map<string, Opening>(), stale: [], quiet: { count: 0, isins: [], pairs: [] } },
-    ]);
+    const closes = previous
+      ? await this.storedCloses(previous, [...recent.values()], splitIsins)
+      : { openings: new Map<string, Opening>(), stale: [], quiet: { count: 0, isins: [], pairs: [] } };
     const { openings, stale } = closes;
     // PostgreSQL rounds the quiet lines with MINOR_UNITS: an unknown currency fails here as it would in code.
     for (const pair of closes.quiet.pairs) [pair.currency, pair.baseCurrency].forEach(minorUnits);
@@ -342,7 +338,7 @@ export class PgDailyReportService {
    */
   private async storedCloses(
     previous: { reportDate: string; generatedAt: Date },
-    reportDate: string,
+    trading: readonly PositionKey[],
     splitIsins: readonly string[],
   ): Promise<{
     openings: Map<string, Opening>;
@@ -374,8 +370,7 @@ export class PgDailyReportService {
        trusted AS NOT MATERIALIZED (
          SELECT l.account_id, l.isin, l.currency, l.base_currency, l.cost_method, l.closing_position,
                 (l.open_cost IS NULL OR l.isin = ANY($5::text[])
-                 OR EXISTS (SELECT 1 FROM trades t WHERE t.account_id = l.account_id AND t.isin = l.isin
-                            AND t.status = 'LIVE' AND t.trade_date > $1 AND t.trade_date <= $4::date)) AS in_code
+                 OR $4::jsonb ? (l.account_id || chr(31) || l.isin)) AS in_code
          FROM daily_pnl_lines l JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
          WHERE l.report_date = $1
            AND NOT EXISTS (SELECT 1 FROM stale s
@@ -409,7 +404,14 @@ export class PgDailyReportService {
        SELECT 'STALE', i->>'accountId', i->>'isin', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
        FROM daily_pnl_reports r CROSS JOIN jsonb_array_elements(r.summary->'issues') AS i
        WHERE r.report_date = $1`,
-      [previous.reportDate, previous.generatedAt, this.inFlightMarginSeconds, reportDate, splitIsins],
+      [
+        previous.reportDate,
+        previous.generatedAt,
+        this.inFlightMarginSeconds,
+        // jsonb, not unnest()ed arrays: a key lookup whatever the plan (see storeQuietLines).
+        JSON.stringify(Object.fromEntries(trading.map((k) => [keyOf(k), true]))),
+        splitIsins,
+      ],
     );
     const openings = new Map<string, Opening>();
     const stale: PositionKey[] = [];
