@@ -6,9 +6,7 @@
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 
-import type { KafkaEvent } from '../../lib/kafka/decode';
 import { createKafkaProducer, KafkaPublisher } from '../../lib/kafka/producer';
-import type { BookedTradeEventV1 } from '../../lib/kafka/schemas/booked-trade';
 import type { CustodyStatementV1 } from '../../lib/kafka/schemas/custody-statement';
 import type { SettlementStatusMessageV1 } from '../../lib/kafka/schemas/settlement-status';
 import { Topics, topicSpecs } from '../../lib/kafka/topics';
@@ -17,6 +15,7 @@ import { reconcileStatements } from '../../lib/recon/service';
 import { loadReferenceData } from '../../lib/refdata/load';
 import { settlementStatusHandler, settleTradesHandler } from '../../lib/settlement/handlers';
 import { loadEvent } from '../helpers/events';
+import { bookedTrade, mskEventFactory } from '../helpers/kafka-events';
 import { startTestBroker, type TestBroker } from './helpers/broker';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
 
@@ -27,30 +26,8 @@ const MSFT = 'US5949181045';
 let db: TestDatabase;
 let broker: TestBroker;
 let publisher: KafkaPublisher;
-let offset = 0;
 
-function eventOf(topic: string, values: readonly { key: string; value: unknown }[]): KafkaEvent {
-  const envelope = loadEvent<KafkaEvent>('trades-booked');
-  const records = values.map((v) => ({
-    topic,
-    partition: 0,
-    offset: offset++,
-    timestamp: 1716561001000,
-    timestampType: 'CREATE_TIME',
-    key: Buffer.from(v.key).toString('base64'),
-    value: Buffer.from(JSON.stringify(v.value)).toString('base64'),
-    headers: [],
-  }));
-  return { ...envelope, records: { [`${topic}-0`]: records } };
-}
-
-function bookedTrade(change: Partial<BookedTradeEventV1['trade']>): BookedTradeEventV1 {
-  const envelope = loadEvent<KafkaEvent>('trades-booked');
-  const first = Object.values(envelope.records)[0]?.[0];
-  const template = JSON.parse(Buffer.from(first?.value ?? '', 'base64').toString('utf8')) as BookedTradeEventV1;
-  const trade = { ...template.trade, ...change };
-  return { ...template, trade, settlementDate: trade.settlementDate ?? template.settlementDate };
-}
+const eventOf = mskEventFactory();
 
 function status(change: Partial<SettlementStatusMessageV1>): SettlementStatusMessageV1 {
   const sample = loadEvent<{ messages: SettlementStatusMessageV1[] }>('payloads/settlement-status').messages[0];

@@ -5,15 +5,13 @@
  */
 import path from 'node:path';
 
-import type { KafkaEvent } from '../../lib/kafka/decode';
 import type { EventPublisher, OutgoingMessage } from '../../lib/kafka/producer';
-import type { BookedTradeEventV1 } from '../../lib/kafka/schemas/booked-trade';
 import type { SettlementStatusMessageV1 } from '../../lib/kafka/schemas/settlement-status';
 import { Topics } from '../../lib/kafka/topics';
 import { loadReferenceData } from '../../lib/refdata/load';
 import { settlementStatusHandler, settleTradesHandler } from '../../lib/settlement/handlers';
 import { PgSettlementStore } from '../../lib/settlement/store';
-import { loadEvent } from '../helpers/events';
+import { bookedTrade, mskEventFactory } from '../helpers/kafka-events';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
 
 const SEED = path.resolve(__dirname, '..', '..', 'migrations', 'seed');
@@ -27,31 +25,9 @@ class RecordingPublisher implements EventPublisher {
 }
 
 let db: TestDatabase;
-let offset = 0;
 const netOf = new Map<string, string>();
 
-function eventOf(topic: string, values: readonly { key: string; value: unknown }[]): KafkaEvent {
-  const envelope = loadEvent<KafkaEvent>('trades-booked');
-  const records = values.map((v) => ({
-    topic,
-    partition: 0,
-    offset: offset++,
-    timestamp: 1716561001000,
-    timestampType: 'CREATE_TIME',
-    key: Buffer.from(v.key).toString('base64'),
-    value: Buffer.from(JSON.stringify(v.value)).toString('base64'),
-    headers: [],
-  }));
-  return { ...envelope, records: { [`${topic}-0`]: records } };
-}
-
-function bookedTrade(change: Partial<BookedTradeEventV1['trade']>): BookedTradeEventV1 {
-  const envelope = loadEvent<KafkaEvent>('trades-booked');
-  const first = Object.values(envelope.records)[0]?.[0];
-  const template = JSON.parse(Buffer.from(first?.value ?? '', 'base64').toString('utf8')) as BookedTradeEventV1;
-  const trade = { ...template.trade, ...change };
-  return { ...template, trade, settlementDate: trade.settlementDate ?? template.settlementDate };
-}
+const eventOf = mskEventFactory();
 
 let messageNo = 0;
 function report(
