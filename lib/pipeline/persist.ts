@@ -20,7 +20,10 @@ import { CaptureOutcome, type CaptureDecision, type PgCaptureLedger } from './ca
 import { deliverDecisions } from './outbox';
 import { deadLetterDecision } from './validate';
 
-/** Code of the rejection of a version whose trade already has that version under another ExecID. */
+/**
+ * Code of the rejection of an event the unique keys refused: its trade already has that version under another
+ * ExecID, or its ExecID is already booked for another trade.
+ */
 export const VERSION_CONFLICT = 'VERSION_CONFLICT';
 
 export interface PersistDeps {
@@ -68,7 +71,10 @@ export async function persistValidatedTrades(
     const reasons = [
       {
         code: VERSION_CONFLICT,
-        message: `trade ${trade.tradeId} already has version ${trade.version} under another ExecID`,
+        // Either the trade's version is booked under another ExecID, or this ExecID is booked for another trade
+        // (two executions sharing an ExecID validated concurrently on different partitions): the unique keys
+        // refuse both, so nothing is booked twice.
+        message: `not booked: version ${trade.version} of trade ${trade.tradeId} or ExecID ${trade.execId} is already booked for another execution`,
       },
     ];
     const value = encodeRejectedTradeEvent(trade, reasons, at);
