@@ -278,7 +278,18 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
-if (require.main === module) {
+const USAGE = `usage: npm run demo [-- options]
+  --trades N            simulated trades (default 3000; the simulator walks the seed calendar at 100 a trading day)
+  --date YYYY-MM-DD     report date (default: the run's last trade date)
+  --seed S              simulator seed (default: the first not used in this data directory)
+  --keep                leave the stack running afterwards (npm run stop ends it)
+  --stall-timeout SEC   fail when no stage moves for this long (default 120)
+environment: POSTTRADE_DATA_DIR, KAFKA_PORT, PG_PORT, HTTP_PORT, LAMBDA_PORT, DATABASE_URL (see npm start)
+`;
+
+if (require.main === module && (process.argv.includes('--help') || process.argv.includes('-h'))) {
+  process.stdout.write(USAGE);
+} else if (require.main === module) {
   Promise.resolve()
     .then(() => runDemo(parseDemoArgs(process.argv.slice(2))))
     .then(
