@@ -7,17 +7,9 @@ import type { Admin, Consumer } from 'kafkajs';
 import { startBroker } from '../../localstack/broker/index';
 import type { RunningBroker } from '../../localstack/broker/index';
 import type { Logger } from '../../localstack/broker/types';
+import { within } from '../helpers/within';
 
 const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
-
-/** Rejects with a readable message when an awaited event does not come (a failure deadline, not a sleep). */
-function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
-}
 
 /** Resolves with the partitions of `topic` a consumer is given once a join hands it exactly `count` of them. */
 function assignmentOf(consumer: Consumer, topic: string, count: number): Promise<number[]> {

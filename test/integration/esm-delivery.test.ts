@@ -17,18 +17,10 @@ import {
   type KafkaLambdaEvent,
 } from '../../localstack/esm';
 import { loadEvent } from '../helpers/events';
+import { within } from '../helpers/within';
 
 const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
 const ARN = 'arn:aws:kafka:us-east-1:123456789012:cluster/posttrade/11111111-2222-3333-4444-555555555555-1';
-
-/** Rejects with a readable message when an awaited event does not come (a failure deadline, not a sleep). */
-function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
-}
 
 /** Records the events a handler receives and lets a test await a condition on them. */
 function recorder() {

@@ -16,17 +16,10 @@ import {
   type EventSourceRunner,
   type KafkaLambdaEvent,
 } from '../../localstack/esm';
+import { within } from '../helpers/within';
 
 const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
 const ARN = 'arn:aws:kafka:us-east-1:123456789012:cluster/posttrade/11111111-2222-3333-4444-555555555555-1';
-
-function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
-}
 
 /** Calls of a handler, with a way to await a condition on them. */
 function calls() {
