@@ -1,6 +1,8 @@
 /**
- * `posttrade produce --count N [--rate R] [--seed S] [--error-rate P] [--dir DIR]`: publishes simulated trades to
- * trades.captured (KAFKA_BROKERS), keyed by account. Progress on stderr: a bar on a terminal, a line per 10% else.
+ * `posttrade produce --count N [--rate R] [--seed S] [--error-rate P] [--date YYYY-MM-DD] [--dir DIR]`: publishes
+ * simulated trades to trades.captured (KAFKA_BROKERS), keyed by account. Without --date the simulator walks the
+ * reference data's calendar (100 events a trading day); with it, all N trades are dated that day (see
+ * lib/simulator/generate.ts, single-day mode). Progress on stderr: a bar on a terminal, a line per 10% else.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -112,6 +114,17 @@ function chunkSize(rate: number | undefined): number {
   return rate === undefined ? 500 : Math.max(1, Math.min(500, Math.floor(rate / 100)));
 }
 
+export const PRODUCE_USAGE = `usage: posttrade produce [options]
+  --count N             trades to publish (default 100)
+  --rate R              at most R trades a second (default: as fast as the broker takes them)
+  --seed S              simulator seed; the same seed gives the same trades (default 1)
+  --error-rate P        share (0..1) of trades built to fail validation (default 0.05)
+  --date YYYY-MM-DD     every trade on this trade date, spread over each venue's session (a date the reference
+                        prices have closes for); default: walk the calendar from its first date, 100 trades a day
+  --dir DIR             reference-data CSVs (default migrations/seed)
+environment: KAFKA_BROKERS
+`;
+
 /** `posttrade produce` with its arguments (without the command word). */
 export async function runProduce(argv: readonly string[], io: ProduceIo = {}): Promise<ProduceSummary> {
   const { values } = parseArgs({
@@ -121,6 +134,7 @@ export async function runProduce(argv: readonly string[], io: ProduceIo = {}): P
       rate: { type: 'string' },
       seed: { type: 'string', default: '1' },
       'error-rate': { type: 'string', default: '0.05' },
+      date: { type: 'string' },
       dir: { type: 'string', default: DEFAULT_SEED_DIR },
     },
   });
@@ -132,7 +146,15 @@ export async function runProduce(argv: readonly string[], io: ProduceIo = {}): P
   if (rate !== undefined && !(rate > 0)) throw new Error('--rate must be positive (trades per second)');
   if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
   if (!(errorRate >= 0 && errorRate <= 1)) throw new Error('--error-rate must be between 0 and 1');
-  const trades = simulateTrades(loadSimulatorData(values.dir), { seed, errorRate });
+  if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) {
+    throw new Error('--date must be YYYY-MM-DD');
+  }
+  // Single-day mode spreads exactly the trades asked for over the day's sessions.
+  const trades = simulateTrades(loadSimulatorData(values.dir), {
+    seed,
+    errorRate,
+    ...(values.date === undefined ? {} : { date: values.date, eventsOnDate: count }),
+  });
   const publisher = io.publisher ?? getPublisher();
   const stderr = io.stderr ?? process.stderr;
   const chunk = chunkSize(rate);
@@ -161,7 +183,9 @@ export async function runProduce(argv: readonly string[], io: ProduceIo = {}): P
   return { published: done, faulty, elapsedMs: Date.now() - started };
 }
 
-if (require.main === module) {
+if (require.main === module && (process.argv.includes('--help') || process.argv.includes('-h'))) {
+  process.stdout.write(PRODUCE_USAGE);
+} else if (require.main === module) {
   runProduce(process.argv.slice(2)).then(
     (summary) => {
       process.stdout.write(

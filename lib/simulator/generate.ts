@@ -13,6 +13,12 @@
  * (`intendedFault`), and the faults are spread over many rules. The share is exact by construction: the k-th
  * faulty event falls at a seeded position inside the k-th window of 1/errorRate events, so the first N events hold
  * floor(N × errorRate) or one more, and exactly N × errorRate when that is whole.
+ *
+ * By default the stream walks the reference data's calendar, {@link EVENTS_PER_DAY} events a trading day. In
+ * single-day mode (`date`) every event is dated that day instead: the instruments that closed on it, times spread
+ * over each venue's session across `eventsOnDate` events, the same guarantees for good trades (the book that keeps
+ * positions within the limits and away from wash trades holds the whole day), and the same error share. The one
+ * fault a single day cannot carry, a trade date that is not a business day, is left out of the draw there.
  */
 import { addCalendarDays, dayOfWeek } from '../domain/calendar';
 import { Dec, Rounding } from '../domain/money';
@@ -71,6 +77,16 @@ export interface SimulatorOptions {
   /** Shares of amends and cancels among the good events. */
   readonly amendRate?: number;
   readonly cancelRate?: number;
+  /**
+   * Single-day mode: every event on this trade date (YYYY-MM-DD), which must be a date some active instrument
+   * closed on in the reference data.
+   */
+  readonly date?: string;
+  /**
+   * Single-day mode: how many events the day's sessions are spread over (event n falls in the n-th of that many
+   * slots of each venue's session); asking the stream for more throws. Default {@link DEFAULT_EVENTS_ON_DATE}.
+   */
+  readonly eventsOnDate?: number;
 }
 
 export interface SimulatedTrade {
@@ -309,6 +325,16 @@ type Fault = (typeof FAULTS)[number];
 
 /** Events per simulated trading day: the stream walks the calendar forward, one day per this many events. */
 export const EVENTS_PER_DAY = 100;
+/** Single-day mode: events the sessions are spread over unless `eventsOnDate` says otherwise. */
+export const DEFAULT_EVENTS_ON_DATE = 10_000;
+
+/**
+ * The last date on which some active instrument closed in the reference data: the latest day the simulator can
+ * fill in single-day mode. Undefined when there are no such closes.
+ */
+export function lastTradingDay(data: SimulatorData): string | undefined {
+  return new Market(data).tradingDays.at(-1);
+}
 
 class Simulator {
   private readonly random: () => number;
@@ -319,6 +345,8 @@ class Simulator {
   private faultAt: number;
   private lastGood: TradeEventV1 | undefined;
   private n = 0;
+  /** Single-day mode: the date and the number of slots its sessions are cut into. */
+  private readonly day: { readonly date: string; readonly events: number } | undefined;
 
   constructor(
     data: SimulatorData,
@@ -327,6 +355,7 @@ class Simulator {
     this.random = seededRandom(options.seed);
     this.market = new Market(data);
     if (this.market.tradingDays.length === 0) throw new Error('the reference data has no closes to trade around');
+    this.day = options.date === undefined ? undefined : singleDay(this.market, options.date, options.eventsOnDate);
     this.prefix = `SIM${options.seed}`;
     this.nextFault = faultSchedule(options.seed, options.errorRate);
     this.faultAt = this.nextFault();
@@ -338,6 +367,7 @@ class Simulator {
    * neighbouring days (the validator's per-batch reference price relies on it).
    */
   private today(): string {
+    if (this.day !== undefined) return this.day.date;
     const days = this.market.tradingDays;
     const step = Math.floor((this.n - 1) / EVENTS_PER_DAY);
     const period = Math.max(1, 2 * days.length - 2);
@@ -349,12 +379,20 @@ class Simulator {
 
   /** Later in the session as the day's events go by. */
   private time(mic: string, date: string): string {
-    const slot = ((this.n - 1) % EVENTS_PER_DAY) + this.random();
-    return sessionTime(mic, date, slot / EVENTS_PER_DAY);
+    const perDay = this.day?.events ?? EVENTS_PER_DAY;
+    const slot = ((this.n - 1) % perDay) + this.random();
+    return sessionTime(mic, date, slot / perDay);
   }
 
   next(): SimulatedTrade {
     this.n += 1;
+    if (this.day !== undefined && this.n > this.day.events) {
+      // Another lap would go back to the opening bell: times would no longer follow the order of the events.
+      throw new RangeError(
+        `single-day mode spreads ${this.day.events} events over ${this.day.date}'s sessions (eventsOnDate); ` +
+          `event ${this.n} does not fit`,
+      );
+    }
     if (this.n === this.faultAt) {
       this.faultAt = this.nextFault();
       const good = this.goodTrade();
@@ -402,28 +440,40 @@ class Simulator {
     return { ...earlier, execId: this.execId(), version: earlier.version + 1, lifecycle: 'CANCEL' };
   }
 
-  /** A quantity correction when it keeps inside the limits, else a commission correction. */
-  private amend({ event: earlier, owner }: Execution): TradeEventV1 {
+  /**
+   * A quantity correction when it keeps inside the limits, else a commission correction when that does, else a
+   * cancel. The commission correction is checked too: cancels are never limit-checked, so since the trade was
+   * booked its position may have been carried past the headroom, and the validator checks an amend's position
+   * again.
+   */
+  private amend(execution: Execution): TradeEventV1 {
+    const { event: earlier, owner } = execution;
     const base: TradeEventV1 = { ...earlier, execId: this.execId(), version: earlier.version + 1, lifecycle: 'AMEND' };
-    let event: TradeEventV1 = { ...base, commission: new Dec(earlier.commission).plus('0.50').toFixed(2) };
+    const candidates: TradeEventV1[] = [];
     const instrument = this.market.instruments.get(earlier.isin);
     const account = this.market.accounts.get(earlier.account);
-    this.book.move(earlier, -1);
-    if (instrument !== undefined && account !== undefined) {
+    if (instrument !== undefined) {
       const step = instrument.lotSize.times(10).times(this.random() < 0.5 ? -1 : 1);
       const corrected = new Dec(earlier.quantity).plus(step);
-      const candidate = {
-        ...base,
-        quantity: corrected.toFixed(),
-        commission: commissionOf(new Dec(earlier.price), corrected),
-      };
-      if (
-        corrected.greaterThan(0) &&
-        this.withinLimits(candidate, account) &&
-        !this.book.washes(candidate, owner, this.windowSeconds())
-      ) {
-        event = candidate;
+      if (corrected.greaterThan(0)) {
+        candidates.push({
+          ...base,
+          quantity: corrected.toFixed(),
+          commission: commissionOf(new Dec(earlier.price), corrected),
+        });
       }
+    }
+    candidates.push({ ...base, commission: new Dec(earlier.commission).plus('0.50').toFixed(2) });
+    this.book.move(earlier, -1);
+    const event = candidates.find(
+      (candidate) =>
+        account !== undefined &&
+        this.withinLimits(candidate, account) &&
+        !this.book.washes(candidate, owner, this.windowSeconds()),
+    );
+    if (event === undefined) {
+      this.book.move(earlier, 1);
+      return this.cancel(execution);
     }
     this.book.move(event, 1);
     this.book.live.set(event.tradeId, { event, owner });
@@ -606,6 +656,8 @@ class Simulator {
         return { ...good, side: 'BUY', quantity: over.toFixed(), commission: commissionOf(price, over) };
       }
       case ValidationCode.TRADE_DATE_NOT_BUSINESS_DAY: {
+        // Every event of a single day is dated that day, a business day: this fault has no place there.
+        if (this.day !== undefined) return undefined;
         // A venue holiday (or else a Saturday) no later than today: the latest reference date stays today's.
         const today = good.tradeDate;
         const holiday = data.holidays
@@ -655,8 +707,32 @@ class Simulator {
   }
 }
 
-/** An endless, deterministic stream of simulated trades (see the module's TSDoc). */
-export function* simulateTrades(data: SimulatorData, options: SimulatorOptions): Generator<SimulatedTrade, never> {
+/** Checks a single-day mode request against the reference data (a date something closed on) and the slot count. */
+function singleDay(
+  market: Market,
+  date: string,
+  events: number = DEFAULT_EVENTS_ON_DATE,
+): { date: string; events: number } {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new RangeError(`date must be YYYY-MM-DD, not "${date}"`);
+  if (!Number.isInteger(events) || events < 1) throw new RangeError('eventsOnDate must be a positive integer');
+  if (market.closesOn(date).length === 0) {
+    const days = market.tradingDays;
+    throw new RangeError(
+      `no active instrument closed on ${date} in the reference data, so no trade can be dated then ` +
+        `(closes run from ${days[0] ?? '-'} to ${days.at(-1) ?? '-'}, venue business days only)`,
+    );
+  }
+  return { date, events };
+}
+
+/**
+ * A deterministic stream of simulated trades (see the module's TSDoc): endless, except in single-day mode, where
+ * asking for more than `eventsOnDate` events throws. Options that cannot work (a date nothing closed on) throw
+ * here, before the first trade is asked for.
+ */
+export function simulateTrades(data: SimulatorData, options: SimulatorOptions): Generator<SimulatedTrade, never> {
   const simulator = new Simulator(data, options);
-  for (;;) yield simulator.next();
+  return (function* () {
+    for (;;) yield simulator.next();
+  })();
 }

@@ -3,15 +3,22 @@
  * reference data: the trades it means to be good are all accepted (100% straight-through with --error-rate 0), and
  * with --error-rate 0.1 exactly the tenth it builds to fail is rejected, each for the rule it was built to break.
  * Batches are validated and then booked, as the pipeline does, so positions and wash-trade candidates from earlier
- * batches are in the database when later ones are validated.
+ * batches are in the database when later ones are validated. The same holds for single-day mode (every trade on one
+ * date), also with position limits so tight that the day's book runs into them again and again.
  */
+import { Dec } from '../../lib/domain/money';
 import type { KafkaEvent } from '../../lib/kafka/decode';
 import type { EventPublisher, OutgoingMessage } from '../../lib/kafka/producer';
 import { Topics } from '../../lib/kafka/topics';
 import { persistHandler, validateHandler } from '../../lib/pipeline/handlers';
 import { loadReferenceData } from '../../lib/refdata/load';
 import { DEFAULT_SEED_DIR, loadSimulatorData } from '../../lib/simulator/cli';
-import { simulateTrades, type SimulatedTrade } from '../../lib/simulator/generate';
+import {
+  simulateTrades,
+  type SimulatedTrade,
+  type SimulatorData,
+  type SimulatorOptions,
+} from '../../lib/simulator/generate';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
 
 const BATCH = 50;
@@ -82,8 +89,18 @@ async function throughPipeline(db: TestDatabase, trades: readonly SimulatedTrade
   return { validated, rejected, deadLettered, reasons };
 }
 
-function simulate(seed: number, errorRate: number, count: number): SimulatedTrade[] {
-  const stream = simulateTrades(loadSimulatorData(DEFAULT_SEED_DIR), { seed, errorRate });
+function simulate(
+  seed: number,
+  errorRate: number,
+  count: number,
+  day: Pick<SimulatorOptions, 'date'> = {},
+  data: SimulatorData = loadSimulatorData(DEFAULT_SEED_DIR),
+): SimulatedTrade[] {
+  const stream = simulateTrades(data, {
+    seed,
+    errorRate,
+    ...(day.date === undefined ? {} : { date: day.date, eventsOnDate: count }),
+  });
   return Array.from({ length: count }, () => stream.next().value);
 }
 
@@ -133,5 +150,68 @@ describe('simulated trades through the real validation', () => {
       });
     }
     expect(new Set(faulty.map((trade) => trade.intendedFault)).size).toBeGreaterThanOrEqual(12);
+  });
+
+  it('accepts every trade of one day with --error-rate 0: 2000 trades dated 2024-06-28', async () => {
+    // Arrange
+    const trades = simulate(17, 0, 2000, { date: '2024-06-28' });
+
+    // Act
+    const outcome = await throughPipeline(db, trades);
+
+    // Assert
+    expect([...outcome.reasons]).toEqual([]);
+    expect(outcome).toMatchObject({ validated: 2000, rejected: 0, deadLettered: 0 });
+    expect(new Set(trades.map(({ event }) => event.tradeDate))).toEqual(new Set(['2024-06-28']));
+    const booked = await db.pool.query<{ n: string; dates: string }>(
+      `SELECT count(*) AS n, string_agg(DISTINCT trade_date::text, ',') AS dates FROM trade_versions`,
+    );
+    expect(booked.rows[0]).toEqual({ n: '2000', dates: '2024-06-28' });
+  });
+
+  it("keeps one account's day inside a position limit of 1200 shares, which the day runs into", async () => {
+    // Arrange: one account trades all day (50 trades an instrument on average) under a limit of 1200 shares, in the
+    // database the validator reads and in the data the simulator reads. The limit leaves the simulator's headroom
+    // (240 shares) above one trade's size: the validator's batch view may count a trade amended or cancelled in
+    // the same batch once too often (see PgReferenceDataStore.positions).
+    await db.pool.query(`UPDATE accounts SET position_limit = 1200 WHERE id = 'ACC-003'`);
+    const seed = loadSimulatorData(DEFAULT_SEED_DIR);
+    const oneAccount = {
+      ...seed,
+      accounts: seed.accounts.filter((a) => a.id === 'ACC-003').map((a) => ({ ...a, positionLimit: new Dec(1200) })),
+    };
+    const trades = simulate(23, 0, 1500, { date: '2024-06-28' }, oneAccount);
+
+    // Act
+    const outcome = await throughPipeline(db, trades);
+
+    // Assert: nothing rejected, and the limit was within reach (a position beyond the 960-share headroom line)
+    expect([...outcome.reasons]).toEqual([]);
+    expect(outcome).toMatchObject({ validated: 1500, rejected: 0, deadLettered: 0 });
+    const widest = await db.pool.query<{ q: string }>(
+      `SELECT max(abs(q)) AS q FROM (SELECT sum(CASE WHEN side = 'BUY' THEN quantity ELSE -quantity END) AS q
+       FROM trades WHERE status = 'LIVE' GROUP BY isin) p`,
+    );
+    expect(Number(widest.rows[0]?.q)).toBeGreaterThan(700);
+    expect(Number(widest.rows[0]?.q)).toBeLessThanOrEqual(1200);
+  });
+
+  it('rejects exactly the tenth built to fail on one day, each for the rule it was built to break', async () => {
+    // Arrange: 400 events at 0.1 hold exactly 40 faulty ones
+    const trades = simulate(7, 0.1, 400, { date: '2024-06-28' });
+    const faulty = trades.filter((trade) => trade.intendedFault !== undefined);
+
+    // Act
+    const outcome = await throughPipeline(db, trades);
+
+    // Assert
+    expect(faulty).toHaveLength(40);
+    expect(outcome).toMatchObject({ validated: 360, rejected: 40, deadLettered: 0 });
+    for (const { event, intendedFault } of faulty) {
+      expect({ execId: event.execId, codes: outcome.reasons.get(event.execId) }).toEqual({
+        execId: event.execId,
+        codes: expect.arrayContaining([intendedFault]),
+      });
+    }
   });
 });

@@ -78,6 +78,12 @@ describe('posttrade produce on the broker', () => {
     return seen;
   }
 
+  /** Records on trades.captured, all partitions. */
+  async function capturedRecords(): Promise<number> {
+    const offsets = await admin.fetchTopicOffsets(Topics.TRADES_CAPTURED);
+    return offsets.reduce((sum, o) => sum + Number(o.high), 0);
+  }
+
   it("publishes the seed's trades keyed by account, the same sequence on every run, amends and cancels after their trade", async () => {
     // Arrange
     const stream = simulateTrades(loadSimulatorData(DEFAULT_SEED_DIR), { seed: 21, errorRate: 0.1 });
@@ -146,5 +152,43 @@ describe('posttrade produce on the broker', () => {
     const stamps = messages.map((message) => message.timestamp);
     expect(Math.max(...stamps) - Math.min(...stamps)).toBeGreaterThanOrEqual(100);
     expect(progress.text.endsWith('] 200/200\n')).toBe(true);
+  });
+
+  it('--date puts every trade on that day; a date nothing closed on fails before anything is published', async () => {
+    // Arrange: 2024-05-27 is a US and UK holiday, so only Xetra's instruments closed
+    const stream = simulateTrades(loadSimulatorData(DEFAULT_SEED_DIR), {
+      seed: 44,
+      errorRate: 0,
+      date: '2024-05-27',
+      eventsOnDate: 60,
+    });
+    const expected = Array.from({ length: 60 }, () => stream.next().value.event);
+
+    // Act
+    const produced = await posttrade(
+      ['produce', '--count', '60', '--seed', '44', '--error-rate', '0', '--date', '2024-05-27'],
+      broker.address,
+    );
+    const messages = await captured('SIM44-', 60);
+    const before = await capturedRecords();
+    const refused = await posttrade(
+      ['produce', '--count', '5', '--seed', '45', '--date', '2024-04-06'],
+      broker.address,
+    );
+    const after = await capturedRecords();
+
+    // Assert
+    expect(produced).toMatchObject({ code: 0, stdout: expect.stringMatching(/^published 60 \(0 built to fail/) });
+    expect(new Set(messages.map((message) => message.event.tradeDate))).toEqual(new Set(['2024-05-27']));
+    expect(new Set(messages.map((message) => message.event.mic))).toEqual(new Set(['XETR']));
+    const byExecId = (a: TradeEventV1, b: TradeEventV1) => a.execId.localeCompare(b.execId);
+    expect(messages.map((message) => message.event).sort(byExecId)).toEqual(
+      expected.map((event) => ({ ...event, source: 'simulator' })).sort(byExecId),
+    );
+    expect(refused).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no active instrument closed on 2024-04-06'),
+    });
+    expect(after).toBe(before);
   });
 });
