@@ -1,11 +1,13 @@
 /**
  * `npm run demo [-- --trades N --date YYYY-MM-DD --seed S --keep --stall-timeout SECONDS]`: the platform's main job
- * in one command. Starts the local stack (or uses a running one), publishes a simulated trading day, waits until
- * every trade is fully processed (lib/demo/progress.ts says what that means), writes the daily report as HTML and
- * JSON under `<data dir>/reports`, prints a summary, and stops the stack it started unless --keep.
+ * in one command. Starts the local stack (or uses a running one), publishes N simulated trades all dated D (the
+ * simulator's single-day mode: `posttrade produce --date D`), waits until every trade is fully processed
+ * (lib/demo/progress.ts says what that means), writes D's daily report as HTML and JSON under
+ * `<data dir>/reports`, prints a summary whose outcomes add up to the trades captured (lib/demo/summary.ts), and
+ * stops the stack it started unless --keep.
  *
- * The simulator walks the reference data's calendar, EVENTS_PER_DAY trades a day, and cannot target one date; so
- * the report date is the last trade date of the run unless --date names another.
+ * D defaults to the last date of the seed calendar on which some instrument closed (from the seed's reference
+ * prices); a date with no closes is refused before the stack starts.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +20,8 @@ import type { Pool } from 'pg';
 import { createPool } from '../db/pool';
 import { Topics } from '../kafka/topics';
 import type { DailyReportDoc } from '../pnl/document';
+import { DEFAULT_SEED_DIR, loadSimulatorData } from '../simulator/cli';
+import { lastTradingDay, simulateTrades } from '../simulator/generate';
 import { formatProgress, pendingStage, progressKey, ProgressLine, type PipelineShape } from './progress';
 import {
   capturedCount,
@@ -38,6 +42,7 @@ import {
   stopStack,
   type StartedStack,
 } from './stack';
+import { formatDemoSummary } from './summary';
 
 export interface DemoOptions {
   readonly trades: number;
@@ -52,6 +57,22 @@ export class DemoError extends Error {
     super(message, options);
     this.name = 'DemoError';
   }
+}
+
+/**
+ * The trade date of the run: `requested`, or the seed calendar's last date with closes. Refused (DemoError) when
+ * the simulator cannot fill that day, so that nothing starts for a run that cannot work.
+ */
+export function demoTradeDate(requested: string | undefined, seedDir: string = DEFAULT_SEED_DIR): string {
+  const data = loadSimulatorData(seedDir);
+  const date = requested ?? lastTradingDay(data);
+  if (date === undefined) throw new DemoError(`the reference prices in ${seedDir} have no closes to trade around`);
+  try {
+    simulateTrades(data, { seed: 1, errorRate: 0, date });
+  } catch (error) {
+    throw new DemoError(`--date ${date}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return date;
 }
 
 export function parseDemoArgs(argv: readonly string[]): DemoOptions {
@@ -140,9 +161,12 @@ async function waitUntilProcessed(
     const counts = await readPipelineCounts(pool, ranges);
     const now = Date.now();
     const pending = pendingStage(counts, shape);
-    line.show(formatProgress(counts, shape, now - started), now, pending === undefined);
-    if (pending === undefined) return counts;
     const key = progressKey(counts);
+    // Persistence no-ops are inferred (readPipelineCounts): one of them may yet turn out to be a conflict being
+    // recorded, so a finish that counts them is only taken when a second read a second later agrees.
+    const done = pending === undefined && (counts.persistDuplicates === 0 || key === lastKey);
+    line.show(formatProgress(counts, shape, now - started), now, done);
+    if (done) return counts;
     if (key !== lastKey) {
       lastKey = key;
       lastChange = now;
@@ -160,6 +184,7 @@ async function waitUntilProcessed(
 /** The whole demo; resolves with the process exit code. */
 export async function runDemo(options: DemoOptions): Promise<number> {
   const paths = stackPaths();
+  const tradeDate = demoTradeDate(options.date);
   const status = stackState();
   let started: StartedStack | undefined;
   if (status.state === StackState.PARTIAL) {
@@ -203,9 +228,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const shape = pipelineShape();
 
     const seed = options.seed ?? (await freshSeed(pool));
-    say(`publishing ${options.trades} simulated trades (seed ${seed}) to ${Topics.TRADES_CAPTURED}`);
+    say(`publishing ${options.trades} simulated trades dated ${tradeDate} (seed ${seed}) to ${Topics.TRADES_CAPTURED}`);
     const before = await capturedEndOffsets(brokers);
-    await posttrade(['produce', '--count', String(options.trades), '--seed', String(seed)], env);
+    await posttrade(['produce', '--count', String(options.trades), '--seed', String(seed), '--date', tradeDate], env);
     const after = await capturedEndOffsets(brokers);
     const ranges = [...after].map(([partition, to]) => ({ partition, from: before.get(partition) ?? 0, to }));
     if (capturedCount(ranges) !== options.trades) {
@@ -218,12 +243,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     checkInterrupted();
 
     const dates = await readTradeDates(pool, ranges);
-    const lastDate = dates.at(-1)?.date;
-    const reportDate = options.date ?? lastDate;
-    if (reportDate === undefined) throw new DemoError('no trade was booked, so there is no day to report');
-    if (options.date !== undefined && !dates.some((d) => d.date === options.date)) {
-      say(`note: no trade of this run is dated ${options.date}; its dates: ${dates.map((d) => d.date).join(', ')}`);
-    }
+    const reportDate = tradeDate;
+    if (dates.length === 0) throw new DemoError('no trade was booked, so there is no day to report');
     const reportsDir = path.join(paths.dataDir, 'reports');
     fs.mkdirSync(reportsDir, { recursive: true });
     const html = path.join(reportsDir, `daily-${reportDate}.html`);
@@ -233,33 +254,16 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await posttrade(['report', 'daily', '--date', reportDate, '--format', 'json', '--out', json], env);
     const report = JSON.parse(fs.readFileSync(json, 'utf8')) as DailyReportDoc;
 
-    const positions = await readPositionCounts(pool);
-    const instructions = shape.settlement ? await readInstructionStates(pool, ranges) : [];
-    const rejected = counts.rejected + counts.persistRejected;
-    const accepted = counts.booked;
-    const decidedForStp = accepted + rejected + counts.deadLettered;
-    const stp = decidedForStp === 0 ? 0 : (accepted / decidedForStp) * 100;
-    const summary = [
-      '',
-      `Demo summary (trade dates ${dates[0]?.date ?? '-'} to ${lastDate ?? '-'}, report date ${reportDate})`,
-      `  trades captured      ${counts.captured}`,
-      `  accepted (booked)    ${accepted}`,
-      `  rejected             ${rejected}`,
-      `  dead-lettered        ${counts.deadLettered}`,
-      ...(counts.held > 0 ? [`  held (awaiting trade) ${counts.held}`] : []),
-      ...(counts.duplicates > 0 ? [`  duplicates (no-op)   ${counts.duplicates}`] : []),
-      `  STP rate             ${stp.toFixed(1)}%`,
-      `  positions            ${positions.total} (${positions.open} open)`,
-      ...report.overall.map(
-        (t) => `  total P&L ${t.baseCurrency}        ${t.total} (realized ${t.realized}, unrealized ${t.unrealized})`,
-      ),
-      ...(instructions.length > 0
-        ? [`  settlement instr.    ${instructions.map((i) => `${i.state} ${i.count}`).join(', ')}`]
-        : []),
-      `  HTML report          ${html}`,
-      `  JSON report          ${json}`,
-      '',
-    ];
+    const summary = formatDemoSummary({
+      counts,
+      reportDate,
+      otherTradeDates: dates.map((d) => d.date).filter((date) => date !== reportDate),
+      positions: await readPositionCounts(pool),
+      totals: report.overall,
+      instructions: shape.settlement ? await readInstructionStates(pool, ranges) : [],
+      htmlPath: html,
+      jsonPath: json,
+    });
     process.stdout.write(summary.join('\n'));
     if (options.keep || status.state === StackState.RUNNING) {
       const http = stackEnv.HTTP_URL ?? '';
@@ -278,9 +282,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
-const USAGE = `usage: npm run demo [-- options]
-  --trades N            simulated trades (default 3000; the simulator walks the seed calendar at 100 a trading day)
-  --date YYYY-MM-DD     report date (default: the run's last trade date)
+/** The options; the default date is read from the seed data, so only when help is asked for. */
+const usage = (): string => `usage: npm run demo [-- options]
+  --trades N            simulated trades, all dated --date (default 3000)
+  --date YYYY-MM-DD     their trade date and the report date: a date the seed prices have closes for
+                        (default: the last such date, ${String(lastTradingDay(loadSimulatorData(DEFAULT_SEED_DIR)))})
   --seed S              simulator seed (default: the first not used in this data directory)
   --keep                leave the stack running afterwards (npm run stop ends it)
   --stall-timeout SEC   fail when no stage moves for this long (default 120)
@@ -288,7 +294,7 @@ environment: POSTTRADE_DATA_DIR, KAFKA_PORT, PG_PORT, HTTP_PORT, LAMBDA_PORT, DA
 `;
 
 if (require.main === module && (process.argv.includes('--help') || process.argv.includes('-h'))) {
-  process.stdout.write(USAGE);
+  process.stdout.write(usage());
 } else if (require.main === module) {
   Promise.resolve()
     .then(() => runDemo(parseDemoArgs(process.argv.slice(2))))

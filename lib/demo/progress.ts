@@ -30,6 +30,11 @@ export interface PipelineCounts {
   readonly held: number;
   /** Validated trades the persistence stage rejected (version conflict with a booked version). */
   readonly persistRejected: number;
+  /**
+   * Validated trades whose ExecID persistence found already booked (or held) for another execution validated at
+   * the same time on another partition, and so left alone: a no-op, inferred from the counts (see queries.ts).
+   */
+  readonly persistDuplicates: number;
   /** Booked versions published to trades.booked. */
   readonly published: number;
   /** Booked versions whose position was rebuilt after they were booked (or whose position is gone). */
@@ -54,7 +59,7 @@ export function stageProgress(
     { stage: Stages.VALIDATION, done: decided, expected: counts.captured },
     {
       stage: Stages.BOOKING,
-      done: counts.booked + counts.held + counts.persistRejected,
+      done: counts.booked + counts.held + counts.persistRejected + counts.persistDuplicates,
       expected: counts.validated,
     },
     { stage: Stages.PUBLICATION, done: counts.published, expected: counts.booked },
@@ -66,7 +71,8 @@ export function stageProgress(
 
 /**
  * The first stage that has not finished, or undefined when every trade is fully processed: every captured record
- * decided, every validated one booked (or held, or rejected by persistence), every booked version published, its
+ * decided, every validated one booked (or held, rejected by persistence, or a no-op there because its ExecID was
+ * booked for another execution), every booked version published, its
  * position rebuilt and, when the settlement stage exists, its instruction created.
  */
 export function pendingStage(counts: PipelineCounts, shape: PipelineShape): Stage | undefined {

@@ -20,6 +20,11 @@ export function capturedCount(ranges: readonly CapturedRange[]): number {
 /**
  * The run's captures whose decision is delivered (a REDELIVERED one has nothing to deliver), the validated ones,
  * and the versions booked from them. Parameters: $1 partitions, $2 from offsets, $3 to offsets.
+ *
+ * One ExecID can be validated twice: two executions sharing it (the simulator's DUPLICATE_EXEC_ID fault) on two
+ * partitions, validated at the same time, neither seeing the other. The unique key books only one of them, so
+ * everything that follows an ExecID into the later stages is a semi-join (IN), never a join that would count the
+ * booked version once per validation.
  */
 const RUN_CTES = `
   run_range AS (
@@ -36,7 +41,12 @@ const RUN_CTES = `
   ),
   run_booked AS (
     SELECT v.trade_id, v.version, v.exec_id, v.lifecycle, v.account_id, v.isin, v.trade_date, v.booked_at
-    FROM trade_versions v JOIN run_validated USING (exec_id)
+    FROM trade_versions v WHERE v.exec_id IN (SELECT exec_id FROM run_validated)
+  ),
+  persist_rejections AS (
+    SELECT c.exec_id FROM trade_captures c
+    WHERE c.source_topic = 'trades.validated' AND c.outcome = 'REJECTED'
+      AND c.exec_id IN (SELECT exec_id FROM run_validated)
   )`;
 
 function rangeParams(ranges: readonly CapturedRange[]): unknown[] {
@@ -51,6 +61,7 @@ interface CountsRow {
   booked: string;
   held: string;
   persist_rejected: string;
+  persist_duplicates: string;
   published: string;
   positioned: string;
   instructed: string;
@@ -66,10 +77,18 @@ export async function readPipelineCounts(pool: Pool, ranges: readonly CapturedRa
        (SELECT count(*) FROM run_captures WHERE outcome = 'DEAD_LETTER') AS dead_lettered,
        (SELECT count(*) FROM run_captures WHERE outcome = 'REDELIVERED') AS duplicates,
        (SELECT count(*) FROM run_booked) AS booked,
-       (SELECT count(*) FROM pending_trade_events JOIN run_validated USING (exec_id)) AS held,
-       (SELECT count(*) FROM trade_captures c JOIN run_validated USING (exec_id)
-         WHERE c.source_topic = 'trades.validated' AND c.outcome = 'REJECTED') AS persist_rejected,
-       (SELECT count(*) FROM booked_trade_publications JOIN run_booked USING (exec_id)) AS published,
+       (SELECT count(*) FROM pending_trade_events WHERE exec_id IN (SELECT exec_id FROM run_validated)) AS held,
+       (SELECT count(*) FROM persist_rejections) AS persist_rejected,
+       -- Of an ExecID validated n times, once booked (or held) and r times refused by persistence, the other
+       -- n - 1 - r found it already booked: persistence leaves no trace of that no-op, so it is inferred. Only an
+       -- ExecID validated more than once can have one.
+       (SELECT coalesce(sum(greatest(0, d.n - 1 - (SELECT count(*) FROM persist_rejections r
+                                                   WHERE r.exec_id = d.exec_id))), 0)
+         FROM (SELECT exec_id, count(*) AS n FROM run_validated GROUP BY exec_id HAVING count(*) > 1) d
+         WHERE EXISTS (SELECT 1 FROM trade_versions v WHERE v.exec_id = d.exec_id)
+            OR EXISTS (SELECT 1 FROM pending_trade_events p WHERE p.exec_id = d.exec_id)
+       ) AS persist_duplicates,
+       (SELECT count(*) FROM booked_trade_publications WHERE exec_id IN (SELECT exec_id FROM run_booked)) AS published,
        -- A position is rebuilt in a transaction that started after the booking committed; a key whose last live
        -- trade was cancelled has no position row at all once rebuilt.
        (SELECT count(*) FROM run_booked b
@@ -102,6 +121,7 @@ export async function readPipelineCounts(pool: Pool, ranges: readonly CapturedRa
     booked: Number(row.booked),
     held: Number(row.held),
     persistRejected: Number(row.persist_rejected),
+    persistDuplicates: Number(row.persist_duplicates),
     published: Number(row.published),
     positioned: Number(row.positioned),
     instructed: Number(row.instructed),

@@ -1,7 +1,8 @@
 /**
  * `npm run demo -- --trades 200` end to end, as a user runs it: on free ports in a temporary data directory, the
- * stack starts, 200 simulated trades go through every stage, the daily report is written, the summary adds up,
- * and the stack it started is gone afterwards. About 60-90 s (most of it starting sls offline).
+ * stack starts, 200 simulated trades all dated the seed calendar's last day with closes (2024-06-28) go through
+ * every stage, that day's report is written, the summary adds up, and the stack it started is gone afterwards.
+ * About 60-90 s (most of it starting sls offline).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -80,23 +81,34 @@ test('npm run demo -- --trades 200 processes every trade, writes the report, sum
   clearTimeout(overrun);
   const output = demo.output();
 
-  // Assert: it finished, and the summary adds up
+  // Assert: it finished, on one day, and the summary adds up (each count line starts with its number)
   expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('Demo summary') });
-  const count = (label: string): number => Number(summaryValue(output, label));
+  expect(output).toContain('publishing 200 simulated trades dated 2024-06-28');
+  expect(output).toContain('Demo summary (trade and report date 2024-06-28)');
+  const count = (label: string): number => Number(/^\d+/.exec(summaryValue(output, label))?.[0]);
   const captured = count('trades captured');
   expect(captured).toBe(200);
   const accepted = count('accepted (booked)');
   const rejected = count('rejected');
   const deadLettered = count('dead-lettered');
-  expect(accepted + rejected + deadLettered).toBe(captured);
-  // The simulator builds about 5% of its trades to fail validation (10 of 200 with its default error rate).
+  const duplicates = count('duplicates (no-op)');
+  const held = count('held (awaiting trade)');
+  expect(accepted + rejected + deadLettered + duplicates + held).toBe(captured);
+  expect(summaryValue(output, 'trades captured')).toBe(
+    `${captured} = ${accepted} accepted + ${rejected} rejected + ${deadLettered} dead-lettered + ` +
+      `${duplicates} duplicates + ${held} held`,
+  );
+  // The simulator builds exactly 5% of its trades to fail validation with its default error rate: 10 of 200.
+  expect(output).toMatch(/published 200 \(10 built to fail validation\)/);
   expect(rejected).toBeGreaterThan(0);
-  expect(summaryValue(output, 'STP rate')).toBe(`${((accepted / captured) * 100).toFixed(1)}%`);
+  const execIdBooked = Number(/ExecID already booked (\d+)/.exec(summaryValue(output, 'duplicates (no-op)'))?.[1]);
+  const decided = accepted + rejected + deadLettered + execIdBooked;
+  expect(summaryValue(output, 'STP rate')).toBe(`${((accepted / decided) * 100).toFixed(1)}%`);
   expect(output).toMatch(/^ {2}settlement instr\. +.*INSTRUCTED \d+/m);
 
   // Assert: the HTML report exists and shows the summary's totals
   const html = summaryValue(output, 'HTML report');
-  expect(html).toMatch(new RegExp(`^${dataDir}/reports/daily-\\d{4}-\\d{2}-\\d{2}\\.html$`));
+  expect(html).toBe(`${dataDir}/reports/daily-2024-06-28.html`);
   const page = fs.readFileSync(html, 'utf8');
   const totals = [...output.matchAll(/^ {2}total P&L ([A-Z]{3}) +(-?[\d.]+) \(/gm)];
   expect(totals.length).toBeGreaterThan(0);
