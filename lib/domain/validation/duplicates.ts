@@ -1,7 +1,7 @@
 /** Duplicate executions and wash trades. */
-import { Side } from '../trade';
-import { ValidationCode, violation } from './codes';
-import { beneficialOwnerOf } from './context';
+import { Side, Trade } from '../trade';
+import { ValidationCode, ValidationError, violation } from './codes';
+import { RecentExecution, beneficialOwnerOf } from './context';
 import { EVERY_LIFECYCLE, NEW_AND_AMEND, PASS, ValidationRule } from './rule';
 
 export const duplicateExecId: ValidationRule = {
@@ -10,6 +10,48 @@ export const duplicateExecId: ValidationRule = {
   check: (trade, { execIdSeen }) =>
     execIdSeen ? [violation(ValidationCode.DUPLICATE_EXEC_ID, `ExecID ${trade.execId} was already captured`)] : PASS,
 };
+
+/**
+ * The execution `trade` would wash against: one of `owner`'s `executions` on the other side of the same
+ * instrument, at the same price and quantity, within `windowSeconds` of the trade time; undefined when none is.
+ * Versions of the same trade never wash each other. Shared by validation ({@link washTrade}) and by persistence,
+ * which checks again at booking time the executions booked while the trade was in flight.
+ */
+export function findWashTrade(
+  trade: Trade,
+  owner: string,
+  executions: readonly RecentExecution[],
+  windowSeconds: number,
+): RecentExecution | undefined {
+  const opposite = trade.side === Side.BUY ? Side.SELL : Side.BUY;
+  const at = Date.parse(trade.tradeTime);
+  const windowMs = windowSeconds * 1000;
+  return executions.find(
+    (execution) =>
+      execution.beneficialOwner === owner &&
+      execution.isin === trade.isin &&
+      execution.side === opposite &&
+      execution.tradeId !== trade.tradeId &&
+      execution.execId !== trade.execId &&
+      execution.price.equals(trade.price) &&
+      execution.quantity.equals(trade.quantity) &&
+      Math.abs(Date.parse(execution.tradeTime) - at) <= windowMs,
+  );
+}
+
+/** The WASH_TRADE failure of `trade` against the execution {@link findWashTrade} found. */
+export function washTradeViolation(
+  trade: Trade,
+  owner: string,
+  match: RecentExecution,
+  windowSeconds: number,
+): ValidationError {
+  return violation(
+    ValidationCode.WASH_TRADE,
+    `beneficial owner ${owner} was on the other side of ${trade.isin} at the same price and quantity ` +
+      `in ExecID ${match.execId} (${match.tradeTime}), within ${windowSeconds}s`,
+  );
+}
 
 /**
  * Wash trade: the same beneficial owner on the other side of the same instrument, at the same price and
@@ -22,28 +64,8 @@ export const washTrade: ValidationRule = {
   check: (trade, { account, recentExecutions, thresholds }) => {
     const owner = beneficialOwnerOf(trade, account);
     if (owner === undefined) return PASS;
-    const opposite = trade.side === Side.BUY ? Side.SELL : Side.BUY;
-    const at = Date.parse(trade.tradeTime);
-    const windowMs = thresholds.washTradeWindowSeconds * 1000;
-    const match = recentExecutions.find(
-      (execution) =>
-        execution.beneficialOwner === owner &&
-        execution.isin === trade.isin &&
-        execution.side === opposite &&
-        execution.tradeId !== trade.tradeId &&
-        execution.execId !== trade.execId &&
-        execution.price.equals(trade.price) &&
-        execution.quantity.equals(trade.quantity) &&
-        Math.abs(Date.parse(execution.tradeTime) - at) <= windowMs,
-    );
-    return match
-      ? [
-          violation(
-            ValidationCode.WASH_TRADE,
-            `beneficial owner ${owner} was on the other side of ${trade.isin} at the same price and quantity ` +
-              `in ExecID ${match.execId} (${match.tradeTime}), within ${thresholds.washTradeWindowSeconds}s`,
-          ),
-        ]
-      : PASS;
+    const window = thresholds.washTradeWindowSeconds;
+    const match = findWashTrade(trade, owner, recentExecutions, window);
+    return match ? [washTradeViolation(trade, owner, match, window)] : PASS;
   },
 };
