@@ -4,14 +4,21 @@
  *
  * Idempotent by construction: a version is keyed by its ExecID and by (trade id, version), a rejection by the
  * record it came from, and every write is `ON CONFLICT DO NOTHING` — so a redelivered batch books nothing and
- * reports its events as duplicates. Batch-first: a batch of any size costs the same handful of set-based
- * statements (`unnest` of one array per column), in one transaction.
+ * reports its events as duplicates. An ExecID names one execution: an event whose ExecID is already booked or held
+ * is a no-op only when it is that very execution ({@link sameExecution}); a different execution reusing it is
+ * rejected (DUPLICATE_EXEC_ID), never dropped in silence. Batch-first: a batch of any size costs the same handful
+ * of set-based statements (`unnest` of one array per column), in one transaction.
  */
 import type { Pool, PoolClient } from 'pg';
 
 import { Dec } from '../domain/money';
+import { DEFAULT_VALIDATION_THRESHOLDS } from '../domain/refdata';
 import { Side, Trade, TradeLifecycle } from '../domain/trade';
+import { ValidationCode } from '../domain/validation/codes';
+import type { RecentExecution } from '../domain/validation/context';
+import { findWashTrade, washTradeViolation } from '../domain/validation/duplicates';
 import { withTransaction } from './pool';
+import { THRESHOLD_KEYS } from './reference-store';
 
 /** The Kafka record an event was read from, kept with what it produced for audit and idempotency. */
 export interface RecordSource {
@@ -41,13 +48,40 @@ export interface BookingResult {
   readonly booked: readonly BookedVersion[];
   /** Amends and cancels of this batch whose trade is unknown: held until it arrives. */
   readonly held: readonly Trade[];
-  /** Events whose ExecID was already captured (booked or held), or repeated within the batch: nothing changed. */
+  /**
+   * Exact redeliveries: events whose ExecID is already booked or held with this very execution, or repeated
+   * unchanged within the batch ({@link sameExecution}). Nothing changed.
+   */
   readonly duplicates: readonly Trade[];
   /**
    * Events not booked because their trade already has that version under another ExecID: a conflicting
    * correction that needs a person (or a rejection). Includes held events released by this batch.
    */
   readonly conflicts: readonly Trade[];
+  /**
+   * Events refused at booking, in batch order, with their reasons: DUPLICATE_EXEC_ID when another execution
+   * already holds the ExecID (booked, held, or earlier in this batch); WASH_TRADE, with
+   * {@link BookingOptions.recheckWashTrades}, when a live trade of the same beneficial owner mirrors a NEW.
+   */
+  readonly rejected: readonly BookingRejection[];
+}
+
+/** An event the store refused to book, and why. */
+export interface BookingRejection {
+  readonly trade: Trade;
+  readonly source: RecordSource | undefined;
+  /** At least one. */
+  readonly reasons: readonly RejectionReason[];
+}
+
+export interface BookingOptions {
+  /**
+   * Check every NEW again, at booking time, for a wash trade (the validation rule, lib/domain/validation) against
+   * the live trades booked so far and the NEWs before it in the batch. Validation sees only what was booked when
+   * it ran: two mirrored trades of one owner on two accounts (two partitions) in flight at once both pass it.
+   * Bookings of one beneficial owner and instrument are serialised for this, so the later of the two is refused.
+   */
+  readonly recheckWashTrades?: boolean;
 }
 
 /** Why a trade was rejected: a stable code (see ValidationCode, SCHEMA_INVALID) and a message for people. */
@@ -112,7 +146,11 @@ export interface TradeStore {
    * amend or cancel whose trade is unknown is held and booked when the trade arrives (in this batch, in any
    * order, or a later one). Redelivery is a no-op. `sources[i]` is where `trades[i]` was read from.
    */
-  bookTrades(trades: readonly Trade[], sources?: readonly (RecordSource | undefined)[]): Promise<BookingResult>;
+  bookTrades(
+    trades: readonly Trade[],
+    sources?: readonly (RecordSource | undefined)[],
+    options?: BookingOptions,
+  ): Promise<BookingResult>;
   /** Stores rejected trades with every reason, once: a redelivered rejection changes nothing. */
   recordRejections(rejections: readonly TradeRejection[]): Promise<RejectionRecording>;
   /** Books and records rejections of one batch in a single transaction. */
@@ -125,8 +163,14 @@ export interface TradeStore {
   getTrade(tradeId: string): Promise<TradeHistory | undefined>;
 }
 
-/** Namespace of the per-trade advisory locks (the first key of the two-key form), so no one else's lock collides. */
+/**
+ * Namespaces of the booking's advisory locks (the first key of the two-key form), so no one else's lock collides:
+ * per trade id, per ExecID, per beneficial owner and ISIN. A booking takes all of its locks in one statement,
+ * ordered by (class, key), so two bookings always take shared locks in the same order and cannot deadlock.
+ */
 const TRADE_LOCK_CLASS = 1_732_406_500;
+const EXEC_ID_LOCK_CLASS = 1_732_407_201;
+const WASH_LOCK_CLASS = 1_732_407_202;
 
 /** Columns written for a version, in the order of the `unnest` arrays; shared by trade_versions and pending. */
 const EVENT_COLUMNS = [
@@ -209,9 +253,10 @@ export class PgTradeStore implements TradeStore {
   async bookTrades(
     trades: readonly Trade[],
     sources: readonly (RecordSource | undefined)[] = [],
+    options: BookingOptions = {},
   ): Promise<BookingResult> {
     const events = captured(trades, sources);
-    return withTransaction(this.pool, (client) => bookEvents(client, events));
+    return withTransaction(this.pool, (client) => bookEvents(client, events, options));
   }
 
   async recordRejections(rejections: readonly TradeRejection[]): Promise<RejectionRecording> {
@@ -227,7 +272,7 @@ export class PgTradeStore implements TradeStore {
     const events = captured(batch.trades, batch.sources ?? []);
     const rows = rejectionRows(batch.rejections);
     return withTransaction(this.pool, async (client) => ({
-      booking: await bookEvents(client, events),
+      booking: await bookEvents(client, events, {}),
       rejections: await insertRejections(client, rows),
     }));
   }
@@ -289,34 +334,72 @@ function captured(trades: readonly Trade[], sources: readonly (RecordSource | un
   return trades.map((trade, index) => ({ trade, source: sources[index] }));
 }
 
-async function bookEvents(client: PoolClient, events: readonly CapturedEvent[]): Promise<BookingResult> {
-  if (events.length === 0) return { booked: [], held: [], duplicates: [], conflicts: [] };
+async function bookEvents(
+  client: PoolClient,
+  events: readonly CapturedEvent[],
+  options: BookingOptions,
+): Promise<BookingResult> {
+  if (events.length === 0) return { booked: [], held: [], duplicates: [], conflicts: [], rejected: [] };
   const tradeIds = [...new Set(events.map((event) => event.trade.tradeId))];
+  const execIds = [...new Set(events.map((event) => event.trade.execId))];
+  const washChecked = options.recheckWashTrades === true ? events.filter(isNew) : [];
 
   // Serialise bookings per trade: otherwise a NEW and its AMEND booked at once by two invocations could each miss
-  // the other's uncommitted row, and the amend would be held for a trade that has in fact arrived. Sorted, so
-  // that two batches sharing trades take the locks in the same order and cannot deadlock.
+  // the other's uncommitted row, and the amend would be held for a trade that has in fact arrived. Per ExecID: so
+  // that a second execution reusing an ExecID booked at the same time (validated on another partition) finds the
+  // first one booked and is rejected as such. Per owner and ISIN: so that the wash-trade check below sees every
+  // booking that could mirror its NEWs (see BookingOptions). Sorted by (class, key): no deadlock.
   await client.query(
-    `SELECT pg_advisory_xact_lock($2, h) FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest($1::text[]) id ORDER BY h) ids`,
-    [tradeIds, TRADE_LOCK_CLASS],
+    `WITH keys AS (
+       SELECT $1::integer AS class, hashtext(id) AS h FROM unnest($2::text[]) id
+       UNION SELECT $3::integer, hashtext(e) FROM unnest($4::text[]) e
+       UNION SELECT $5::integer, hashtext(coalesce(w.owner, a.beneficial_owner) || '|' || w.isin)
+         FROM unnest($6::text[], $7::text[], $8::text[]) AS w(account_id, owner, isin)
+         LEFT JOIN accounts a ON a.id = w.account_id
+         WHERE coalesce(w.owner, a.beneficial_owner) IS NOT NULL)
+     SELECT pg_advisory_xact_lock(class, h) FROM (SELECT class, h FROM keys ORDER BY class, h) ordered`,
+    [
+      TRADE_LOCK_CLASS,
+      tradeIds,
+      EXEC_ID_LOCK_CLASS,
+      execIds,
+      WASH_LOCK_CLASS,
+      washChecked.map((event) => event.trade.account),
+      washChecked.map((event) => event.trade.beneficialOwner ?? null),
+      washChecked.map((event) => event.trade.isin),
+    ],
   );
 
-  const execIds = events.map((event) => event.trade.execId);
-  const seen = await client.query<{ exec_id: string }>(
-    `SELECT exec_id FROM trade_versions WHERE exec_id = ANY($1::text[])
-     UNION SELECT exec_id FROM pending_trade_events WHERE exec_id = ANY($1::text[])`,
+  // Who holds each ExecID already: the booked version or the held event (never both), read after the locks so
+  // that a concurrent booking of the same ExecID is committed and visible.
+  const known = await client.query<EventRow & { held: boolean }>(
+    `SELECT ${eventColumns('v')}, false AS held FROM trade_versions v WHERE v.exec_id = ANY($1::text[])
+     UNION ALL SELECT ${eventColumns('p')}, true FROM pending_trade_events p WHERE p.exec_id = ANY($1::text[])`,
     [execIds],
   );
-  const captured = new Set(seen.rows.map((row) => row.exec_id));
+  const holders = new Map<string, ExecIdHolder>(
+    known.rows.map((row) => [row.exec_id, { trade: tradeFromRow(row), where: row.held ? 'held' : 'booked' }]),
+  );
   const duplicates: Trade[] = [];
-  const fresh: CapturedEvent[] = [];
+  const refused = new Map<CapturedEvent, RejectionReason>();
+  const claimants: CapturedEvent[] = [];
   for (const event of events) {
-    if (captured.has(event.trade.execId)) duplicates.push(event.trade);
-    else {
-      captured.add(event.trade.execId);
-      fresh.push(event);
-    }
+    const holder = holders.get(event.trade.execId);
+    if (holder === undefined) {
+      holders.set(event.trade.execId, { trade: event.trade, where: 'batch' });
+      claimants.push(event);
+    } else if (sameExecution(holder.trade, event.trade)) duplicates.push(event.trade);
+    else refused.set(event, duplicateExecIdReason(event.trade, holder));
   }
+  if (washChecked.length > 0) {
+    for (const [event, reason] of await washTradesAmong(client, claimants)) refused.set(event, reason);
+  }
+  const fresh = claimants.filter((event) => !refused.has(event));
+  const rejected: BookingRejection[] = events.flatMap((event) => {
+    const reason = refused.get(event);
+    return reason === undefined ? [] : [{ trade: event.trade, source: event.source, reasons: [reason] }];
+  });
+
   // From here every event's ExecID is new, so an insert that does nothing collided on (trade id, version).
   const news = fresh.filter((event) => event.trade.lifecycle === TradeLifecycle.NEW);
   const changes = fresh.filter((event) => event.trade.lifecycle !== TradeLifecycle.NEW);
@@ -444,7 +527,164 @@ async function bookEvents(client: PoolClient, events: readonly CapturedEvent[]):
     held: fresh.filter((event) => heldIds.has(event.trade.execId)).map((event) => event.trade),
     duplicates,
     conflicts,
+    rejected,
   };
+}
+
+function isNew(event: CapturedEvent): boolean {
+  return event.trade.lifecycle === TradeLifecycle.NEW;
+}
+
+/** The execution an ExecID already belongs to, and where it was found. */
+interface ExecIdHolder {
+  readonly trade: Trade;
+  readonly where: 'booked' | 'held' | 'batch';
+}
+
+/**
+ * Whether two events carrying one ExecID are the same execution, i.e. the second is an exact redelivery: every
+ * field of the trade is equal — trade id, version, lifecycle, account, counterparty, ISIN, venue, side, quantity,
+ * price, currency, commission, fees, trade date, trade time, settlement date, beneficial owner and capture source —
+ * decimals by value (100 = 100.00) and the trade time as an instant (14:30Z = 16:30+02:00). The same test as
+ * validation's content hash (lib/pipeline/validate.ts), on values rather than their spelling, and with the
+ * settlement date validation resolved. Anything else is another execution reusing the ExecID.
+ */
+export function sameExecution(a: Trade, b: Trade): boolean {
+  return (
+    a.execId === b.execId &&
+    a.tradeId === b.tradeId &&
+    a.version === b.version &&
+    a.lifecycle === b.lifecycle &&
+    a.account === b.account &&
+    a.counterpartyLei === b.counterpartyLei &&
+    a.isin === b.isin &&
+    a.mic === b.mic &&
+    a.side === b.side &&
+    a.quantity.equals(b.quantity) &&
+    a.price.equals(b.price) &&
+    a.currency === b.currency &&
+    a.commission.equals(b.commission) &&
+    a.fees.equals(b.fees) &&
+    a.tradeDate === b.tradeDate &&
+    Date.parse(a.tradeTime) === Date.parse(b.tradeTime) &&
+    a.settlementDate === b.settlementDate &&
+    a.beneficialOwner === b.beneficialOwner &&
+    a.source === b.source
+  );
+}
+
+function duplicateExecIdReason(trade: Trade, holder: ExecIdHolder): RejectionReason {
+  const where = { booked: 'is already booked', held: 'is already held', batch: 'came earlier in this batch' }[
+    holder.where
+  ];
+  return {
+    code: ValidationCode.DUPLICATE_EXEC_ID,
+    message:
+      `ExecID ${trade.execId} ${where} for another execution (trade ${holder.trade.tradeId} version ` +
+      `${holder.trade.version}): not booked`,
+  };
+}
+
+interface WashCheckRow {
+  /** Per event checked, in order: its beneficial owner, and whether its trade id and version are booked already. */
+  batch: { owner: string | null; taken: boolean }[];
+  /** Live trades of the batch's owners in its ISINs near its trade times; decimals as text. */
+  candidates: {
+    exec_id: string;
+    trade_id: string;
+    beneficial_owner: string;
+    isin: string;
+    side: Side;
+    quantity: string;
+    price: string;
+    trade_time: string;
+  }[];
+  window_seconds: string;
+}
+
+/**
+ * The NEWs among `events` (in batch order) that wash against a live booked trade or an earlier NEW of the batch,
+ * with their WASH_TRADE reason: validation's rule (findWashTrade) on what is booked now. One query, on the index of
+ * live trades by ISIN and time, under the owner-and-ISIN locks taken by bookEvents. A NEW whose trade id and
+ * version are already claimed is left to the version conflict it will be, and is nobody's wash-trade leg.
+ */
+async function washTradesAmong(
+  client: PoolClient,
+  events: readonly CapturedEvent[],
+): Promise<Map<CapturedEvent, RejectionReason>> {
+  const news = events.filter(isNew);
+  const washes = new Map<CapturedEvent, RejectionReason>();
+  if (news.length === 0) return washes;
+  const { rows } = await client.query<WashCheckRow>(
+    `WITH batch AS (
+       SELECT b.ord, coalesce(b.owner, a.beneficial_owner) AS owner, b.isin, b.at,
+         EXISTS (SELECT 1 FROM trade_versions v WHERE v.trade_id = b.trade_id AND v.version = b.version) AS taken
+       FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::bpchar[], $6::timestamptz[])
+         WITH ORDINALITY AS b(trade_id, version, account_id, owner, isin, at, ord)
+       LEFT JOIN accounts a ON a.id = b.account_id),
+     window_length AS (
+       SELECT seconds, make_interval(secs => seconds::double precision) AS w
+       FROM (SELECT coalesce((SELECT value FROM validation_thresholds WHERE key = $7), $8::numeric) AS seconds) s),
+     candidates AS (
+       SELECT t.exec_id, t.trade_id, coalesce(t.beneficial_owner, ta.beneficial_owner) AS beneficial_owner,
+         t.isin, t.side, t.quantity::text AS quantity, t.price::text AS price,
+         to_char(t.trade_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS trade_time
+       FROM trades t
+       LEFT JOIN accounts ta ON ta.id = t.account_id
+       CROSS JOIN window_length l
+       WHERE t.status = 'LIVE'
+         AND t.isin = ANY($5::bpchar[])
+         AND t.trade_time BETWEEN (SELECT min(at) FROM batch) - l.w AND (SELECT max(at) FROM batch) + l.w
+         AND EXISTS (
+           SELECT 1 FROM batch b
+           WHERE b.isin = t.isin AND b.owner = coalesce(t.beneficial_owner, ta.beneficial_owner)
+             AND t.trade_time BETWEEN b.at - l.w AND b.at + l.w))
+     SELECT
+       (SELECT json_agg(json_build_object('owner', owner, 'taken', taken) ORDER BY ord) FROM batch) AS batch,
+       (SELECT coalesce(json_agg(c ORDER BY c.trade_time, c.exec_id), '[]'::json) FROM candidates c) AS candidates,
+       (SELECT seconds::text FROM window_length) AS window_seconds`,
+    [
+      news.map((event) => event.trade.tradeId),
+      news.map((event) => event.trade.version),
+      news.map((event) => event.trade.account),
+      news.map((event) => event.trade.beneficialOwner ?? null),
+      news.map((event) => event.trade.isin),
+      news.map((event) => event.trade.tradeTime),
+      THRESHOLD_KEYS.washTradeWindowSeconds,
+      DEFAULT_VALIDATION_THRESHOLDS.washTradeWindowSeconds,
+    ],
+  );
+  const row = rows[0];
+  if (row === undefined) throw new Error('the wash-trade check returned no row');
+  const windowSeconds = Number(row.window_seconds);
+  const executions: RecentExecution[] = row.candidates.map((candidate) => ({
+    execId: candidate.exec_id,
+    tradeId: candidate.trade_id,
+    beneficialOwner: candidate.beneficial_owner,
+    isin: candidate.isin,
+    side: candidate.side,
+    quantity: new Dec(candidate.quantity),
+    price: new Dec(candidate.price),
+    tradeTime: candidate.trade_time,
+  }));
+  const claimedVersions = new Set<string>();
+  news.forEach((event, index) => {
+    const { trade } = event;
+    const facts = row.batch[index];
+    const version = `${trade.tradeId}|${trade.version}`;
+    if (facts === undefined || facts.taken || claimedVersions.has(version)) return;
+    claimedVersions.add(version);
+    if (facts.owner === null) return;
+    const match = findWashTrade(trade, facts.owner, executions, windowSeconds);
+    if (match !== undefined) {
+      washes.set(event, washTradeViolation(trade, facts.owner, match, windowSeconds));
+      return;
+    }
+    // Booked by this batch (unless a later statement refuses it): a leg for the NEWs after it, as in validation.
+    const { execId, tradeId, isin, side, quantity, price, tradeTime } = trade;
+    executions.push({ execId, tradeId, beneficialOwner: facts.owner, isin, side, quantity, price, tradeTime });
+  });
+  return washes;
 }
 
 /** One array per column of {@link EVENT_COLUMNS}; decimals as plain strings, straight into NUMERIC. */

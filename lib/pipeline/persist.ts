@@ -5,24 +5,29 @@
  * Publish-after-commit under at-least-once delivery: which versions still need publishing is re-derived from the
  * database (versions of the batch's trades without a publication row), so a batch retried after a failed publish
  * publishes what was missed and books nothing twice. A crash between sending and recording the publication sends
- * those versions again: consumers de-duplicate on `trade.execId`. Records that do not decode are dead-lettered,
- * and a version that conflicts with a booked one (same trade and version, other ExecID) is rejected as
- * VERSION_CONFLICT — both through the capture ledger, so a redelivery repeats neither.
+ * those versions again: consumers de-duplicate on `trade.execId`. Records that do not decode are dead-lettered;
+ * rejected, with the reasons stored and published to `trades.rejected` like validation's rejections, are a version
+ * that conflicts with a booked one (same trade and version, other ExecID: VERSION_CONFLICT), another execution
+ * reusing a booked or held ExecID (DUPLICATE_EXEC_ID: validated on another partition while the first was in flight),
+ * and a NEW mirroring a live trade of the same beneficial owner booked meanwhile (WASH_TRADE, the same race). All go
+ * through the capture ledger, and a record it already decided is not booked again, so a redelivery repeats none
+ * of them and changes no decision. The exact redelivery of a booked execution is a no-op (PgTradeStore).
  */
-import type { TradeStore } from '../db/trade-store';
+import type { RejectionReason, TradeStore } from '../db/trade-store';
+import type { Trade } from '../domain/trade';
 import type { ValidatedTrade } from '../domain/validation';
-import type { DecodedRecord } from '../kafka/decode';
+import type { DecodedRecord, RecordCoordinates } from '../kafka/decode';
 import type { EventPublisher } from '../kafka/producer';
 import { encodeRejectedTradeEvent } from '../kafka/schemas/trade-event';
 import { Topics } from '../kafka/topics';
 import type { PgBookedTradeOutbox } from './booked-outbox';
-import { CaptureOutcome, type CaptureDecision, type PgCaptureLedger } from './capture-ledger';
+import { CaptureOutcome, coordinatesKey, type CaptureDecision, type PgCaptureLedger } from './capture-ledger';
 import { deliverDecisions } from './outbox';
 import { deadLetterDecision } from './validate';
 
 /**
  * Code of the rejection of an event the unique keys refused: its trade already has that version under another
- * ExecID, or its ExecID is already booked for another trade.
+ * ExecID. (An ExecID already booked for another execution is DUPLICATE_EXEC_ID: the store checks it first.)
  */
 export const VERSION_CONFLICT = 'VERSION_CONFLICT';
 
@@ -42,6 +47,10 @@ export interface PersistSummary {
   /** Already captured ExecIDs: redeliveries, nothing changed. */
   readonly duplicates: number;
   readonly conflicts: number;
+  /** Refused at booking by this call: DUPLICATE_EXEC_ID (another execution) or WASH_TRADE. */
+  readonly rejected: number;
+  /** Records an earlier delivery already rejected (or dead-lettered): their decision stands, nothing is booked. */
+  readonly decidedBefore: number;
   readonly deadLettered: number;
   /** `trades.booked` events published by this call. */
   readonly published: number;
@@ -53,30 +62,24 @@ export async function persistValidatedTrades(
   deps: PersistDeps,
 ): Promise<PersistSummary> {
   const at = (deps.now ?? (() => new Date()))().toISOString();
-  const decoded = records.flatMap((record) => (record.ok ? [record] : []));
+  // A rejection is final: a redelivered record it decided is not booked, even if what refused it has changed since
+  // (a wash-trade leg cancelled in between), so a trade is never both rejected and booked.
+  const decided = await deps.ledger.decisions(records.map((record) => record.record.source));
+  const undecided = records.filter((record) => !decided.has(coordinatesKey(record.record.source)));
+  const decoded = undecided.flatMap((record) => (record.ok ? [record] : []));
   const booking = await deps.trades.bookTrades(
     decoded.map((record) => record.value),
     decoded.map((record) => record.record.source),
+    { recheckWashTrades: true },
   );
 
-  const sourceByExecId = new Map(decoded.map((record) => [record.value.execId, record.record.source]));
-  const decisions: CaptureDecision[] = records.flatMap((record) =>
+  // The store hands back the very Trade objects it was given, so each outcome finds its own record even when two
+  // records share an ExecID.
+  const sourceOf = new Map<Trade, RecordCoordinates>(decoded.map((record) => [record.value, record.record.source]));
+  const decisions: CaptureDecision[] = undecided.flatMap((record) =>
     record.ok ? [] : [deadLetterDecision(record.record, record.errors, at)],
   );
-  for (const trade of booking.conflicts) {
-    const source = sourceByExecId.get(trade.execId);
-    // A conflicting held event released by this batch came from an earlier record; its rejection has no record
-    // of this batch to hang on, so it is reported through the summary only.
-    if (source === undefined) continue;
-    const reasons = [
-      {
-        code: VERSION_CONFLICT,
-        // Either the trade's version is booked under another ExecID, or this ExecID is booked for another trade
-        // (two executions sharing an ExecID validated concurrently on different partitions): the unique keys
-        // refuse both, so nothing is booked twice.
-        message: `not booked: version ${trade.version} of trade ${trade.tradeId} or ExecID ${trade.execId} is already booked for another execution`,
-      },
-    ];
+  const rejection = (trade: Trade, source: RecordCoordinates, reasons: readonly RejectionReason[]): void => {
     const value = encodeRejectedTradeEvent(trade, reasons, at);
     decisions.push({
       source,
@@ -85,14 +88,29 @@ export async function persistValidatedTrades(
       message: { topic: Topics.TRADES_REJECTED, key: trade.account, value },
       rejection: { execId: trade.execId, tradeId: trade.tradeId, event: value.trade, reasons, rejectedAt: at },
     });
+  };
+  for (const trade of booking.conflicts) {
+    const source = sourceOf.get(trade);
+    // A conflicting held event released by this batch came from an earlier record; its rejection has no record
+    // of this batch to hang on, so it is reported through the summary only.
+    if (source === undefined) continue;
+    rejection(trade, source, [
+      {
+        code: VERSION_CONFLICT,
+        message: `not booked: version ${trade.version} of trade ${trade.tradeId} is already booked under another ExecID`,
+      },
+    ]);
+  }
+  for (const refused of booking.rejected) {
+    const source = sourceOf.get(refused.trade);
+    if (source !== undefined) rejection(refused.trade, source, refused.reasons);
   }
   await deps.ledger.record(decisions);
-  if (decisions.length > 0) {
-    await deliverDecisions(
-      decisions.map((decision) => decision.source),
-      deps,
-    );
-  }
+  const toDeliver = [
+    ...records.map((record) => record.record.source).filter((source) => decided.has(coordinatesKey(source))),
+    ...decisions.map((decision) => decision.source),
+  ];
+  if (toDeliver.length > 0) await deliverDecisions(toDeliver, deps);
 
   const tradeIds = [
     ...decoded.map((record) => record.value.tradeId),
@@ -110,7 +128,9 @@ export async function persistValidatedTrades(
     held: booking.held.length,
     duplicates: booking.duplicates.length,
     conflicts: booking.conflicts.length,
-    deadLettered: records.length - decoded.length,
+    rejected: booking.rejected.length,
+    decidedBefore: records.length - undecided.length,
+    deadLettered: undecided.length - decoded.length,
     published: unpublished.length,
   };
 }

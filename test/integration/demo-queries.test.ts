@@ -109,9 +109,10 @@ test('every capture of the run is in one outcome; an ExecID validated twice book
     outcome: 'VALIDATED',
     out: twin3,
   });
-  // twin2 reaches persistence after t2 was booked: its ExecID is known, so nothing happens (no ledger row)
-  const noOp = await persistHandler({ pool: db.pool, publisher })(validatedTopic(Topics.TRADES_VALIDATED, [twin2]));
-  // twin3 reached persistence together with t3, and the unique key refused it: a VERSION_CONFLICT rejection
+  // twin2 reaches persistence after t2 was booked: another execution with a booked ExecID, so persistence rejects it
+  // (DUPLICATE_EXEC_ID) and records that in the ledger itself
+  const refused = await persistHandler({ pool: db.pool, publisher })(validatedTopic(Topics.TRADES_VALIDATED, [twin2]));
+  // twin3 reached persistence together with t3 and was refused in the same way (its row written here by hand)
   await ledgerRow({
     topic: Topics.TRADES_VALIDATED,
     partition: 0,
@@ -131,10 +132,10 @@ test('every capture of the run is in one outcome; an ExecID validated twice book
   // Assert: the handlers did what the scenario says
   expect(validation).toMatchObject({ validated: 7, rejected: 1, deadLettered: 0, redelivered: 1 });
   expect(persisted).toMatchObject({ booked: 6, held: 1, conflicts: 0 });
-  expect(noOp).toMatchObject({ booked: 0, held: 0, duplicates: 1, conflicts: 0 });
+  expect(refused).toMatchObject({ booked: 0, held: 0, duplicates: 0, conflicts: 0, rejected: 1 });
 
   // Assert: 11 captures = 9 validated + 1 rejected + 1 redelivered; 9 validated = 6 booked (t1-t6; t2's and t3's
-  // versions once each) + 1 held + 1 refused by persistence (twin3) + 1 no-op (twin2)
+  // versions once each) + 1 held + 2 refused by persistence (twin2, twin3)
   expect(counts).toEqual({
     captured: 11,
     validated: 9,
@@ -143,17 +144,17 @@ test('every capture of the run is in one outcome; an ExecID validated twice book
     duplicates: 1,
     booked: 6,
     held: 1,
-    persistRejected: 1,
-    persistDuplicates: 1,
+    persistRejected: 2,
+    persistDuplicates: 0,
     published: 6,
     positioned: 0,
     instructed: 0,
   });
-  // 6 accepted + 2 rejected + 0 dead-lettered + 2 duplicates + 1 held = 11
+  // 6 accepted + 3 rejected + 0 dead-lettered + 1 duplicate + 1 held = 11
   expect(tradeOutcomes(counts)).toMatchObject({
     accepted: 6,
-    rejected: { total: 2, validation: 1, persistence: 1 },
-    duplicates: { total: 2, redelivered: 1, execIdBooked: 1 },
+    rejected: { total: 3, validation: 1, persistence: 2 },
+    duplicates: { total: 1, redelivered: 1, execIdBooked: 0 },
     held: 1,
     unaccounted: 0,
   });

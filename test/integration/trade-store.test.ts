@@ -185,7 +185,7 @@ describe('PgTradeStore', () => {
     expect(execIds(first.booked)).toEqual(['T-REDELIVER-A-E1', 'T-REDELIVER-A-E2', 'T-REDELIVER-B-E1']);
     expect(first.booked[0]?.source).toEqual({ topic: 'trades.captured', partition: 3, offset: '1000' });
     expect(execIds(first.held)).toEqual(['T-REDELIVER-ORPHAN-E2']);
-    expect(again).toEqual({ booked: [], held: [], duplicates: batch, conflicts: [] });
+    expect(again).toEqual({ booked: [], held: [], duplicates: batch, conflicts: [], rejected: [] });
     expect(after).toEqual(before);
   });
 
@@ -206,7 +206,7 @@ describe('PgTradeStore', () => {
     const result = await store.bookTrades([rival]);
     const history = await store.getTrade('T-CONFLICT');
 
-    expect(result).toEqual({ booked: [], held: [], duplicates: [], conflicts: [rival] });
+    expect(result).toEqual({ booked: [], held: [], duplicates: [], conflicts: [rival], rejected: [] });
     expect(history?.versions.map((version) => version.trade.execId)).toEqual(['T-CONFLICT-E1']);
   });
 
@@ -218,6 +218,196 @@ describe('PgTradeStore', () => {
 
     expect(history?.pending).toEqual([]);
     expect(history?.versions.map((version) => version.trade.version)).toEqual([1, 2]);
+  });
+
+  describe('an ExecID names one execution', () => {
+    it('the same execution again, however it is spelled, is a duplicate and changes nothing', async () => {
+      // Arrange: booked; then the same values with other decimals and the time in another offset, at a new offset
+      const { create } = lifecycleOf('T-RESEND');
+      const source = { topic: 'trades.validated', partition: 0, offset: 10 };
+      await store.bookTrades([{ ...create, settlementDate: '2024-05-29' }], [source]);
+      const resent = {
+        ...create,
+        settlementDate: '2024-05-29',
+        quantity: new Dec('100.00'),
+        commission: new Dec('1.50'),
+        tradeTime: '2024-05-28T16:30:00.000+02:00',
+      };
+
+      // Act
+      const result = await store.bookTrades([resent], [{ ...source, partition: 1, offset: 7 }]);
+
+      // Assert
+      expect(result).toEqual({ booked: [], held: [], duplicates: [resent], conflicts: [], rejected: [] });
+      const history = await store.getTrade('T-RESEND');
+      expect(history?.versions.map((version) => version.source?.offset)).toEqual(['10']);
+    });
+
+    it.each([
+      ['another trade', { tradeId: 'T-REUSE-OTHER' }],
+      ['another price', { price: new Dec('189.88') }],
+      ['another settlement date', { settlementDate: '2024-05-30' }],
+      ['another beneficial owner', { beneficialOwner: 'SOMEONE-ELSE' }],
+    ])('a booked ExecID reused with %s is rejected as DUPLICATE_EXEC_ID, not booked', async (_, change) => {
+      // Arrange
+      const tradeId = `T-REUSE-${Object.keys(change).join()}`;
+      const create = trade({ execId: `${tradeId}-E1`, tradeId, settlementDate: '2024-05-29' });
+      await store.bookTrades([create]);
+      const reuse: Trade = { ...create, ...change };
+      const source = { topic: 'trades.validated', partition: 2, offset: 5 };
+
+      // Act
+      const result = await store.bookTrades([reuse], [source]);
+
+      // Assert
+      expect(result).toMatchObject({ booked: [], held: [], duplicates: [], conflicts: [] });
+      expect(result.rejected).toEqual([
+        {
+          trade: reuse,
+          source,
+          reasons: [
+            {
+              code: 'DUPLICATE_EXEC_ID',
+              message: `ExecID ${tradeId}-E1 is already booked for another execution (trade ${tradeId} version 1): not booked`,
+            },
+          ],
+        },
+      ]);
+      const versions = await db.pool.query(`SELECT 1 FROM trade_versions WHERE exec_id = $1`, [create.execId]);
+      expect(versions.rowCount).toBe(1);
+    });
+
+    it('a held ExecID reused by another execution is rejected, and the held event stays held', async () => {
+      // Arrange
+      const { amend } = lifecycleOf('T-REUSE-HELD');
+      await store.bookTrades([amend]);
+      const other = { ...amend, tradeId: 'T-REUSE-HELD-OTHER' };
+
+      // Act
+      const result = await store.bookTrades([other]);
+
+      // Assert
+      expect(result.rejected.map((r) => r.reasons.map((reason) => reason.message))).toEqual([
+        ['ExecID T-REUSE-HELD-E2 is already held for another execution (trade T-REUSE-HELD version 2): not booked'],
+      ]);
+      expect((await store.getTrade('T-REUSE-HELD'))?.pending).toEqual([amend]);
+      expect(await store.getTrade('T-REUSE-HELD-OTHER')).toBeUndefined();
+    });
+
+    it('within one batch the first execution of an ExecID is booked, an identical repeat is a duplicate, another is rejected', async () => {
+      // Arrange
+      const { create } = lifecycleOf('T-REUSE-BATCH');
+      const other = { ...create, tradeId: 'T-REUSE-BATCH-OTHER', side: Side.SELL };
+
+      // Act
+      const result = await store.bookTrades([create, other, create]);
+
+      // Assert
+      expect(execIds(result.booked)).toEqual(['T-REUSE-BATCH-E1']);
+      expect(result.duplicates).toEqual([create]);
+      expect(result.rejected.map((r) => [r.trade, r.reasons[0]?.message])).toEqual([
+        [
+          other,
+          'ExecID T-REUSE-BATCH-E1 came earlier in this batch for another execution (trade T-REUSE-BATCH version 1): not booked',
+        ],
+      ]);
+    });
+
+    it('two executions sharing an ExecID booked at the same time: one is booked, the other rejected, never a conflict', async () => {
+      // Arrange: ten pairs, each booked by two callers at once, so that some pairs really overlap
+      const pairs = Array.from({ length: 10 }, (_, index) => {
+        const first = trade({ execId: `T-SHARED-${index}`, tradeId: `T-SHARED-${index}-A` });
+        return [first, { ...first, tradeId: `T-SHARED-${index}-B`, account: 'ACC-003' }] as const;
+      });
+
+      // Act
+      const results = await Promise.all(
+        pairs.map(([first, second]) => Promise.all([store.bookTrades([first]), store.bookTrades([second])])),
+      );
+
+      // Assert
+      for (const pair of results) {
+        const outcomes = pair.map((result) => ({
+          booked: result.booked.length,
+          rejected: result.rejected.map((r) => r.reasons.map((reason) => reason.code)),
+          conflicts: result.conflicts.length,
+        }));
+        expect(outcomes).toEqual(
+          expect.arrayContaining([
+            { booked: 1, rejected: [], conflicts: 0 },
+            { booked: 0, rejected: [['DUPLICATE_EXEC_ID']], conflicts: 0 },
+          ]),
+        );
+      }
+    });
+  });
+
+  describe('wash trades at booking (recheckWashTrades)', () => {
+    const owner = 'T-WASH-OWNER';
+    const buy = trade({ execId: 'T-WASH-BUY-E1', tradeId: 'T-WASH-BUY', beneficialOwner: owner });
+    // The mirror: the same owner through another account, 45 s later, same price and quantity
+    const sell = trade({
+      execId: 'T-WASH-SELL-E1',
+      tradeId: 'T-WASH-SELL',
+      account: 'ACC-003',
+      side: Side.SELL,
+      beneficialOwner: owner,
+      tradeTime: '2024-05-28T14:30:45.000Z',
+    });
+
+    it('refuses a NEW that mirrors a live booked trade of the same owner, and only when asked to', async () => {
+      // Arrange
+      await store.bookTrades([buy]);
+
+      // Act
+      const checked = await store.bookTrades([sell], [], { recheckWashTrades: true });
+
+      // Assert
+      expect(checked.booked).toEqual([]);
+      expect(checked.rejected).toEqual([
+        {
+          trade: sell,
+          source: undefined,
+          reasons: [
+            {
+              code: 'WASH_TRADE',
+              message:
+                'beneficial owner T-WASH-OWNER was on the other side of US0378331005 at the same price and quantity ' +
+                'in ExecID T-WASH-BUY-E1 (2024-05-28T14:30:00.000Z), within 60s',
+            },
+          ],
+        },
+      ]);
+      // Without the option the store books it (bookings that are not validated trades, e.g. fixtures)
+      const unchecked = await store.bookTrades([{ ...sell, execId: 'T-WASH-SELL-E2', tradeId: 'T-WASH-SELL-2' }]);
+      expect(execIds(unchecked.booked)).toEqual(['T-WASH-SELL-E2']);
+    });
+
+    it('within one batch the later leg is refused; a leg outside the window is not', async () => {
+      // Arrange
+      const leg = (id: string, change: Partial<Trade>): Trade => ({
+        ...buy,
+        execId: `${id}-E1`,
+        tradeId: id,
+        ...change,
+      });
+      const first = leg('T-WASHB-1', { beneficialOwner: 'T-WASHB-OWNER' });
+      const mirror = leg('T-WASHB-2', { beneficialOwner: 'T-WASHB-OWNER', side: Side.SELL, account: 'ACC-003' });
+      const late = leg('T-WASHB-3', {
+        beneficialOwner: 'T-WASHB-OWNER',
+        side: Side.SELL,
+        tradeTime: '2024-05-28T14:31:01.000Z',
+      });
+
+      // Act
+      const result = await store.bookTrades([first, mirror, late], [], { recheckWashTrades: true });
+
+      // Assert: 61 s later is outside the 60 s window
+      expect(execIds(result.booked)).toEqual(['T-WASHB-1-E1', 'T-WASHB-3-E1']);
+      expect(result.rejected.map((r) => [r.trade.execId, r.reasons[0]?.code])).toEqual([
+        ['T-WASHB-2-E1', 'WASH_TRADE'],
+      ]);
+    });
   });
 
   it('NUMERIC values round-trip exactly, digit for digit', async () => {
