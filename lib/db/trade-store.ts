@@ -616,12 +616,16 @@ async function washTradesAmong(
   const washes = new Map<CapturedEvent, RejectionReason>();
   if (news.length === 0) return washes;
   const { rows } = await client.query<WashCheckRow>(
+    // The window and the batch's time span are scalar subqueries (init plans), so that the trade-time bounds are
+    // index conditions on trades_live_isin_time: the scan reads the ISIN's live trades near the batch, not all.
     `WITH batch AS (
-       SELECT b.ord, coalesce(b.owner, a.beneficial_owner) AS owner, b.isin, b.at,
-         EXISTS (SELECT 1 FROM trade_versions v WHERE v.trade_id = b.trade_id AND v.version = b.version) AS taken
+       SELECT b.ord, coalesce(b.owner, a.beneficial_owner) AS owner, b.isin, b.at, taken.version IS NOT NULL AS taken
        FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::bpchar[], $6::timestamptz[])
          WITH ORDINALITY AS b(trade_id, version, account_id, owner, isin, at, ord)
-       LEFT JOIN accounts a ON a.id = b.account_id),
+       LEFT JOIN accounts a ON a.id = b.account_id
+       LEFT JOIN LATERAL (
+         SELECT v.version FROM trade_versions v WHERE v.trade_id = b.trade_id AND v.version = b.version LIMIT 1
+       ) taken ON true),
      window_length AS (
        SELECT seconds, make_interval(secs => seconds::double precision) AS w
        FROM (SELECT coalesce((SELECT value FROM validation_thresholds WHERE key = $7), $8::numeric) AS seconds) s),
@@ -631,14 +635,14 @@ async function washTradesAmong(
          to_char(t.trade_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS trade_time
        FROM trades t
        LEFT JOIN accounts ta ON ta.id = t.account_id
-       CROSS JOIN window_length l
        WHERE t.status = 'LIVE'
-         AND t.isin = ANY($5::bpchar[])
-         AND t.trade_time BETWEEN (SELECT min(at) FROM batch) - l.w AND (SELECT max(at) FROM batch) + l.w
+         AND t.isin = ANY($9::bpchar[])
+         AND t.trade_time BETWEEN (SELECT min(at) FROM batch) - (SELECT w FROM window_length)
+                              AND (SELECT max(at) FROM batch) + (SELECT w FROM window_length)
          AND EXISTS (
            SELECT 1 FROM batch b
            WHERE b.isin = t.isin AND b.owner = coalesce(t.beneficial_owner, ta.beneficial_owner)
-             AND t.trade_time BETWEEN b.at - l.w AND b.at + l.w))
+             AND t.trade_time BETWEEN b.at - (SELECT w FROM window_length) AND b.at + (SELECT w FROM window_length)))
      SELECT
        (SELECT json_agg(json_build_object('owner', owner, 'taken', taken) ORDER BY ord) FROM batch) AS batch,
        (SELECT coalesce(json_agg(c ORDER BY c.trade_time, c.exec_id), '[]'::json) FROM candidates c) AS candidates,
@@ -652,6 +656,7 @@ async function washTradesAmong(
       news.map((event) => event.trade.tradeTime),
       THRESHOLD_KEYS.washTradeWindowSeconds,
       DEFAULT_VALIDATION_THRESHOLDS.washTradeWindowSeconds,
+      [...new Set(news.map((event) => event.trade.isin))],
     ],
   );
   const row = rows[0];
