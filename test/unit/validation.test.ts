@@ -15,6 +15,7 @@ import {
   validateBatch,
   validateTrade,
 } from '../../lib/domain/validation';
+import { findWashTrade, washTradeViolation } from '../../lib/domain/validation/duplicates';
 import { loadHolidayCalendars } from '../../lib/refdata/holidays';
 
 const calendars = loadHolidayCalendars();
@@ -427,6 +428,36 @@ describe('validateBatch', () => {
         aTrade({ execId: 'EX-E', tradeId: 'TR-E', quantity: new Dec(150) }),
       ]),
     ).toEqual([[ValidationCode.LOT_SIZE], [ValidationCode.LOT_SIZE]]);
+  });
+});
+
+describe('findWashTrade (the wash rule persistence applies again at booking)', () => {
+  // The buy is at 14:30:00; aSell is at 14:29:30, 30 s before
+  it.each([
+    ['the mirror 30 s before', aSell(), 'EX-0'],
+    ['the mirror exactly 60 s after (the window is inclusive)', aSell({ tradeTime: '2024-05-28T14:31:00Z' }), 'EX-0'],
+    ['a mirror 61 s after', aSell({ tradeTime: '2024-05-28T14:31:01Z' }), undefined],
+    ['the same side', aSell({ side: 'BUY' }), undefined],
+    ['another owner', aSell({ beneficialOwner: 'BO-2' }), undefined],
+    ['another price', aSell({ price: new Dec('189.96') }), undefined],
+    ['another version of the same trade', aSell({ tradeId: 'TR-1' }), undefined],
+  ])('against %s', (_, execution, expected) => {
+    expect(findWashTrade(aTrade(), 'BO-1', [execution], 60)?.execId).toBe(expected);
+  });
+
+  it('gives the same reason as the validation rule', () => {
+    const trade = aTrade();
+
+    const reason = washTradeViolation(trade, 'BO-1', aSell(), 60);
+    const rule = validateTrade(trade, aContext({ recentExecutions: [aSell()] }));
+
+    expect(reason).toEqual({
+      code: ValidationCode.WASH_TRADE,
+      message:
+        'beneficial owner BO-1 was on the other side of US0378331005 at the same price and quantity in ExecID EX-0 ' +
+        '(2024-05-28T14:29:30Z), within 60s',
+    });
+    expect(rule.ok ? [] : rule.errors).toEqual([reason]);
   });
 });
 
