@@ -144,7 +144,10 @@ export interface TradeStore {
   /**
    * Books a batch in one transaction: a NEW starts a trade, an AMEND is a new version, a CANCEL ends it; an
    * amend or cancel whose trade is unknown is held and booked when the trade arrives (in this batch, in any
-   * order, or a later one). Redelivery is a no-op. `sources[i]` is where `trades[i]` was read from.
+   * order, or a later one). Redelivery of the same execution is a no-op; another execution reusing a booked or
+   * held ExecID, and with `options.recheckWashTrades` a NEW that washes, are refused and returned in `rejected`
+   * (the caller stores and publishes them). `sources[i]` is where `trades[i]` was read from. The result's trades
+   * are the objects passed in, so a caller can find each outcome's record by identity.
    */
   bookTrades(
     trades: readonly Trade[],
