@@ -146,8 +146,8 @@ export interface TradeStore {
    * amend or cancel whose trade is unknown is held and booked when the trade arrives (in this batch, in any
    * order, or a later one). Redelivery of the same execution is a no-op; another execution reusing a booked or
    * held ExecID, and with `options.recheckWashTrades` a NEW that washes, are refused and returned in `rejected`
-   * (the caller stores and publishes them). `sources[i]` is where `trades[i]` was read from. The result's trades
-   * are the objects passed in, so a caller can find each outcome's record by identity.
+   * (the caller stores and publishes them). `sources[i]` is where `trades[i]` was read from. Outcomes of this batch
+   * hand back the Trade objects passed in, so a caller finds each outcome's record by identity.
    */
   bookTrades(
     trades: readonly Trade[],
