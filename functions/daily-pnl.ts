@@ -33,7 +33,7 @@ export const handler = middy<DailyPnlInput | undefined, DailyPnlResult>()
     const report = await service.generate(date);
     return {
       reportDate: report.reportDate,
-      positions: report.lines.length,
+      positions: report.lineCount,
       notValued: report.issues.length,
       totals: report.overall.map((t) => ({ baseCurrency: t.baseCurrency, total: t.total })),
     };

@@ -124,8 +124,18 @@ export function emptyPosition(method: CostMethod, currency?: string): Position {
 
 /** Signed quantity: positive long, negative short, zero flat. */
 export function positionQuantity(position: Position): Dec {
-  return position.lots.reduce((sum, lot) => sum.plus(signed(lot, lot.quantity)), ZERO);
+  let quantity = quantities.get(position);
+  if (quantity === undefined) {
+    quantity = position.lots.reduce((sum, lot) => sum.plus(signed(lot, lot.quantity)), ZERO);
+    quantities.set(position, quantity);
+  }
+  return quantity;
 }
+
+// Positions are immutable values, so their sums are remembered per object: a trade, the day's P&L line and the
+// report each ask for them again (a large share of the daily report's arithmetic before they were).
+const quantities = new WeakMap<Position, Dec>();
+const openCosts = new WeakMap<Position, LocalAndBase>();
 
 /** LONG, SHORT or FLAT, from the lots. */
 export function positionDirection(position: Position): Direction {
@@ -137,10 +147,15 @@ export function positionDirection(position: Position): Direction {
  * positive for a long (what was paid), negative for a short (what was received).
  */
 export function openCost(position: Position): LocalAndBase {
-  return position.lots.reduce<LocalAndBase>(
-    (sum, lot) => ({ local: sum.local.plus(signed(lot, lot.cost)), base: sum.base.plus(signed(lot, lot.costBase)) }),
-    { local: ZERO, base: ZERO },
-  );
+  let cost = openCosts.get(position);
+  if (cost === undefined) {
+    cost = position.lots.reduce<LocalAndBase>(
+      (sum, lot) => ({ local: sum.local.plus(signed(lot, lot.cost)), base: sum.base.plus(signed(lot, lot.costBase)) }),
+      { local: ZERO, base: ZERO },
+    );
+    openCosts.set(position, cost);
+  }
+  return cost;
 }
 
 function signed(lot: Lot, amount: Dec): Dec {

@@ -30,7 +30,7 @@ export async function daily(argv: string[]): Promise<void> {
   const format = Object.values(ReportFormat).find((f) => f === values.format);
   if (format === undefined) fail(`--format must be json, csv or html, got ${values.format ?? ''}`);
   const started = process.hrtime.bigint();
-  const report = await new PgDailyReportService(getPool()).generate(date);
+  const report = await new PgDailyReportService(getPool()).generateDocument(date);
   const text = writeReport(report, format);
   if (values.out === undefined) {
     process.stdout.write(text);

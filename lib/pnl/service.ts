@@ -23,6 +23,13 @@
  * and rates are the same exact decimals on both sides, PostgreSQL multiplies exactly and Dec to 40 significant
  * digits, which is exact for prices, quantities and rates; only a cost left by a pro-rata relief can carry 40
  * digits, and then the two could differ only for an amount within ~1e-25 of half a minor unit.
+ *
+ * Closing positions are stored once (daily_pnl_closes, migration 1732407100000) and shared: a quiet line points at
+ * the close its previous line points at, so the evening's writes are the lines plus the closes of the positions that
+ * traded. Where the time goes, and why it is spent this way (`npm run bench:report`, 1,000,000 trades / 50,000
+ * positions): the reads run side by side on separate connections; the positions valued in code are valued while
+ * PostgreSQL inserts the quiet lines (the two cores work at once), each turned straight into its COPY rows so its
+ * decimals die young; the rows then go in by COPY. Nothing is read back: `generate` returns totals, `get` the lines.
  */
 import type { Pool, PoolClient } from 'pg';
 
@@ -32,17 +39,13 @@ import {
   liveEvents,
   openCost,
   type CostMethod,
+  type LocalAndBase,
   type Position,
   type PositionEvent,
 } from '../domain/lots';
 import { Dec, MINOR_UNITS, minorUnits } from '../domain/money';
-import {
-  dailyPnlLine,
-  type AccountPnlSummary,
-  type DailyPnlLine,
-  type MarketClose,
-  type PnlTotals,
-} from '../domain/pnl';
+import { dailyPnlLine, type AccountPnlSummary, type MarketClose, type PnlTotals } from '../domain/pnl';
+import { copyRow, copyRows } from '../db/copy';
 import { withTransaction } from '../db/pool';
 import {
   keyOf,
@@ -79,7 +82,13 @@ interface Opening extends PositionKey {
   readonly costMethod: CostMethod;
   readonly currency: string;
   readonly baseCurrency: string;
-  readonly position: Position;
+  /**
+   * The stored closing position as JSON text, parsed only when the position is valued: 14,000 positions parsed up
+   * front would keep some 250,000 decimals alive through the run, and the garbage collector copying them around.
+   */
+  readonly snapshot: string;
+  /** The stored close it was read from (daily_pnl_closes), or null for a close stored inline on an older line. */
+  readonly closeId: string | null;
 }
 
 export interface ReportStatistics {
@@ -88,6 +97,12 @@ export interface ReportStatistics {
   /** Positions replayed from flat (no usable stored close). */
   readonly replayed: number;
 }
+
+/** What `generate` returns: the stored report's totals and issues, without its lines (`get` has them). */
+export type GeneratedReport = Omit<DailyReportDoc, 'lines' | 'history'> & {
+  readonly lineCount: number;
+  readonly statistics: ReportStatistics;
+};
 
 export interface DailyReportOptions {
   /** Default IN_FLIGHT_MARGIN_SECONDS; tests set 0 to exercise the stored-close path. */
@@ -104,8 +119,12 @@ export class PgDailyReportService {
     this.inFlightMarginSeconds = options.inFlightMarginSeconds ?? IN_FLIGHT_MARGIN_SECONDS;
   }
 
-  /** Computes the report for `reportDate` (YYYY-MM-DD), stores it in place of any earlier run, and returns it. */
-  async generate(reportDate: string): Promise<DailyReportDoc & { readonly statistics: ReportStatistics }> {
+  /**
+   * Computes the report for `reportDate` (YYYY-MM-DD), stores it in place of any earlier run, and returns its
+   * totals and issues; `get` reads the whole report back (its lines are not shipped back from the store: 50,000
+   * lines cost more to return than to compute).
+   */
+  async generate(reportDate: string): Promise<GeneratedReport> {
     const { rows: clock } = await this.pool.query<{ started: string }>(
       `SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS started`,
     );
@@ -113,14 +132,20 @@ export class PgDailyReportService {
 
     const previous = await this.previousReport(reportDate);
     const after = previous?.reportDate ?? BEGINNING;
-    const recent = await loadLiveEventsDated(this.pool, { after, through: reportDate });
-    const splitIsins = previous ? await this.splitIsins({ after, through: reportDate }) : [];
-    const closes = previous
-      ? await this.storedCloses(previous, [...recent.values()], splitIsins)
-      : { openings: new Map<string, Opening>(), stale: [], quiet: { count: 0, isins: [], pairs: [] } };
+    const window = { after, through: reportDate };
+    // Independent reads on separate connections: PostgreSQL works on them while this process parses the others.
+    // They need not share a snapshot: a trade booked between them is either valued from flat (replayKeys below)
+    // or, when only the stored-close read saw it, missed as any booking after the report's start would be, and its
+    // position is replayed by the next report (the in-flight margin).
+    const [recent, splitIsins, closes, market] = await Promise.all([
+      loadLiveEventsDated(this.pool, window),
+      previous ? this.splitIsins(window) : [],
+      previous ? this.storedCloses(previous, window) : { openings: new Map<string, Opening>(), stale: [] },
+      // Every instrument's prices and every currency pair's rates: the quiet positions, valued in PostgreSQL, use
+      // the very prices and rates the code path uses, read once.
+      this.marketData(reportDate),
+    ]);
     const { openings, stale } = closes;
-    // PostgreSQL rounds the quiet lines with MINOR_UNITS: an unknown currency fails here as it would in code.
-    for (const pair of closes.quiet.pairs) [pair.currency, pair.baseCurrency].forEach(minorUnits);
 
     // Positions without a trusted close that trade now or were touched by a late correction: replay from flat.
     const replayKeys = [
@@ -128,21 +153,22 @@ export class PgDailyReportService {
         [...recent.values(), ...stale].filter((key) => !openings.has(keyOf(key))).map((key) => [keyOf(key), key]),
       ).values(),
     ];
-    const replayed = previous ? await loadLiveEvents(this.pool, replayKeys, { through: reportDate }) : recent;
-    const quietSplits = await loadSplits(this.pool, [...new Set([...openings.values()].map((o) => o.isin))], {
-      after,
-      through: reportDate,
-    });
+    const [replayed, quietSplits] = await Promise.all([
+      previous ? loadLiveEvents(this.pool, replayKeys, { through: reportDate }) : recent,
+      loadSplits(this.pool, [...new Set([...openings.values()].map((o) => o.isin))], window),
+    ]);
 
     interface Work {
       readonly key: PositionKey;
       readonly costMethod: CostMethod;
       readonly currency: string;
       readonly baseCurrency: string;
-      readonly start: Position;
+      /** The position it starts from: a stored close (parsed when valued) or flat. */
+      readonly start: () => Position;
       readonly events: readonly PositionEvent[];
       readonly missingFx: readonly string[];
-      readonly fromStoredClose: boolean;
+      /** The stored close it starts from, when it starts from one (a replay starts from flat). */
+      readonly storedCloseId: string | null;
     }
     const work: Work[] = [];
     for (const opening of openings.values()) {
@@ -152,10 +178,18 @@ export class PgDailyReportService {
         costMethod: opening.costMethod,
         currency: opening.currency,
         baseCurrency: opening.baseCurrency,
-        start: opening.position,
+        start: () => {
+          try {
+            return fromSnapshot(JSON.parse(opening.snapshot));
+          } catch (error) {
+            throw new Error(`report ${reportDate}: stored close of ${opening.accountId} ${opening.isin}`, {
+              cause: error,
+            });
+          }
+        },
         events: entry?.events ?? quietSplits.get(opening.isin) ?? [],
         missingFx: entry?.missingFx ?? [],
-        fromStoredClose: true,
+        storedCloseId: opening.closeId,
       });
     }
     for (const entry of replayKeys) {
@@ -166,33 +200,24 @@ export class PgDailyReportService {
         costMethod: full.costMethod,
         currency: full.currency,
         baseCurrency: full.baseCurrency,
-        start: emptyPosition(full.costMethod),
+        start: () => emptyPosition(full.costMethod),
         events: full.events,
         missingFx: full.missingFx,
-        fromStoredClose: false,
+        storedCloseId: null,
       });
     }
 
-    // The quiet positions are valued in PostgreSQL with the very prices and rates the code path uses.
-    const market = await this.marketData(
-      reportDate,
-      [...new Set([...work.map((w) => w.key.isin), ...closes.quiet.isins])],
-      [
-        ...new Map(
-          [...work.map((w) => ({ currency: w.currency, baseCurrency: w.baseCurrency })), ...closes.quiet.pairs].map(
-            (pair) => [`${pair.currency}/${pair.baseCurrency}`, pair],
-          ),
-        ).values(),
-      ],
-    );
+    // Ids for the closes the code path writes, one per position at most (an unused id is only a gap).
+    const closeIds = await this.drawCloseIds(work.length);
 
     // Valued while PostgreSQL inserts the quiet lines (store): the two cores work at the same time.
-    const valueInCode = (): { lines: StoredLine[]; issues: ReportIssue[] } => {
-      const lines: StoredLine[] = [];
-      const issues: ReportIssue[] = [];
+    // Each position valued is turned into its COPY rows at once (close and line), so that its decimals die young.
+    const valueInCode = (): ValuedInCode => {
+      const valued: ValuedInCode = { closeRows: [], lineRows: [], issues: [] };
       const issue = (key: PositionKey, code: string, message: string): void => {
-        issues.push({ accountId: key.accountId, isin: key.isin, code, message });
+        valued.issues.push({ accountId: key.accountId, isin: key.isin, code, message });
       };
+      let drawn = 0;
       for (const item of work) {
         if (item.missingFx.length > 0) {
           issue(
@@ -202,10 +227,11 @@ export class PgDailyReportService {
           );
           continue;
         }
+        const start = item.start();
         const before = item.events.filter((event) => eventDate(event) < reportDate);
         const today = item.events.filter((event) => eventDate(event) === reportDate);
         const earlier = liveEvents(before);
-        const previousClose = earlier.ok ? applyEvents(item.start, earlier.value) : earlier;
+        const previousClose = earlier.ok ? applyEvents(start, earlier.value) : earlier;
         if (!previousClose.ok) {
           for (const error of previousClose.errors) issue(item.key, error.code, error.message);
           continue;
@@ -241,25 +267,31 @@ export class PgDailyReportService {
         }
         // Nothing held and nothing traded: not a line of this day's report.
         if (line.openingQuantity.isZero() && line.closingQuantity.isZero() && line.tradeCount === 0) continue;
-        lines.push({
-          line,
-          // Nothing happened to a position valued from its stored close: its closing position IS that close, so
-          // the store copies it server-side instead of shipping it back.
-          carriedClose: item.fromStoredClose && item.events.length === 0 && item.start.currency === item.currency,
-          doc: lineDoc(line, {
-            costMethod: item.costMethod,
-            closePrice: closeMarket?.price.toFixed() ?? '0',
-            closeFxRate: closeMarket?.fxRateToBase.toFixed() ?? '1',
-          }),
+        const doc = lineDoc(line, {
+          costMethod: item.costMethod,
+          closePrice: closeMarket?.price.toFixed() ?? '0',
+          closeFxRate: closeMarket?.fxRateToBase.toFixed() ?? '1',
         });
+        // Nothing happened to a position valued from its stored close: its closing position IS that close, and its
+        // line points at it rather than storing it again. Otherwise the close is new, under a drawn id.
+        let closeId = item.events.length === 0 && start.currency === item.currency ? item.storedCloseId : null;
+        if (closeId === null) {
+          closeId = closeIds[drawn] ?? null;
+          drawn += 1;
+          if (closeId === null) throw new Error(`report ${reportDate}: ran out of drawn close ids`);
+          const position = JSON.stringify(toSnapshot(line.closingPosition));
+          valued.closeRows.push(copyRow([closeId, reportDate, doc.accountId, doc.isin, position]));
+        }
+        valued.lineRows.push(lineRow(reportDate, doc, closeId, openCost(line.closingPosition)));
       }
-      return { lines, issues };
+      return valued;
     };
 
-    const stored = await this.store({
+    const { quietCount, ...stored } = await this.store({
       reportDate,
       generatedAt,
       valueInCode,
+      closeIds,
       previous,
       market,
       // Everything valued in code, or untrusted: never valued as quiet.
@@ -270,9 +302,16 @@ export class PgDailyReportService {
       reportDate,
       generatedAt,
       ...stored,
-      history: await this.history(reportDate),
-      statistics: { fromSnapshot: openings.size + closes.quiet.count, replayed: replayKeys.length },
+      statistics: { fromSnapshot: openings.size + quietCount, replayed: replayKeys.length },
     };
+  }
+
+  /** `generate`, then the stored report read back whole (what the CLI writes out and the tests inspect). */
+  async generateDocument(reportDate: string): Promise<DailyReportDoc & { readonly statistics: ReportStatistics }> {
+    const { statistics } = await this.generate(reportDate);
+    const report = await this.get(reportDate);
+    if (report === undefined) throw new Error(`report ${reportDate}: not found right after it was stored`);
+    return { ...report, statistics };
   }
 
   /** The stored report of a date, or undefined when it has not been run. */
@@ -332,100 +371,54 @@ export class PgDailyReportService {
   }
 
   /**
-   * The previous report's closes that can still be trusted (see the module note), split by who values them: the
-   * closes of positions that trade, have a split or were stored without their open cost come back whole (the code
-   * path); the quiet ones only as a count and the instruments and currency pairs they need prices and rates for.
+   * The previous report's closes that can still be trusted (see the module note) of the positions valued in code:
+   * those that trade in the window, have a split in it or were stored without their open cost, whole; and the
+   * positions whose stored close must not be trusted (replayed). The other trusted closes are the quiet positions,
+   * which storeQuietLines values where they are.
    */
   private async storedCloses(
     previous: { reportDate: string; generatedAt: Date },
-    trading: readonly PositionKey[],
-    splitIsins: readonly string[],
-  ): Promise<{
-    openings: Map<string, Opening>;
-    stale: PositionKey[];
-    quiet: { count: number; isins: string[]; pairs: { currency: string; baseCurrency: string }[] };
-  }> {
+    window: { after: string; through: string },
+  ): Promise<{ openings: Map<string, Opening>; stale: PositionKey[] }> {
     const { rows } = await this.pool.query<{
-      kind: 'CODE' | 'QUIET' | 'STALE';
+      kind: 'CODE' | 'STALE';
       account_id: string;
       isin: string;
       currency: string;
       base_currency: string;
       cost_method: CostMethod;
-      closing_position: unknown;
-      quiet_count: string | null;
-      quiet_isins: string[] | null;
-      quiet_currencies: string[] | null;
-      quiet_bases: string[] | null;
+      closing_position: string;
+      close_id: string | null;
     }>(
-      `WITH touched AS (
-         SELECT DISTINCT v.trade_id FROM trade_versions v
-         WHERE v.booked_at > $2::timestamptz - make_interval(secs => $3)),
-       stale AS (
-         SELECT DISTINCT w.account_id, w.isin FROM trade_versions w JOIN touched USING (trade_id)
-         WHERE EXISTS (SELECT 1 FROM trade_versions d WHERE d.trade_id = w.trade_id AND d.trade_date <= $1)
-         UNION
-         SELECT NULL, s.isin FROM corporate_action_splits s
-         WHERE s.recorded_at > $2::timestamptz - make_interval(secs => $3) AND s.effective_date <= $1),
-       trusted AS NOT MATERIALIZED (
-         SELECT l.account_id, l.isin, l.currency, l.base_currency, l.cost_method, l.closing_position,
-                (l.open_cost IS NULL OR l.isin = ANY($5::text[])
-                 OR $4::jsonb ? (l.account_id || chr(31) || l.isin)) AS in_code
-         FROM daily_pnl_lines l JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
-         WHERE l.report_date = $1
-           AND NOT EXISTS (SELECT 1 FROM stale s
-                           WHERE s.isin = l.isin AND (s.account_id IS NULL OR s.account_id = l.account_id)))
-       SELECT 'CODE' AS kind, account_id, isin, currency, base_currency, cost_method, closing_position,
-              NULL::bigint AS quiet_count, NULL::text[] AS quiet_isins, NULL::text[] AS quiet_currencies,
-              NULL::text[] AS quiet_bases
-       FROM trusted WHERE in_code
+      `WITH ${STALE_CTES},
+       -- Positions with a live trade in the window, and instruments with a split in it: valued in code.
+       traded AS MATERIALIZED (
+         SELECT DISTINCT t.account_id, t.isin FROM trades t
+         WHERE t.status = 'LIVE' AND t.trade_date > $4::date AND t.trade_date <= $5::date),
+       split AS MATERIALIZED (
+         SELECT DISTINCT s.isin FROM corporate_action_splits s
+         WHERE s.effective_date > $4::date AND s.effective_date <= $5::date)
+       SELECT 'CODE' AS kind, l.account_id, l.isin, l.currency, l.base_currency, l.cost_method,
+              -- Inline on lines stored before migration 1732407100000, else the shared close. A subquery, so that
+              -- only these lines look it up (a join was planned below the filter: 50,000 lookups for 14,000).
+              COALESCE(l.closing_position::text,
+                       (SELECT c.position::text FROM daily_pnl_closes c WHERE c.close_id = l.close_id)) AS closing_position,
+              l.close_id::text AS close_id
+       FROM daily_pnl_lines l JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
+       LEFT JOIN traded t ON t.account_id = l.account_id AND t.isin = l.isin
+       LEFT JOIN split x ON x.isin = l.isin
+       WHERE l.report_date = $1 AND (l.open_cost IS NULL OR x.isin IS NOT NULL OR t.isin IS NOT NULL)
+         AND NOT EXISTS (SELECT 1 FROM stale s WHERE s.account_id = l.account_id AND s.isin = l.isin)
+         AND NOT EXISTS (SELECT 1 FROM stale s WHERE s.account_id IS NULL AND s.isin = l.isin)
        UNION ALL
-       SELECT 'QUIET', NULL, NULL, NULL, NULL, NULL, NULL, count(*), array_agg(DISTINCT isin::text),
-              array_agg(DISTINCT currency::text), array_agg(DISTINCT base_currency::text)
-       FROM trusted WHERE NOT in_code
-       UNION ALL
-       -- Untrusted lines as joins, not an OR of subplans (that ran the stale list once per line: 1.5 s at 50k).
-       -- A line listed twice is harmless: the caller keys the stale positions.
-       SELECT 'STALE', l.account_id, l.isin, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM daily_pnl_lines l
-       JOIN stale s ON s.isin = l.isin AND s.account_id = l.account_id WHERE l.report_date = $1
-       UNION ALL
-       SELECT 'STALE', l.account_id, l.isin, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM daily_pnl_lines l
-       JOIN stale s ON s.isin = l.isin AND s.account_id IS NULL WHERE l.report_date = $1
-       UNION ALL
-       SELECT 'STALE', l.account_id, l.isin, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM daily_pnl_lines l
-       LEFT JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
-       WHERE l.report_date = $1 AND a.id IS NULL
-       UNION ALL
-       SELECT 'STALE', s.account_id, s.isin, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-       FROM stale s WHERE s.account_id IS NOT NULL
-       UNION ALL
-       -- A position left out of that report (a missing price, a replay error) has no stored close: replayed, or
-       -- it would vanish from every later report until it trades again.
-       SELECT 'STALE', i->>'accountId', i->>'isin', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-       FROM daily_pnl_reports r CROSS JOIN jsonb_array_elements(r.summary->'issues') AS i
-       WHERE r.report_date = $1`,
-      [
-        previous.reportDate,
-        previous.generatedAt,
-        this.inFlightMarginSeconds,
-        // jsonb, not unnest()ed arrays: a key lookup whatever the plan (see storeQuietLines).
-        JSON.stringify(Object.fromEntries(trading.map((k) => [keyOf(k), true]))),
-        splitIsins,
-      ],
+       SELECT 'STALE', account_id, isin, NULL, NULL, NULL, NULL, NULL FROM (${STALE_LINES}) AS untrusted`,
+      [previous.reportDate, previous.generatedAt, this.inFlightMarginSeconds, window.after, window.through],
     );
     const openings = new Map<string, Opening>();
     const stale: PositionKey[] = [];
-    const quiet = { count: 0, isins: [] as string[], pairs: [] as { currency: string; baseCurrency: string }[] };
     for (const row of rows) {
       if (row.kind === 'STALE') {
         stale.push({ accountId: row.account_id, isin: row.isin });
-      } else if (row.kind === 'QUIET') {
-        quiet.count = Number(row.quiet_count ?? 0);
-        quiet.isins = row.quiet_isins ?? [];
-        // Every combination: a superset of the pairs held is harmless, a missing one would leave a line unvalued.
-        quiet.pairs = (row.quiet_currencies ?? []).flatMap((currency) =>
-          (row.quiet_bases ?? []).map((baseCurrency) => ({ currency, baseCurrency })),
-        );
       } else {
         const opening: Opening = {
           accountId: row.account_id,
@@ -433,12 +426,23 @@ export class PgDailyReportService {
           costMethod: row.cost_method,
           currency: row.currency,
           baseCurrency: row.base_currency,
-          position: fromSnapshot(row.closing_position),
+          snapshot: row.closing_position,
+          closeId: row.close_id,
         };
         openings.set(keyOf(opening), opening);
       }
     }
-    return { openings, stale, quiet };
+    return { openings, stale };
+  }
+
+  /** `count` unused ids of daily_pnl_closes' identity (drawn outside the report's transaction: gaps are harmless). */
+  private async drawCloseIds(count: number): Promise<string[]> {
+    if (count === 0) return [];
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT nextval(pg_get_serial_sequence('daily_pnl_closes', 'close_id'))::text AS id FROM generate_series(1, $1)`,
+      [count],
+    );
+    return rows.map((row) => row.id);
   }
 
   /** Instruments with a split whose ex-date falls in the window: their positions are valued in code. */
@@ -450,19 +454,20 @@ export class PgDailyReportService {
     return rows.map((row) => row.isin);
   }
 
-  private async marketData(
-    reportDate: string,
-    isins: readonly string[],
-    pairs: readonly { currency: string; baseCurrency: string }[],
-  ): Promise<MarketData> {
+  /**
+   * End-of-day prices of every instrument (the report date's and the day before's, within the lookback) and FX
+   * rates of every pair of an instrument currency and an account base currency, at the report date and the day
+   * before. Everything, not just what is held: it is small, and the quiet positions need no list of their own.
+   */
+  private async marketData(reportDate: string): Promise<MarketData> {
     const { rows: priceRows } = await this.pool.query<{ isin: string; close: string | null; previous: string | null }>(
-      `SELECT i.isin,
+      `SELECT i.isin::text AS isin,
          (SELECT p.price FROM reference_prices p WHERE p.isin = i.isin AND p.price_date <= $1::date
-            AND p.price_date > $1::date - $3::int ORDER BY p.price_date DESC LIMIT 1) AS close,
+            AND p.price_date > $1::date - $2::int ORDER BY p.price_date DESC LIMIT 1) AS close,
          (SELECT p.price FROM reference_prices p WHERE p.isin = i.isin AND p.price_date < $1::date
-            AND p.price_date >= $1::date - $3::int ORDER BY p.price_date DESC LIMIT 1) AS previous
-       FROM unnest($2::text[]) AS i(isin)`,
-      [reportDate, isins, PRICE_LOOKBACK_DAYS],
+            AND p.price_date >= $1::date - $2::int ORDER BY p.price_date DESC LIMIT 1) AS previous
+       FROM instruments i`,
+      [reportDate, PRICE_LOOKBACK_DAYS],
     );
     const { rows: fxRows } = await this.pool.query<{
       c: string;
@@ -471,8 +476,10 @@ export class PgDailyReportService {
       previous: string | null;
     }>(
       `SELECT x.c, x.b, fx_rate_to_base(x.c, x.b, $1::date) AS close, fx_rate_to_base(x.c, x.b, $1::date - 1) AS previous
-       FROM unnest($2::text[], $3::text[]) AS x(c, b)`,
-      [reportDate, pairs.map((p) => p.currency), pairs.map((p) => p.baseCurrency)],
+       FROM (SELECT DISTINCT i.currency::text AS c, a.base_currency::text AS b
+             FROM (SELECT DISTINCT currency FROM instruments) AS i
+             CROSS JOIN (SELECT DISTINCT base_currency FROM accounts) AS a) AS x`,
+      [reportDate],
     );
     const dec = (text: string | null): Dec | undefined => (text === null ? undefined : new Dec(text));
     return {
@@ -495,15 +502,16 @@ export class PgDailyReportService {
     readonly reportDate: string;
     readonly generatedAt: string;
     /** Values the positions that need code; called once the quiet lines' INSERT is under way. */
-    readonly valueInCode: () => { lines: readonly StoredLine[]; issues: readonly ReportIssue[] };
+    readonly valueInCode: () => ValuedInCode;
+    /** Unused close ids, at least one per line valued in code (drawCloseIds). */
+    readonly closeIds: readonly string[];
     readonly previous: { readonly reportDate: string; readonly generatedAtExact: string } | undefined;
     readonly market: MarketData;
     /** Positions valued in code or untrusted: never quiet. */
     readonly inCode: readonly PositionKey[];
     readonly splitIsins: readonly string[];
-  }): Promise<Pick<DailyReportDoc, 'lines' | 'accounts' | 'overall' | 'issues'>> {
+  }): Promise<Pick<GeneratedReport, 'lineCount' | 'accounts' | 'overall' | 'issues'> & { quietCount: number }> {
     const { reportDate, previous } = input;
-    const closeColumn = STORED_COLUMNS.length - 1;
     return withTransaction(this.pool, async (client) => {
       // Two runs for the same date queue up rather than interleave their delete and insert.
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [REPORT_LOCK_CLASS, reportDate]);
@@ -519,6 +527,16 @@ export class PgDailyReportService {
           throw new Error(`report ${reportDate}: the report of ${previous.reportDate} was replaced while it ran`);
         }
       }
+      // The replaced run's lines, and the closes they pointed at that no other line points at (a later report's
+      // quiet positions may still point at them, and so may an earlier report's). One statement sees the lines as
+      // they were, so the check leaves this date's own lines out.
+      await client.query(
+        `WITH old AS (DELETE FROM daily_pnl_lines WHERE report_date = $1 RETURNING close_id)
+         DELETE FROM daily_pnl_closes c USING (SELECT DISTINCT close_id FROM old) o
+         WHERE c.close_id = o.close_id
+           AND NOT EXISTS (SELECT 1 FROM daily_pnl_lines l WHERE l.close_id = c.close_id AND l.report_date <> $1)`,
+        [reportDate],
+      );
       await client.query('DELETE FROM daily_pnl_reports WHERE report_date = $1', [reportDate]);
       // Totals and line count are aggregated from the stored lines below, then written here.
       await client.query(
@@ -528,79 +546,32 @@ export class PgDailyReportService {
       // Sent now, awaited after the code path: PostgreSQL inserts the quiet lines while this process values the rest.
       const quietLines =
         previous === undefined
-          ? Promise.resolve({ lines: [], issues: [] })
+          ? Promise.resolve({ count: 0, issues: [] })
           : this.storeQuietLines(client, { ...input, previous });
       // Awaited below; until then a failure must not count as unhandled.
       quietLines.catch(() => undefined);
       const valued = input.valueInCode();
-      // All lines travel as ONE json parameter read by json_to_recordset: 28 array parameters of 50,000 elements
-      // each cost far more to encode and parse (the bench measured 26 s against about 1 s).
-      const rows = valued.lines.map(({ line, doc, carriedClose }) => {
-        const cost = openCost(line.closingPosition);
-        return [
-          doc.accountId,
-          doc.isin,
-          doc.costMethod,
-          doc.currency,
-          doc.baseCurrency,
-          doc.openingQuantity,
-          doc.closingQuantity,
-          doc.tradeCount,
-          doc.boughtQuantity,
-          doc.soldQuantity,
-          doc.closePrice,
-          doc.closeFxRate,
-          doc.local.realized,
-          doc.local.openingUnrealized,
-          doc.local.unrealized,
-          doc.local.unrealizedChange,
-          doc.local.total,
-          doc.local.fees,
-          doc.base.realized,
-          doc.base.openingUnrealized,
-          doc.base.unrealized,
-          doc.base.unrealizedChange,
-          doc.base.total,
-          doc.base.fees,
-          doc.base.priceEffect,
-          doc.base.fxEffect,
-          carriedClose ? null : toSnapshot(line.closingPosition),
-          cost.local.toFixed(),
-          cost.base.toFixed(),
-        ];
-      });
-      await client.query(
-        `INSERT INTO daily_pnl_lines (${[...LINE_COLUMNS, ...COST_COLUMNS].join(', ')})
-         SELECT $2::date, ${STORED_COLUMNS.slice(0, closeColumn)
-           .map((_, i) => `r.c${i}`)
-           .join(', ')},
-                COALESCE(r.c${closeColumn}, prev.closing_position), ${COST_COLUMNS.map((_, i) => `r.c${closeColumn + 1 + i}`).join(', ')}
-         FROM json_to_recordset($1::json) AS r(${[
-           ...STORED_COLUMNS.map((column, i) => `c${i} ${column.type}`),
-           ...COST_COLUMNS.map((_, i) => `c${closeColumn + 1 + i} numeric`),
-         ].join(', ')})
-         LEFT JOIN daily_pnl_lines prev ON prev.report_date = $3::date AND prev.account_id = r.c0 AND prev.isin = r.c1`,
-        [
-          JSON.stringify(rows.map((row) => Object.fromEntries(row.map((value, i) => [`c${i}`, value])))),
-          reportDate,
-          // NULL when nothing is carried (the usual case: quiet closes are copied below): the join then reads nothing.
-          valued.lines.some((l) => l.carriedClose) ? (previous?.reportDate ?? null) : null,
-        ],
+      // Closes and lines go in by COPY, queued behind the quiet lines' INSERT on this connection. No foreign key:
+      // lines and closes may arrive in either order.
+      await copyRows(
+        client,
+        'daily_pnl_closes',
+        ['close_id', 'report_date', 'account_id', 'isin', 'position'],
+        valued.closeRows,
       );
+      await copyRows(client, 'daily_pnl_lines', [...LINE_COLUMNS, 'close_id', ...COST_COLUMNS], valued.lineRows);
       const quiet = await quietLines;
-      const docs = [...valued.lines.map((l) => l.doc), ...quiet.lines];
+      const lineCount = valued.lineRows.length + quiet.count - quiet.issues.length;
       const issues = [...valued.issues, ...quiet.issues];
-      const keyed = docs.map((doc) => ({ key: keyOf(doc), doc }));
-      keyed.sort((a, b) => (a.key < b.key ? -1 : 1));
       issues.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
 
       const { accounts, overall } = await this.totals(client, reportDate);
       await client.query(`UPDATE daily_pnl_reports SET line_count = $2, summary = $3 WHERE report_date = $1`, [
         reportDate,
-        keyed.length,
+        lineCount,
         JSON.stringify({ accounts, overall, issues } satisfies StoredSummary),
       ]);
-      return { lines: keyed.map((k) => k.doc), accounts, overall, issues };
+      return { lineCount, accounts, overall, issues, quietCount: quiet.count };
     });
   }
 
@@ -617,13 +588,13 @@ export class PgDailyReportService {
       readonly inCode: readonly PositionKey[];
       readonly splitIsins: readonly string[];
     },
-  ): Promise<{ lines: ReportLineDoc[]; issues: ReportIssue[] }> {
+  ): Promise<{ count: number; issues: ReportIssue[] }> {
     const text = (value: Dec | undefined): string | null => value?.toFixed() ?? null;
-    // Lookups travel as jsonb objects: `?` and `->` find a key by binary search whatever the plan, where joins on
-    // unnest()ed arrays let a misestimate pick nested loops (the bench saw 75 s for 36,000 × 14,000 comparisons).
     const params = [
       input.previous.reportDate,
       input.reportDate,
+      // A jsonb object: `?` finds a key by binary search whatever the plan, where a join on unnest()ed arrays let a
+      // misestimate pick nested loops (the bench saw 75 s for 36,000 × 14,000 comparisons).
       JSON.stringify(Object.fromEntries(input.inCode.map((k) => [keyOf(k), true]))),
       input.splitIsins,
       JSON.stringify(
@@ -635,36 +606,42 @@ export class PgDailyReportService {
       JSON.stringify(MINOR_UNITS),
     ];
     // A quiet position: trusted close (same cost method, not listed as in code or stale), open cost stored, no
-    // split of its instrument in the window, and something held (a flat quiet position is no line at all).
+    // split of its instrument in the window, and something held (a flat quiet position is no line at all). Prices,
+    // rates and minor units are small tables, joined once per line; the lines are read once (MATERIALIZED) for both
+    // the insert and the list of those that cannot be valued.
     const quiet = `
-      WITH quiet AS NOT MATERIALIZED (
+      WITH prices AS MATERIALIZED (
+        SELECT key AS isin, (value ->> 0)::numeric AS p1, (value ->> 1)::numeric AS p0 FROM jsonb_each($5::jsonb)),
+      rates AS MATERIALIZED (
+        SELECT key AS pair, (value ->> 0)::numeric AS x1, (value ->> 1)::numeric AS x0 FROM jsonb_each($6::jsonb)),
+      units AS MATERIALIZED (SELECT key AS currency, (value #>> '{}')::int AS places FROM jsonb_each($7::jsonb)),
+      quiet AS MATERIALIZED (
         SELECT $2::date AS report_date, l.account_id, l.isin, l.cost_method, l.currency, l.base_currency,
-               l.closing_quantity AS q, l.open_cost AS c, l.open_cost_base AS b, l.closing_position,
-               ($5::jsonb -> l.isin::text ->> 0)::numeric AS p1, ($5::jsonb -> l.isin::text ->> 1)::numeric AS p0,
-               ($6::jsonb -> (l.currency || '/' || l.base_currency) ->> 0)::numeric AS x1,
-               ($6::jsonb -> (l.currency || '/' || l.base_currency) ->> 1)::numeric AS x0,
-               ($7::jsonb ->> l.currency::text)::int AS dl, ($7::jsonb ->> l.base_currency::text)::int AS db
+               l.closing_quantity AS q, l.open_cost AS c, l.open_cost_base AS b, l.closing_position, l.close_id,
+               p.p1, p.p0, r.x1, r.x0, ul.places AS dl, ub.places AS db
         FROM daily_pnl_lines l
         JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
+        LEFT JOIN prices p ON p.isin = l.isin::text
+        LEFT JOIN rates r ON r.pair = l.currency || '/' || l.base_currency
+        LEFT JOIN units ul ON ul.currency = l.currency::text
+        LEFT JOIN units ub ON ub.currency = l.base_currency::text
         WHERE l.report_date = $1 AND l.open_cost IS NOT NULL AND l.closing_quantity <> 0
           AND NOT ($3::jsonb ? (l.account_id || chr(31) || l.isin)) AND NOT (l.isin = ANY($4::text[])))`;
     // Quantities and costs are exact; each amount is rounded once, half-even, like unrealizedPnl. Nothing traded:
     // realized and fees are zero, and the day's total is the change in unrealized.
-    // One statement, one answer: the inserted lines and the unvalued positions each come back as ONE json value,
-    // so PostgreSQL never waits on a full socket while this process is busy valuing the code path.
-    const returned = LINE_COLUMNS.slice(1, -1);
+    // One statement, one answer: how many lines were inserted, and the positions not valued as ONE json value.
     const { rows } = await client.query<{
-      lines: (string | number)[][] | null;
-      unvalued: [string, string, boolean][] | null;
+      inserted: number;
+      unvalued: [string, string, string, string, 'CURRENCY' | 'PREVIOUS' | 'CLOSE'][] | null;
     }>(
       `${quiet},
        inserted AS (
-       INSERT INTO daily_pnl_lines (${[...LINE_COLUMNS, ...COST_COLUMNS].join(', ')})
+       INSERT INTO daily_pnl_lines (${[...LINE_COLUMNS, 'closing_position', 'close_id', ...COST_COLUMNS].join(', ')})
        SELECT q.report_date, q.account_id, q.isin, q.cost_method, q.currency, q.base_currency, q.q, q.q, 0, 0, 0, q.p1, q.x1,
               round(0, q.dl), v.opening, v.closing, v.closing - v.opening, v.closing - v.opening, round(0, q.dl),
               round(0, q.db), v.opening_base, v.closing_base, v.closing_base - v.opening_base,
               v.closing_base - v.opening_base, round(0, q.db), v.closing_base - v.fx_effect, v.fx_effect,
-              q.closing_position, q.c, q.b
+              q.closing_position, q.close_id, q.c, q.b
        FROM quiet q
        -- The exact amounts once per line (OFFSET 0 keeps them from being pulled up and recomputed), so that
        -- round_half_even, whose body reads its argument three times, is inlined on plain columns.
@@ -678,35 +655,33 @@ export class PgDailyReportService {
          round_half_even(e.closing_base, e.db) AS closing_base,
          round_half_even(e.fx_effect, e.db) AS fx_effect) AS v
        WHERE q.p0 IS NOT NULL AND q.x0 IS NOT NULL AND q.p1 IS NOT NULL AND q.x1 IS NOT NULL
-       RETURNING ${returned.join(', ')})
-       SELECT (SELECT json_agg(json_build_array(${returned
-         .map((column) => (column === 'trade_count' ? column : `${column}::text`))
-         .join(', ')})) FROM inserted) AS lines,
-              (SELECT json_agg(json_build_array(account_id, isin::text, p0 IS NULL OR x0 IS NULL)) FROM quiet
-               WHERE p0 IS NULL OR x0 IS NULL OR p1 IS NULL OR x1 IS NULL) AS unvalued`,
+         AND q.dl IS NOT NULL AND q.db IS NOT NULL
+       RETURNING 1)
+       SELECT (SELECT count(*)::int FROM inserted) AS inserted,
+              (SELECT json_agg(json_build_array(account_id, isin::text, currency::text, base_currency::text,
+                        CASE WHEN dl IS NULL OR db IS NULL THEN 'CURRENCY'
+                             WHEN p0 IS NULL OR x0 IS NULL THEN 'PREVIOUS' ELSE 'CLOSE' END))
+               FROM quiet
+               WHERE p0 IS NULL OR x0 IS NULL OR p1 IS NULL OR x1 IS NULL OR dl IS NULL OR db IS NULL) AS unvalued`,
       params,
     );
     const answer = rows[0];
-    return {
-      lines: (answer?.lines ?? []).map((values) =>
-        fromLineRow(Object.fromEntries(returned.map((column, i) => [column, values[i]])) as LineRow),
-      ),
-      issues: (answer?.unvalued ?? []).map(([accountId, isin, noPrevious]) =>
-        noPrevious
+    const issues: ReportIssue[] = [];
+    for (const [accountId, isin, currency, baseCurrency, missing] of answer?.unvalued ?? []) {
+      // A currency without known minor units fails the report, as it does in code (minorUnits throws).
+      if (missing === 'CURRENCY') [currency, baseCurrency].forEach(minorUnits);
+      issues.push(
+        missing === 'PREVIOUS'
           ? {
               accountId,
               isin,
               code: 'MISSING_PREVIOUS_PRICE',
               message: `${NO_PREVIOUS_MARKET} (no price within ${PRICE_LOOKBACK_DAYS} days)`,
             }
-          : {
-              accountId,
-              isin,
-              code: 'MISSING_PRICE',
-              message: missingPriceMessage(input.reportDate),
-            },
-      ),
-    };
+          : { accountId, isin, code: 'MISSING_PRICE', message: missingPriceMessage(input.reportDate) },
+      );
+    }
+    return { count: (answer?.inserted ?? 0) + issues.length, issues };
   }
 
   /** Totals per account and per base currency, summed over the stored lines (already rounded: sums are exact). */
@@ -763,6 +738,44 @@ export class PgDailyReportService {
   }
 }
 
+/**
+ * The positions whose stored close in the previous report ($1, generated at $2, margin $3 seconds) must not be
+ * trusted: some version of a trade dated on or before that report, or a split effective by then, was booked after
+ * it read (less the margin). `stale` lists them by account and instrument, or by instrument alone for a split.
+ */
+const STALE_CTES = `
+  touched AS (
+    SELECT DISTINCT v.trade_id FROM trade_versions v
+    WHERE v.booked_at > $2::timestamptz - make_interval(secs => $3)),
+  stale AS MATERIALIZED (
+    SELECT DISTINCT w.account_id, w.isin FROM trade_versions w JOIN touched USING (trade_id)
+    WHERE EXISTS (SELECT 1 FROM trade_versions d WHERE d.trade_id = w.trade_id AND d.trade_date <= $1)
+    UNION
+    SELECT NULL, s.isin FROM corporate_action_splits s
+    WHERE s.recorded_at > $2::timestamptz - make_interval(secs => $3) AND s.effective_date <= $1)`;
+
+/**
+ * Every position (account_id, isin) the previous report's stored closes cannot start, after STALE_CTES: stale ones,
+ * lines whose account changed cost method, and positions left out of that report (a missing price, a replay
+ * error) which have no stored close and would otherwise vanish from every later report until they trade again.
+ * Joins, not an OR of subplans (that ran the stale list once per line: 1.5 s at 50,000). A key may repeat.
+ */
+const STALE_LINES = `
+  SELECT l.account_id, l.isin FROM daily_pnl_lines l
+  JOIN stale s ON s.isin = l.isin AND s.account_id = l.account_id WHERE l.report_date = $1
+  UNION ALL
+  SELECT l.account_id, l.isin FROM daily_pnl_lines l
+  JOIN stale s ON s.isin = l.isin AND s.account_id IS NULL WHERE l.report_date = $1
+  UNION ALL
+  SELECT l.account_id, l.isin FROM daily_pnl_lines l
+  LEFT JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
+  WHERE l.report_date = $1 AND a.id IS NULL
+  UNION ALL
+  SELECT s.account_id, s.isin FROM stale s WHERE s.account_id IS NOT NULL
+  UNION ALL
+  SELECT i->>'accountId', i->>'isin'
+  FROM daily_pnl_reports r CROSS JOIN jsonb_array_elements(r.summary->'issues') AS i WHERE r.report_date = $1`;
+
 /** End-of-day prices per instrument and FX rates per currency pair, at the report date and the day before. */
 interface MarketData {
   readonly prices: Map<string, { close: Dec | undefined; previous: Dec | undefined }>;
@@ -794,11 +807,47 @@ function addTotals(sum: PnlTotals | undefined, totals: PnlTotals): PnlTotals {
   };
 }
 
-interface StoredLine {
-  readonly line: DailyPnlLine;
-  readonly doc: ReportLineDoc;
-  /** The closing position is the previous report's stored close, unchanged (see `store`). */
-  readonly carriedClose: boolean;
+/** The positions valued in code, as COPY rows of daily_pnl_closes and daily_pnl_lines, and those not valued. */
+interface ValuedInCode {
+  readonly closeRows: string[];
+  readonly lineRows: string[];
+  readonly issues: ReportIssue[];
+}
+
+/** A daily_pnl_lines row in COPY text format, in LINE_COLUMNS order then close_id and COST_COLUMNS. */
+function lineRow(reportDate: string, doc: ReportLineDoc, closeId: string, cost: LocalAndBase): string {
+  return copyRow([
+    reportDate,
+    doc.accountId,
+    doc.isin,
+    doc.costMethod,
+    doc.currency,
+    doc.baseCurrency,
+    doc.openingQuantity,
+    doc.closingQuantity,
+    doc.tradeCount,
+    doc.boughtQuantity,
+    doc.soldQuantity,
+    doc.closePrice,
+    doc.closeFxRate,
+    doc.local.realized,
+    doc.local.openingUnrealized,
+    doc.local.unrealized,
+    doc.local.unrealizedChange,
+    doc.local.total,
+    doc.local.fees,
+    doc.base.realized,
+    doc.base.openingUnrealized,
+    doc.base.unrealized,
+    doc.base.unrealizedChange,
+    doc.base.total,
+    doc.base.fees,
+    doc.base.priceEffect,
+    doc.base.fxEffect,
+    closeId,
+    cost.local.toFixed(),
+    cost.base.toFixed(),
+  ]);
 }
 
 interface StoredSummary {
@@ -835,44 +884,10 @@ const LINE_COLUMNS = [
   'fees_base',
   'price_effect_base',
   'fx_effect_base',
-  'closing_position',
-] as const;
-const LINE_TYPES = [
-  'date',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'numeric',
-  'numeric',
-  'int',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'numeric',
-  'jsonb',
 ] as const;
 
 /** The closing position's exact open cost (local, base): what a quiet position is valued from the next day. */
 const COST_COLUMNS = ['open_cost', 'open_cost_base'] as const;
-
-/** The stored columns after report_date, with their types, in LINE_COLUMNS order. */
-const STORED_COLUMNS = LINE_COLUMNS.slice(1).map((name, i) => ({ name, type: LINE_TYPES[i + 1] ?? 'text' }));
 
 type LineRow = Record<(typeof LINE_COLUMNS)[number], string> & { trade_count: number };
 

@@ -60,12 +60,25 @@ interface TradeRow {
   fx_rate: string | null;
 }
 
-const TRADE_SELECT = `
-  SELECT t.trade_id, t.version, t.lifecycle, t.account_id, t.isin, t.side, t.quantity, t.price,
-         t.commission + t.fees AS fees, t.currency, to_char(t.trade_date, 'YYYY-MM-DD') AS trade_date,
-         to_char(t.trade_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS trade_time,
-         a.base_currency, a.cost_method, fx_rate_to_base(t.currency, a.base_currency, t.trade_date) AS fx_rate
-  FROM trades t JOIN accounts a ON a.id = t.account_id`;
+/**
+ * The live trades `from` and `where` select (aliases t, a = accounts), with their trade-date FX rate to the
+ * account's base currency looked up once per currency, base and date: a lookup per trade cost 0.25 s a day of 16,000.
+ */
+function tradeSelect(from: string, where: string): string {
+  return `
+  WITH sel AS MATERIALIZED (
+    SELECT t.trade_id, t.version, t.lifecycle, t.account_id, t.isin, t.side, t.quantity, t.price,
+           t.commission + t.fees AS fees, t.currency, t.trade_date, t.trade_time, a.base_currency, a.cost_method
+    FROM ${from} JOIN accounts a ON a.id = t.account_id WHERE ${where}),
+  fx AS MATERIALIZED (
+    SELECT c, b, d, fx_rate_to_base(c, b, d) AS rate
+    FROM (SELECT DISTINCT currency AS c, base_currency AS b, trade_date AS d FROM sel) AS k)
+  SELECT s.trade_id, s.version, s.lifecycle, s.account_id, s.isin, s.side, s.quantity, s.price, s.fees, s.currency,
+         to_char(s.trade_date, 'YYYY-MM-DD') AS trade_date,
+         to_char(s.trade_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS trade_time,
+         s.base_currency, s.cost_method, fx.rate AS fx_rate
+  FROM sel s JOIN fx ON fx.c = s.currency AND fx.b = s.base_currency AND fx.d = s.trade_date`;
+}
 
 /**
  * Live trades of the given positions (and the splits of their instruments), grouped per position. Positions
@@ -78,9 +91,10 @@ export async function loadLiveEvents(
 ): Promise<Map<string, PositionEvents>> {
   if (keys.length === 0) return new Map();
   const { rows } = await db.query<TradeRow>(
-    `${TRADE_SELECT}
-     JOIN unnest($1::text[], $2::text[]) AS k(account_id, isin) ON t.account_id = k.account_id AND t.isin = k.isin
-     WHERE t.status = 'LIVE' AND ($3::date IS NULL OR t.trade_date > $3) AND ($4::date IS NULL OR t.trade_date <= $4)`,
+    tradeSelect(
+      `trades t JOIN unnest($1::text[], $2::text[]) AS k(account_id, isin) ON t.account_id = k.account_id AND t.isin = k.isin::char(12)`,
+      `t.status = 'LIVE' AND ($3::date IS NULL OR t.trade_date > $3) AND ($4::date IS NULL OR t.trade_date <= $4)`,
+    ),
     [keys.map((k) => k.accountId), keys.map((k) => k.isin), filter.after ?? null, filter.through ?? null],
   );
   return groupWithSplits(db, rows, filter);
@@ -92,7 +106,7 @@ export async function loadLiveEventsDated(
   filter: Required<LiveEventFilter>,
 ): Promise<Map<string, PositionEvents>> {
   const { rows } = await db.query<TradeRow>(
-    `${TRADE_SELECT} WHERE t.status = 'LIVE' AND t.trade_date > $1 AND t.trade_date <= $2`,
+    tradeSelect('trades t', `t.status = 'LIVE' AND t.trade_date > $1 AND t.trade_date <= $2`),
     [filter.after, filter.through],
   );
   return groupWithSplits(db, rows, filter);

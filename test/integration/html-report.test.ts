@@ -62,7 +62,7 @@ describe('daily P&L report as HTML in headless Chromium', () => {
       ]),
     );
     const service = new PgDailyReportService(db.pool);
-    for (const date of REPORT_DATES) report = await service.generate(date);
+    for (const date of REPORT_DATES) report = await service.generateDocument(date);
     dir = await mkdtemp(path.join(os.tmpdir(), 'posttrade-html-report-'));
     file = path.join(dir, `daily-pnl-${report.reportDate}.html`);
     await writeFile(file, writeReport(report, 'html'));

@@ -66,7 +66,7 @@ describe('daily P&L report: per position, per account, stored per date', () => {
   });
 
   it('day one: 200 held at 11 against a cost of 2202 is −2.00 unrealized, fees 2.00', async () => {
-    const report = await service.generate('2024-07-01');
+    const report = await service.generateDocument('2024-07-01');
 
     const line = report.lines.find((l) => l.accountId === 'ACC-001');
     expect(line?.local).toEqual({
@@ -80,7 +80,7 @@ describe('daily P&L report: per position, per account, stored per date', () => {
   });
 
   it('day two from the stored close: realized and unrealized per method, the same total 448.50 under each', async () => {
-    const report = await service.generate('2024-07-02');
+    const report = await service.generateDocument('2024-07-02');
 
     const byAccount = Object.fromEntries(
       report.lines
@@ -116,7 +116,7 @@ describe('daily P&L report: per position, per account, stored per date', () => {
   it('running a date again replaces its report: same figures, no duplicate rows', async () => {
     const first = await service.get('2024-07-02');
 
-    await service.generate('2024-07-02');
+    await service.generateDocument('2024-07-02');
     const again = await service.get('2024-07-02');
     const { rows } = await db.pool.query<{ n: string }>(
       `SELECT count(*) AS n FROM daily_pnl_lines WHERE report_date = '2024-07-02'`,
@@ -130,7 +130,7 @@ describe('daily P&L report: per position, per account, stored per date', () => {
   it('an amend of yesterday booked after yesterday’s report is replayed, not read from the stale close', async () => {
     await book(db.pool, [correction(lateBuy, 2, 'AMEND', { price: '11' })]);
 
-    const report = await service.generate('2024-07-02');
+    const report = await service.generateDocument('2024-07-02');
 
     // Lots 1001 and 1101; 150 sold: 1948.50 − (1001 + 550.50) = 397.00; 50 left for 550.50 → 149.50 at 14.
     const line = report.lines.find((l) => l.accountId === 'ACC-001');
