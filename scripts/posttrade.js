@@ -48,7 +48,7 @@ const COMMANDS = [
   {
     words: ['produce'],
     module: 'lib/simulator/cli.ts',
-    help: 'produce --count N [--rate R] [--seed S] [--error-rate P]   publish simulated trades to trades.captured',
+    help: 'produce --count N [--rate R] [--seed S] [--error-rate P] [--date YYYY-MM-DD]   publish simulated trades to trades.captured',
   },
   {
     words: ['submit'],
