@@ -33,32 +33,22 @@
  */
 import type { Pool, PoolClient } from 'pg';
 
-import {
-  applyEvents,
-  emptyPosition,
-  liveEvents,
-  openCost,
-  type CostMethod,
-  type LocalAndBase,
-  type Position,
-  type PositionEvent,
-} from '../domain/lots';
+import { type CostMethod, type SplitEvent } from '../domain/lots';
 import { Dec, MINOR_UNITS, minorUnits } from '../domain/money';
-import { dailyPnlLine, type AccountPnlSummary, type MarketClose, type PnlTotals } from '../domain/pnl';
-import { copyRow, copyRows } from '../db/copy';
+import { type AccountPnlSummary, type PnlTotals } from '../domain/pnl';
+import { copyRows } from '../db/copy';
 import { withTransaction } from '../db/pool';
 import {
   keyOf,
-  loadLiveEvents,
-  loadLiveEventsDated,
+  loadLiveTradeRows,
+  loadLiveTradeRowsDated,
   loadSplits,
-  type PositionEvents,
+  toCostMethod,
+  type LiveTradeRow,
   type PositionKey,
 } from '../positions/live-events';
-import { fromSnapshot, toSnapshot } from '../positions/snapshot';
 import {
   accountTotalsDoc,
-  lineDoc,
   totalsDoc,
   type AccountTotalsDoc,
   type DailyReportDoc,
@@ -67,11 +57,24 @@ import {
   type ReportLineDoc,
   type TotalsDoc,
 } from './document';
+import {
+  CLOSE_COLUMNS,
+  COST_COLUMNS,
+  LINE_COLUMNS,
+  missingPriceMessage,
+  NO_PREVIOUS_MARKET,
+  PRICE_LOOKBACK_DAYS,
+  type SplitRow,
+  type ValuationInput,
+  type ValuationItem,
+  type ValuationOutput,
+  valuePositions,
+} from './valuation';
+
+export { PRICE_LOOKBACK_DAYS } from './valuation';
 
 /** Policy: how far before a report's start a booking may have begun and still be missing from what it read. */
 export const IN_FLIGHT_MARGIN_SECONDS = 300;
-/** Policy: end-of-day prices at most this many calendar days old value a position (as validation's lookback). */
-export const PRICE_LOOKBACK_DAYS = 10;
 /** How many report dates the cumulative chart shows. */
 export const HISTORY_DATES = 20;
 
@@ -137,14 +140,15 @@ export class PgDailyReportService {
     // They need not share a snapshot: a trade booked between them is either valued from flat (replayKeys below)
     // or, when only the stored-close read saw it, missed as any booking after the report's start would be, and its
     // position is replayed by the next report (the in-flight margin).
-    const [recent, splitIsins, closes, market] = await Promise.all([
-      loadLiveEventsDated(this.pool, window),
+    const [recentRows, splitIsins, closes, market] = await Promise.all([
+      loadLiveTradeRowsDated(this.pool, window),
       previous ? this.splitIsins(window) : [],
       previous ? this.storedCloses(previous, window) : { openings: new Map<string, Opening>(), stale: [] },
       // Every instrument's prices and every currency pair's rates: the quiet positions, valued in PostgreSQL, use
       // the very prices and rates the code path uses, read once.
       this.marketData(reportDate),
     ]);
+    const recent = groupRows(recentRows);
     const { openings, stale } = closes;
 
     // Positions without a trusted close that trade now or were touched by a late correction: replay from flat.
@@ -153,145 +157,62 @@ export class PgDailyReportService {
         [...recent.values(), ...stale].filter((key) => !openings.has(keyOf(key))).map((key) => [keyOf(key), key]),
       ).values(),
     ];
-    const [replayed, quietSplits] = await Promise.all([
-      previous ? loadLiveEvents(this.pool, replayKeys, { through: reportDate }) : recent,
+    const [replayed, windowSplits, replaySplits, closeIds] = await Promise.all([
+      previous ? loadLiveTradeRows(this.pool, replayKeys, { through: reportDate }).then(groupRows) : recent,
       loadSplits(this.pool, [...new Set([...openings.values()].map((o) => o.isin))], window),
+      loadSplits(this.pool, [...new Set(replayKeys.map((k) => k.isin))], { through: reportDate }),
+      // Ids for the closes the code path writes, one per position at most (an unused id is only a gap).
+      this.drawCloseIds(openings.size + replayKeys.length),
     ]);
 
-    interface Work {
-      readonly key: PositionKey;
-      readonly costMethod: CostMethod;
-      readonly currency: string;
-      readonly baseCurrency: string;
-      /** The position it starts from: a stored close (parsed when valued) or flat. */
-      readonly start: () => Position;
-      readonly events: readonly PositionEvent[];
-      readonly missingFx: readonly string[];
-      /** The stored close it starts from, when it starts from one (a replay starts from flat). */
-      readonly storedCloseId: string | null;
-    }
-    const work: Work[] = [];
+    const items: ValuationItem[] = [];
     for (const opening of openings.values()) {
       const entry = recent.get(keyOf(opening));
-      work.push({
-        key: opening,
+      items.push({
+        accountId: opening.accountId,
+        isin: opening.isin,
         costMethod: opening.costMethod,
         currency: opening.currency,
         baseCurrency: opening.baseCurrency,
-        start: () => {
-          try {
-            return fromSnapshot(JSON.parse(opening.snapshot));
-          } catch (error) {
-            throw new Error(`report ${reportDate}: stored close of ${opening.accountId} ${opening.isin}`, {
-              cause: error,
-            });
-          }
-        },
-        events: entry?.events ?? quietSplits.get(opening.isin) ?? [],
-        missingFx: entry?.missingFx ?? [],
+        snapshot: opening.snapshot,
         storedCloseId: opening.closeId,
+        trades: entry?.rows ?? [],
+        splits: splitRows(windowSplits.get(opening.isin)),
+        missingFx: entry?.missingFx ?? [],
       });
     }
-    for (const entry of replayKeys) {
-      const full: PositionEvents | undefined = replayed.get(keyOf(entry));
-      if (full === undefined) continue;
-      work.push({
-        key: full,
-        costMethod: full.costMethod,
-        currency: full.currency,
-        baseCurrency: full.baseCurrency,
-        start: () => emptyPosition(full.costMethod),
-        events: full.events,
-        missingFx: full.missingFx,
+    for (const key of replayKeys) {
+      const entry = replayed.get(keyOf(key));
+      if (entry === undefined) continue;
+      items.push({
+        accountId: entry.accountId,
+        isin: entry.isin,
+        costMethod: entry.costMethod,
+        currency: entry.currency,
+        baseCurrency: entry.baseCurrency,
+        snapshot: null,
         storedCloseId: null,
+        trades: entry.rows,
+        splits: splitRows(replaySplits.get(entry.isin)),
+        missingFx: entry.missingFx,
       });
     }
-
-    // Ids for the closes the code path writes, one per position at most (an unused id is only a gap).
-    const closeIds = await this.drawCloseIds(work.length);
-
-    // Valued while PostgreSQL inserts the quiet lines (store): the two cores work at the same time.
-    // Each position valued is turned into its COPY rows at once (close and line), so that its decimals die young.
-    const valueInCode = (): ValuedInCode => {
-      const valued: ValuedInCode = { closeRows: [], lineRows: [], issues: [] };
-      const issue = (key: PositionKey, code: string, message: string): void => {
-        valued.issues.push({ accountId: key.accountId, isin: key.isin, code, message });
-      };
-      let drawn = 0;
-      for (const item of work) {
-        if (item.missingFx.length > 0) {
-          issue(
-            item.key,
-            'MISSING_FX_RATE',
-            `no trade-date FX rate to ${item.baseCurrency} for ${item.missingFx.join(', ')}`,
-          );
-          continue;
-        }
-        const start = item.start();
-        const before = item.events.filter((event) => eventDate(event) < reportDate);
-        const today = item.events.filter((event) => eventDate(event) === reportDate);
-        const earlier = liveEvents(before);
-        const previousClose = earlier.ok ? applyEvents(start, earlier.value) : earlier;
-        if (!previousClose.ok) {
-          for (const error of previousClose.errors) issue(item.key, error.code, error.message);
-          continue;
-        }
-        const prices = market.prices.get(item.key.isin);
-        const fx = market.fx.get(`${item.currency}/${item.baseCurrency}`);
-        const previousMarket =
-          prices?.previous && fx?.previous ? { price: prices.previous, fxRateToBase: fx.previous } : undefined;
-        const closeMarket: MarketClose | undefined =
-          prices?.close && fx?.close ? { price: prices.close, fxRateToBase: fx.close } : undefined;
-        const computed = dailyPnlLine({
-          accountId: item.key.accountId,
-          instrumentId: item.key.isin,
-          businessDate: reportDate,
-          currency: item.currency,
-          baseCurrency: item.baseCurrency,
-          previousClose: previousClose.value,
-          previousMarket,
-          events: today,
-          // A position flat at the close has no unrealized P&L whatever the price: it needs no market data.
-          market: closeMarket ?? { price: new Dec(0), fxRateToBase: new Dec(1) },
-        });
-        if (!computed.ok) {
-          for (const error of computed.errors) {
-            issue(item.key, 'MISSING_PREVIOUS_PRICE', `${error.message} (no price within ${PRICE_LOOKBACK_DAYS} days)`);
-          }
-          continue;
-        }
-        const line = computed.value;
-        if (closeMarket === undefined && line.closingPosition.lots.length > 0) {
-          issue(item.key, 'MISSING_PRICE', missingPriceMessage(reportDate));
-          continue;
-        }
-        // Nothing held and nothing traded: not a line of this day's report.
-        if (line.openingQuantity.isZero() && line.closingQuantity.isZero() && line.tradeCount === 0) continue;
-        const doc = lineDoc(line, {
-          costMethod: item.costMethod,
-          closePrice: closeMarket?.price.toFixed() ?? '0',
-          closeFxRate: closeMarket?.fxRateToBase.toFixed() ?? '1',
-        });
-        // Nothing happened to a position valued from its stored close: its closing position IS that close, and its
-        // line points at it rather than storing it again. Otherwise the close is new, under a drawn id.
-        let closeId = item.events.length === 0 && start.currency === item.currency ? item.storedCloseId : null;
-        if (closeId === null) {
-          closeId = closeIds[drawn] ?? null;
-          drawn += 1;
-          if (closeId === null) throw new Error(`report ${reportDate}: ran out of drawn close ids`);
-          const position = JSON.stringify(toSnapshot(line.closingPosition));
-          valued.closeRows.push(copyRow([closeId, reportDate, doc.accountId, doc.isin, position]));
-        }
-        valued.lineRows.push(lineRow(reportDate, doc, closeId, openCost(line.closingPosition)));
-      }
-      return valued;
+    const text = (value: Dec | undefined): string | null => value?.toFixed() ?? null;
+    const valuationInput: ValuationInput = {
+      reportDate,
+      items,
+      market: {
+        prices: Object.fromEntries([...market.prices].map(([isin, p]) => [isin, [text(p.close), text(p.previous)]])),
+        fx: Object.fromEntries([...market.fx].map(([pair, r]) => [pair, [text(r.close), text(r.previous)]])),
+      },
+      closeIds,
     };
 
+    // Valued while PostgreSQL inserts the quiet lines (store): the cores work at the same time.
     const { quietCount, ...stored } = await this.store({
       reportDate,
       generatedAt,
-      valueInCode,
-      closeIds,
+      value: () => valuePositions(valuationInput),
       previous,
       market,
       // Everything valued in code, or untrusted: never valued as quiet.
@@ -502,9 +423,7 @@ export class PgDailyReportService {
     readonly reportDate: string;
     readonly generatedAt: string;
     /** Values the positions that need code; called once the quiet lines' INSERT is under way. */
-    readonly valueInCode: () => ValuedInCode;
-    /** Unused close ids, at least one per line valued in code (drawCloseIds). */
-    readonly closeIds: readonly string[];
+    readonly value: () => ValuationOutput;
     readonly previous: { readonly reportDate: string; readonly generatedAtExact: string } | undefined;
     readonly market: MarketData;
     /** Positions valued in code or untrusted: never quiet. */
@@ -550,15 +469,10 @@ export class PgDailyReportService {
           : this.storeQuietLines(client, { ...input, previous });
       // Awaited below; until then a failure must not count as unhandled.
       quietLines.catch(() => undefined);
-      const valued = input.valueInCode();
+      const valued = input.value();
       // Closes and lines go in by COPY, queued behind the quiet lines' INSERT on this connection. No foreign key:
       // lines and closes may arrive in either order.
-      await copyRows(
-        client,
-        'daily_pnl_closes',
-        ['close_id', 'report_date', 'account_id', 'isin', 'position'],
-        valued.closeRows,
-      );
+      await copyRows(client, 'daily_pnl_closes', CLOSE_COLUMNS, valued.closeRows);
       await copyRows(client, 'daily_pnl_lines', [...LINE_COLUMNS, 'close_id', ...COST_COLUMNS], valued.lineRows);
       const quiet = await quietLines;
       const lineCount = valued.lineRows.length + quiet.count - quiet.issues.length;
@@ -785,13 +699,6 @@ interface MarketData {
   >;
 }
 
-/** dailyPnlLine's error for open lots without yesterday's price or rate, as the code path reports it. */
-const NO_PREVIOUS_MARKET = 'previous close holds open lots but has no previous market';
-
-function missingPriceMessage(reportDate: string): string {
-  return `no end-of-day price or FX rate within ${PRICE_LOOKBACK_DAYS} days of ${reportDate}`;
-}
-
 function addTotals(sum: PnlTotals | undefined, totals: PnlTotals): PnlTotals {
   if (sum === undefined) return totals;
   return {
@@ -807,87 +714,11 @@ function addTotals(sum: PnlTotals | undefined, totals: PnlTotals): PnlTotals {
   };
 }
 
-/** The positions valued in code, as COPY rows of daily_pnl_closes and daily_pnl_lines, and those not valued. */
-interface ValuedInCode {
-  readonly closeRows: string[];
-  readonly lineRows: string[];
-  readonly issues: ReportIssue[];
-}
-
-/** A daily_pnl_lines row in COPY text format, in LINE_COLUMNS order then close_id and COST_COLUMNS. */
-function lineRow(reportDate: string, doc: ReportLineDoc, closeId: string, cost: LocalAndBase): string {
-  return copyRow([
-    reportDate,
-    doc.accountId,
-    doc.isin,
-    doc.costMethod,
-    doc.currency,
-    doc.baseCurrency,
-    doc.openingQuantity,
-    doc.closingQuantity,
-    doc.tradeCount,
-    doc.boughtQuantity,
-    doc.soldQuantity,
-    doc.closePrice,
-    doc.closeFxRate,
-    doc.local.realized,
-    doc.local.openingUnrealized,
-    doc.local.unrealized,
-    doc.local.unrealizedChange,
-    doc.local.total,
-    doc.local.fees,
-    doc.base.realized,
-    doc.base.openingUnrealized,
-    doc.base.unrealized,
-    doc.base.unrealizedChange,
-    doc.base.total,
-    doc.base.fees,
-    doc.base.priceEffect,
-    doc.base.fxEffect,
-    closeId,
-    cost.local.toFixed(),
-    cost.base.toFixed(),
-  ]);
-}
-
 interface StoredSummary {
   readonly accounts: readonly AccountTotalsDoc[];
   readonly overall: readonly TotalsDoc[];
   readonly issues: readonly ReportIssue[];
 }
-
-const LINE_COLUMNS = [
-  'report_date',
-  'account_id',
-  'isin',
-  'cost_method',
-  'currency',
-  'base_currency',
-  'opening_quantity',
-  'closing_quantity',
-  'trade_count',
-  'bought_quantity',
-  'sold_quantity',
-  'close_price',
-  'close_fx_rate',
-  'realized',
-  'opening_unrealized',
-  'unrealized',
-  'unrealized_change',
-  'total',
-  'fees',
-  'realized_base',
-  'opening_unrealized_base',
-  'unrealized_base',
-  'unrealized_change_base',
-  'total_base',
-  'fees_base',
-  'price_effect_base',
-  'fx_effect_base',
-] as const;
-
-/** The closing position's exact open cost (local, base): what a quiet position is valued from the next day. */
-const COST_COLUMNS = ['open_cost', 'open_cost_base'] as const;
 
 type LineRow = Record<(typeof LINE_COLUMNS)[number], string> & { trade_count: number };
 
@@ -926,6 +757,44 @@ function fromLineRow(row: LineRow): ReportLineDoc {
   };
 }
 
-function eventDate(event: PositionEvent): string {
-  return event.kind === 'TRADE' ? event.tradeDate : event.effectiveDate;
+/** Live trades grouped per position, with what valuing them needs. */
+interface PositionRows extends PositionKey {
+  readonly costMethod: CostMethod;
+  readonly currency: string;
+  readonly baseCurrency: string;
+  readonly rows: LiveTradeRow[];
+  /** Trades whose trade-date FX rate to the account's base currency is unknown. */
+  readonly missingFx: string[];
+}
+
+function groupRows(rows: readonly LiveTradeRow[]): Map<string, PositionRows> {
+  const grouped = new Map<string, PositionRows>();
+  for (const row of rows) {
+    const key = keyOf({ accountId: row.account_id, isin: row.isin });
+    let entry = grouped.get(key);
+    if (entry === undefined) {
+      entry = {
+        accountId: row.account_id,
+        isin: row.isin,
+        costMethod: toCostMethod(row.cost_method),
+        currency: row.currency,
+        baseCurrency: row.base_currency,
+        rows: [],
+        missingFx: [],
+      };
+      grouped.set(key, entry);
+    }
+    entry.rows.push(row);
+    if (row.fx_rate === null) entry.missingFx.push(row.trade_id);
+  }
+  return grouped;
+}
+
+function splitRows(splits: readonly SplitEvent[] | undefined): SplitRow[] {
+  return (splits ?? []).map((split) => ({
+    corporateActionId: split.corporateActionId,
+    numerator: split.numerator.toFixed(),
+    denominator: split.denominator.toFixed(),
+    effectiveDate: split.effectiveDate,
+  }));
 }

@@ -42,7 +42,8 @@ export interface LiveEventFilter {
   readonly through?: string;
 }
 
-interface TradeRow {
+/** A live trade as read: decimals as strings (`toTradeEvent` makes it an event). */
+export interface LiveTradeRow {
   trade_id: string;
   version: number;
   lifecycle: string;
@@ -89,15 +90,24 @@ export async function loadLiveEvents(
   keys: readonly PositionKey[],
   filter: LiveEventFilter = {},
 ): Promise<Map<string, PositionEvents>> {
-  if (keys.length === 0) return new Map();
-  const { rows } = await db.query<TradeRow>(
+  return groupWithSplits(db, await loadLiveTradeRows(db, keys, filter), filter);
+}
+
+/** The live trades `loadLiveEvents` reads, as rows (decimals as strings), ungrouped. */
+export async function loadLiveTradeRows(
+  db: Pool | PoolClient,
+  keys: readonly PositionKey[],
+  filter: LiveEventFilter = {},
+): Promise<LiveTradeRow[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await db.query<LiveTradeRow>(
     tradeSelect(
       `trades t JOIN unnest($1::text[], $2::text[]) AS k(account_id, isin) ON t.account_id = k.account_id AND t.isin = k.isin::char(12)`,
       `t.status = 'LIVE' AND ($3::date IS NULL OR t.trade_date > $3) AND ($4::date IS NULL OR t.trade_date <= $4)`,
     ),
     [keys.map((k) => k.accountId), keys.map((k) => k.isin), filter.after ?? null, filter.through ?? null],
   );
-  return groupWithSplits(db, rows, filter);
+  return rows;
 }
 
 /** Live trades of every position dated within the window, grouped per position (the report's day). */
@@ -105,16 +115,24 @@ export async function loadLiveEventsDated(
   db: Pool | PoolClient,
   filter: Required<LiveEventFilter>,
 ): Promise<Map<string, PositionEvents>> {
-  const { rows } = await db.query<TradeRow>(
+  return groupWithSplits(db, await loadLiveTradeRowsDated(db, filter), filter);
+}
+
+/** The live trades `loadLiveEventsDated` reads, as rows (decimals as strings), ungrouped. */
+export async function loadLiveTradeRowsDated(
+  db: Pool | PoolClient,
+  filter: Required<LiveEventFilter>,
+): Promise<LiveTradeRow[]> {
+  const { rows } = await db.query<LiveTradeRow>(
     tradeSelect('trades t', `t.status = 'LIVE' AND t.trade_date > $1 AND t.trade_date <= $2`),
     [filter.after, filter.through],
   );
-  return groupWithSplits(db, rows, filter);
+  return rows;
 }
 
 async function groupWithSplits(
   db: Pool | PoolClient,
-  rows: readonly TradeRow[],
+  rows: readonly LiveTradeRow[],
   filter: LiveEventFilter,
 ): Promise<Map<string, PositionEvents>> {
   const grouped = new Map<string, PositionEvents>();
@@ -178,7 +196,7 @@ export async function loadSplits(
   return byIsin;
 }
 
-function toTradeEvent(row: TradeRow): TradeEvent {
+export function toTradeEvent(row: LiveTradeRow): TradeEvent {
   return {
     kind: 'TRADE',
     tradeId: row.trade_id,
@@ -196,7 +214,7 @@ function toTradeEvent(row: TradeRow): TradeEvent {
   };
 }
 
-function toCostMethod(text: string): CostMethod {
+export function toCostMethod(text: string): CostMethod {
   return text === CostMethod.LIFO
     ? CostMethod.LIFO
     : text === CostMethod.AVERAGE
