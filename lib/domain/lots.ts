@@ -137,6 +137,17 @@ export function positionQuantity(position: Position): Dec {
 const quantities = new WeakMap<Position, Dec>();
 const openCosts = new WeakMap<Position, LocalAndBase>();
 
+/**
+ * Remembers `positionQuantity` and `openCost` of a position read back from storage together with the sums computed
+ * from the very same lots when it was stored (the daily report keeps both), so that they are not added up again.
+ * The caller vouches that they are that position's sums: exact, as these functions return them.
+ */
+export function rememberSums(position: Position, sums: { quantity: Dec; cost: LocalAndBase }): Position {
+  quantities.set(position, sums.quantity);
+  openCosts.set(position, sums.cost);
+  return position;
+}
+
 /** LONG, SHORT or FLAT, from the lots. */
 export function positionDirection(position: Position): Direction {
   return position.lots[0]?.direction ?? Direction.FLAT;

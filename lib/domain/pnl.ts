@@ -120,6 +120,11 @@ export interface DailyPnlInput {
   readonly previousClose: Position;
   /** Yesterday's end-of-day price and FX rate; required when the previous close holds open lots. */
   readonly previousMarket: MarketClose | undefined;
+  /**
+   * The previous close's unrealized P&L at `previousMarket`, rounded as `unrealizedPnl` rounds it, when the caller
+   * already has it (the previous report's line, valued at the same prices): it is then not computed again.
+   */
+  readonly openingUnrealized?: { readonly local: Dec; readonly base: Dec };
   /** The day's trade versions and splits, in any order; replayed as the live set (see `liveEvents`). */
   readonly events: readonly PositionEvent[];
   readonly market: MarketClose;
@@ -184,7 +189,11 @@ export function dailyPnlLine(input: DailyPnlInput): PositionResult<DailyPnlLine>
   if (!closed.ok) return closed;
   const position = closed.value;
 
-  const opening = input.previousMarket ? unrealizedPnl(previous, input.previousMarket, currencies, rounding) : none();
+  const opening = !input.previousMarket
+    ? none()
+    : input.openingUnrealized
+      ? { ...none(), ...input.openingUnrealized }
+      : unrealizedPnl(previous, input.previousMarket, currencies, rounding);
   const closing = unrealizedPnl(position, input.market, currencies, rounding);
   const realized = roundPair(difference(position.realized, previous.realized), currencies, rounding);
   const fees = roundPair(difference(position.fees, previous.fees), currencies, rounding);

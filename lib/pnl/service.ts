@@ -65,6 +65,7 @@ import {
   NO_PREVIOUS_MARKET,
   PRICE_LOOKBACK_DAYS,
   type SplitRow,
+  type StoredCloseFigures,
   type ValuationInput,
   type ValuationItem,
   type ValuationOutput,
@@ -92,6 +93,8 @@ interface Opening extends PositionKey {
   readonly snapshot: string;
   /** The stored close it was read from (daily_pnl_closes), or null for a close stored inline on an older line. */
   readonly closeId: string | null;
+  /** What the previous line says of that close. */
+  readonly figures: StoredCloseFigures | null;
 }
 
 export interface ReportStatistics {
@@ -176,6 +179,7 @@ export class PgDailyReportService {
         baseCurrency: opening.baseCurrency,
         snapshot: opening.snapshot,
         storedCloseId: opening.closeId,
+        storedFigures: opening.figures,
         trades: entry?.rows ?? [],
         splits: splitRows(windowSplits.get(opening.isin)),
         missingFx: entry?.missingFx ?? [],
@@ -192,6 +196,7 @@ export class PgDailyReportService {
         baseCurrency: entry.baseCurrency,
         snapshot: null,
         storedCloseId: null,
+        storedFigures: null,
         trades: entry.rows,
         splits: splitRows(replaySplits.get(entry.isin)),
         missingFx: entry.missingFx,
@@ -310,6 +315,13 @@ export class PgDailyReportService {
       cost_method: CostMethod;
       closing_position: string;
       close_id: string | null;
+      closing_quantity: string | null;
+      open_cost: string | null;
+      open_cost_base: string | null;
+      unrealized: string | null;
+      unrealized_base: string | null;
+      close_price: string | null;
+      close_fx_rate: string | null;
     }>(
       `WITH ${STALE_CTES},
        -- Positions with a live trade in the window, and instruments with a split in it: valued in code.
@@ -324,7 +336,8 @@ export class PgDailyReportService {
               -- only these lines look it up (a join was planned below the filter: 50,000 lookups for 14,000).
               COALESCE(l.closing_position::text,
                        (SELECT c.position::text FROM daily_pnl_closes c WHERE c.close_id = l.close_id)) AS closing_position,
-              l.close_id::text AS close_id
+              l.close_id::text AS close_id, l.closing_quantity, l.open_cost, l.open_cost_base, l.unrealized,
+              l.unrealized_base, l.close_price, l.close_fx_rate
        FROM daily_pnl_lines l JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
        LEFT JOIN traded t ON t.account_id = l.account_id AND t.isin = l.isin
        LEFT JOIN split x ON x.isin = l.isin
@@ -332,7 +345,8 @@ export class PgDailyReportService {
          AND NOT EXISTS (SELECT 1 FROM stale s WHERE s.account_id = l.account_id AND s.isin = l.isin)
          AND NOT EXISTS (SELECT 1 FROM stale s WHERE s.account_id IS NULL AND s.isin = l.isin)
        UNION ALL
-       SELECT 'STALE', account_id, isin, NULL, NULL, NULL, NULL, NULL FROM (${STALE_LINES}) AS untrusted`,
+       SELECT 'STALE', account_id, isin, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       FROM (${STALE_LINES}) AS untrusted`,
       [previous.reportDate, previous.generatedAt, this.inFlightMarginSeconds, window.after, window.through],
     );
     const openings = new Map<string, Opening>();
@@ -349,6 +363,25 @@ export class PgDailyReportService {
           baseCurrency: row.base_currency,
           snapshot: row.closing_position,
           closeId: row.close_id,
+          // Lines stored before migration 1732407000000 lack the open cost: nothing is known then.
+          figures:
+            row.closing_quantity === null ||
+            row.open_cost === null ||
+            row.open_cost_base === null ||
+            row.unrealized === null ||
+            row.unrealized_base === null ||
+            row.close_price === null ||
+            row.close_fx_rate === null
+              ? null
+              : {
+                  quantity: row.closing_quantity,
+                  openCost: row.open_cost,
+                  openCostBase: row.open_cost_base,
+                  unrealized: row.unrealized,
+                  unrealizedBase: row.unrealized_base,
+                  closePrice: row.close_price,
+                  closeFxRate: row.close_fx_rate,
+                },
         };
         openings.set(keyOf(opening), opening);
       }

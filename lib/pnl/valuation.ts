@@ -14,6 +14,7 @@ import {
   emptyPosition,
   liveEvents,
   openCost,
+  rememberSums,
   type CostMethod,
   type LocalAndBase,
   type Position,
@@ -44,6 +45,20 @@ export interface SplitRow {
   readonly effectiveDate: string;
 }
 
+/**
+ * The previous report's line of a position: its closing quantity and exact open cost (the sums of the stored
+ * close's lots), and its unrealized P&L at that day's close price and FX rate.
+ */
+export interface StoredCloseFigures {
+  readonly quantity: string;
+  readonly openCost: string;
+  readonly openCostBase: string;
+  readonly unrealized: string;
+  readonly unrealizedBase: string;
+  readonly closePrice: string;
+  readonly closeFxRate: string;
+}
+
 /** One position to value, as plain data. */
 export interface ValuationItem {
   readonly accountId: string;
@@ -55,6 +70,8 @@ export interface ValuationItem {
   readonly snapshot: string | null;
   /** That close's id in daily_pnl_closes, or null (flat, or stored inline on an older line). */
   readonly storedCloseId: string | null;
+  /** What the previous report's line says of that close, when it says it (lines stored since 1732407000000). */
+  readonly storedFigures: StoredCloseFigures | null;
   readonly trades: readonly LiveTradeRow[];
   readonly splits: readonly SplitRow[];
   /** Trades without a trade-date FX rate to the base currency: the position cannot be valued. */
@@ -152,6 +169,7 @@ export function valuePositions(input: ValuationInput): ValuationOutput {
       })),
     ];
     const before = events.filter((event) => eventDate(event) < reportDate);
+    const stored = item.storedFigures;
     const today = events.filter((event) => eventDate(event) === reportDate);
     const earlier = liveEvents(before);
     const previousClose = earlier.ok ? applyEvents(start, earlier.value) : earlier;
@@ -165,7 +183,18 @@ export function valuePositions(input: ValuationInput): ValuationOutput {
       previousPrice && previousRate ? { price: previousPrice, fxRateToBase: previousRate } : undefined;
     const closeMarket: MarketClose | undefined =
       closePrice && closeRate ? { price: closePrice, fxRateToBase: closeRate } : undefined;
+    // Nothing between the previous report and today: the previous close is the stored one, whose line already
+    // says its unrealized P&L at that day's prices; when those are the prices the opening is valued at, it is that.
+    const openingUnrealized =
+      stored !== null &&
+      before.length === 0 &&
+      previousMarket !== undefined &&
+      previousMarket.price.eq(stored.closePrice) &&
+      previousMarket.fxRateToBase.eq(stored.closeFxRate)
+        ? { local: new Dec(stored.unrealized), base: new Dec(stored.unrealizedBase) }
+        : undefined;
     const computed = dailyPnlLine({
+      openingUnrealized,
       accountId: item.accountId,
       instrumentId: item.isin,
       businessDate: reportDate,
@@ -212,11 +241,20 @@ export function valuePositions(input: ValuationInput): ValuationOutput {
 
 function startOf(item: ValuationItem, reportDate: string): Position {
   if (item.snapshot === null) return emptyPosition(item.costMethod);
+  let position: Position;
   try {
-    return fromSnapshot(JSON.parse(item.snapshot));
+    position = fromSnapshot(JSON.parse(item.snapshot));
   } catch (error) {
     throw new Error(`report ${reportDate}: stored close of ${item.accountId} ${item.isin}`, { cause: error });
   }
+  const stored = item.storedFigures;
+  // The line stored these sums of these very lots: no need to add them up again.
+  return stored === null
+    ? position
+    : rememberSums(position, {
+        quantity: new Dec(stored.quantity),
+        cost: { local: new Dec(stored.openCost), base: new Dec(stored.openCostBase) },
+      });
 }
 
 function eventDate(event: PositionEvent): string {

@@ -336,6 +336,26 @@ describe('pnl: daily line', () => {
     expect(result.ok).toBe(false);
   });
 
+  it('an opening unrealized the caller already has is taken as given: the same line as computing it', () => {
+    const day = input(CostMethod.FIFO);
+    const computed = dailyPnlLine(day);
+    const opening = computed.ok ? computed.value.local.openingUnrealized : undefined;
+    const openingBase = computed.ok ? computed.value.base.openingUnrealized : undefined;
+
+    const given = dailyPnlLine({
+      ...day,
+      openingUnrealized: opening && openingBase && { local: opening, base: openingBase },
+    });
+    const wrong = dailyPnlLine({
+      ...day,
+      openingUnrealized: { local: new Dec(1), base: new Dec(1) },
+    });
+
+    expect(given).toEqual(computed);
+    // Taken, not checked: the caller vouches for it.
+    expect(wrong.ok && wrong.value.local.openingUnrealized.toFixed()).toBe('1');
+  });
+
   it('a flat previous close needs no previous market', () => {
     const result = dailyPnlLine({
       ...input(CostMethod.FIFO),
