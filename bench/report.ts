@@ -30,7 +30,7 @@ import { createPool } from '../lib/db/pool';
 import { PgDailyReportService } from '../lib/pnl/service';
 import { writeReport } from '../lib/pnl/writers';
 import { loadReferenceData } from '../lib/refdata/load';
-import { databaseUrl, startTestServer, stopTestServer } from '../test/integration/helpers/postgres';
+import { databaseUrl, REPO_ROOT, startTestServer, stopTestServer } from '../test/integration/helpers/postgres';
 
 const REPORT_DATE = '2024-06-28';
 const PREVIOUS_DATE = '2024-06-27';
@@ -67,7 +67,7 @@ async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
 
 /** Accounts, positions, trades (with amends and cancels) and the `trades` current-state rows, all in SQL. */
 async function generateDataSet(pool: Pool): Promise<void> {
-  await timed('reference data', () => loadReferenceData(pool, path.resolve(__dirname, '..', 'migrations', 'seed')));
+  await timed('reference data', () => loadReferenceData(pool, path.join(REPO_ROOT, 'migrations', 'seed')));
   await timed('accounts', () =>
     pool.query(
       `INSERT INTO accounts (id, base_currency, cost_method, beneficial_owner, active)

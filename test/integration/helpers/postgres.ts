@@ -12,6 +12,7 @@
 import { execFile } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import fs from 'node:fs';
 import path from 'node:path';
 import { isNativeError } from 'node:util/types';
 import { Client, type Pool } from 'pg';
@@ -29,7 +30,15 @@ export const TEST_PG_ENV = {
   dataDir: 'POSTTRADE_TEST_PG_DATA_DIR',
 } as const;
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+/** The repository: the nearest folder up with package.json, so that a bundle of this helper (bench:report) finds it. */
+function repoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+export const REPO_ROOT = repoRoot(__dirname);
 const TEST_CLUSTERS_DIR = path.join(REPO_ROOT, '.local', 'test-pg');
 const MIGRATE_CLI = path.join(REPO_ROOT, 'lib', 'db', 'migrate-cli.ts');
 
