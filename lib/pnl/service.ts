@@ -565,7 +565,9 @@ export class PgDailyReportService {
       quiet AS MATERIALIZED (
         SELECT $2::date AS report_date, l.account_id, l.isin, l.cost_method, l.currency, l.base_currency,
                l.closing_quantity AS q, l.open_cost AS c, l.open_cost_base AS b, l.closing_position, l.close_id,
-               p.p1, p.p0, r.x1, r.x0, ul.places AS dl, ub.places AS db
+               p.p1, p.p0, r.x1, r.x0, ul.places AS dl, ub.places AS db,
+               -- Valued at the same price and rate yesterday: its opening unrealized is yesterday's closing one.
+               (l.close_price = p.p0 AND l.close_fx_rate = r.x0) AS same, l.unrealized AS u0, l.unrealized_base AS ub0
         FROM daily_pnl_lines l
         JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
         LEFT JOIN prices p ON p.isin = l.isin::text
@@ -592,12 +594,13 @@ export class PgDailyReportService {
        FROM quiet q
        -- The exact amounts once per line (OFFSET 0 keeps them from being pulled up and recomputed), so that
        -- round_half_even, whose body reads its argument three times, is inlined on plain columns.
-       CROSS JOIN LATERAL (SELECT q.q * q.p0 - q.c AS opening, q.q * q.p0 * q.x0 - q.b AS opening_base,
+       CROSS JOIN LATERAL (SELECT CASE WHEN NOT q.same THEN q.q * q.p0 - q.c END AS opening,
+         CASE WHEN NOT q.same THEN q.q * q.p0 * q.x0 - q.b END AS opening_base,
          q.q * q.p1 - q.c AS closing, q.q * q.p1 * q.x1 - q.b AS closing_base, q.c * q.x1 - q.b AS fx_effect,
          q.dl, q.db OFFSET 0) AS e
        CROSS JOIN LATERAL (SELECT
-         round_half_even(e.opening, e.dl) AS opening,
-         round_half_even(e.opening_base, e.db) AS opening_base,
+         CASE WHEN q.same THEN q.u0 ELSE round_half_even(e.opening, e.dl) END AS opening,
+         CASE WHEN q.same THEN q.ub0 ELSE round_half_even(e.opening_base, e.db) END AS opening_base,
          round_half_even(e.closing, e.dl) AS closing,
          round_half_even(e.closing_base, e.db) AS closing_base,
          round_half_even(e.fx_effect, e.db) AS fx_effect) AS v

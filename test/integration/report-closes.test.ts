@@ -122,4 +122,20 @@ describe('daily P&L report: stored closes shared between dates', () => {
     expect((await service.get(DAY_3))?.lines).toEqual(expected?.lines);
     expect(await integrity()).toEqual({ dangling: 0, orphaned: 0 });
   });
+
+  it('a price corrected after the previous report: the opening is valued at the corrected price', async () => {
+    await service.generate(DAY_2);
+    await service.generate(DAY_3);
+    // Day 2's close corrected from 14 to 15 after both reports ran; day 3 is run again.
+    await setPrice(db.pool, AAPL, DAY_2, '15');
+
+    const rerun = await service.generateDocument(DAY_3);
+    await db.pool.query('DELETE FROM daily_pnl_reports');
+    const fresh = await service.generateDocument(DAY_3);
+
+    expect(rerun.statistics).toMatchObject({ fromSnapshot: 2, replayed: 0 });
+    // ACC-002: 100 bought at 10, quiet since: opening 100 × 15 − 1000 = 500.00 (at 14 it was 400.00).
+    expect(rerun.lines.find((l) => l.accountId === 'ACC-002')?.local.openingUnrealized).toBe('500.00');
+    expect(rerun.lines).toEqual(fresh.lines);
+  });
 });
