@@ -240,8 +240,11 @@ export class PgDailyReportService {
     return { ...report, statistics };
   }
 
-  /** The stored report of a date, or undefined when it has not been run. */
-  async get(reportDate: string): Promise<DailyReportDoc | undefined> {
+  /**
+   * The stored report of a date, or undefined when it has not been run. With `accounts`, only their lines are read
+   * (the totals and issues stay the whole report's: the caller narrows them).
+   */
+  async get(reportDate: string, accounts?: readonly string[]): Promise<DailyReportDoc | undefined> {
     const { rows } = await this.pool.query<{ generated_at: string; summary: StoredSummary }>(
       `SELECT to_char(generated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS generated_at, summary
        FROM daily_pnl_reports WHERE report_date = $1`,
@@ -249,7 +252,7 @@ export class PgDailyReportService {
     );
     const report = rows[0];
     if (report === undefined) return undefined;
-    const lines = await this.lines({ reportDate });
+    const lines = await this.lines({ reportDate, ...(accounts === undefined ? {} : { accounts }) });
     return {
       reportDate,
       generatedAt: report.generated_at,

@@ -125,7 +125,8 @@ export class PgQueryService implements QueryService {
   }
 
   async dailyReport(reportDate: string, accounts: readonly string[] | undefined) {
-    const report = await this.reports.get(reportDate);
+    // Only the accounts' lines are read (a report holds tens of thousands); restrictReport narrows the totals.
+    const report = await this.reports.get(reportDate, accounts);
     return report === undefined || accounts === undefined ? report : restrictReport(report, accounts);
   }
 
