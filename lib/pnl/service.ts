@@ -42,9 +42,8 @@ import {
   keyOf,
   loadLiveTradeRows,
   loadLiveTradeRowsDated,
+  groupTradeRows,
   loadSplits,
-  toCostMethod,
-  type LiveTradeRow,
   type PositionKey,
 } from '../positions/live-events';
 import {
@@ -151,7 +150,7 @@ export class PgDailyReportService {
       // the very prices and rates the code path uses, read once.
       this.marketData(reportDate),
     ]);
-    const recent = groupRows(recentRows);
+    const recent = groupTradeRows(recentRows);
     const { openings, stale } = closes;
 
     // Positions without a trusted close that trade now or were touched by a late correction: replay from flat.
@@ -161,7 +160,7 @@ export class PgDailyReportService {
       ).values(),
     ];
     const [replayed, windowSplits, replaySplits, closeIds] = await Promise.all([
-      previous ? loadLiveTradeRows(this.pool, replayKeys, { through: reportDate }).then(groupRows) : recent,
+      previous ? loadLiveTradeRows(this.pool, replayKeys, { through: reportDate }).then(groupTradeRows) : recent,
       loadSplits(this.pool, [...new Set([...openings.values()].map((o) => o.isin))], window),
       loadSplits(this.pool, [...new Set(replayKeys.map((k) => k.isin))], { through: reportDate }),
       // Ids for the closes the code path writes, one per position at most (an unused id is only a gap).
@@ -794,39 +793,6 @@ function fromLineRow(row: LineRow): ReportLineDoc {
       fxEffect: row.fx_effect_base,
     },
   };
-}
-
-/** Live trades grouped per position, with what valuing them needs. */
-interface PositionRows extends PositionKey {
-  readonly costMethod: CostMethod;
-  readonly currency: string;
-  readonly baseCurrency: string;
-  readonly rows: LiveTradeRow[];
-  /** Trades whose trade-date FX rate to the account's base currency is unknown. */
-  readonly missingFx: string[];
-}
-
-function groupRows(rows: readonly LiveTradeRow[]): Map<string, PositionRows> {
-  const grouped = new Map<string, PositionRows>();
-  for (const row of rows) {
-    const key = keyOf({ accountId: row.account_id, isin: row.isin });
-    let entry = grouped.get(key);
-    if (entry === undefined) {
-      entry = {
-        accountId: row.account_id,
-        isin: row.isin,
-        costMethod: toCostMethod(row.cost_method),
-        currency: row.currency,
-        baseCurrency: row.base_currency,
-        rows: [],
-        missingFx: [],
-      };
-      grouped.set(key, entry);
-    }
-    entry.rows.push(row);
-    if (row.fx_rate === null) entry.missingFx.push(row.trade_id);
-  }
-  return grouped;
 }
 
 function splitRows(splits: readonly SplitEvent[] | undefined): SplitRow[] {

@@ -130,12 +130,22 @@ export async function loadLiveTradeRowsDated(
   return rows;
 }
 
-async function groupWithSplits(
-  db: Pool | PoolClient,
-  rows: readonly LiveTradeRow[],
-  filter: LiveEventFilter,
-): Promise<Map<string, PositionEvents>> {
-  const grouped = new Map<string, PositionEvents>();
+/** Live trades of one position, as read, with what valuing them needs. */
+export interface PositionTradeRows extends PositionKey {
+  readonly costMethod: CostMethod;
+  readonly baseCurrency: string;
+  /** The instrument currency, from its trades. */
+  readonly currency: string;
+  readonly rows: LiveTradeRow[];
+  /** Latest trade date among the rows. */
+  lastTradeDate: string;
+  /** Trades whose trade-date FX rate to the account's base currency is unknown: the position cannot be built. */
+  readonly missingFx: string[];
+}
+
+/** Rows grouped per position (account and instrument), in the order read. */
+export function groupTradeRows(rows: readonly LiveTradeRow[]): Map<string, PositionTradeRows> {
+  const grouped = new Map<string, PositionTradeRows>();
   for (const row of rows) {
     const key = keyOf({ accountId: row.account_id, isin: row.isin });
     let entry = grouped.get(key);
@@ -146,18 +156,29 @@ async function groupWithSplits(
         costMethod: toCostMethod(row.cost_method),
         baseCurrency: row.base_currency,
         currency: row.currency,
-        events: [],
+        rows: [],
         lastTradeDate: row.trade_date,
         missingFx: [],
       };
       grouped.set(key, entry);
     }
-    if (row.trade_date > entry.lastTradeDate) grouped.set(key, (entry = { ...entry, lastTradeDate: row.trade_date }));
+    if (row.trade_date > entry.lastTradeDate) entry.lastTradeDate = row.trade_date;
     if (row.fx_rate === null) entry.missingFx.push(row.trade_id);
-    entry.events.push(toTradeEvent(row));
+    entry.rows.push(row);
   }
+  return grouped;
+}
+
+async function groupWithSplits(
+  db: Pool | PoolClient,
+  rows: readonly LiveTradeRow[],
+  filter: LiveEventFilter,
+): Promise<Map<string, PositionEvents>> {
   const splits = await loadSplits(db, [...new Set(rows.map((row) => row.isin))], filter);
-  for (const entry of grouped.values()) entry.events.push(...(splits.get(entry.isin) ?? []));
+  const grouped = new Map<string, PositionEvents>();
+  for (const [key, { rows: trades, ...entry }] of groupTradeRows(rows)) {
+    grouped.set(key, { ...entry, events: [...trades.map(toTradeEvent), ...(splits.get(entry.isin) ?? [])] });
+  }
   return grouped;
 }
 
