@@ -110,15 +110,7 @@ export async function loadLiveTradeRows(
   return rows;
 }
 
-/** Live trades of every position dated within the window, grouped per position (the report's day). */
-export async function loadLiveEventsDated(
-  db: Pool | PoolClient,
-  filter: Required<LiveEventFilter>,
-): Promise<Map<string, PositionEvents>> {
-  return groupWithSplits(db, await loadLiveTradeRowsDated(db, filter), filter);
-}
-
-/** The live trades `loadLiveEventsDated` reads, as rows (decimals as strings), ungrouped. */
+/** Live trades of every position dated within the window (the report's day), as rows (decimals as strings). */
 export async function loadLiveTradeRowsDated(
   db: Pool | PoolClient,
   filter: Required<LiveEventFilter>,
@@ -235,7 +227,7 @@ export function toTradeEvent(row: LiveTradeRow): TradeEvent {
   };
 }
 
-export function toCostMethod(text: string): CostMethod {
+function toCostMethod(text: string): CostMethod {
   return text === CostMethod.LIFO
     ? CostMethod.LIFO
     : text === CostMethod.AVERAGE
