@@ -29,7 +29,15 @@ async function collectStackPids<T>(whileRunning: Promise<T>): Promise<{ result: 
   const look = (): void => {
     for (const file of fs.existsSync(runDir) ? fs.readdirSync(runDir) : []) {
       if (!file.endsWith('.pid')) continue;
-      const pid = Number(fs.readFileSync(path.join(runDir, file), 'utf8').trim());
+      let text: string;
+      try {
+        text = fs.readFileSync(path.join(runDir, file), 'utf8');
+      } catch (error) {
+        // Removed between the listing and the read: the stack is stopping that process.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      const pid = Number(text.trim());
       if (pid > 0) pids.add(pid);
     }
   };
