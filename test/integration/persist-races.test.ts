@@ -14,33 +14,13 @@ import type { TradeEventV1 } from '../../lib/kafka/schemas/trade-event';
 import { Topics } from '../../lib/kafka/topics';
 import { persistHandler, validateHandler } from '../../lib/pipeline/handlers';
 import { loadReferenceData } from '../../lib/refdata/load';
+import { seedTrade } from '../helpers/trades';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
 
 const SEED = path.join(__dirname, '..', '..', 'migrations', 'seed');
 
 /** A good US trade of ACC-001 (owner ALPHA-GROWTH-FUND, as is ACC-002's); previous close 170.03. */
-function trade(overrides: Partial<TradeEventV1> = {}): TradeEventV1 {
-  return {
-    schemaVersion: 1,
-    execId: 'E-1',
-    tradeId: 'T-1',
-    version: 1,
-    lifecycle: 'NEW',
-    account: 'ACC-001',
-    counterpartyLei: 'W22LROWP2IHZNBB6K528',
-    isin: 'US0378331005',
-    mic: 'XNYS',
-    side: 'BUY',
-    quantity: '100',
-    price: '170.00',
-    currency: 'USD',
-    tradeDate: '2024-04-02',
-    tradeTime: '2024-04-02T14:30:00.000Z',
-    commission: '1.00',
-    fees: '0.10',
-    ...overrides,
-  };
-}
+const trade = seedTrade;
 
 /** As validation publishes it: the settlement date resolved (US T+2 before 2024-05-28: 2024-04-04). */
 function validated(event: TradeEventV1): unknown {

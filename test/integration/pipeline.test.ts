@@ -21,32 +21,13 @@ import { persistHandler, validateHandler } from '../../lib/pipeline/handlers';
 import { loadReferenceData } from '../../lib/refdata/load';
 import { parseEventSourceMappings, startEventSourceRunner } from '../../localstack/esm';
 import { startTestBroker, type TestBroker } from './helpers/broker';
+import { seedTrade } from '../helpers/trades';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
 
 const SEED = path.join(__dirname, '..', '..', 'migrations', 'seed');
 
-function trade(overrides: Partial<TradeEventV1> = {}): TradeEventV1 {
-  return {
-    schemaVersion: 1,
-    execId: 'E-1',
-    tradeId: 'T-1',
-    version: 1,
-    lifecycle: 'NEW',
-    account: 'ACC-001',
-    counterpartyLei: 'W22LROWP2IHZNBB6K528',
-    isin: 'US0378331005',
-    mic: 'XNYS',
-    side: 'BUY',
-    quantity: '100',
-    price: '170.00',
-    currency: 'USD',
-    tradeDate: '2024-04-02',
-    tradeTime: '2024-04-02T14:30:00.000Z',
-    commission: '1.00',
-    fees: '0.10',
-    ...overrides,
-  };
-}
+/** A good US trade of ACC-001 (owner ALPHA-GROWTH-FUND, as is ACC-002's); previous close 170.03. */
+const trade = seedTrade;
 
 let nextOffset = 0;
 /** A Lambda MSK event holding `values` (objects are JSON-encoded, strings sent as they are) on one partition. */

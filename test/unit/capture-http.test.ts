@@ -6,26 +6,9 @@ import { MAX_BODY_BYTES } from '../../lib/api/http';
 import type { EventPublisher, OutgoingMessage } from '../../lib/kafka/producer';
 import { Topics } from '../../lib/kafka/topics';
 import { authorizerHandler, captureHandler, type AuthorizerContext } from '../../lib/pipeline/handlers';
+import { seedTrade } from '../helpers/trades';
 
-const trade = {
-  schemaVersion: 1,
-  execId: 'E-1',
-  tradeId: 'T-1',
-  version: 1,
-  lifecycle: 'NEW',
-  account: 'ACC-001',
-  counterpartyLei: 'W22LROWP2IHZNBB6K528',
-  isin: 'US0378331005',
-  mic: 'XNYS',
-  side: 'BUY',
-  quantity: '100',
-  price: '170.00',
-  currency: 'USD',
-  tradeDate: '2024-04-02',
-  tradeTime: '2024-04-02T14:30:00.000Z',
-  commission: '1.00',
-  fees: '0.10',
-};
+const trade = seedTrade();
 
 function request(body: string, scope = '*'): APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext> {
   return {
