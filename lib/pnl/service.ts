@@ -481,16 +481,8 @@ export class PgDailyReportService {
           throw new Error(`report ${reportDate}: the report of ${previous.reportDate} was replaced while it ran`);
         }
       }
-      // The replaced run's lines, and the closes they pointed at that no other line points at (a later report's
-      // quiet positions may still point at them, and so may an earlier report's). One statement sees the lines as
-      // they were, so the check leaves this date's own lines out.
-      await client.query(
-        `WITH old AS (DELETE FROM daily_pnl_lines WHERE report_date = $1 RETURNING close_id)
-         DELETE FROM daily_pnl_closes c USING (SELECT DISTINCT close_id FROM old) o
-         WHERE c.close_id = o.close_id
-           AND NOT EXISTS (SELECT 1 FROM daily_pnl_lines l WHERE l.close_id = c.close_id AND l.report_date <> $1)`,
-        [reportDate],
-      );
+      // The replaced run, its lines, and the closes they pointed at that no other line points at (a trigger,
+      // migration 1732407200000).
       await client.query('DELETE FROM daily_pnl_reports WHERE report_date = $1', [reportDate]);
       // Totals and line count are aggregated from the stored lines below, then written here.
       await client.query(

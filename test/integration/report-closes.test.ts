@@ -138,4 +138,21 @@ describe('daily P&L report: stored closes shared between dates', () => {
     expect(rerun.lines.find((l) => l.accountId === 'ACC-002')?.local.openingUnrealized).toBe('500.00');
     expect(rerun.lines).toEqual(fresh.lines);
   });
+
+  it('deleting a report deletes its lines and the closes no other report points at', async () => {
+    await service.generate(DAY_1);
+    await service.generate(DAY_2);
+    await service.generate(DAY_3);
+
+    await db.pool.query('DELETE FROM daily_pnl_reports WHERE report_date = $1', [DAY_3]);
+
+    const { rows } = await db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM daily_pnl_lines WHERE report_date = $1`,
+      [DAY_3],
+    );
+    expect(rows[0]?.n).toBe(0);
+    // Day 3's lines pointed at closes of days 1 and 2, which those days' lines still point at: kept.
+    expect(await closesWrittenBy(DAY_2)).toEqual(['ACC-001']);
+    expect(await integrity()).toEqual({ dangling: 0, orphaned: 0 });
+  });
 });
