@@ -136,6 +136,30 @@ export class PgDailyReportService {
     const generatedAt = clock[0]?.started ?? new Date().toISOString();
 
     const previous = await this.previousReport(reportDate);
+    // The report's own transaction holds one connection while the reads below use others.
+    if ((this.pool.options.max ?? 10) < 2) {
+      throw new Error('the daily report needs a pool of at least 2 connections (DB_POOL_MAX)');
+    }
+    return withTransaction(this.pool, async (client) => {
+      // The run this one replaces is deleted while the report reads (a rerun's 50,000 lines take a while to go).
+      const replaced = this.replaceReport(client, { reportDate, generatedAt, previous });
+      // Awaited below; until then a failure must not count as unhandled.
+      replaced.catch(() => undefined);
+      return this.compute(client, { reportDate, generatedAt, previous, replaced });
+    });
+  }
+
+  /** The report itself, in the transaction `client` holds (generate); `replaced` settles when the old run is gone. */
+  private async compute(
+    client: PoolClient,
+    input: {
+      readonly reportDate: string;
+      readonly generatedAt: string;
+      readonly previous: { reportDate: string; generatedAt: Date; generatedAtExact: string } | undefined;
+      readonly replaced: Promise<void>;
+    },
+  ): Promise<GeneratedReport> {
+    const { reportDate, generatedAt, previous } = input;
     const after = previous?.reportDate ?? BEGINNING;
     const window = { after, through: reportDate };
     // Independent reads on separate connections: PostgreSQL works on them while this process parses the others.
@@ -213,9 +237,9 @@ export class PgDailyReportService {
     };
 
     // Valued while PostgreSQL inserts the quiet lines (store): the cores work at the same time.
-    const { quietCount, ...stored } = await this.store({
+    await input.replaced;
+    const { quietCount, ...stored } = await this.store(client, {
       reportDate,
-      generatedAt,
       value: () => valuePositions(valuationInput),
       previous,
       market,
@@ -450,70 +474,84 @@ export class PgDailyReportService {
   }
 
   /**
-   * Stores the report in place of any earlier run of its date, in one transaction: the lines valued in code, the
-   * quiet lines valued set-based from the previous report (module note), then the totals aggregated over both.
-   * Returns the stored lines, ordered by account and instrument, with the totals and issues.
+   * Takes the date's lock, checks that the previous report read is still the stored one, and deletes the run this
+   * one replaces, in the report's transaction: the new run's rows follow (store).
    */
-  private async store(input: {
-    readonly reportDate: string;
-    readonly generatedAt: string;
-    /** Values the positions that need code; called once the quiet lines' INSERT is under way. */
-    readonly value: () => ValuationOutput;
-    readonly previous: { readonly reportDate: string; readonly generatedAtExact: string } | undefined;
-    readonly market: MarketData;
-    /** Positions valued in code or untrusted: never quiet. */
-    readonly inCode: readonly PositionKey[];
-    readonly splitIsins: readonly string[];
-  }): Promise<Pick<GeneratedReport, 'lineCount' | 'accounts' | 'overall' | 'issues'> & { quietCount: number }> {
+  private async replaceReport(
+    client: PoolClient,
+    input: {
+      readonly reportDate: string;
+      readonly generatedAt: string;
+      readonly previous: { readonly reportDate: string; readonly generatedAtExact: string } | undefined;
+    },
+  ): Promise<void> {
     const { reportDate, previous } = input;
-    return withTransaction(this.pool, async (client) => {
-      // Two runs for the same date queue up rather than interleave their delete and insert.
-      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [REPORT_LOCK_CLASS, reportDate]);
-      if (previous !== undefined) {
-        // Closes are copied from the run of the previous report this one read, and only from it: a rerun of that
-        // date meanwhile aborts this one (retry it) instead of silently valuing nothing. FOR SHARE holds it still.
-        const { rowCount } = await client.query(
-          `SELECT 1 FROM daily_pnl_reports WHERE report_date = $1 AND generated_at = $2::timestamptz FOR SHARE`,
-          // As text: a JS Date would drop the microseconds and never match.
-          [previous.reportDate, previous.generatedAtExact],
-        );
-        if (rowCount !== 1) {
-          throw new Error(`report ${reportDate}: the report of ${previous.reportDate} was replaced while it ran`);
-        }
-      }
-      // The replaced run, its lines, and the closes they pointed at that no other line points at (a trigger,
-      // migration 1732407200000).
-      await client.query('DELETE FROM daily_pnl_reports WHERE report_date = $1', [reportDate]);
-      // Totals and line count are aggregated from the stored lines below, then written here.
-      await client.query(
-        `INSERT INTO daily_pnl_reports (report_date, generated_at, line_count, summary) VALUES ($1, $2, 0, '{}')`,
-        [reportDate, input.generatedAt],
+    // Two runs for the same date queue up rather than interleave their delete and insert.
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [REPORT_LOCK_CLASS, reportDate]);
+    if (previous !== undefined) {
+      // Closes are copied from the run of the previous report this one read, and only from it: a rerun of that
+      // date meanwhile aborts this one (retry it) instead of silently valuing nothing. FOR SHARE holds it still.
+      const { rowCount } = await client.query(
+        `SELECT 1 FROM daily_pnl_reports WHERE report_date = $1 AND generated_at = $2::timestamptz FOR SHARE`,
+        // As text: a JS Date would drop the microseconds and never match.
+        [previous.reportDate, previous.generatedAtExact],
       );
-      // Sent now, awaited after the code path: PostgreSQL inserts the quiet lines while this process values the rest.
-      const quietLines =
-        previous === undefined
-          ? Promise.resolve({ count: 0, issues: [] })
-          : this.storeQuietLines(client, { ...input, previous });
-      // Awaited below; until then a failure must not count as unhandled.
-      quietLines.catch(() => undefined);
-      const valued = input.value();
-      // Closes and lines go in by COPY, queued behind the quiet lines' INSERT on this connection. No foreign key:
-      // lines and closes may arrive in either order.
-      await copyRows(client, 'daily_pnl_closes', CLOSE_COLUMNS, valued.closeRows);
-      await copyRows(client, 'daily_pnl_lines', [...LINE_COLUMNS, 'close_id', ...COST_COLUMNS], valued.lineRows);
-      const quiet = await quietLines;
-      const lineCount = valued.lineRows.length + quiet.count - quiet.issues.length;
-      const issues = [...valued.issues, ...quiet.issues];
-      issues.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
+      if (rowCount !== 1) {
+        throw new Error(`report ${reportDate}: the report of ${previous.reportDate} was replaced while it ran`);
+      }
+    }
+    // The replaced run, its lines, and the closes they pointed at that no other line points at (a trigger,
+    // migration 1732407200000).
+    await client.query('DELETE FROM daily_pnl_reports WHERE report_date = $1', [reportDate]);
+    // Totals and line count are aggregated from the stored lines (store), then written here.
+    await client.query(
+      `INSERT INTO daily_pnl_reports (report_date, generated_at, line_count, summary) VALUES ($1, $2, 0, '{}')`,
+      [reportDate, input.generatedAt],
+    );
+  }
 
-      const { accounts, overall } = await this.totals(client, reportDate);
-      await client.query(`UPDATE daily_pnl_reports SET line_count = $2, summary = $3 WHERE report_date = $1`, [
-        reportDate,
-        lineCount,
-        JSON.stringify({ accounts, overall, issues } satisfies StoredSummary),
-      ]);
-      return { lineCount, accounts, overall, issues, quietCount: quiet.count };
-    });
+  /**
+   * Stores the report, in the transaction replaceReport began: the lines valued in code, the quiet lines valued
+   * set-based from the previous report (module note), then the totals aggregated over both. Returns the totals.
+   */
+  private async store(
+    client: PoolClient,
+    input: {
+      readonly reportDate: string;
+      /** Values the positions that need code; called once the quiet lines' INSERT is under way. */
+      readonly value: () => ValuationOutput;
+      readonly previous: { readonly reportDate: string } | undefined;
+      readonly market: MarketData;
+      /** Positions valued in code or untrusted: never quiet. */
+      readonly inCode: readonly PositionKey[];
+      readonly splitIsins: readonly string[];
+    },
+  ): Promise<Pick<GeneratedReport, 'lineCount' | 'accounts' | 'overall' | 'issues'> & { quietCount: number }> {
+    const { reportDate, previous } = input;
+    // Sent now, awaited after the code path: PostgreSQL inserts the quiet lines while this process values the rest.
+    const quietLines =
+      previous === undefined
+        ? Promise.resolve({ count: 0, issues: [] })
+        : this.storeQuietLines(client, { ...input, previous });
+    // Awaited below; until then a failure must not count as unhandled.
+    quietLines.catch(() => undefined);
+    const valued = input.value();
+    // Closes and lines go in by COPY, queued behind the quiet lines' INSERT on this connection. No foreign key:
+    // lines and closes may arrive in either order.
+    await copyRows(client, 'daily_pnl_closes', CLOSE_COLUMNS, valued.closeRows);
+    await copyRows(client, 'daily_pnl_lines', [...LINE_COLUMNS, 'close_id', ...COST_COLUMNS], valued.lineRows);
+    const quiet = await quietLines;
+    const lineCount = valued.lineRows.length + quiet.count - quiet.issues.length;
+    const issues = [...valued.issues, ...quiet.issues];
+    issues.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
+
+    const { accounts, overall } = await this.totals(client, reportDate);
+    await client.query(`UPDATE daily_pnl_reports SET line_count = $2, summary = $3 WHERE report_date = $1`, [
+      reportDate,
+      lineCount,
+      JSON.stringify({ accounts, overall, issues } satisfies StoredSummary),
+    ]);
+    return { lineCount, accounts, overall, issues, quietCount: quiet.count };
   }
 
   /**
