@@ -33,7 +33,7 @@
  */
 import type { Pool, PoolClient } from 'pg';
 
-import { type CostMethod, type SplitEvent } from '../domain/lots';
+import { type CostMethod } from '../domain/lots';
 import { Dec, MINOR_UNITS, minorUnits } from '../domain/money';
 import { type AccountPnlSummary, type PnlTotals } from '../domain/pnl';
 import { copyRows } from '../db/copy';
@@ -63,8 +63,8 @@ import {
   missingPriceMessage,
   NO_PREVIOUS_MARKET,
   PRICE_LOOKBACK_DAYS,
-  type SplitRow,
   type StoredCloseFigures,
+  type MarketData,
   type ValuationInput,
   type ValuationItem,
   type ValuationOutput,
@@ -204,7 +204,7 @@ export class PgDailyReportService {
         storedCloseId: opening.closeId,
         storedFigures: opening.figures,
         trades: entry?.rows ?? [],
-        splits: splitRows(windowSplits.get(opening.isin)),
+        splits: windowSplits.get(opening.isin) ?? [],
         missingFx: entry?.missingFx ?? [],
       });
     }
@@ -221,18 +221,14 @@ export class PgDailyReportService {
         storedCloseId: null,
         storedFigures: null,
         trades: entry.rows,
-        splits: splitRows(replaySplits.get(entry.isin)),
+        splits: replaySplits.get(entry.isin) ?? [],
         missingFx: entry.missingFx,
       });
     }
-    const text = (value: Dec | undefined): string | null => value?.toFixed() ?? null;
     const valuationInput: ValuationInput = {
       reportDate,
       items,
-      market: {
-        prices: Object.fromEntries([...market.prices].map(([isin, p]) => [isin, [text(p.close), text(p.previous)]])),
-        fx: Object.fromEntries([...market.fx].map(([pair, r]) => [pair, [text(r.close), text(r.previous)]])),
-      },
+      market,
       closeIds,
     };
 
@@ -758,15 +754,6 @@ const STALE_LINES = `
   SELECT i->>'accountId', i->>'isin'
   FROM daily_pnl_reports r CROSS JOIN jsonb_array_elements(r.summary->'issues') AS i WHERE r.report_date = $1`;
 
-/** End-of-day prices per instrument and FX rates per currency pair, at the report date and the day before. */
-interface MarketData {
-  readonly prices: Map<string, { close: Dec | undefined; previous: Dec | undefined }>;
-  readonly fx: Map<
-    string,
-    { currency: string; baseCurrency: string; close: Dec | undefined; previous: Dec | undefined }
-  >;
-}
-
 function addTotals(sum: PnlTotals | undefined, totals: PnlTotals): PnlTotals {
   if (sum === undefined) return totals;
   return {
@@ -823,13 +810,4 @@ function fromLineRow(row: LineRow): ReportLineDoc {
       fxEffect: row.fx_effect_base,
     },
   };
-}
-
-function splitRows(splits: readonly SplitEvent[] | undefined): SplitRow[] {
-  return (splits ?? []).map((split) => ({
-    corporateActionId: split.corporateActionId,
-    numerator: split.numerator.toFixed(),
-    denominator: split.denominator.toFixed(),
-    effectiveDate: split.effectiveDate,
-  }));
 }

@@ -2,9 +2,9 @@
  * Values the daily report's positions that need code (those that traded, have a split, or are replayed) and turns
  * each straight into its COPY rows: the close (daily_pnl_closes) when it is new, and the line (daily_pnl_lines).
  *
- * The input is plain data (decimals as strings, stored closes as JSON text), turned into decimals one position at a
- * time: a position's decimals live only while it is valued, so the garbage collector never copies thousands of them
- * around (it cost the report more than half a second a run when they were all made up front).
+ * Trades come as the rows read and stored closes as JSON text, turned into decimals one position at a time: a
+ * position's decimals live only while it is valued, so the garbage collector never copies thousands of them around
+ * (it cost the report more than half a second a run when they were all made up front).
  *
  * Sharing the work with a worker thread was measured and dropped: on two cores, with PostgreSQL inserting the quiet
  * lines meanwhile, the worker's own start, JIT warm-up and the copying of its part cost more than it saved.
@@ -19,6 +19,7 @@ import {
   type LocalAndBase,
   type Position,
   type PositionEvent,
+  type SplitEvent,
 } from '../domain/lots';
 import { Dec } from '../domain/money';
 import { dailyPnlLine, type MarketClose } from '../domain/pnl';
@@ -37,14 +38,6 @@ export function missingPriceMessage(reportDate: string): string {
   return `no end-of-day price or FX rate within ${PRICE_LOOKBACK_DAYS} days of ${reportDate}`;
 }
 
-/** A split as plain data. */
-export interface SplitRow {
-  readonly corporateActionId: string;
-  readonly numerator: string;
-  readonly denominator: string;
-  readonly effectiveDate: string;
-}
-
 /**
  * The previous report's line of a position: its closing quantity and exact open cost (the sums of the stored
  * close's lots), and its unrealized P&L at that day's close price and FX rate.
@@ -59,7 +52,7 @@ export interface StoredCloseFigures {
   readonly closeFxRate: string;
 }
 
-/** One position to value, as plain data. */
+/** One position to value. */
 export interface ValuationItem {
   readonly accountId: string;
   readonly isin: string;
@@ -73,21 +66,29 @@ export interface ValuationItem {
   /** What the previous report's line says of that close, when it says it (lines stored since 1732407000000). */
   readonly storedFigures: StoredCloseFigures | null;
   readonly trades: readonly LiveTradeRow[];
-  readonly splits: readonly SplitRow[];
+  readonly splits: readonly SplitEvent[];
   /** Trades without a trade-date FX rate to the base currency: the position cannot be valued. */
   readonly missingFx: readonly string[];
 }
 
-/** Prices per ISIN and FX rates per "CCY/BASE": [at the report date, the day before], null when unknown. */
-export interface ValuationMarket {
-  readonly prices: Readonly<Record<string, readonly [string | null, string | null]>>;
-  readonly fx: Readonly<Record<string, readonly [string | null, string | null]>>;
+/** End-of-day prices per ISIN and FX rates per "CCY/BASE", at the report date and the day before. */
+export interface MarketData {
+  readonly prices: ReadonlyMap<string, { readonly close: Dec | undefined; readonly previous: Dec | undefined }>;
+  readonly fx: ReadonlyMap<
+    string,
+    {
+      readonly currency: string;
+      readonly baseCurrency: string;
+      readonly close: Dec | undefined;
+      readonly previous: Dec | undefined;
+    }
+  >;
 }
 
 export interface ValuationInput {
   readonly reportDate: string;
   readonly items: readonly ValuationItem[];
-  readonly market: ValuationMarket;
+  readonly market: MarketData;
   /** Unused close ids, at least one per item. */
   readonly closeIds: readonly string[];
 }
@@ -144,13 +145,6 @@ export function valuePositions(input: ValuationInput): ValuationOutput {
   const issue = (item: ValuationItem, code: string, message: string): void => {
     output.issues.push({ accountId: item.accountId, isin: item.isin, code, message });
   };
-  const dec = (text: string | null | undefined): Dec | undefined => (text == null ? undefined : new Dec(text));
-  const prices = new Map(
-    Object.entries(input.market.prices).map(([isin, [close, previous]]) => [isin, [dec(close), dec(previous)]]),
-  );
-  const rates = new Map(
-    Object.entries(input.market.fx).map(([pair, [close, previous]]) => [pair, [dec(close), dec(previous)]]),
-  );
   let drawn = 0;
   for (const item of input.items) {
     if (item.missingFx.length > 0) {
@@ -158,18 +152,8 @@ export function valuePositions(input: ValuationInput): ValuationOutput {
       continue;
     }
     const start = startOf(item, reportDate);
-    const events: PositionEvent[] = [
-      ...item.trades.map(toTradeEvent),
-      ...item.splits.map((split) => ({
-        kind: 'SPLIT' as const,
-        corporateActionId: split.corporateActionId,
-        numerator: new Dec(split.numerator),
-        denominator: new Dec(split.denominator),
-        effectiveDate: split.effectiveDate,
-      })),
-    ];
+    const events: PositionEvent[] = [...item.trades.map(toTradeEvent), ...item.splits];
     const before = events.filter((event) => eventDate(event) < reportDate);
-    const stored = item.storedFigures;
     const today = events.filter((event) => eventDate(event) === reportDate);
     const earlier = liveEvents(before);
     const previousClose = earlier.ok ? applyEvents(start, earlier.value) : earlier;
@@ -177,12 +161,13 @@ export function valuePositions(input: ValuationInput): ValuationOutput {
       for (const error of previousClose.errors) issue(item, error.code, error.message);
       continue;
     }
-    const [closePrice, previousPrice] = prices.get(item.isin) ?? [];
-    const [closeRate, previousRate] = rates.get(`${item.currency}/${item.baseCurrency}`) ?? [];
+    const prices = input.market.prices.get(item.isin);
+    const rates = input.market.fx.get(`${item.currency}/${item.baseCurrency}`);
     const previousMarket =
-      previousPrice && previousRate ? { price: previousPrice, fxRateToBase: previousRate } : undefined;
+      prices?.previous && rates?.previous ? { price: prices.previous, fxRateToBase: rates.previous } : undefined;
     const closeMarket: MarketClose | undefined =
-      closePrice && closeRate ? { price: closePrice, fxRateToBase: closeRate } : undefined;
+      prices?.close && rates?.close ? { price: prices.close, fxRateToBase: rates.close } : undefined;
+    const stored = item.storedFigures;
     // Nothing between the previous report and today: the previous close is the stored one, whose line already
     // says its unrealized P&L at that day's prices; when those are the prices the opening is valued at, it is that.
     const openingUnrealized =
