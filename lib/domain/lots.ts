@@ -148,6 +148,16 @@ export function rememberSums(position: Position, sums: { quantity: Dec; cost: Lo
   return position;
 }
 
+/** The position with its trade currency set (a position starts without one), keeping its remembered sums. */
+export function inCurrency(position: Position, currency: string): Position {
+  if (position.currency === currency) return position;
+  const value: Position = { ...position, currency };
+  const quantity = quantities.get(position);
+  const cost = openCosts.get(position);
+  if (quantity !== undefined && cost !== undefined) rememberSums(value, { quantity, cost });
+  return value;
+}
+
 /** LONG, SHORT or FLAT, from the lots. */
 export function positionDirection(position: Position): Direction {
   return position.lots[0]?.direction ?? Direction.FLAT;
@@ -207,11 +217,14 @@ export function relieveLots(
       const relievedCostBase = lot.costBase.times(toRelieve).div(lot.quantity);
       cost = cost.plus(relievedCost);
       costBase = costBase.plus(relievedCostBase);
+      // Fields named one by one: a lot read from storage may carry its decimals as getters, which a spread drops.
       kept.push({
-        ...lot,
+        direction: lot.direction,
         quantity: lot.quantity.minus(toRelieve),
         cost: lot.cost.minus(relievedCost),
         costBase: lot.costBase.minus(relievedCostBase),
+        tradeId: lot.tradeId,
+        tradeDate: lot.tradeDate,
       });
       toRelieve = ZERO;
     }
@@ -229,15 +242,19 @@ export function relieveLots(
  */
 export function applyTrade(position: Position, trade: TradeEvent): Position {
   const opens = trade.side === Side.BUY ? Direction.LONG : Direction.SHORT;
-  const held = positionQuantity(position).abs();
+  const quantityBefore = positionQuantity(position);
+  const costBefore = openCost(position);
   const against = positionDirection(position) !== Direction.FLAT && positionDirection(position) !== opens;
-  const closingQuantity = against ? Dec.min(held, trade.quantity) : ZERO;
+  const closingQuantity = against ? Dec.min(quantityBefore.abs(), trade.quantity) : ZERO;
   const closingFees = closingQuantity.eq(trade.quantity)
     ? trade.fees
     : trade.fees.times(closingQuantity).div(trade.quantity);
 
   let lots = position.lots;
   let realized = position.realized;
+  // The open cost follows the trade (the relieved cost leaves, the opened lot's comes in) rather than being added
+  // up again over every lot: see rememberSums.
+  let cost = costBefore;
   if (closingQuantity.gt(0)) {
     const { relief, remaining } = relieveLots(lots, closingQuantity, position.method);
     const gross = closingQuantity.times(trade.price);
@@ -252,25 +269,34 @@ export function applyTrade(position: Position, trade: TradeEvent): Position {
         : relief.costBase.minus(gross.plus(closingFees).times(trade.fxRateToBase));
     lots = remaining;
     realized = { local: realized.local.plus(realizedLocal), base: realized.base.plus(realizedBase) };
+    // Relieving a long (a sell) takes positive cost out, relieving a short (a buy) negative cost.
+    cost =
+      trade.side === Side.SELL
+        ? { local: cost.local.minus(relief.cost), base: cost.base.minus(relief.costBase) }
+        : { local: cost.local.plus(relief.cost), base: cost.base.plus(relief.costBase) };
   }
 
   const openingQuantity = trade.quantity.minus(closingQuantity);
   if (openingQuantity.gt(0)) {
     const openingFees = trade.fees.minus(closingFees);
     const gross = openingQuantity.times(trade.price);
-    const cost = opens === Direction.LONG ? gross.plus(openingFees) : gross.minus(openingFees);
+    const lotCost = opens === Direction.LONG ? gross.plus(openingFees) : gross.minus(openingFees);
     const lot: Lot = {
       direction: opens,
       quantity: openingQuantity,
-      cost,
-      costBase: cost.times(trade.fxRateToBase),
+      cost: lotCost,
+      costBase: lotCost.times(trade.fxRateToBase),
       tradeId: trade.tradeId,
       tradeDate: trade.tradeDate,
     };
     lots = addLot(lots, lot, position.method);
+    cost =
+      opens === Direction.LONG
+        ? { local: cost.local.plus(lot.cost), base: cost.base.plus(lot.costBase) }
+        : { local: cost.local.minus(lot.cost), base: cost.base.minus(lot.costBase) };
   }
 
-  return {
+  const booked: Position = {
     method: position.method,
     currency: position.currency ?? trade.currency,
     lots,
@@ -280,6 +306,10 @@ export function applyTrade(position: Position, trade: TradeEvent): Position {
       base: position.fees.base.plus(trade.fees.times(trade.fxRateToBase)),
     },
   };
+  // A buy adds its quantity to the signed position, a sell takes it off, whatever it closes or opens.
+  const quantity =
+    trade.side === Side.BUY ? quantityBefore.plus(trade.quantity) : quantityBefore.minus(trade.quantity);
+  return rememberSums(booked, { quantity, cost });
 }
 
 function addLot(lots: readonly Lot[], lot: Lot, method: CostMethod): readonly Lot[] {
@@ -288,10 +318,12 @@ function addLot(lots: readonly Lot[], lot: Lot, method: CostMethod): readonly Lo
   // Average cost keeps one pooled lot: quantities and costs add, so the average unit cost is cost / quantity.
   return [
     {
-      ...pool,
+      direction: pool.direction,
       quantity: pool.quantity.plus(lot.quantity),
       cost: pool.cost.plus(lot.cost),
       costBase: pool.costBase.plus(lot.costBase),
+      tradeId: pool.tradeId,
+      tradeDate: pool.tradeDate,
     },
   ];
 }
@@ -323,9 +355,20 @@ export function applySplit(position: Position, split: SplitEvent): PositionResul
         ],
       };
     }
-    lots.push({ ...lot, quantity });
+    lots.push({
+      direction: lot.direction,
+      quantity,
+      cost: lot.cost,
+      costBase: lot.costBase,
+      tradeId: lot.tradeId,
+      tradeDate: lot.tradeDate,
+    });
   }
-  return { ok: true, value: { ...position, lots } };
+  const value: Position = { ...position, lots };
+  // A split moves no cost: the open cost is the one before.
+  const cost = openCosts.get(position);
+  if (cost !== undefined) openCosts.set(value, cost);
+  return { ok: true, value };
 }
 
 /** The fields that make two deliveries of the same trade version the same booking. */

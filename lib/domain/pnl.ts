@@ -1,5 +1,6 @@
 import {
   applyEvents,
+  inCurrency,
   liveEvents,
   openCost,
   positionQuantity,
@@ -185,7 +186,7 @@ export function dailyPnlLine(input: DailyPnlInput): PositionResult<DailyPnlLine>
   }
   const live = liveEvents(input.events);
   if (!live.ok) return live;
-  const closed = applyEvents({ ...previous, currency: input.currency }, live.value);
+  const closed = applyEvents(inCurrency(previous, input.currency), live.value);
   if (!closed.ok) return closed;
   const position = closed.value;
 

@@ -427,3 +427,52 @@ describe('lots: validation and currencies', () => {
     expect(openCost(position).base.toFixed()).toBe('660');
   });
 });
+
+describe('lots: the remembered sums follow each trade', () => {
+  /** The sums added up afresh over the lots, as openCost and positionQuantity did before they were remembered. */
+  function summed(position: Position): { quantity: string; local: string; base: string } {
+    const sign = (direction: string, amount: Dec): Dec => (direction === Direction.LONG ? amount : amount.negated());
+    return {
+      quantity: position.lots.reduce((sum, lot) => sum.plus(sign(lot.direction, lot.quantity)), new Dec(0)).toFixed(),
+      local: position.lots.reduce((sum, lot) => sum.plus(sign(lot.direction, lot.cost)), new Dec(0)).toFixed(),
+      base: position.lots.reduce((sum, lot) => sum.plus(sign(lot.direction, lot.costBase)), new Dec(0)).toFixed(),
+    };
+  }
+
+  it.each([CostMethod.FIFO, CostMethod.LIFO, CostMethod.AVERAGE])(
+    '%s: through buys, partial sells, flips both ways and a split, they equal the lots added up',
+    (method) => {
+      const rate = { fxRateToBase: new Dec('0.9137') };
+      const events: PositionEvent[] = [
+        trade('BUY', '100', '10.01', { fees: new Dec('1.25'), ...rate }),
+        trade('BUY', '70', '11.30', { fees: new Dec('0.7'), ...rate }),
+        trade('SELL', '45', '12', { fees: new Dec('0.33'), ...rate }),
+        trade('SELL', '200', '9.5', { fees: new Dec('2'), ...rate }),
+        trade('SELL', '15', '9.25', rate),
+        trade('BUY', '30', '9.1', { fees: new Dec('0.1'), ...rate }),
+        trade('BUY', '100', '8.75', { fees: new Dec('1'), ...rate }),
+      ];
+      let position = emptyPosition(method);
+      for (const event of events) {
+        if (event.kind !== 'TRADE') continue;
+        position = applyTrade(position, event);
+        const cost = openCost(position);
+
+        expect({
+          quantity: positionQuantity(position).toFixed(),
+          local: cost.local.toFixed(),
+          base: cost.base.toFixed(),
+        }).toEqual(summed(position));
+      }
+      const afterSplit = buildPosition([...events, split('CA-1', 3, 2, '2024-06-04')], method);
+      if (!afterSplit.ok) throw new Error(JSON.stringify(afterSplit.errors));
+      const cost = openCost(afterSplit.value);
+
+      expect({
+        quantity: positionQuantity(afterSplit.value).toFixed(),
+        local: cost.local.toFixed(),
+        base: cost.base.toFixed(),
+      }).toEqual(summed(afterSplit.value));
+    },
+  );
+});
