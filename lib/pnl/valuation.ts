@@ -25,7 +25,7 @@ import { Dec } from '../domain/money';
 import { dailyPnlLine, type MarketClose } from '../domain/pnl';
 import { copyRow } from '../db/copy';
 import { toTradeEvent, type LiveTradeRow } from '../positions/live-events';
-import { fromSnapshot, toSnapshot } from '../positions/snapshot';
+import { fromCloseJson, toCloseJson } from '../positions/snapshot';
 import { lineDoc, type ReportIssue, type ReportLineDoc } from './document';
 
 /** Policy: end-of-day prices at most this many calendar days old value a position (as validation's lookback). */
@@ -216,7 +216,7 @@ export function valuePositions(input: ValuationInput): ValuationOutput {
       closeId = input.closeIds[drawn] ?? null;
       drawn += 1;
       if (closeId === null) throw new Error(`report ${reportDate}: ran out of drawn close ids`);
-      const position = JSON.stringify(toSnapshot(line.closingPosition));
+      const position = toCloseJson(line.closingPosition);
       output.closeRows.push(copyRow([closeId, reportDate, doc.accountId, doc.isin, position]));
     }
     output.lineRows.push(lineRow(reportDate, doc, closeId, openCost(line.closingPosition)));
@@ -228,7 +228,7 @@ function startOf(item: ValuationItem, reportDate: string): Position {
   if (item.snapshot === null) return emptyPosition(item.costMethod);
   let position: Position;
   try {
-    position = fromSnapshot(JSON.parse(item.snapshot));
+    position = fromCloseJson(item.snapshot);
   } catch (error) {
     throw new Error(`report ${reportDate}: stored close of ${item.accountId} ${item.isin}`, { cause: error });
   }

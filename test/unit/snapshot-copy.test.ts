@@ -2,7 +2,7 @@ import { CostMethod, Direction, type Position } from '../../lib/domain/lots';
 import { Dec } from '../../lib/domain/money';
 import { copyField, copyRow } from '../../lib/db/copy';
 import { PositionSnapshotError } from '../../lib/positions/errors';
-import { fromSnapshot, toSnapshot } from '../../lib/positions/snapshot';
+import { fromCloseJson, fromSnapshot, toCloseJson, toSnapshot } from '../../lib/positions/snapshot';
 
 const position: Position = {
   method: CostMethod.FIFO,
@@ -47,6 +47,60 @@ describe('position snapshots', () => {
   ])('refuses what is not a snapshot (%#)', (json, message) => {
     expect(() => fromSnapshot(json)).toThrow(PositionSnapshotError);
     expect(() => fromSnapshot(json)).toThrow(message);
+  });
+});
+
+const ZEROS = { local: '0', base: '0' };
+
+describe("the daily report's stored close", () => {
+  it('is one flat JSON array: method and currency, then six fields per lot', () => {
+    expect(JSON.parse(toCloseJson(position))).toEqual([
+      'FIFO',
+      'USD',
+      'LONG',
+      '100',
+      '1001.333333333333333333333333333333333333',
+      '800.5',
+      'T-1',
+      '2024-07-01',
+    ]);
+  });
+
+  it('round-trips the open lots exactly, with nothing realized yet, and a position with no currency yet', () => {
+    const back = fromCloseJson(toCloseJson(position));
+    const flat: Position = { ...position, currency: undefined, lots: [] };
+
+    expect(toSnapshot(back)).toEqual({ ...toSnapshot(position), realized: ZEROS, fees: ZEROS });
+    expect(back.lots[0]?.cost.eq(new Dec('1001.333333333333333333333333333333333333'))).toBe(true);
+    expect(fromCloseJson(toCloseJson(flat)).currency).toBeUndefined();
+  });
+
+  it('writes an untouched lot back as the text it was stored as', () => {
+    const stored = JSON.stringify(['LIFO', 'EUR', 'SHORT', '100.0', '-5.50', '-6.00', 'T-9', '2024-07-02']);
+
+    expect(JSON.parse(toCloseJson(fromCloseJson(stored)))).toEqual(JSON.parse(stored));
+  });
+
+  it('reads a close stored earlier in the snapshot object form', () => {
+    const back = fromCloseJson(JSON.stringify(toSnapshot(position)));
+
+    expect(toSnapshot(back)).toEqual({ ...toSnapshot(position), realized: ZEROS, fees: ZEROS });
+  });
+
+  it.each([
+    ['not json', 'not JSON'],
+    [JSON.stringify(['FIFO', 'USD', 'LONG', '1']), 'must hold 2 fields and 6 per lot'],
+    [JSON.stringify(['HIFO', 'USD']), 'close[0] (method) must be FIFO, LIFO or AVERAGE'],
+    [JSON.stringify(['FIFO', 'US']), 'close[1] (currency)'],
+    [
+      JSON.stringify(['FIFO', 'USD', 'LONG', '1e3', '1', '1', 'T', '2024-07-01']),
+      'close[3] (quantity) must be a plain',
+    ],
+    [JSON.stringify(['FIFO', 'USD', 'FLAT', '1', '1', '1', 'T', '2024-07-01']), 'close[2] (direction)'],
+    [JSON.stringify(['FIFO', 'USD', 'LONG', '1', '1', '1', 7, '2024-07-01']), 'close[6] (tradeId)'],
+  ])('refuses what is not a close (%#)', (json, message) => {
+    expect(() => fromCloseJson(json)).toThrow(PositionSnapshotError);
+    expect(() => fromCloseJson(json)).toThrow(message);
   });
 });
 
