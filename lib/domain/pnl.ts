@@ -269,17 +269,44 @@ export interface AccountPnlSummary extends PnlTotals {
 }
 
 function addLine(totals: PnlTotals, line: DailyPnlLine): PnlTotals {
-  // Lines are already rounded, so these sums are exact and the summary foots to its lines.
+  return addTotals(totals, lineTotals(line));
+}
+
+/** One line's base figures as totals of one line. */
+export function lineTotals(line: DailyPnlLine): PnlTotals {
   return {
-    baseCurrency: totals.baseCurrency,
-    lineCount: totals.lineCount + 1,
-    realized: totals.realized.plus(line.base.realized),
-    unrealized: totals.unrealized.plus(line.base.unrealized),
-    unrealizedChange: totals.unrealizedChange.plus(line.base.unrealizedChange),
-    total: totals.total.plus(line.base.total),
-    fees: totals.fees.plus(line.base.fees),
-    priceEffect: totals.priceEffect.plus(line.base.priceEffect),
-    fxEffect: totals.fxEffect.plus(line.base.fxEffect),
+    baseCurrency: line.baseCurrency,
+    lineCount: 1,
+    realized: line.base.realized,
+    unrealized: line.base.unrealized,
+    unrealizedChange: line.base.unrealizedChange,
+    total: line.base.total,
+    fees: line.base.fees,
+    priceEffect: line.base.priceEffect,
+    fxEffect: line.base.fxEffect,
+  };
+}
+
+/**
+ * The sum of two totals in the same base currency (`sum` undefined: `totals` alone). Lines are already rounded,
+ * so these sums are exact and a summary foots to its lines. Totals in different base currencies are never added:
+ * that is an error.
+ */
+export function addTotals(sum: PnlTotals | undefined, totals: PnlTotals): PnlTotals {
+  if (sum === undefined) return totals;
+  if (sum.baseCurrency !== totals.baseCurrency) {
+    throw new Error(`totals in base ${sum.baseCurrency} and ${totals.baseCurrency} cannot be added`);
+  }
+  return {
+    baseCurrency: sum.baseCurrency,
+    lineCount: sum.lineCount + totals.lineCount,
+    realized: sum.realized.plus(totals.realized),
+    unrealized: sum.unrealized.plus(totals.unrealized),
+    unrealizedChange: sum.unrealizedChange.plus(totals.unrealizedChange),
+    total: sum.total.plus(totals.total),
+    fees: sum.fees.plus(totals.fees),
+    priceEffect: sum.priceEffect.plus(totals.priceEffect),
+    fxEffect: sum.fxEffect.plus(totals.fxEffect),
   };
 }
 

@@ -17,7 +17,8 @@
  * no fees, and its unrealized P&L depends on the lots only through the signed quantity Q, open cost C and open cost
  * in base B (lib/domain/pnl.ts). Each stored line keeps Q, C and B exactly, so the next report computes a quiet
  * line from them with one INSERT … SELECT, using the same prices and FX rates as the positions valued in code and
- * rounding half-even once (round_half_even, migration 1732407000000) like Dec does. Only positions that traded,
+ * rounding half-even once (halfEvenSql, as round_half_even of migration 1732407000000) like Dec does. Only
+ * positions that traded,
  * have a split, must be replayed, or were stored without C and B are loaded and valued in code. Figures agree with
  * the code path to the minor unit (test/integration/report-quiet-lines.test.ts compares both ways): Q, C, B, prices
  * and rates are the same exact decimals on both sides, PostgreSQL multiplies exactly and Dec to 40 significant
@@ -27,15 +28,17 @@
  * Closing positions are stored once (daily_pnl_closes, migration 1732407100000) and shared: a quiet line points at
  * the close its previous line points at, so the evening's writes are the lines plus the closes of the positions that
  * traded. Where the time goes, and why it is spent this way (`npm run bench:report`, 1,000,000 trades / 50,000
- * positions): the reads run side by side on separate connections; the positions valued in code are valued while
- * PostgreSQL inserts the quiet lines (the two cores work at once), each turned straight into its COPY rows so its
- * decimals die young; the rows then go in by COPY. Nothing is read back: `generate` returns totals, `get` the lines.
+ * positions): the reads run side by side on separate connections; the quiet lines' INSERT starts as soon as the
+ * first reads say which positions are quiet, and the positions valued in code are valued while PostgreSQL inserts
+ * them (the two cores work at once), each turned straight into its COPY rows so its decimals die young; the rows
+ * then go in by COPY. The totals are the sums of both parts (the INSERT returns its own), not a scan of the stored
+ * lines. Nothing is read back: `generate` returns totals, `get` the lines.
  */
 import type { Pool, PoolClient } from 'pg';
 
 import { type CostMethod } from '../domain/lots';
 import { Dec, MINOR_UNITS, minorUnits } from '../domain/money';
-import { type AccountPnlSummary, type PnlTotals } from '../domain/pnl';
+import { addTotals, type AccountPnlSummary, type PnlTotals } from '../domain/pnl';
 import { copyRows } from '../db/copy';
 import { withTransaction } from '../db/pool';
 import {
@@ -56,6 +59,7 @@ import {
   type ReportLineDoc,
   type TotalsDoc,
 } from './document';
+import { halfEvenSql } from './half-even-sql';
 import {
   CLOSE_COLUMNS,
   COST_COLUMNS,
@@ -112,16 +116,31 @@ export type GeneratedReport = Omit<DailyReportDoc, 'lines' | 'history'> & {
 export interface DailyReportOptions {
   /** Default IN_FLIGHT_MARGIN_SECONDS; tests set 0 to exercise the stored-close path. */
   readonly inFlightMarginSeconds?: number;
+  /** Told as each step of `generate` ends (ReportStep), so that a benchmark can say where the time goes. */
+  readonly onStep?: (step: ReportStep) => void;
 }
+
+/** The steps of `generate`, in the order they usually end (the quiet lines' INSERT runs alongside the others). */
+export type ReportStep =
+  | 'read'
+  | 'replaced run deleted'
+  | 'read for the code path'
+  | 'valued in code'
+  | 'quiet lines inserted'
+  | 'closes copied'
+  | 'lines copied'
+  | 'stored';
 
 export class PgDailyReportService {
   private readonly inFlightMarginSeconds: number;
+  private readonly step: (step: ReportStep) => void;
 
   constructor(
     private readonly pool: Pool,
     options: DailyReportOptions = {},
   ) {
     this.inFlightMarginSeconds = options.inFlightMarginSeconds ?? IN_FLIGHT_MARGIN_SECONDS;
+    this.step = options.onStep ?? ((): void => undefined);
   }
 
   /**
@@ -174,8 +193,32 @@ export class PgDailyReportService {
       // the very prices and rates the code path uses, read once.
       this.marketData(reportDate),
     ]);
+    this.step('read');
     const recent = groupTradeRows(recentRows);
     const { openings, stale } = closes;
+
+    // The quiet positions need nothing more: PostgreSQL values and inserts them while this process reads the rest
+    // and values the others, once the replaced run is gone.
+    await input.replaced;
+    this.step('replaced run deleted');
+    const quietLines =
+      previous === undefined
+        ? Promise.resolve<QuietLines>({ count: 0, issues: [], totals: new Map() })
+        : this.storeQuietLines(client, {
+            reportDate,
+            previous,
+            market,
+            // Everything valued in code, or untrusted: never valued as quiet.
+            inCode: [
+              ...new Map([...openings.values(), ...recent.values(), ...stale].map((k) => [keyOf(k), k])).values(),
+            ],
+            splitIsins,
+          });
+    // Awaited in store; until then a failure must not count as unhandled.
+    void quietLines.then(
+      () => this.step('quiet lines inserted'),
+      () => undefined,
+    );
 
     // Positions without a trusted close that trade now or were touched by a late correction: replay from flat.
     const replayKeys = [
@@ -191,6 +234,7 @@ export class PgDailyReportService {
       this.drawCloseIds(openings.size + replayKeys.length),
     ]);
 
+    this.step('read for the code path');
     const items: ValuationItem[] = [];
     for (const opening of openings.values()) {
       const entry = recent.get(keyOf(opening));
@@ -232,17 +276,10 @@ export class PgDailyReportService {
       closeIds,
     };
 
-    // Valued while PostgreSQL inserts the quiet lines (store): the cores work at the same time.
-    await input.replaced;
-    const { quietCount, ...stored } = await this.store(client, {
-      reportDate,
-      value: () => valuePositions(valuationInput),
-      previous,
-      market,
-      // Everything valued in code, or untrusted: never valued as quiet.
-      inCode: [...new Map([...openings.values(), ...recent.values(), ...stale].map((k) => [keyOf(k), k])).values()],
-      splitIsins,
-    });
+    // Valued while PostgreSQL inserts the quiet lines: the cores work at the same time.
+    const valued = valuePositions(valuationInput);
+    this.step('valued in code');
+    const { quietCount, ...stored } = await this.store(client, { reportDate, valued, quietLines });
     return {
       reportDate,
       generatedAt,
@@ -508,45 +545,37 @@ export class PgDailyReportService {
 
   /**
    * Stores the report, in the transaction replaceReport began: the lines valued in code, the quiet lines valued
-   * set-based from the previous report (module note), then the totals aggregated over both. Returns the totals.
+   * set-based from the previous report (module note), then the totals of both. Returns the totals.
    */
   private async store(
     client: PoolClient,
     input: {
       readonly reportDate: string;
-      /** Values the positions that need code; called once the quiet lines' INSERT is under way. */
-      readonly value: () => ValuationOutput;
-      readonly previous: { readonly reportDate: string } | undefined;
-      readonly market: MarketData;
-      /** Positions valued in code or untrusted: never quiet. */
-      readonly inCode: readonly PositionKey[];
-      readonly splitIsins: readonly string[];
+      /** The positions valued in code. */
+      readonly valued: ValuationOutput;
+      /** The quiet lines' INSERT (storeQuietLines), under way on `client`. */
+      readonly quietLines: Promise<QuietLines>;
     },
   ): Promise<Pick<GeneratedReport, 'lineCount' | 'accounts' | 'overall' | 'issues'> & { quietCount: number }> {
-    const { reportDate, previous } = input;
-    // Sent now, awaited after the code path: PostgreSQL inserts the quiet lines while this process values the rest.
-    const quietLines =
-      previous === undefined
-        ? Promise.resolve({ count: 0, issues: [] })
-        : this.storeQuietLines(client, { ...input, previous });
-    // Awaited below; until then a failure must not count as unhandled.
-    quietLines.catch(() => undefined);
-    const valued = input.value();
+    const { reportDate, valued, quietLines } = input;
     // Closes and lines go in by COPY, queued behind the quiet lines' INSERT on this connection. No foreign key:
     // lines and closes may arrive in either order.
     await copyRows(client, 'daily_pnl_closes', CLOSE_COLUMNS, valued.closeRows);
+    this.step('closes copied');
     await copyRows(client, 'daily_pnl_lines', [...LINE_COLUMNS, 'close_id', ...COST_COLUMNS], valued.lineRows);
+    this.step('lines copied');
     const quiet = await quietLines;
     const lineCount = valued.lineRows.length + quiet.count - quiet.issues.length;
     const issues = [...valued.issues, ...quiet.issues];
     issues.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
 
-    const { accounts, overall } = await this.totals(client, reportDate);
+    const { accounts, overall } = reportTotals(reportDate, [valued.totals, quiet.totals]);
     await client.query(`UPDATE daily_pnl_reports SET line_count = $2, summary = $3 WHERE report_date = $1`, [
       reportDate,
       lineCount,
       JSON.stringify({ accounts, overall, issues } satisfies StoredSummary),
     ]);
+    this.step('stored');
     return { lineCount, accounts, overall, issues, quietCount: quiet.count };
   }
 
@@ -563,7 +592,7 @@ export class PgDailyReportService {
       readonly inCode: readonly PositionKey[];
       readonly splitIsins: readonly string[];
     },
-  ): Promise<{ count: number; issues: ReportIssue[] }> {
+  ): Promise<QuietLines> {
     const text = (value: Dec | undefined): string | null => value?.toFixed() ?? null;
     const params = [
       input.previous.reportDate,
@@ -589,11 +618,15 @@ export class PgDailyReportService {
         SELECT key AS isin, (value ->> 0)::numeric AS p1, (value ->> 1)::numeric AS p0 FROM jsonb_each($5::jsonb)),
       rates AS MATERIALIZED (
         SELECT key AS pair, (value ->> 0)::numeric AS x1, (value ->> 1)::numeric AS x0 FROM jsonb_each($6::jsonb)),
-      units AS MATERIALIZED (SELECT key AS currency, (value #>> '{}')::int AS places FROM jsonb_each($7::jsonb)),
+      -- Minor units with half a unit and the scale of the last digit, for half-even rounding (halfEvenSql below).
+      units AS MATERIALIZED (
+        SELECT key AS currency, places, 0.5 * power(10::numeric, -places) AS half, power(10::numeric, places) AS scale
+        FROM jsonb_each($7::jsonb) CROSS JOIN LATERAL (SELECT (value #>> '{}')::int AS places) AS p),
       quiet AS MATERIALIZED (
         SELECT $2::date AS report_date, l.account_id, l.isin, l.cost_method, l.currency, l.base_currency,
                l.closing_quantity AS q, l.open_cost AS c, l.open_cost_base AS b, l.closing_position, l.close_id,
-               p.p1, p.p0, r.x1, r.x0, ul.places AS dl, ub.places AS db,
+               p.p1, p.p0, r.x1, r.x0, ul.places AS dl, ub.places AS db, ul.half AS hl, ub.half AS hb,
+               ul.scale AS sl, ub.scale AS sb,
                -- Valued at the same price and rate yesterday: its opening unrealized is yesterday's closing one.
                (l.close_price = p.p0 AND l.close_fx_rate = r.x0) AS same, l.unrealized AS u0, l.unrealized_base AS ub0
         FROM daily_pnl_lines l
@@ -609,6 +642,7 @@ export class PgDailyReportService {
     // One statement, one answer: how many lines were inserted, and the positions not valued as ONE json value.
     const { rows } = await client.query<{
       inserted: number;
+      totals: [string, string, number, string, string, string, string, string, string, string][] | null;
       unvalued: [string, string, string, string, 'CURRENCY' | 'PREVIOUS' | 'CLOSE'][] | null;
     }>(
       `${quiet},
@@ -620,22 +654,30 @@ export class PgDailyReportService {
               v.closing_base - v.opening_base, round(0, q.db), v.closing_base - v.fx_effect, v.fx_effect,
               q.closing_position, q.close_id, q.c, q.b
        FROM quiet q
-       -- The exact amounts once per line (OFFSET 0 keeps them from being pulled up and recomputed), so that
-       -- round_half_even, whose body reads its argument three times, is inlined on plain columns.
+       -- The exact amounts once per line (OFFSET 0 keeps them from being pulled up and recomputed), so that the
+       -- half-even rounding, which reads its argument three times, works on plain columns.
        CROSS JOIN LATERAL (SELECT CASE WHEN NOT q.same THEN q.q * q.p0 - q.c END AS opening,
          CASE WHEN NOT q.same THEN q.q * q.p0 * q.x0 - q.b END AS opening_base,
          q.q * q.p1 - q.c AS closing, q.q * q.p1 * q.x1 - q.b AS closing_base, q.c * q.x1 - q.b AS fx_effect,
-         q.dl, q.db OFFSET 0) AS e
+         q.dl, q.db, q.hl, q.hb, q.sl, q.sb OFFSET 0) AS e
        CROSS JOIN LATERAL (SELECT
-         CASE WHEN q.same THEN q.u0 ELSE round_half_even(e.opening, e.dl) END AS opening,
-         CASE WHEN q.same THEN q.ub0 ELSE round_half_even(e.opening_base, e.db) END AS opening_base,
-         round_half_even(e.closing, e.dl) AS closing,
-         round_half_even(e.closing_base, e.db) AS closing_base,
-         round_half_even(e.fx_effect, e.db) AS fx_effect) AS v
+         CASE WHEN q.same THEN q.u0 ELSE ${halfEvenSql('e.opening', 'e.dl', 'e.hl', 'e.sl')} END AS opening,
+         CASE WHEN q.same THEN q.ub0 ELSE ${halfEvenSql('e.opening_base', 'e.db', 'e.hb', 'e.sb')} END AS opening_base,
+         ${halfEvenSql('e.closing', 'e.dl', 'e.hl', 'e.sl')} AS closing,
+         ${halfEvenSql('e.closing_base', 'e.db', 'e.hb', 'e.sb')} AS closing_base,
+         ${halfEvenSql('e.fx_effect', 'e.db', 'e.hb', 'e.sb')} AS fx_effect) AS v
        WHERE q.p0 IS NOT NULL AND q.x0 IS NOT NULL AND q.p1 IS NOT NULL AND q.x1 IS NOT NULL
          AND q.dl IS NOT NULL AND q.db IS NOT NULL
-       RETURNING 1)
+       RETURNING account_id, base_currency, realized_base, unrealized_base, unrealized_change_base, total_base,
+         fees_base, price_effect_base, fx_effect_base)
        SELECT (SELECT count(*)::int FROM inserted) AS inserted,
+              -- The inserted lines' totals per account, as text (exact): the report adds the code path's to them.
+              (SELECT json_agg(json_build_array(account_id, base_currency, n, r, u, uc, t, f, pe, fe))
+               FROM (SELECT account_id, base_currency::text AS base_currency, count(*)::int AS n,
+                       sum(realized_base)::text AS r, sum(unrealized_base)::text AS u,
+                       sum(unrealized_change_base)::text AS uc, sum(total_base)::text AS t, sum(fees_base)::text AS f,
+                       sum(price_effect_base)::text AS pe, sum(fx_effect_base)::text AS fe
+                     FROM inserted GROUP BY account_id, base_currency) AS sums) AS totals,
               (SELECT json_agg(json_build_array(account_id, isin::text, currency::text, base_currency::text,
                         CASE WHEN dl IS NULL OR db IS NULL THEN 'CURRENCY'
                              WHEN p0 IS NULL OR x0 IS NULL THEN 'PREVIOUS' ELSE 'CLOSE' END))
@@ -659,60 +701,22 @@ export class PgDailyReportService {
           : { accountId, isin, code: 'MISSING_PRICE', message: missingPriceMessage(input.reportDate) },
       );
     }
-    return { count: (answer?.inserted ?? 0) + issues.length, issues };
-  }
-
-  /** Totals per account and per base currency, summed over the stored lines (already rounded: sums are exact). */
-  private async totals(
-    client: PoolClient,
-    reportDate: string,
-  ): Promise<{ accounts: AccountTotalsDoc[]; overall: TotalsDoc[] }> {
-    const { rows } = await client.query<{
-      account_id: string;
-      base_currency: string;
-      line_count: number;
-      realized: string;
-      unrealized: string;
-      unrealized_change: string;
-      total: string;
-      fees: string;
-      price_effect: string;
-      fx_effect: string;
-    }>(
-      `SELECT account_id, base_currency::text AS base_currency, count(*)::int AS line_count,
-              sum(realized_base) AS realized, sum(unrealized_base) AS unrealized,
-              sum(unrealized_change_base) AS unrealized_change, sum(total_base) AS total, sum(fees_base) AS fees,
-              sum(price_effect_base) AS price_effect, sum(fx_effect_base) AS fx_effect
-       FROM daily_pnl_lines WHERE report_date = $1 GROUP BY account_id, base_currency`,
-      [reportDate],
-    );
-    const byAccount = new Map<string, AccountPnlSummary>();
-    const byBase = new Map<string, PnlTotals>();
-    for (const row of rows) {
-      const totals: PnlTotals = {
-        baseCurrency: row.base_currency,
-        lineCount: row.line_count,
-        realized: new Dec(row.realized),
-        unrealized: new Dec(row.unrealized),
-        unrealizedChange: new Dec(row.unrealized_change),
-        total: new Dec(row.total),
-        fees: new Dec(row.fees),
-        priceEffect: new Dec(row.price_effect),
-        fxEffect: new Dec(row.fx_effect),
-      };
-      const other = byAccount.get(row.account_id);
-      if (other !== undefined) {
-        // An account has exactly one base currency (summarizeByAccount refuses the same).
-        throw new Error(
-          `report ${reportDate}: account has lines in base ${other.baseCurrency} and ${row.base_currency}`,
-        );
-      }
-      byAccount.set(row.account_id, { accountId: row.account_id, ...totals });
-      byBase.set(row.base_currency, addTotals(byBase.get(row.base_currency), totals));
+    const totals = new Map<string, PnlTotals>();
+    for (const [accountId, baseCurrency, lineCount, r, u, uc, t, f, pe, fe] of answer?.totals ?? []) {
+      if (totals.has(accountId)) throw new Error(baseCurrencies(input.reportDate, accountId));
+      totals.set(accountId, {
+        baseCurrency,
+        lineCount,
+        realized: new Dec(r),
+        unrealized: new Dec(u),
+        unrealizedChange: new Dec(uc),
+        total: new Dec(t),
+        fees: new Dec(f),
+        priceEffect: new Dec(pe),
+        fxEffect: new Dec(fe),
+      });
     }
-    const accounts = [...byAccount.values()].sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
-    const overall = [...byBase.values()].sort((a, b) => (a.baseCurrency < b.baseCurrency ? -1 : 1));
-    return { accounts: accounts.map(accountTotalsDoc), overall: overall.map(totalsDoc) };
+    return { count: (answer?.inserted ?? 0) + issues.length, issues, totals };
   }
 }
 
@@ -754,19 +758,44 @@ const STALE_LINES = `
   SELECT i->>'accountId', i->>'isin'
   FROM daily_pnl_reports r CROSS JOIN jsonb_array_elements(r.summary->'issues') AS i WHERE r.report_date = $1`;
 
-function addTotals(sum: PnlTotals | undefined, totals: PnlTotals): PnlTotals {
-  if (sum === undefined) return totals;
-  return {
-    baseCurrency: sum.baseCurrency,
-    lineCount: sum.lineCount + totals.lineCount,
-    realized: sum.realized.plus(totals.realized),
-    unrealized: sum.unrealized.plus(totals.unrealized),
-    unrealizedChange: sum.unrealizedChange.plus(totals.unrealizedChange),
-    total: sum.total.plus(totals.total),
-    fees: sum.fees.plus(totals.fees),
-    priceEffect: sum.priceEffect.plus(totals.priceEffect),
-    fxEffect: sum.fxEffect.plus(totals.fxEffect),
-  };
+/** What storeQuietLines inserted: the count, the positions it could not value, and the totals per account. */
+interface QuietLines {
+  readonly count: number;
+  readonly issues: ReportIssue[];
+  readonly totals: Map<string, PnlTotals>;
+}
+
+function baseCurrencies(reportDate: string, accountId: string): string {
+  // An account has exactly one base currency (summarizeByAccount refuses the same).
+  return `report ${reportDate}: account ${accountId} has lines in more than one base currency`;
+}
+
+/**
+ * The report's totals per account and per base currency, from the totals per account of its parts (the lines
+ * valued in code, the quiet lines): sums of rounded figures, exact.
+ */
+function reportTotals(
+  reportDate: string,
+  parts: readonly ReadonlyMap<string, PnlTotals>[],
+): { accounts: AccountTotalsDoc[]; overall: TotalsDoc[] } {
+  const byAccount = new Map<string, PnlTotals>();
+  for (const part of parts) {
+    for (const [accountId, totals] of part) {
+      const sum = byAccount.get(accountId);
+      if (sum !== undefined && sum.baseCurrency !== totals.baseCurrency) {
+        throw new Error(baseCurrencies(reportDate, accountId));
+      }
+      byAccount.set(accountId, addTotals(sum, totals));
+    }
+  }
+  const byBase = new Map<string, PnlTotals>();
+  for (const totals of byAccount.values()) {
+    byBase.set(totals.baseCurrency, addTotals(byBase.get(totals.baseCurrency), totals));
+  }
+  const accounts: AccountPnlSummary[] = [...byAccount].map(([accountId, totals]) => ({ accountId, ...totals }));
+  accounts.sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
+  const overall = [...byBase.values()].sort((a, b) => (a.baseCurrency < b.baseCurrency ? -1 : 1));
+  return { accounts: accounts.map(accountTotalsDoc), overall: overall.map(totalsDoc) };
 }
 
 interface StoredSummary {

@@ -22,7 +22,7 @@ import {
   type SplitEvent,
 } from '../domain/lots';
 import { Dec } from '../domain/money';
-import { dailyPnlLine, type MarketClose } from '../domain/pnl';
+import { addTotals, dailyPnlLine, lineTotals, type MarketClose, type PnlTotals } from '../domain/pnl';
 import { copyRow } from '../db/copy';
 import { toTradeEvent, type LiveTradeRow } from '../positions/live-events';
 import { fromCloseJson, toCloseJson } from '../positions/snapshot';
@@ -98,6 +98,8 @@ export interface ValuationOutput {
   readonly closeRows: string[];
   readonly lineRows: string[];
   readonly issues: ReportIssue[];
+  /** The lines' base-currency totals per account (summed here, so that the report need not read them back). */
+  readonly totals: Map<string, PnlTotals>;
 }
 
 /** The columns of a line row, in order (lineRow): the report's columns, then its close and open cost. */
@@ -141,7 +143,7 @@ export const CLOSE_COLUMNS = ['close_id', 'report_date', 'account_id', 'isin', '
  */
 export function valuePositions(input: ValuationInput): ValuationOutput {
   const { reportDate } = input;
-  const output: ValuationOutput = { closeRows: [], lineRows: [], issues: [] };
+  const output: ValuationOutput = { closeRows: [], lineRows: [], issues: [], totals: new Map() };
   const issue = (item: ValuationItem, code: string, message: string): void => {
     output.issues.push({ accountId: item.accountId, isin: item.isin, code, message });
   };
@@ -220,6 +222,7 @@ export function valuePositions(input: ValuationInput): ValuationOutput {
       output.closeRows.push(copyRow([closeId, reportDate, doc.accountId, doc.isin, position]));
     }
     output.lineRows.push(lineRow(reportDate, doc, closeId, openCost(line.closingPosition)));
+    output.totals.set(item.accountId, addTotals(output.totals.get(item.accountId), lineTotals(line)));
   }
   return output;
 }

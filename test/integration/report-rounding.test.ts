@@ -1,8 +1,17 @@
 import { Dec, Rounding } from '../../lib/domain/money';
+import { halfEvenSql } from '../../lib/pnl/half-even-sql';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
 
-/** round_half_even (migration 1732407000000) must round exactly as Dec does for the quiet report lines. */
-describe('round_half_even in PostgreSQL', () => {
+/**
+ * round_half_even (migration 1732407000000) and the expression the quiet report lines write out instead
+ * (halfEvenSql) must round exactly as Dec does.
+ */
+const ROUNDINGS = [
+  ['round_half_even', 'round_half_even(v, p)'],
+  ['halfEvenSql', halfEvenSql('v', 'p', '(0.5 * power(10::numeric, -p))', 'power(10::numeric, p)')],
+] as const;
+
+describe.each(ROUNDINGS)('%s in PostgreSQL', (_name, rounded) => {
   let db: TestDatabase;
 
   beforeAll(async () => {
@@ -29,7 +38,7 @@ describe('round_half_even in PostgreSQL', () => {
     ];
 
     const { rows } = await db.pool.query<{ r: string }>(
-      `SELECT round_half_even(v, p)::text AS r FROM unnest($1::numeric[], $2::int[]) WITH ORDINALITY AS t(v, p, n)
+      `SELECT (${rounded})::text AS r FROM unnest($1::numeric[], $2::int[]) WITH ORDINALITY AS t(v, p, n)
        ORDER BY n`,
       [cases.map((c) => c[0]), cases.map((c) => c[1])],
     );
@@ -43,7 +52,7 @@ describe('round_half_even in PostgreSQL', () => {
     const places = [0, 1, 2, 3];
 
     const { rows } = await db.pool.query<{ r: string }>(
-      `SELECT round_half_even(v, p)::text AS r FROM unnest($1::numeric[]) WITH ORDINALITY AS t(v, n)
+      `SELECT (${rounded})::text AS r FROM unnest($1::numeric[]) WITH ORDINALITY AS t(v, n)
        CROSS JOIN unnest($2::int[]) WITH ORDINALITY AS q(p, m) ORDER BY n, m`,
       [values, places],
     );
