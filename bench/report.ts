@@ -2,19 +2,22 @@
  * Daily P&L report benchmark: `PgDailyReportService.generate` over 1,000,000 trades and 50,000 positions.
  *
  *   npm run bench:report [-- --runs 5 --accounts 2000 --instruments-per-account 25 --trades-per-position 20
- *                            --keep --reuse URL --out bench/results/report.json]
+ *                            --keep --reuse URL --steps --out bench/results/report.json]
  *
  * The data set is generated set-based in SQL (generate_series) straight into the real tables, in a fresh database
  * on the embedded test server (or on the server DATABASE_URL names): the seed reference data, synthetic accounts
  * (base currency and cost method cycling like the seed's) each holding a window of the seed instruments, trades
  * spread over the instruments' business days (those with a seed reference price) at ±1% of that day's price,
- * about 1% amended and 0.5% cancelled, booked shortly after execution. The previous day's report is generated
+ * about 1% amended and 0.5% cancelled, booked shortly after execution and stored in booking order (the pipeline
+ * appends trades as they are booked; in trade-id order a day's trades were spread over every page of the tables,
+ * which no production table looks like). The previous day's report is generated
  * once OUTSIDE the timing, so the timed runs start from stored closes as the evening job does; then a few late
  * amends of earlier days are booked, so that those positions take the replay path as they would in production.
  *
  * Only `generate(REPORT_DATE)` is timed (each run replaces the same date's report): computing and storing the
  * report. Reading the stored report back whole and writing it as JSON, CSV and HTML is measured once afterwards and
- * reported apart (`readBack`). `--keep` leaves the database
+ * reported apart (`readBack`). When each step of each run ended is written too (`steps`), and printed with
+ * `--steps`. `--keep` leaves the database
  * (and the embedded server) running and prints its URL; `--reuse URL` times against such a database again, and
  * `--refresh-previous` with it first rebuilds the previous day's report with the current code (and books another
  * batch of late amends after it), for a database kept by an older version. The embedded test server's data
@@ -27,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { Client, type Pool } from 'pg';
 
 import { createPool } from '../lib/db/pool';
-import { PgDailyReportService } from '../lib/pnl/service';
+import { PgDailyReportService, type ReportStep } from '../lib/pnl/service';
 import { writeReport } from '../lib/pnl/writers';
 import { loadReferenceData } from '../lib/refdata/load';
 import { databaseUrl, REPO_ROOT, startTestServer, stopTestServer } from '../test/integration/helpers/postgres';
@@ -46,6 +49,7 @@ const { values } = parseArgs({
     reuse: { type: 'string' },
     'log-queries': { type: 'boolean', default: false },
     'refresh-previous': { type: 'boolean', default: false },
+    steps: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results/report.json' },
   },
 });
@@ -126,7 +130,9 @@ async function generateDataSet(pool: Pool): Promise<void> {
          FROM bench_positions p
          CROSS JOIN generate_series(1, $1::int) AS k
          JOIN bench_days d ON d.isin = p.isin AND d.idx = abs(hashtext(p.pid || ':' || k || ':d')) % d.n
-       ) AS t`,
+       ) AS t
+       -- In booking order, as the pipeline appends them: a day's trades lie together, not spread over the table.
+       ORDER BY t.trade_time, t.trade_id`,
       [PER_POSITION],
     ),
   );
@@ -143,7 +149,8 @@ async function generateDataSet(pool: Pool): Promise<void> {
        FROM trade_versions v
        CROSS JOIN LATERAL (SELECT abs(hashtext(v.trade_id || ':x')) % 1000 AS h) AS x
        CROSS JOIN LATERAL (SELECT CASE WHEN x.h < 10 THEN 'AMEND' ELSE 'CANCEL' END AS lifecycle) AS c
-       WHERE v.version = 1 AND x.h < 15`,
+       WHERE v.version = 1 AND x.h < 15
+       ORDER BY v.booked_at, v.trade_id`,
     ),
   );
   await timed('trades (current state)', () =>
@@ -151,10 +158,13 @@ async function generateDataSet(pool: Pool): Promise<void> {
       `INSERT INTO trades (trade_id, version, status, exec_id, lifecycle, account_id, counterparty_lei, isin, mic, side,
          quantity, price, currency, trade_date, trade_time, settlement_date, commission, fees, beneficial_owner,
          updated_at)
-       SELECT DISTINCT ON (trade_id) trade_id, version, CASE WHEN lifecycle = 'CANCEL' THEN 'CANCELLED' ELSE 'LIVE' END,
+       SELECT trade_id, version, CASE WHEN lifecycle = 'CANCEL' THEN 'CANCELLED' ELSE 'LIVE' END,
               exec_id, lifecycle, account_id, counterparty_lei, isin, mic, side, quantity, price, currency, trade_date,
               trade_time, settlement_date, commission, fees, beneficial_owner, booked_at
-       FROM trade_versions ORDER BY trade_id, version DESC`,
+       FROM (SELECT DISTINCT ON (trade_id) *, min(booked_at) OVER (PARTITION BY trade_id) AS first_booked
+             FROM trade_versions ORDER BY trade_id, version DESC) AS latest
+       -- A trade's row is written when it is first booked (amends update it): booking order, as in production.
+       ORDER BY first_booked, trade_id`,
     ),
   );
   await pool.query('DROP TABLE bench_positions, bench_days');
@@ -262,15 +272,24 @@ async function main(): Promise<void> {
     const size = await counts(pool);
     log(`data set: ${size.trades} trades (${size.liveTrades} live), ${size.positions} positions`);
 
-    const service = new PgDailyReportService(pool);
+    // When each step of a run ended, in seconds from the run's start: where the time goes.
+    let runStarted = process.hrtime.bigint();
+    let steps: [ReportStep, number][] = [];
+    const service = new PgDailyReportService(pool, {
+      onStep: (step) => steps.push([step, Number(process.hrtime.bigint() - runStarted) / 1e9]),
+    });
     const seconds: number[] = [];
+    const runSteps: Record<string, number>[] = [];
     let last: Awaited<ReturnType<PgDailyReportService['generate']>> | undefined;
     for (let run = 1; run <= RUNS; run += 1) {
-      const started = process.hrtime.bigint();
+      steps = [];
+      runStarted = process.hrtime.bigint();
       last = await service.generate(REPORT_DATE);
-      const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+      const elapsed = Number(process.hrtime.bigint() - runStarted) / 1e9;
       seconds.push(elapsed);
+      runSteps.push(Object.fromEntries(steps.map(([step, at]) => [step, Number(at.toFixed(3))])));
       log(`run ${run}: ${elapsed.toFixed(3)} s (${last.lineCount} lines, ${last.issues.length} issues)`);
+      if (values.steps) log(steps.map(([step, at]) => `    ${at.toFixed(3)} s  ${step}`).join('\n'));
     }
     // Not part of generating the report: reading the stored report back whole and writing it out (the CLI's work).
     const readBack: Record<string, number> = {};
@@ -299,6 +318,8 @@ async function main(): Promise<void> {
         overall: last?.overall.map((t) => ({ baseCurrency: t.baseCurrency, total: t.total })),
       },
       runs: seconds.map((s) => Number(s.toFixed(3))),
+      // Per run: when each step of generate ended, seconds from the run's start.
+      steps: runSteps,
       readBack: Object.fromEntries(Object.entries(readBack).map(([k, v]) => [k, Number(v.toFixed(3))])),
       minSeconds: Number((sorted[0] ?? NaN).toFixed(3)),
       medianSeconds: Number(median(sorted).toFixed(3)),
