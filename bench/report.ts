@@ -250,6 +250,10 @@ async function main(): Promise<void> {
   // No statement timeout: generating the data set and the first report from flat run longer than a request.
   const pool = createPool({ url, poolMax: 4, statementTimeoutMs: 0, applicationName: 'bench-report' });
   try {
+    if (reused !== undefined && !values['refresh-previous']) {
+      // Earlier runs against this database left their replaced reports behind as dead rows.
+      await settle(pool);
+    }
     if (reused !== undefined && values['refresh-previous']) {
       const previous = await timed(`previous report ${PREVIOUS_DATE} rebuilt (from flat, untimed)`, () =>
         new PgDailyReportService(pool).generate(PREVIOUS_DATE),
