@@ -133,14 +133,18 @@ export function positionQuantity(position: Position): Dec {
 }
 
 // Positions are immutable values, so their sums are remembered per object: a trade, the day's P&L line and the
-// report each ask for them again (a large share of the daily report's arithmetic before they were).
+// report each ask for them again (a large share of the daily report's arithmetic before they were). applyTrade,
+// applySplit and inCurrency carry them to the position they make, so that a position read back with its sums is
+// never added up lot by lot again. The carried sums equal the lots added up: exactly whenever the divisions of a
+// partial relief terminate, otherwise to Dec's 40 significant digits, as the module note says of cost itself.
 const quantities = new WeakMap<Position, Dec>();
 const openCosts = new WeakMap<Position, LocalAndBase>();
 
 /**
- * Remembers `positionQuantity` and `openCost` of a position read back from storage together with the sums computed
- * from the very same lots when it was stored (the daily report keeps both), so that they are not added up again.
- * The caller vouches that they are that position's sums: exact, as these functions return them.
+ * Remembers `positionQuantity` and `openCost` of a position: one read back from storage together with the sums
+ * computed from the very same lots when it was stored (the daily report keeps both), or one a trade made from a
+ * position whose sums were known, so that they are not added up again. The caller vouches that they are that
+ * position's sums, as these functions return them.
  */
 export function rememberSums(position: Position, sums: { quantity: Dec; cost: LocalAndBase }): Position {
   quantities.set(position, sums.quantity);
@@ -307,8 +311,7 @@ export function applyTrade(position: Position, trade: TradeEvent): Position {
     },
   };
   // A buy adds its quantity to the signed position, a sell takes it off, whatever it closes or opens.
-  const quantity =
-    trade.side === Side.BUY ? quantityBefore.plus(trade.quantity) : quantityBefore.minus(trade.quantity);
+  const quantity = trade.side === Side.BUY ? quantityBefore.plus(trade.quantity) : quantityBefore.minus(trade.quantity);
   return rememberSums(booked, { quantity, cost });
 }
 
