@@ -14,6 +14,8 @@ export default tseslint.config(
       '.serverless/',
       'coverage/',
       'bench/results/',
+      // Build output: bench:report's bundle.
+      'dist/',
     ],
   },
   eslint.configs.recommended,
