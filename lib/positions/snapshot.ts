@@ -78,25 +78,10 @@ export function toSnapshot(position: Position): PositionSnapshot {
   return {
     method: position.method,
     ...(position.currency === undefined ? {} : { currency: position.currency }),
-    lots: position.lots.map((lot) =>
-      lot instanceof StoredLot
-        ? {
-            direction: lot.direction,
-            quantity: lot.quantityText,
-            cost: lot.costText,
-            costBase: lot.costBaseText,
-            tradeId: lot.tradeId,
-            tradeDate: lot.tradeDate,
-          }
-        : {
-            direction: lot.direction,
-            quantity: lot.quantity.toFixed(),
-            cost: lot.cost.toFixed(),
-            costBase: lot.costBase.toFixed(),
-            tradeId: lot.tradeId,
-            tradeDate: lot.tradeDate,
-          },
-    ),
+    lots: position.lots.map((lot) => {
+      const [quantity, cost, costBase] = decimalTexts(lot);
+      return { direction: lot.direction, quantity, cost, costBase, tradeId: lot.tradeId, tradeDate: lot.tradeDate };
+    }),
     realized: { local: position.realized.local.toFixed(), base: position.realized.base.toFixed() },
     fees: { local: position.fees.local.toFixed(), base: position.fees.base.toFixed() },
   };
@@ -150,21 +135,15 @@ const ZERO = new Dec(0);
 /** The daily report's stored close of a position: its open lots, as the flat JSON array of the module note. */
 export function toCloseJson(position: Position): string {
   const close: string[] = [position.method, position.currency ?? ''];
-  for (const lot of position.lots) {
-    if (lot instanceof StoredLot) {
-      close.push(lot.direction, lot.quantityText, lot.costText, lot.costBaseText, lot.tradeId, lot.tradeDate);
-    } else {
-      close.push(
-        lot.direction,
-        lot.quantity.toFixed(),
-        lot.cost.toFixed(),
-        lot.costBase.toFixed(),
-        lot.tradeId,
-        lot.tradeDate,
-      );
-    }
-  }
+  for (const lot of position.lots) close.push(lot.direction, ...decimalTexts(lot), lot.tradeId, lot.tradeDate);
   return JSON.stringify(close);
+}
+
+/** A lot's quantity, cost and costBase as text: as stored when it was read back (untouched), else formatted. */
+function decimalTexts(lot: Lot): readonly [string, string, string] {
+  return lot instanceof StoredLot
+    ? [lot.quantityText, lot.costText, lot.costBaseText]
+    : [lot.quantity.toFixed(), lot.cost.toFixed(), lot.costBase.toFixed()];
 }
 
 /**
