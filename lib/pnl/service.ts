@@ -30,8 +30,8 @@
  * traded. Where the time goes, and why it is spent this way (`npm run bench:report`, 1,000,000 trades / 50,000
  * positions): the reads run side by side on separate connections; the quiet lines' INSERT starts as soon as the
  * first reads say which positions are quiet, and the positions valued in code are valued while PostgreSQL inserts
- * them (the two cores work at once), each turned straight into its COPY rows so its decimals die young; the rows
- * then go in by COPY. The totals are the sums of both parts (the INSERT returns its own), not a scan of the stored
+ * them (the two cores work at once), each turned straight into its COPY rows so its decimals die young; once the
+ * INSERT is done, what is valued goes in by COPY batch by batch while the rest is valued (RowStream). The totals are the sums of both parts (the INSERT returns its own), not a scan of the stored
  * lines. Nothing is read back: `generate` returns totals, `get` the lines.
  */
 import type { Pool, PoolClient } from 'pg';
@@ -71,8 +71,8 @@ import {
   type MarketData,
   type ValuationInput,
   type ValuationItem,
-  type ValuationOutput,
-  valuePositions,
+  type ValuedRows,
+  Valuation,
 } from './valuation';
 
 export { PRICE_LOOKBACK_DAYS } from './valuation';
@@ -116,6 +116,11 @@ export type GeneratedReport = Omit<DailyReportDoc, 'lines' | 'history'> & {
 export interface DailyReportOptions {
   /** Default IN_FLIGHT_MARGIN_SECONDS; tests set 0 to exercise the stored-close path. */
   readonly inFlightMarginSeconds?: number;
+  /**
+   * Positions valued in code between two looks at the connection (default VALUATION_BATCH): each look sends what
+   * is valued so far. Tests set 1 to send in many small COPYs.
+   */
+  readonly valuationBatch?: number;
   /** Told as each step of `generate` ends (ReportStep), so that a benchmark can say where the time goes. */
   readonly onStep?: (step: ReportStep) => void;
 }
@@ -127,13 +132,13 @@ export type ReportStep =
   | 'read for the code path'
   | 'valued in code'
   | 'quiet lines inserted'
-  | 'closes copied'
-  | 'lines copied'
+  | 'rows copied'
   | 'stored';
 
 export class PgDailyReportService {
   private readonly inFlightMarginSeconds: number;
   private readonly step: (step: ReportStep) => void;
+  private readonly valuationBatch: number;
 
   constructor(
     private readonly pool: Pool,
@@ -141,6 +146,7 @@ export class PgDailyReportService {
   ) {
     this.inFlightMarginSeconds = options.inFlightMarginSeconds ?? IN_FLIGHT_MARGIN_SECONDS;
     this.step = options.onStep ?? ((): void => undefined);
+    this.valuationBatch = options.valuationBatch ?? VALUATION_BATCH;
   }
 
   /**
@@ -276,10 +282,17 @@ export class PgDailyReportService {
       closeIds,
     };
 
-    // Valued while PostgreSQL inserts the quiet lines: the cores work at the same time.
-    const valued = valuePositions(valuationInput);
+    // Valued while PostgreSQL inserts the quiet lines, and then takes what is valued batch by batch: the cores work
+    // at the same time.
+    const valuation = new Valuation(valuationInput);
+    const rows = new RowStream(client, quietLines);
+    while (!valuation.done && rows.failure === undefined) {
+      rows.add(valuation.batch(this.valuationBatch));
+      // Lets the connection take the quiet lines' answer and the rows sent so far.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     this.step('valued in code');
-    const { quietCount, ...stored } = await this.store(client, { reportDate, valued, quietLines });
+    const { quietCount, ...stored } = await this.store(client, { reportDate, valuation, rows, quietLines });
     return {
       reportDate,
       generatedAt,
@@ -544,32 +557,30 @@ export class PgDailyReportService {
   }
 
   /**
-   * Stores the report, in the transaction replaceReport began: the lines valued in code, the quiet lines valued
-   * set-based from the previous report (module note), then the totals of both. Returns the totals.
+   * Stores the report, in the transaction replaceReport began: the rest of the lines valued in code, the quiet lines
+   * valued set-based from the previous report (module note), then the totals of both. Returns the totals.
    */
   private async store(
     client: PoolClient,
     input: {
       readonly reportDate: string;
       /** The positions valued in code. */
-      readonly valued: ValuationOutput;
+      readonly valuation: Valuation;
+      /** Their rows, partly sent already. */
+      readonly rows: RowStream;
       /** The quiet lines' INSERT (storeQuietLines), under way on `client`. */
       readonly quietLines: Promise<QuietLines>;
     },
   ): Promise<Pick<GeneratedReport, 'lineCount' | 'accounts' | 'overall' | 'issues'> & { quietCount: number }> {
-    const { reportDate, valued, quietLines } = input;
-    // Closes and lines go in by COPY, queued behind the quiet lines' INSERT on this connection. No foreign key:
-    // lines and closes may arrive in either order.
-    await copyRows(client, 'daily_pnl_closes', CLOSE_COLUMNS, valued.closeRows);
-    this.step('closes copied');
-    await copyRows(client, 'daily_pnl_lines', [...LINE_COLUMNS, 'close_id', ...COST_COLUMNS], valued.lineRows);
-    this.step('lines copied');
+    const { reportDate, valuation, rows, quietLines } = input;
+    await rows.finish();
+    this.step('rows copied');
     const quiet = await quietLines;
-    const lineCount = valued.lineRows.length + quiet.count - quiet.issues.length;
-    const issues = [...valued.issues, ...quiet.issues];
+    const lineCount = rows.lineCount + quiet.count - quiet.issues.length;
+    const issues = [...valuation.issues, ...quiet.issues];
     issues.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
 
-    const { accounts, overall } = reportTotals(reportDate, [valued.totals, quiet.totals]);
+    const { accounts, overall } = reportTotals(reportDate, [valuation.totals, quiet.totals]);
     await client.query(`UPDATE daily_pnl_reports SET line_count = $2, summary = $3 WHERE report_date = $1`, [
       reportDate,
       lineCount,
@@ -757,6 +768,76 @@ const STALE_LINES = `
   UNION ALL
   SELECT i->>'accountId', i->>'isin'
   FROM daily_pnl_reports r CROSS JOIN jsonb_array_elements(r.summary->'issues') AS i WHERE r.report_date = $1`;
+
+/** Positions valued in code per batch: about 30 ms of work between two looks at the connection. */
+const VALUATION_BATCH = 500;
+
+/**
+ * Sends the valued rows to PostgreSQL while the rest are valued: once the quiet lines' INSERT has left the report's
+ * connection (one statement at a time on a connection), every batch valued so far goes in by COPY, closes then
+ * lines, one pair of COPYs at a time. No foreign key joins them: either may come first. A failed COPY aborts the
+ * transaction; `failure` says so at once and `finish` throws it.
+ */
+class RowStream {
+  failure: unknown = undefined;
+  lineCount = 0;
+  private closeRows: string[] = [];
+  private lineRows: string[] = [];
+  private ready = false;
+  private sending: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly quietLines: Promise<unknown>,
+  ) {
+    quietLines.then(
+      () => {
+        this.ready = true;
+        this.send();
+      },
+      () => undefined,
+    );
+  }
+
+  add(rows: ValuedRows): void {
+    for (const row of rows.closeRows) this.closeRows.push(row);
+    for (const row of rows.lineRows) this.lineRows.push(row);
+    this.lineCount += rows.lineRows.length;
+    this.send();
+  }
+
+  /** Resolves once every row added has been taken (after the quiet lines' INSERT); rejects with the first failure. */
+  async finish(): Promise<void> {
+    await this.quietLines;
+    this.send();
+    while (this.sending !== undefined) await this.sending;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private send(): void {
+    if (!this.ready || this.sending !== undefined || this.failure !== undefined) return;
+    if (this.closeRows.length === 0 && this.lineRows.length === 0) return;
+    const closeRows = this.closeRows;
+    const lineRows = this.lineRows;
+    this.closeRows = [];
+    this.lineRows = [];
+    this.sending = (async (): Promise<void> => {
+      if (closeRows.length > 0) await copyRows(this.client, 'daily_pnl_closes', CLOSE_COLUMNS, closeRows);
+      if (lineRows.length > 0) {
+        await copyRows(this.client, 'daily_pnl_lines', [...LINE_COLUMNS, 'close_id', ...COST_COLUMNS], lineRows);
+      }
+    })().then(
+      () => {
+        this.sending = undefined;
+        this.send();
+      },
+      (error: unknown) => {
+        this.failure = error;
+        this.sending = undefined;
+      },
+    );
+  }
+}
 
 /** What storeQuietLines inserted: the count, the positions it could not value, and the totals per account. */
 interface QuietLines {

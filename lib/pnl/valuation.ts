@@ -93,13 +93,10 @@ export interface ValuationInput {
   readonly closeIds: readonly string[];
 }
 
-/** The positions valued, as COPY rows of daily_pnl_closes and daily_pnl_lines, and those not valued. */
-export interface ValuationOutput {
+/** COPY rows of daily_pnl_closes and daily_pnl_lines, of the positions one batch valued. */
+export interface ValuedRows {
   readonly closeRows: string[];
   readonly lineRows: string[];
-  readonly issues: ReportIssue[];
-  /** The lines' base-currency totals per account (summed here, so that the report need not read them back). */
-  readonly totals: Map<string, PnlTotals>;
 }
 
 /** The columns of a line row, in order (lineRow): the report's columns, then its close and open cost. */
@@ -139,19 +136,50 @@ export const COST_COLUMNS = ['open_cost', 'open_cost_base'] as const;
 export const CLOSE_COLUMNS = ['close_id', 'report_date', 'account_id', 'isin', 'position'] as const;
 
 /**
- * Values `input.items` in order, each straight into its COPY rows: its new close (when it has one) and its line.
+ * Values `input.items` in order, a batch at a time, each position straight into its COPY rows: its new close (when
+ * it has one) and its line. Batches let the report send what is valued to PostgreSQL while it values the rest. The
+ * positions not valued are `issues`; the lines' base-currency totals per account are `totals` (summed here, so that
+ * the report need not read them back).
  */
-export function valuePositions(input: ValuationInput): ValuationOutput {
-  const { reportDate } = input;
-  const output: ValuationOutput = { closeRows: [], lineRows: [], issues: [], totals: new Map() };
-  const issue = (item: ValuationItem, code: string, message: string): void => {
-    output.issues.push({ accountId: item.accountId, isin: item.isin, code, message });
-  };
-  let drawn = 0;
-  for (const item of input.items) {
+export class Valuation {
+  readonly issues: ReportIssue[] = [];
+  readonly totals = new Map<string, PnlTotals>();
+  private next = 0;
+  private drawn = 0;
+
+  constructor(private readonly input: ValuationInput) {}
+
+  /** Whether every item has been valued. */
+  get done(): boolean {
+    return this.next >= this.input.items.length;
+  }
+
+  /** Values the next `count` items (fewer at the end) and returns their rows. */
+  batch(count: number): ValuedRows {
+    const rows: ValuedRows = { closeRows: [], lineRows: [] };
+    const end = Math.min(this.input.items.length, this.next + count);
+    while (this.next < end) {
+      const item = this.input.items[this.next];
+      this.next += 1;
+      if (item !== undefined) this.value(item, rows);
+    }
+    return rows;
+  }
+
+  private issue(item: ValuationItem, code: string, message: string): void {
+    this.issues.push({ accountId: item.accountId, isin: item.isin, code, message });
+  }
+
+  private value(item: ValuationItem, output: ValuedRows): void {
+    const { input } = this;
+    const { reportDate } = input;
     if (item.missingFx.length > 0) {
-      issue(item, 'MISSING_FX_RATE', `no trade-date FX rate to ${item.baseCurrency} for ${item.missingFx.join(', ')}`);
-      continue;
+      this.issue(
+        item,
+        'MISSING_FX_RATE',
+        `no trade-date FX rate to ${item.baseCurrency} for ${item.missingFx.join(', ')}`,
+      );
+      return;
     }
     const start = startOf(item, reportDate);
     const events: PositionEvent[] = [...item.trades.map(toTradeEvent), ...item.splits];
@@ -160,8 +188,8 @@ export function valuePositions(input: ValuationInput): ValuationOutput {
     const earlier = liveEvents(before);
     const previousClose = earlier.ok ? applyEvents(start, earlier.value) : earlier;
     if (!previousClose.ok) {
-      for (const error of previousClose.errors) issue(item, error.code, error.message);
-      continue;
+      for (const error of previousClose.errors) this.issue(item, error.code, error.message);
+      return;
     }
     const prices = input.market.prices.get(item.isin);
     const rates = input.market.fx.get(`${item.currency}/${item.baseCurrency}`);
@@ -195,17 +223,17 @@ export function valuePositions(input: ValuationInput): ValuationOutput {
     });
     if (!computed.ok) {
       for (const error of computed.errors) {
-        issue(item, 'MISSING_PREVIOUS_PRICE', `${error.message} (no price within ${PRICE_LOOKBACK_DAYS} days)`);
+        this.issue(item, 'MISSING_PREVIOUS_PRICE', `${error.message} (no price within ${PRICE_LOOKBACK_DAYS} days)`);
       }
-      continue;
+      return;
     }
     const line = computed.value;
     if (closeMarket === undefined && line.closingPosition.lots.length > 0) {
-      issue(item, 'MISSING_PRICE', missingPriceMessage(reportDate));
-      continue;
+      this.issue(item, 'MISSING_PRICE', missingPriceMessage(reportDate));
+      return;
     }
     // Nothing held and nothing traded: not a line of this day's report.
-    if (line.openingQuantity.isZero() && line.closingQuantity.isZero() && line.tradeCount === 0) continue;
+    if (line.openingQuantity.isZero() && line.closingQuantity.isZero() && line.tradeCount === 0) return;
     const doc = lineDoc(line, {
       costMethod: item.costMethod,
       closePrice: closeMarket?.price.toFixed() ?? '0',
@@ -215,16 +243,15 @@ export function valuePositions(input: ValuationInput): ValuationOutput {
     // line points at it rather than storing it again. Otherwise the close is new, under a drawn id.
     let closeId = events.length === 0 && start.currency === item.currency ? item.storedCloseId : null;
     if (closeId === null) {
-      closeId = input.closeIds[drawn] ?? null;
-      drawn += 1;
+      closeId = input.closeIds[this.drawn] ?? null;
+      this.drawn += 1;
       if (closeId === null) throw new Error(`report ${reportDate}: ran out of drawn close ids`);
       const position = toCloseJson(line.closingPosition);
       output.closeRows.push(copyRow([closeId, reportDate, doc.accountId, doc.isin, position]));
     }
     output.lineRows.push(lineRow(reportDate, doc, closeId, openCost(line.closingPosition)));
-    output.totals.set(item.accountId, addTotals(output.totals.get(item.accountId), lineTotals(line)));
+    this.totals.set(item.accountId, addTotals(this.totals.get(item.accountId), lineTotals(line)));
   }
-  return output;
 }
 
 function startOf(item: ValuationItem, reportDate: string): Position {

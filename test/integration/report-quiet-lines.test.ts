@@ -158,4 +158,21 @@ describe('daily report: quiet positions valued from the stored close equal a fre
     });
     expect(storedDay3).toEqual(fresh3.lines);
   });
+
+  it('values and sends in batches of one position: the same report as one batch', async () => {
+    await db.pool.query('DELETE FROM daily_pnl_reports');
+    await service.generateDocument(DAY_1);
+    const whole = await service.generateDocument(DAY_2);
+    const batched = await new PgDailyReportService(db.pool, {
+      inFlightMarginSeconds: 0,
+      valuationBatch: 1,
+    }).generateDocument(DAY_2);
+    expect(batched.statistics).toEqual(whole.statistics);
+    expect({ lines: batched.lines, accounts: batched.accounts, overall: batched.overall }).toEqual({
+      lines: whole.lines,
+      accounts: whole.accounts,
+      overall: whole.overall,
+    });
+    expect(batched.lines.filter((l) => l.tradeCount > 0).length).toBe(6);
+  });
 });
