@@ -1,16 +1,15 @@
-import Decimal from 'decimal.js';
+import { Dec, RoundingMode } from './decimal';
 
 /**
- * The platform's one decimal type for prices, quantities and amounts. Never binary floating point.
- * A dedicated constructor keeps its precision and rounding apart from any other user of decimal.js.
+ * The platform's one decimal type for prices, quantities and amounts (decimal.ts): never binary floating point;
+ * 40 significant digits, half-even.
  */
-export const Dec = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -40, toExpPos: 40 });
-export type Dec = InstanceType<typeof Dec>;
+export { Dec };
 
 /** The two rounding conventions the platform documents; half-even (banker's) is the default. */
 export const Rounding = {
-  HALF_EVEN: Decimal.ROUND_HALF_EVEN,
-  HALF_UP: Decimal.ROUND_HALF_UP,
+  HALF_EVEN: RoundingMode.HALF_EVEN,
+  HALF_UP: RoundingMode.HALF_UP,
 } as const;
 export type Rounding = (typeof Rounding)[keyof typeof Rounding];
 

@@ -3,7 +3,7 @@
  * units), the one shape every writer (JSON, CSV, HTML) and the query API read. Built from domain lines here; the
  * stored report (lib/pnl/service.ts) reads back into the same shape.
  */
-import { minorUnits, type Dec } from '../domain/money';
+import { minorUnits } from '../domain/money';
 import type { AccountPnlSummary, DailyPnlLine, PnlTotals } from '../domain/pnl';
 
 export interface FiguresDoc {
@@ -83,12 +83,12 @@ export function lineDoc(
   const figures = (f: DailyPnlLine['local'], ccy: string): FiguresDoc => {
     const d = minorUnits(ccy);
     return {
-      realized: fixed(f.realized, d),
-      openingUnrealized: fixed(f.openingUnrealized, d),
-      unrealized: fixed(f.unrealized, d),
-      unrealizedChange: fixed(f.unrealizedChange, d),
-      total: fixed(f.total, d),
-      fees: fixed(f.fees, d),
+      realized: f.realized.toFixed(d),
+      openingUnrealized: f.openingUnrealized.toFixed(d),
+      unrealized: f.unrealized.toFixed(d),
+      unrealizedChange: f.unrealizedChange.toFixed(d),
+      total: f.total.toFixed(d),
+      fees: f.fees.toFixed(d),
     };
   };
   const b = minorUnits(line.baseCurrency);
@@ -108,24 +108,10 @@ export function lineDoc(
     local: figures(line.local, line.currency),
     base: {
       ...figures(line.base, line.baseCurrency),
-      priceEffect: fixed(line.base.priceEffect, b),
-      fxEffect: fixed(line.base.fxEffect, b),
+      priceEffect: line.base.priceEffect.toFixed(b),
+      fxEffect: line.base.fxEffect.toFixed(b),
     },
   };
-}
-
-/**
- * `amount.toFixed(places)` for an amount already rounded to `places` (every report figure is): its plain digits,
- * padded with zeros, without rounding it again (a third of formatting a line went there). Anything with more
- * decimals goes through toFixed all the same.
- */
-export function fixed(amount: Dec, places: number): string {
-  const plain = amount.toFixed();
-  const point = plain.indexOf('.');
-  const decimals = point < 0 ? 0 : plain.length - point - 1;
-  if (decimals > places) return amount.toFixed(places);
-  if (places === 0) return plain;
-  return `${plain}${point < 0 ? '.' : ''}${'0'.repeat(places - decimals)}`;
 }
 
 export function totalsDoc(totals: PnlTotals): TotalsDoc {

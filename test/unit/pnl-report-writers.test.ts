@@ -1,5 +1,4 @@
-import { Dec } from '../../lib/domain/money';
-import { fixed, type DailyReportDoc } from '../../lib/pnl/document';
+import { type DailyReportDoc } from '../../lib/pnl/document';
 import { formatAmount, reportCsv, reportHtml } from '../../lib/pnl/writers';
 
 const figures = {
@@ -91,23 +90,5 @@ describe('daily report writers', () => {
       '−1,000',
       '12.3',
     ]);
-  });
-});
-
-describe('fixed: an already rounded amount with its currency decimals', () => {
-  it.each([
-    ['347', 2, '347.00'],
-    ['-2.5', 2, '-2.50'],
-    ['0.1', 2, '0.10'],
-    ['-0', 2, '0.00'],
-    ['12', 0, '12'],
-    ['1.234', 3, '1.234'],
-    // More decimals than the currency has: rounded, half-even, like toFixed.
-    ['12.345', 2, '12.34'],
-    ['-0.001', 2, '-0.00'],
-    ['2.5', 0, '2'],
-  ])('%s with %i decimals is %s, as toFixed gives', (amount, places, expected) => {
-    expect(fixed(new Dec(amount), places)).toBe(expected);
-    expect(fixed(new Dec(amount), places)).toBe(new Dec(amount).toFixed(places));
   });
 });
