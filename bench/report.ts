@@ -172,13 +172,16 @@ async function generateDataSet(pool: Pool): Promise<void> {
 }
 
 /**
- * What a day between two evening reports gives autovacuum time to do: the previous report's tables analysed and
- * vacuumed, so that the timed runs are not planned on statistics of empty tables (untimed).
+ * What a day between two evening reports gives autovacuum and the checkpointer time to do: the previous report's
+ * tables analysed and vacuumed, so that the timed runs are not planned on statistics of empty tables, and the data
+ * set's pages written out, so that the checkpointer is not still writing gigabytes of them while the runs are
+ * timed (untimed).
  */
 async function settle(pool: Pool): Promise<void> {
   await timed('vacuum analyze (as autovacuum would between two evenings)', () =>
     pool.query('VACUUM ANALYZE daily_pnl_reports, daily_pnl_lines, daily_pnl_closes, trades, trade_versions'),
   );
+  await timed('checkpoint (as the checkpointer would between two evenings)', () => pool.query('CHECKPOINT'));
 }
 
 /** Late amends of trades dated before the previous report, booked now: their positions must be replayed. */

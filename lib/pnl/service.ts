@@ -314,32 +314,47 @@ export class PgDailyReportService {
    * (the totals and issues stay the whole report's: the caller narrows them).
    */
   async get(reportDate: string, accounts?: readonly string[]): Promise<DailyReportDoc | undefined> {
+    const report = await this.summary(reportDate);
+    if (report === undefined) return undefined;
+    const lines = await this.lines({ reportDate, ...(accounts === undefined ? {} : { accounts }) });
+    return { ...report, lines, history: await this.history(reportDate) };
+  }
+
+  /**
+   * Stored lines of a date, optionally of some accounts only, ordered by account and instrument; with `after`
+   * (an account and ISIN), only those after it, and with `limit`, at most that many (a page).
+   */
+  async lines(query: {
+    readonly reportDate: string;
+    readonly accounts?: readonly string[];
+    readonly after?: readonly [string, string];
+    readonly limit?: number;
+  }): Promise<ReportLineDoc[]> {
+    const { rows } = await this.pool.query<LineRow>(
+      `SELECT ${LINE_COLUMNS.join(', ')} FROM daily_pnl_lines
+       WHERE report_date = $1 AND ($2::text[] IS NULL OR account_id = ANY($2::text[]))
+         AND ($3::text IS NULL OR (account_id, isin) > ($3::text, $4::text))
+       ORDER BY account_id, isin LIMIT $5`,
+      [
+        query.reportDate,
+        query.accounts ?? null,
+        query.after?.[0] ?? null,
+        query.after?.[1] ?? null,
+        query.limit ?? null,
+      ],
+    );
+    return rows.map(fromLineRow);
+  }
+
+  /** A stored report without its lines and history (its time, totals and issues), or undefined when not run. */
+  async summary(reportDate: string): Promise<Omit<DailyReportDoc, 'lines' | 'history'> | undefined> {
     const { rows } = await this.pool.query<{ generated_at: string; summary: StoredSummary }>(
       `SELECT to_char(generated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS generated_at, summary
        FROM daily_pnl_reports WHERE report_date = $1`,
       [reportDate],
     );
     const report = rows[0];
-    if (report === undefined) return undefined;
-    const lines = await this.lines({ reportDate, ...(accounts === undefined ? {} : { accounts }) });
-    return {
-      reportDate,
-      generatedAt: report.generated_at,
-      lines,
-      ...report.summary,
-      history: await this.history(reportDate),
-    };
-  }
-
-  /** Stored lines of a date, optionally of some accounts only, ordered by account and instrument. */
-  async lines(query: { readonly reportDate: string; readonly accounts?: readonly string[] }): Promise<ReportLineDoc[]> {
-    const { rows } = await this.pool.query<LineRow>(
-      `SELECT ${LINE_COLUMNS.join(', ')} FROM daily_pnl_lines
-       WHERE report_date = $1 AND ($2::text[] IS NULL OR account_id = ANY($2::text[]))
-       ORDER BY account_id, isin`,
-      [query.reportDate, query.accounts ?? null],
-    );
-    return rows.map(fromLineRow);
+    return report && { reportDate, generatedAt: report.generated_at, ...report.summary };
   }
 
   /** Overall totals of the last report dates up to `reportDate`, oldest first. */

@@ -242,6 +242,40 @@ describe('query API over PostgreSQL', () => {
     expect([missing.response.statusCode, invalid.response.statusCode]).toEqual([404, 400]);
   });
 
+  it('GET /pnl/daily: pages of 1 line visit every line once, with every account total on each page', async () => {
+    type Page = {
+      lines: { accountId: string; isin: string }[];
+      accounts: { accountId: string }[];
+      nextCursor: string | null;
+    };
+    const whole = await get<Page>('/pnl/daily', { query: { date: '2024-07-02', limit: '500' } });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let first: string | null = null;
+    let pages = 0;
+    do {
+      const query: Record<string, string> = { date: '2024-07-02', limit: '1', ...(cursor === null ? {} : { cursor }) };
+      const page: Page = await get('/pnl/daily', { query });
+      expect(page.lines.length).toBeLessThanOrEqual(1);
+      expect(page.accounts).toEqual(whole.accounts);
+      seen.push(...page.lines.map((l) => `${l.accountId} ${l.isin}`));
+      cursor = page.nextCursor;
+      first ??= cursor;
+      pages += 1;
+    } while (cursor !== null && pages < 10);
+    // A cursor of one date's listing continues no other.
+    const reused = await call('GET', '/pnl/daily', { query: { date: '2024-07-01', cursor: first ?? '' } });
+
+    expect(whole.lines.length).toBeGreaterThan(1);
+    expect(whole.nextCursor).toBeNull();
+    expect(seen).toEqual(whole.lines.map((l) => `${l.accountId} ${l.isin}`));
+    expect(first).not.toBeNull();
+    expect([reused.response.statusCode, JSON.parse(reused.response.body ?? '{}').error.message]).toEqual([
+      400,
+      'the cursor belongs to a listing with other filters',
+    ]);
+  });
+
   it('GET /reports/daily/{date}: JSON by default, CSV by extension, HTML by Accept', async () => {
     const json = await get<{ overall: { total: string }[] }>('/reports/daily/{date}', {
       params: { date: '2024-07-02' },

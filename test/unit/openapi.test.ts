@@ -95,6 +95,8 @@ describe('OpenAPI document', () => {
     expect(document.paths['/pnl/daily']?.get.parameters.map((p) => [p.name, p.in, p.required])).toEqual([
       ['date', 'query', true],
       ['account', 'query', false],
+      ['limit', 'query', false],
+      ['cursor', 'query', false],
     ]);
     expect(document.paths['/trades/{id}']?.get.parameters.map((p) => [p.name, p.in, p.required])).toEqual([
       ['id', 'path', true],

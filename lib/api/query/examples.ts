@@ -92,7 +92,7 @@ const figures = {
   fees: '0.00',
 };
 
-export const dailyPnlExample: DailyPnl = {
+const reportHead: Omit<DailyPnl, 'nextCursor'> = {
   reportDate: '2024-05-28',
   generatedAt: '2024-05-28T21:30:04.512000Z',
   lines: [
@@ -129,9 +129,11 @@ export const dailyPnlExample: DailyPnl = {
   ],
 };
 
+export const dailyPnlExample: DailyPnl = { ...reportHead, nextCursor: null };
+
 export const dailyReportExample = {
-  ...dailyPnlExample,
-  overall: dailyPnlExample.accounts.map(({ accountId: _accountId, ...totals }) => totals),
+  ...reportHead,
+  overall: reportHead.accounts.map(({ accountId: _accountId, ...totals }) => totals),
   issues: [],
   history: [{ reportDate: '2024-05-28', baseCurrency: 'USD', total: '450.00' }],
 };

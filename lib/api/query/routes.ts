@@ -73,30 +73,49 @@ export function readableAccounts(
 const forbidden = (account: string | undefined) =>
   fail(403, QueryErrorCode.FORBIDDEN, `the token may not read account ${account ?? '(unknown)'}`);
 
+type PagedQuery = RouteInput<unknown, { readonly account?: string; readonly limit?: number; readonly cursor?: string }>;
+
 /**
- * One page of a listing: scope to accounts, continue after the cursor's key (refused when it was issued for other
- * filters or another scope), and issue the next cursor.
+ * What a page is asked for: the accounts in scope, the key the cursor continues after (refused when it was issued
+ * for other filters or another scope), the page size, and how to issue the next cursor; or the error response.
  */
+function pageRequest(
+  input: PagedQuery,
+  filters: Readonly<Record<string, string | undefined>>,
+):
+  | {
+      readonly ok: true;
+      readonly listing: Listing;
+      readonly cursor: (key: readonly string[] | undefined) => string | null;
+    }
+  | { readonly ok: false; readonly response: APIGatewayProxyStructuredResultV2 } {
+  const accounts = readableAccounts(input.scope, input.query.account);
+  if (!accounts.ok) return { ok: false, response: forbidden(input.query.account) };
+  const fingerprint = filterFingerprint({ ...filters, accounts: accounts.value });
+  const after = decodeCursor(input.query.cursor, fingerprint, 2);
+  if (!after.ok) {
+    return {
+      ok: false,
+      response: fail(400, QueryErrorCode.INVALID_QUERY, after.message, [{ path: 'cursor', message: after.message }]),
+    };
+  }
+  return {
+    ok: true,
+    listing: { accounts: accounts.value, after: after.value, limit: input.query.limit ?? S.DEFAULT_PAGE_LIMIT },
+    cursor: (key) => (key === undefined ? null : encodeCursor(fingerprint, key)),
+  };
+}
+
+/** One page of a listing (pageRequest) with the next cursor. */
 async function listingPage<T>(
-  input: RouteInput<unknown, { readonly account?: string; readonly limit?: number; readonly cursor?: string }>,
+  input: PagedQuery,
   filters: Readonly<Record<string, string | undefined>>,
   fetch: (listing: Listing) => Promise<KeyedPage<T>>,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const accounts = readableAccounts(input.scope, input.query.account);
-  if (!accounts.ok) return forbidden(input.query.account);
-  const fingerprint = filterFingerprint({ ...filters, accounts: accounts.value });
-  const after = decodeCursor(input.query.cursor, fingerprint, 2);
-  if (!after.ok)
-    return fail(400, QueryErrorCode.INVALID_QUERY, after.message, [{ path: 'cursor', message: after.message }]);
-  const page = await fetch({
-    accounts: accounts.value,
-    after: after.value,
-    limit: input.query.limit ?? S.DEFAULT_PAGE_LIMIT,
-  });
-  return ok({
-    items: page.items,
-    nextCursor: page.nextKey === undefined ? null : encodeCursor(fingerprint, page.nextKey),
-  });
+  const request = pageRequest(input, filters);
+  if (!request.ok) return request.response;
+  const page = await fetch(request.listing);
+  return ok({ items: page.items, nextCursor: request.cursor(page.nextKey) });
 }
 
 const LISTING_ERRORS = [400, 401, 403] as const;
@@ -158,11 +177,14 @@ export const ROUTES: readonly Route[] = [
     query: S.DailyPnlQuery,
     response: { name: 'DailyPnl', schema: S.DailyPnl, example: examples.dailyPnlExample },
     errors: [400, 401, 403, 404],
-    handle: async ({ query, scope }, { service }) => {
-      const accounts = readableAccounts(scope, query.account);
-      if (!accounts.ok) return forbidden(query.account);
-      const pnl = await service.dailyPnl(query.date, accounts.value);
-      return pnl === undefined ? fail(404, QueryErrorCode.NOT_FOUND, `no report for ${query.date}`) : ok(pnl);
+    handle: async (input, { service }) => {
+      const { date } = input.query;
+      const request = pageRequest(input, { date });
+      if (!request.ok) return request.response;
+      const pnl = await service.dailyPnl(date, request.listing);
+      if (pnl === undefined) return fail(404, QueryErrorCode.NOT_FOUND, `no report for ${date}`);
+      const { items, nextKey, ...head } = pnl;
+      return ok({ ...head, lines: items, nextCursor: request.cursor(nextKey) });
     },
   }),
   route({

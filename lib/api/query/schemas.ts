@@ -73,7 +73,7 @@ export const TradesQuery = z.object({
   cursor: Cursor,
 });
 export const PositionsQuery = z.object({ account: AccountId.optional(), limit: Limit, cursor: Cursor });
-export const DailyPnlQuery = z.object({ date: IsoDate, account: AccountId.optional() });
+export const DailyPnlQuery = z.object({ date: IsoDate, account: AccountId.optional(), limit: Limit, cursor: Cursor });
 export const ReportPath = z.object({
   date: z
     .string()
@@ -213,14 +213,19 @@ const Totals = z.object({
 });
 const AccountTotals = Totals.extend({ accountId: AccountId });
 
-export const DailyPnl = z.object({
+const ReportHead = z.object({
   reportDate: IsoDate,
   generatedAt: Timestamp,
   lines: z.array(ReportLine),
   accounts: z.array(AccountTotals),
 });
 
-export const DailyReport = DailyPnl.extend({
+/** A page of a date's lines (by account and ISIN) with every readable account's totals. */
+export const DailyPnl = ReportHead.extend({
+  nextCursor: z.string().nullable().meta({ description: 'The next page of lines, or null after the last' }),
+});
+
+export const DailyReport = ReportHead.extend({
   overall: z.array(Totals),
   issues: z.array(z.object({ accountId: z.string(), isin: z.string(), code: z.string(), message: z.string() })),
   history: z.array(z.object({ reportDate: IsoDate, baseCurrency: z.string(), total: Decimal })),

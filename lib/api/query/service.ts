@@ -12,7 +12,7 @@ import { PgTradeStore, type StoredTradeVersion } from '../../db/trade-store';
 import { openCost } from '../../domain/lots';
 import { Dec, minorUnits, roundToCurrency } from '../../domain/money';
 import type { Trade } from '../../domain/trade';
-import type { AccountTotalsDoc, DailyReportDoc, TotalsDoc } from '../../pnl/document';
+import type { AccountTotalsDoc, DailyReportDoc, ReportLineDoc, TotalsDoc } from '../../pnl/document';
 import { PgDailyReportService } from '../../pnl/service';
 import { PgPositionStore, type StoredPosition } from '../../positions/store';
 import { positionKeyOf, positionReconciliations, type PositionReconciliation } from '../../recon/position-status';
@@ -36,7 +36,11 @@ export interface QueryService {
   trade(tradeId: string): Promise<{ readonly detail: TradeDetail; readonly accounts: readonly string[] } | undefined>;
   trades(query: Listing & { readonly date?: string; readonly status?: string }): Promise<KeyedPage<TradeDoc>>;
   positions(query: Listing): Promise<KeyedPage<PositionDoc>>;
-  dailyPnl(reportDate: string, accounts: readonly string[] | undefined): Promise<DailyPnl | undefined>;
+  /** A page of a date's lines (keyed by account and ISIN) with the readable accounts' totals; undefined when not run. */
+  dailyPnl(
+    reportDate: string,
+    listing: Listing,
+  ): Promise<(Omit<DailyPnl, 'lines' | 'nextCursor'> & KeyedPage<ReportLineDoc>) | undefined>;
   dailyReport(reportDate: string, accounts: readonly string[] | undefined): Promise<DailyReportDoc | undefined>;
   settlements(query: Listing & { readonly status?: string }): Promise<KeyedPage<SettlementDoc>>;
   breaks(query: Listing & { readonly status?: string }): Promise<KeyedPage<BreakDoc>>;
@@ -118,10 +122,28 @@ export class PgQueryService implements QueryService {
     };
   }
 
-  async dailyPnl(reportDate: string, accounts: readonly string[] | undefined): Promise<DailyPnl | undefined> {
-    const report = await this.dailyReport(reportDate, accounts);
-    if (report === undefined) return undefined;
-    return { reportDate, generatedAt: report.generatedAt, lines: [...report.lines], accounts: [...report.accounts] };
+  async dailyPnl(reportDate: string, listing: Listing) {
+    const summary = await this.reports.summary(reportDate);
+    if (summary === undefined) return undefined;
+    const [afterAccount, afterIsin] = listing.after ?? [];
+    const lines = await this.reports.lines({
+      reportDate,
+      ...(listing.accounts === undefined ? {} : { accounts: listing.accounts }),
+      ...(afterAccount === undefined || afterIsin === undefined ? {} : { after: [afterAccount, afterIsin] as const }),
+      limit: listing.limit + 1,
+    });
+    const allowed = listing.accounts === undefined ? undefined : new Set(listing.accounts);
+    return {
+      reportDate,
+      generatedAt: summary.generatedAt,
+      accounts: summary.accounts.filter((a) => allowed === undefined || allowed.has(a.accountId)),
+      ...keyed(
+        lines,
+        listing.limit,
+        (line) => line,
+        (line) => [line.accountId, line.isin],
+      ),
+    };
   }
 
   async dailyReport(reportDate: string, accounts: readonly string[] | undefined) {
