@@ -31,8 +31,9 @@
  * positions): the reads run side by side on separate connections; the quiet lines' INSERT starts as soon as the
  * first reads say which positions are quiet, and the positions valued in code are valued while PostgreSQL inserts
  * them (the two cores work at once), each turned straight into its COPY rows so its decimals die young; once the
- * INSERT is done, what is valued goes in by COPY batch by batch while the rest is valued (RowStream). The totals are the sums of both parts (the INSERT returns its own), not a scan of the stored
- * lines. Nothing is read back: `generate` returns totals, `get` the lines.
+ * INSERT is done, what is valued goes in by COPY batch by batch while the rest is valued (RowStream). The totals
+ * are the sums of both parts (the INSERT returns its own), not a scan of the stored lines. Nothing is read back:
+ * `generate` returns totals, `get` the lines.
  */
 import type { Pool, PoolClient } from 'pg';
 
