@@ -1,3 +1,5 @@
+import type { MSKEvent } from 'aws-lambda';
+
 import type { KafkaEvent } from '../../lib/kafka/decode';
 import type { BookedTradeEventV1 } from '../../lib/kafka/schemas/booked-trade';
 import { loadEvent } from './events';
@@ -31,4 +33,28 @@ export function bookedTrade(change: Partial<BookedTradeEventV1['trade']>): Booke
   const template = JSON.parse(Buffer.from(first?.value ?? '', 'base64').toString('utf8')) as BookedTradeEventV1;
   const trade = { ...template.trade, ...change };
   return { ...template, trade, settlementDate: trade.settlementDate ?? template.settlementDate };
+}
+
+/** The envelope of an MSK event (test/events/trades-booked.json's), without its records. */
+const MSK_ENVELOPE: Omit<MSKEvent, 'records'> = (() => {
+  const { records: _records, ...envelope } = loadEvent<MSKEvent>('trades-booked');
+  return envelope;
+})();
+
+/**
+ * An MSK event carrying the given raw record values (base64 on the wire, as Lambda delivers them; `null` for a
+ * tombstone) on partition 0 of `topic`, offsets from 0.
+ */
+export function rawKafkaEvent(topic: string, values: readonly (Uint8Array | null)[]): KafkaEvent {
+  const records = values.map((value, offset) => ({
+    topic,
+    partition: 0,
+    offset,
+    timestamp: 1716561001000,
+    timestampType: 'CREATE_TIME',
+    key: Buffer.from('ACC-001').toString('base64'),
+    value: value === null ? null : Buffer.from(value).toString('base64'),
+    headers: [],
+  }));
+  return { ...MSK_ENVELOPE, records: { [`${topic}-0`]: records } };
 }
