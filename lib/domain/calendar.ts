@@ -153,7 +153,9 @@ export class HolidayCalendar {
   businessDaysBetween(from: string, to: string): number {
     const start = toDayNumber(from);
     const end = toDayNumber(to);
-    if (end < start) return -this.countBusinessDays(end, start);
+    // 0 minus, not unary minus: a reversed span without a business day is 0, never -0 (which Object.is and
+    // strict test matchers tell apart from 0, and 1 / x turns into -Infinity).
+    if (end < start) return 0 - this.countBusinessDays(end, start);
     return this.countBusinessDays(start, end);
   }
 

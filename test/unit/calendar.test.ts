@@ -80,6 +80,12 @@ describe('HolidayCalendar', () => {
     expect(xnys.businessDaysBetween('2024-06-30', '2024-07-31')).toBe(22);
   });
 
+  it('counts a reversed span without a business day as 0, not -0 (found by calendar-properties)', () => {
+    // Sat 2024-05-25 back to Fri 2024-05-24: the business days after the Friday up to the Saturday are none.
+    expect(xnys.businessDaysBetween('2024-05-25', '2024-05-24')).toBe(0);
+    expect(Object.is(xnys.businessDaysBetween('2024-05-27', '2024-05-25'), 0)).toBe(true);
+  });
+
   it('agrees with addBusinessDays over a long span', () => {
     const target = xnys.addBusinessDays('2023-12-29', 300);
     expect(xnys.businessDaysBetween('2023-12-29', target)).toBe(300);
