@@ -86,7 +86,8 @@ export function validateHandler(deps: PipelineDeps) {
     validateCapturedTrades(decodeRecords(event, decodeTradeEvent), services);
 }
 
-function decodeValidatedTrade(json: unknown): DecodeResult<ValidatedTrade> {
+/** The persistence stage's decoder of `trades.validated`: a trade event with its resolved settlement date. */
+export function decodeValidatedTrade(json: unknown): DecodeResult<ValidatedTrade> {
   const parsed = ValidatedTradeEventV1Schema.safeParse(json);
   if (!parsed.success) {
     return {
