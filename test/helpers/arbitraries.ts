@@ -320,7 +320,12 @@ export function positionScenarioArbitrary(
     dateIndex: fc.nat(),
     timeOfDayMs: fc.integer({ min: 7 * 3_600_000, max: 17 * 3_600_000 - 1 }),
     side: fc.constantFrom(Side.BUY, Side.SELL),
-    lots: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 5_000 })),
+    // Round sizes often, so that positions close out exactly and flip as often as they partly close.
+    lots: fc.oneof(
+      fc.constantFrom(100, 200, 300, 500),
+      fc.integer({ min: 1, max: 100 }),
+      fc.integer({ min: 1, max: 5_000 }),
+    ),
     bps: fc.integer({ min: -2_000, max: 2_000 }),
     feeUnits: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 5_000n })),
   });
@@ -334,8 +339,9 @@ export function positionScenarioArbitrary(
         { weight: 1, arbitrary: fc.array(splitDraw, { maxLength: 2 }) },
       ),
       markBps: fc.integer({ min: -3_000, max: 3_000 }),
+      closesOut: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
     })
-    .map(({ choice, trades, splits, markBps }): PositionScenario => {
+    .map(({ choice, trades, splits, markBps, closesOut }): PositionScenario => {
       const { instrument, tradeDates } = choice.listing;
       const { account } = choice;
       const minor = MINOR_UNITS[instrument.currency] ?? 2;
@@ -373,6 +379,24 @@ export function positionScenarioArbitrary(
         denominator: new Dec(draw.ratio[1]),
         effectiveDate: dateAt(draw.dateIndex),
       }));
+      // One scenario in five (without splits) ends flat: a last trade of the day closes whatever is open.
+      const open = tradeEvents.reduce(
+        (sum, trade) => (trade.side === Side.BUY ? sum.plus(trade.quantity) : sum.minus(trade.quantity)),
+        new Dec(0),
+      );
+      const last = tradeEvents.reduce<TradeEvent | undefined>(
+        (latest, trade) => (latest === undefined || trade.tradeDate > latest.tradeDate ? trade : latest),
+        undefined,
+      );
+      if (closesOut && splitEvents.length === 0 && last !== undefined && !open.isZero()) {
+        tradeEvents.push({
+          ...last,
+          tradeId: `TR-${String(tradeEvents.length + 1).padStart(4, '0')}`,
+          side: open.isPositive() ? Side.SELL : Side.BUY,
+          quantity: open.abs(),
+          tradeTime: `${last.tradeDate}T16:59:59.999Z`,
+        });
+      }
       const lastDate =
         [...tradeEvents.map((t) => t.tradeDate), ...splitEvents.map((s) => s.effectiveDate)].sort().pop() ?? '';
       return {

@@ -76,42 +76,76 @@ const grossInstructions: fc.Arbitrary<InstructedSettlementInstruction[]> = fc
         feeUnits: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 1_000n })),
         // One in five settles free of payment.
         free: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
+        // Now and then the trade is unwound by an opposite one: at the same price with no charges (the pair
+        // offsets fully), at another price (securities offset, cash does not), or half of it at twice the price
+        // (cash offsets, securities do not: an APMT group that settles FREE).
+        unwound: fc.constantFrom('NO', 'NO', 'NO', 'SAME_PRICE', 'OTHER_PRICE', 'HALF_AT_TWICE'),
       }),
       { minLength: 1, maxLength: 60 },
     ),
   })
   .map(({ triples, dates, trades }) =>
-    trades.map((draw, index) => {
-      const triple = triples[draw.triple % triples.length];
-      const settlementDate = dates[draw.date % dates.length];
-      if (triple === undefined || settlementDate === undefined) throw new Error('empty draw');
-      const { instrument, account, counterparty, ssi, close } = triple;
-      const minor = MINOR_UNITS[instrument.currency] ?? 2;
-      const instruction = buildSettlementInstruction(
-        {
-          tradeId: `TR-${String(index).padStart(5, '0')}`,
-          version: 1,
-          account: account.id,
-          counterpartyLei: counterparty.lei,
-          isin: instrument.isin,
-          side: draw.side,
-          quantity: instrument.lotSize.times(draw.lots),
-          price: close
-            .times(10_000 + draw.bps)
-            .div(10_000)
-            .toDecimalPlaces(instrument.priceDecimals),
-          commission: new Dec(formatUnits(draw.commissionUnits, minor)),
-          fees: new Dec(formatUnits(draw.feeUnits, minor)),
-          currency: instrument.currency,
-          tradeDate: '2024-06-03',
-          settlementDate,
-          ...(draw.free ? { payment: PaymentType.FREE } : {}),
-        },
-        ssi,
-      );
-      if (instruction.state !== 'INSTRUCTED') throw new Error(`not instructable: ${JSON.stringify(instruction)}`);
-      return instruction;
-    }),
+    trades
+      .flatMap((draw) =>
+        draw.unwound === 'NO'
+          ? [{ ...draw, priceTimes: 1 }]
+          : draw.unwound === 'HALF_AT_TWICE'
+            ? [
+                { ...draw, lots: draw.lots * 2, commissionUnits: 0n, feeUnits: 0n, priceTimes: 1 },
+                {
+                  ...draw,
+                  side: draw.side === 'BUY' ? ('SELL' as const) : ('BUY' as const),
+                  commissionUnits: 0n,
+                  feeUnits: 0n,
+                  priceTimes: 2,
+                },
+              ]
+            : [
+                {
+                  ...draw,
+                  ...(draw.unwound === 'SAME_PRICE' ? { commissionUnits: 0n, feeUnits: 0n } : {}),
+                  priceTimes: 1,
+                },
+                {
+                  ...draw,
+                  side: draw.side === 'BUY' ? ('SELL' as const) : ('BUY' as const),
+                  ...(draw.unwound === 'SAME_PRICE' ? { commissionUnits: 0n, feeUnits: 0n } : { bps: draw.bps + 25 }),
+                  priceTimes: 1,
+                },
+              ],
+      )
+      .map((draw, index) => {
+        const triple = triples[draw.triple % triples.length];
+        const settlementDate = dates[draw.date % dates.length];
+        if (triple === undefined || settlementDate === undefined) throw new Error('empty draw');
+        const { instrument, account, counterparty, ssi, close } = triple;
+        const minor = MINOR_UNITS[instrument.currency] ?? 2;
+        const instruction = buildSettlementInstruction(
+          {
+            tradeId: `TR-${String(index).padStart(5, '0')}`,
+            version: 1,
+            account: account.id,
+            counterpartyLei: counterparty.lei,
+            isin: instrument.isin,
+            side: draw.side,
+            quantity: instrument.lotSize.times(draw.lots),
+            price: close
+              .times(10_000 + draw.bps)
+              .div(10_000)
+              .toDecimalPlaces(instrument.priceDecimals)
+              .times(draw.priceTimes),
+            commission: new Dec(formatUnits(draw.commissionUnits, minor)),
+            fees: new Dec(formatUnits(draw.feeUnits, minor)),
+            currency: instrument.currency,
+            tradeDate: '2024-06-03',
+            settlementDate,
+            ...(draw.free ? { payment: PaymentType.FREE } : {}),
+          },
+          ssi,
+        );
+        if (instruction.state !== 'INSTRUCTED') throw new Error(`not instructable: ${JSON.stringify(instruction)}`);
+        return instruction;
+      }),
   );
 
 function keyOf(i: NettingKey): string {
