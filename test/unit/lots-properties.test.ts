@@ -14,7 +14,9 @@ import {
   CostMethod,
   Direction,
   TradeAction,
+  applyEvents,
   buildPosition,
+  liveEvents,
   openCost,
   positionQuantity,
   type Position,
@@ -23,11 +25,12 @@ import {
 } from '../../lib/domain/lots';
 import { Dec } from '../../lib/domain/money';
 import { dailyPnlLine } from '../../lib/domain/pnl';
+import { fromCloseJson, fromSnapshot, toCloseJson, toSnapshot } from '../../lib/positions/snapshot';
 import { PositionScenario, positionScenarioArbitrary } from '../helpers/arbitraries';
 import { propertyRuns } from '../helpers/property';
 
 /** Runs of each property; their sum is this file's share of the suite's generated cases. */
-const RUNS = { conserved: 400, methods: 400, cancel: 300, amend: 200, order: 300, daily: 200 };
+const RUNS = { conserved: 400, methods: 400, cancel: 300, amend: 200, order: 300, daily: 200, chain: 200, stored: 300 };
 
 const METHODS = [CostMethod.FIFO, CostMethod.LIFO, CostMethod.AVERAGE] as const;
 /**
@@ -55,8 +58,12 @@ function assertClose(actual: Dec, expected: Dec, what: string): void {
   );
 }
 
-/** A position as plain text, every decimal by value: two positions are the same state when these are equal. */
-function stateOf(position: Position): unknown {
+/**
+ * A position as plain text, every decimal by value: two positions are the same state when these are equal. With
+ * `sums`, also its remembered quantity and open cost (lots.ts, rememberSums), which equal the lots added up to
+ * Dec's 40 significant digits only: a position read back from storage adds them up afresh.
+ */
+function stateOf(position: Position, sums = true) {
   return {
     method: position.method,
     currency: position.currency,
@@ -70,8 +77,12 @@ function stateOf(position: Position): unknown {
     })),
     realized: { local: position.realized.local.toFixed(), base: position.realized.base.toFixed() },
     fees: { local: position.fees.local.toFixed(), base: position.fees.base.toFixed() },
-    quantity: positionQuantity(position).toFixed(),
-    openCost: { local: openCost(position).local.toFixed(), base: openCost(position).base.toFixed() },
+    ...(sums
+      ? {
+          quantity: positionQuantity(position).toFixed(),
+          openCost: { local: openCost(position).local.toFixed(), base: openCost(position).base.toFixed() },
+        }
+      : {}),
   };
 }
 
@@ -318,6 +329,81 @@ describe('arrival order does not matter', () => {
         );
       }),
       propertyRuns(RUNS.daily),
+    );
+  });
+
+  it('day by day, each line starting from the previous close, ends in the position replayed from scratch', () => {
+    const cases = scenarios.chain((scenario) =>
+      fc.record({ scenario: fc.constant(scenario), method: fc.constantFrom(...METHODS) }),
+    );
+    fc.assert(
+      fc.property(cases, ({ scenario, method }) => {
+        const dateOf = (event: PositionEvent) => (event.kind === 'TRADE' ? event.tradeDate : event.effectiveDate);
+        const days = [...new Set(eventsOf(scenario).map(dateOf))].sort();
+        let close: Position | undefined;
+        for (const day of days) {
+          const result = dailyPnlLine({
+            accountId: scenario.account.id,
+            instrumentId: scenario.instrument.isin,
+            businessDate: day,
+            currency: scenario.instrument.currency,
+            baseCurrency: scenario.account.baseCurrency,
+            previousClose: close ?? built([], method),
+            previousMarket: { price: scenario.mark.price, fxRateToBase: scenario.mark.fxRateToBase },
+            events: eventsOf(scenario).filter((event) => dateOf(event) === day),
+            market: { price: scenario.mark.price, fxRateToBase: scenario.mark.fxRateToBase },
+          });
+          if (!result.ok) throw new Error(`dailyPnlLine refused: ${JSON.stringify(result.errors)}`);
+          close = result.value.closingPosition;
+        }
+        if (close === undefined) throw new Error('no day');
+        assert.deepEqual(stateOf(close), stateOf(built(eventsOf(scenario), method)));
+      }),
+      propertyRuns(RUNS.chain),
+    );
+  });
+
+  it('a position stored (as the positions table or the daily close keeps it) and read back replays the rest as the one in memory', () => {
+    const cases = scenarios.chain((scenario) => {
+      const events = eventsOf(scenario);
+      return fc.record({
+        scenario: fc.constant(scenario),
+        cut: fc.nat({ max: events.length }),
+        method: fc.constantFrom(...METHODS),
+      });
+    });
+    fc.assert(
+      fc.property(cases, ({ scenario, cut, method }) => {
+        const live = liveEvents(eventsOf(scenario));
+        if (!live.ok) throw new Error('no live set');
+        const before = live.value.slice(0, cut);
+        const after = live.value.slice(cut);
+        const inMemory = built(before, method);
+        const stored = fromSnapshot(JSON.parse(JSON.stringify(toSnapshot(inMemory))));
+        assert.deepEqual(stateOf(stored, false), stateOf(inMemory, false), 'the snapshot reads back as it was');
+        assertClose(openCost(stored).local, openCost(inMemory).local, 'open cost read back');
+        const close = fromCloseJson(toCloseJson(inMemory));
+        assert.deepEqual(stateOf(close).lots, stateOf(inMemory).lots, 'the close keeps the lots');
+        const replay = (start: Position) => {
+          const result = applyEvents(start, after);
+          if (!result.ok) throw new Error(`applyEvents refused: ${JSON.stringify(result.errors)}`);
+          return result.value;
+        };
+        assert.deepEqual(stateOf(replay(stored), false), stateOf(replay(inMemory), false), 'the rest replays alike');
+        // A close carries no realized P&L: what the rest adds to it is what it adds to the position in memory.
+        const fromClose = replay(close);
+        const fromMemory = replay(inMemory);
+        assert.deepEqual(stateOf(fromClose).lots, stateOf(fromMemory).lots);
+        // (Within TOLERANCE: realized adds up at Dec's 40 significant digits, from zero or from what was realized.)
+        assertClose(
+          fromClose.realized.local,
+          fromMemory.realized.local.minus(inMemory.realized.local),
+          'realized after the close',
+        );
+        // And the close stored again after the rest is the one the position in memory gives.
+        assert.equal(toCloseJson(fromClose), toCloseJson(fromMemory));
+      }),
+      propertyRuns(RUNS.stored),
     );
   });
 });
