@@ -12,6 +12,42 @@ const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILE
 /** `host:port`, as Kafka clients and the MSK event's `bootstrapServers` write a broker. */
 const brokerAddress = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port');
 
+/** An ARN of the given service (`kafka`, `secretsmanager`), region and account filled in. */
+const arnOf = (service: string, resource: string) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}`),
+      `expected an ARN arn:aws:${service}:<region>:<account>:${resource}...`,
+    );
+
+/** `true`/`false` (also 1/0, yes/no), as environment variables write a switch. */
+const flag = z
+  .string()
+  .transform((text) => text.trim().toLowerCase())
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']))
+  .transform((text) => text === 'true' || text === '1' || text === 'yes');
+
+export const KafkaAuth = {
+  /** Plaintext, no authentication: the local development broker. */
+  NONE: 'none',
+  /** Amazon MSK IAM access control: SASL OAUTHBEARER with a SigV4-signed token (aws-msk-iam-sasl-signer-js). */
+  AWS_IAM: 'aws-iam',
+  /** SASL/SCRAM with a username and password from a Secrets Manager secret (MSK or self-managed Kafka). */
+  SCRAM_SHA_512: 'scram-sha-512',
+  SCRAM_SHA_256: 'scram-sha-256',
+} as const;
+export type KafkaAuth = (typeof KafkaAuth)[keyof typeof KafkaAuth];
+
+export const DbSslMode = {
+  DISABLE: 'disable',
+  /** Encrypted, certificate not checked: only for a server whose CA you cannot install. */
+  REQUIRE: 'require',
+  /** Encrypted, certificate chain and host name checked (the RDS CA bundle, or Amazon's roots for RDS Proxy). */
+  VERIFY_FULL: 'verify-full',
+} as const;
+export type DbSslMode = (typeof DbSslMode)[keyof typeof DbSslMode];
+
 const environment = z.object({
   /** Unset locally: scripts then start the embedded server (localstack/postgres.ts). Required in the cloud. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// connection URL' }).optional(),
@@ -19,17 +55,66 @@ const environment = z.object({
   DB_POOL_MAX: z.coerce.number().int().min(1).max(20).default(2),
   /** Server-side statement timeout; keep it below the function timeout so that a stuck query fails visibly. */
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  /** Comma-separated `host:port` list. */
+  /**
+   * Cloud database, as RDS Proxy or an RDS/Aurora endpoint is reached: host, port, name and user are plain settings,
+   * the password comes from Secrets Manager (`DB_SECRET_ARN`) or is an IAM token (`DB_IAM_AUTH`), never from here.
+   * Set instead of DATABASE_URL.
+   */
+  DB_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/, 'expected a host name')
+    .optional(),
+  DB_PORT: z.coerce.number().int().min(1).max(65_535).default(5432),
+  DB_NAME: z.string().min(1).optional(),
+  DB_USER: z.string().min(1).optional(),
+  /** Secrets Manager secret whose JSON holds `password` (and `username`): the RDS-managed secret format. */
+  DB_SECRET_ARN: arnOf('secretsmanager', 'secret:').optional(),
+  /** Sign a 15-minute IAM authentication token per connection instead of reading a password. */
+  DB_IAM_AUTH: flag.default(false),
+  DB_SSL: z.enum(Object.values(DbSslMode) as [DbSslMode, ...DbSslMode[]]).optional(),
+  /** PEM bundle to trust for `verify-full` besides Node's roots (e.g. RDS's global-bundle.pem). */
+  DB_SSL_CA_FILE: z.string().min(1).optional(),
+  /** Comma-separated `host:port` list. Unset with KAFKA_MSK_CLUSTER_ARN set: resolved from the cluster. */
   KAFKA_BROKERS: z
     .string()
-    .default('127.0.0.1:9092')
+    .optional()
     .transform((list) =>
-      list
-        .split(',')
-        .map((broker) => broker.trim())
-        .filter((broker) => broker !== ''),
+      list === undefined
+        ? undefined
+        : list
+            .split(',')
+            .map((broker) => broker.trim())
+            .filter((broker) => broker !== ''),
     )
-    .pipe(z.array(brokerAddress).min(1, 'expected at least one broker')),
+    .pipe(z.array(brokerAddress).min(1, 'expected at least one broker').optional()),
+  /** The MSK cluster; its bootstrap brokers for KAFKA_AUTH are looked up once per container when KAFKA_BROKERS is unset. */
+  KAFKA_MSK_CLUSTER_ARN: arnOf('kafka', 'cluster/[^/]+/[^/]+').optional(),
+  KAFKA_AUTH: z.enum(Object.values(KafkaAuth) as [KafkaAuth, ...KafkaAuth[]]).default(KafkaAuth.NONE),
+  /** TLS to the brokers; default on whenever KAFKA_AUTH is not `none`. */
+  KAFKA_TLS: flag.optional(),
+  /** SCRAM credentials: a secret whose JSON holds `username` and `password` (MSK requires the AmazonMSK_ prefix). */
+  KAFKA_SASL_SECRET_ARN: arnOf('secretsmanager', 'secret:').optional(),
+  /** Set by Lambda; the region of the MSK signer and of the SDK clients when no ARN names one. */
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region such as eu-west-1')
+    .optional(),
+  /** The daily report's whole-document responses larger than API_INLINE_RESPONSE_MAX_BYTES go here (S3)... */
+  REPORTS_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')
+    .optional(),
+  /** ...or, without a bucket, to this local directory (the same code path, served as file:// URLs). */
+  REPORTS_DIR: z.string().min(1).optional(),
+  /**
+   * Largest response a Lambda behind API Gateway returns inline. Lambda's limit is 6 MB for the whole JSON-encoded
+   * response (headers and escaped body included), which is what is measured against this.
+   */
+  API_INLINE_RESPONSE_MAX_BYTES: z.coerce.number().int().min(1024).max(6_291_456).default(6_000_000),
+  /** How long a pre-signed report URL stays valid. */
+  REPORT_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(900),
+  /** JWT claim holding the accounts a caller may see (`*`, or accounts separated by `|`, `,` or spaces). */
+  API_JWT_ACCOUNTS_CLAIM: z.string().min(1).default('custom:accounts'),
   KAFKA_CLIENT_ID: z
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
@@ -53,15 +138,59 @@ export interface Config {
   readonly stage: string;
   readonly logLevel: LogLevel;
   readonly database: {
-    /** Undefined only locally, where the embedded server fills in. */
+    /** Undefined locally (the embedded server fills in) and when `server` is set. */
     readonly url: string | undefined;
+    /** The cloud form: a server reached with a secret's password or an IAM token, over TLS. */
+    readonly server?: DatabaseServer;
     readonly poolMax: number;
     readonly statementTimeoutMs: number;
   };
-  readonly kafka: {
-    readonly brokers: readonly string[];
-    readonly clientId: string;
+  readonly kafka: KafkaSettings;
+  readonly aws: { readonly region: string | undefined };
+  readonly api: {
+    readonly largeResponses: LargeResponseSettings;
+    readonly jwtAccountsClaim: string;
   };
+}
+
+export interface DatabaseServer {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly credentials:
+    { readonly kind: 'secret'; readonly secretArn: string } | { readonly kind: 'iam'; readonly region: string };
+  readonly ssl: { readonly mode: DbSslMode; readonly caFile: string | undefined };
+}
+
+export interface KafkaSettings {
+  /** The brokers to dial; the local default when neither KAFKA_BROKERS nor a cluster ARN is set. */
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Set when the brokers are to be looked up from this MSK cluster (KAFKA_BROKERS unset). */
+  readonly mskClusterArn: string | undefined;
+  readonly auth:
+    | { readonly mechanism: typeof KafkaAuth.NONE }
+    | { readonly mechanism: typeof KafkaAuth.AWS_IAM; readonly region: string }
+    | {
+        readonly mechanism: typeof KafkaAuth.SCRAM_SHA_512 | typeof KafkaAuth.SCRAM_SHA_256;
+        readonly secretArn: string;
+      };
+  readonly tls: boolean;
+}
+
+export type LargeResponseSettings = {
+  readonly inlineMaxBytes: number;
+  readonly urlTtlSeconds: number;
+} & (
+  | { readonly store: 'inline' }
+  | { readonly store: 's3'; readonly bucket: string }
+  | { readonly store: 'directory'; readonly directory: string }
+);
+
+/** The region in an ARN (`arn:aws:kafka:eu-west-1:...`). */
+export function regionOfArn(arn: string): string | undefined {
+  return arn.split(':')[3] || undefined;
 }
 
 /** The environment is invalid. `variables` names every offending variable; the message says what is wrong. */
@@ -94,16 +223,127 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(variables, `Invalid configuration: ${detail}`);
   }
   const vars = parsed.data;
+  const problems: { variable: string; message: string }[] = [];
+  const database = databaseServer(vars, problems);
+  const kafka = kafkaSettings(vars, problems);
+  if (problems.length > 0) {
+    throw new ConfigError(
+      [...new Set(problems.map((problem) => problem.variable))],
+      `Invalid configuration: ${problems.map((problem) => `${problem.variable}: ${problem.message}`).join('; ')}`,
+    );
+  }
   return {
     stage: vars.STAGE,
     logLevel: vars.LOG_LEVEL,
     database: {
       url: vars.DATABASE_URL,
+      ...(database === undefined ? {} : { server: database }),
       poolMax: vars.DB_POOL_MAX,
       statementTimeoutMs: vars.DB_STATEMENT_TIMEOUT_MS,
     },
-    kafka: { brokers: vars.KAFKA_BROKERS, clientId: vars.KAFKA_CLIENT_ID },
+    kafka,
+    aws: { region: vars.AWS_REGION },
+    api: {
+      largeResponses: {
+        inlineMaxBytes: vars.API_INLINE_RESPONSE_MAX_BYTES,
+        urlTtlSeconds: vars.REPORT_URL_TTL_SECONDS,
+        ...(vars.REPORTS_BUCKET !== undefined
+          ? { store: 's3' as const, bucket: vars.REPORTS_BUCKET }
+          : vars.REPORTS_DIR !== undefined
+            ? { store: 'directory' as const, directory: vars.REPORTS_DIR }
+            : { store: 'inline' as const }),
+      },
+      jwtAccountsClaim: vars.API_JWT_ACCOUNTS_CLAIM,
+    },
   };
+}
+
+type Vars = z.output<typeof environment>;
+type Problems = { variable: string; message: string }[];
+
+/** The DB_* server form, checked as a whole: which variables go together and which exclude each other. */
+function databaseServer(vars: Vars, problems: Problems): DatabaseServer | undefined {
+  if (vars.DB_HOST === undefined) {
+    for (const name of ['DB_NAME', 'DB_USER', 'DB_SECRET_ARN', 'DB_SSL_CA_FILE'] as const) {
+      if (vars[name] !== undefined) problems.push({ variable: name, message: 'needs DB_HOST' });
+    }
+    if (vars.DB_IAM_AUTH) problems.push({ variable: 'DB_IAM_AUTH', message: 'needs DB_HOST' });
+    return undefined;
+  }
+  if (vars.DATABASE_URL !== undefined) {
+    problems.push({ variable: 'DATABASE_URL', message: 'set either DATABASE_URL or DB_HOST, not both' });
+  }
+  if (vars.DB_NAME === undefined) problems.push({ variable: 'DB_NAME', message: 'required with DB_HOST' });
+  if (vars.DB_USER === undefined) problems.push({ variable: 'DB_USER', message: 'required with DB_HOST' });
+  if (vars.DB_IAM_AUTH === (vars.DB_SECRET_ARN !== undefined)) {
+    problems.push({
+      variable: 'DB_SECRET_ARN',
+      message: 'with DB_HOST, set exactly one of DB_SECRET_ARN (password from Secrets Manager) or DB_IAM_AUTH=true',
+    });
+  }
+  const region = vars.AWS_REGION;
+  if (vars.DB_IAM_AUTH && region === undefined) {
+    problems.push({ variable: 'AWS_REGION', message: 'required to sign IAM database tokens' });
+  }
+  if (vars.DB_NAME === undefined || vars.DB_USER === undefined) return undefined;
+  const credentials =
+    vars.DB_SECRET_ARN !== undefined
+      ? { kind: 'secret' as const, secretArn: vars.DB_SECRET_ARN }
+      : { kind: 'iam' as const, region: region ?? '' };
+  return {
+    host: vars.DB_HOST,
+    port: vars.DB_PORT,
+    database: vars.DB_NAME,
+    user: vars.DB_USER,
+    credentials,
+    // A cloud database is reached over TLS with its certificate checked unless someone says otherwise.
+    ssl: { mode: vars.DB_SSL ?? DbSslMode.VERIFY_FULL, caFile: vars.DB_SSL_CA_FILE },
+  };
+}
+
+function kafkaSettings(vars: Vars, problems: Problems): KafkaSettings {
+  const fromCluster = vars.KAFKA_BROKERS === undefined ? vars.KAFKA_MSK_CLUSTER_ARN : undefined;
+  const tls = vars.KAFKA_TLS ?? vars.KAFKA_AUTH !== KafkaAuth.NONE;
+  const base = {
+    brokers: vars.KAFKA_BROKERS ?? ['127.0.0.1:9092'],
+    clientId: vars.KAFKA_CLIENT_ID,
+    mskClusterArn: fromCluster,
+    tls,
+  };
+  if (fromCluster !== undefined && vars.KAFKA_AUTH === KafkaAuth.NONE) {
+    problems.push({
+      variable: 'KAFKA_AUTH',
+      message: 'brokers looked up from KAFKA_MSK_CLUSTER_ARN need an authentication (aws-iam or scram-sha-512)',
+    });
+  }
+  switch (vars.KAFKA_AUTH) {
+    case KafkaAuth.NONE:
+      if (vars.KAFKA_SASL_SECRET_ARN !== undefined) {
+        problems.push({
+          variable: 'KAFKA_SASL_SECRET_ARN',
+          message: 'needs KAFKA_AUTH=scram-sha-512 or scram-sha-256',
+        });
+      }
+      return { ...base, auth: { mechanism: KafkaAuth.NONE } };
+    case KafkaAuth.AWS_IAM: {
+      const region =
+        (vars.KAFKA_MSK_CLUSTER_ARN === undefined ? undefined : regionOfArn(vars.KAFKA_MSK_CLUSTER_ARN)) ??
+        vars.AWS_REGION;
+      if (region === undefined) {
+        problems.push({
+          variable: 'AWS_REGION',
+          message: 'required to sign MSK IAM tokens (or set KAFKA_MSK_CLUSTER_ARN)',
+        });
+      }
+      return { ...base, auth: { mechanism: KafkaAuth.AWS_IAM, region: region ?? '' } };
+    }
+    case KafkaAuth.SCRAM_SHA_512:
+    case KafkaAuth.SCRAM_SHA_256:
+      if (vars.KAFKA_SASL_SECRET_ARN === undefined) {
+        problems.push({ variable: 'KAFKA_SASL_SECRET_ARN', message: `required with KAFKA_AUTH=${vars.KAFKA_AUTH}` });
+      }
+      return { ...base, auth: { mechanism: vars.KAFKA_AUTH, secretArn: vars.KAFKA_SASL_SECRET_ARN ?? '' } };
+  }
 }
 
 let loaded: Config | undefined;

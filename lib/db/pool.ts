@@ -7,14 +7,29 @@
  * NUMERIC and BIGINT columns come back as strings (node-postgres' default, deliberately left alone): they go
  * straight into `Dec`, never through a JavaScript number.
  */
+import type { ConnectionOptions } from 'node:tls';
+
 import { Pool, type PoolClient } from 'pg';
 
+import { getSecretSource } from '../aws/secrets';
 import { config, ConfigError } from '../config';
+import { awsCredentialDeps, passwordProvider, sslOptions } from './credentials';
 import { isDatabaseError, toDbError } from './errors';
 
+/** A server named by its parts, its password asked for per connection (a secret's, or an IAM token). */
+export interface ServerConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password: () => Promise<string>;
+  readonly ssl: false | ConnectionOptions;
+}
+
 export interface PoolSettings {
-  /** `postgres://...` connection URL. */
-  readonly url: string;
+  /** `postgres://...` connection URL; or `server`. */
+  readonly url?: string;
+  readonly server?: ServerConnection;
   /** Connections per container. Default 2: a container serves one invocation at a time. */
   readonly poolMax?: number;
   /** Server-side statement timeout in milliseconds. Default 10 000. */
@@ -41,7 +56,16 @@ export const POOL_DEFAULTS = {
 /** Creates a pool. Call once per container (see `getPool`) or once per test. */
 export function createPool(settings: PoolSettings): Pool {
   const pool = new Pool({
-    connectionString: settings.url,
+    ...(settings.server === undefined
+      ? { connectionString: settings.url }
+      : {
+          host: settings.server.host,
+          port: settings.server.port,
+          database: settings.server.database,
+          user: settings.server.user,
+          password: settings.server.password,
+          ssl: settings.server.ssl,
+        }),
     max: settings.poolMax ?? POOL_DEFAULTS.poolMax,
     statement_timeout: settings.statementTimeoutMs ?? POOL_DEFAULTS.statementTimeoutMs,
     idle_in_transaction_session_timeout: POOL_DEFAULTS.idleInTransactionTimeoutMs,
@@ -67,10 +91,38 @@ let containerPool: Pool | undefined;
 export function getPool(): Pool {
   if (containerPool === undefined) {
     const { database, stage } = config();
-    if (database.url === undefined) {
-      throw new ConfigError(['DATABASE_URL'], 'Invalid configuration: DATABASE_URL: required to connect to PostgreSQL');
+    const applicationName = `posttrade-${stage}`;
+    if (database.server !== undefined) {
+      // The cloud form: password from Secrets Manager (cached) or an IAM token, TLS with the certificate checked.
+      const server = database.server;
+      const connection: ServerConnection = {
+        host: server.host,
+        port: server.port,
+        database: server.database,
+        user: server.user,
+        password: passwordProvider(server, awsCredentialDeps(getSecretSource())),
+        ssl: sslOptions(server),
+      };
+      containerPool = createPool({
+        server: connection,
+        poolMax: database.poolMax,
+        statementTimeoutMs: database.statementTimeoutMs,
+        applicationName,
+      });
+      return containerPool;
     }
-    containerPool = createPool({ ...database, url: database.url, applicationName: `posttrade-${stage}` });
+    if (database.url === undefined) {
+      throw new ConfigError(
+        ['DATABASE_URL'],
+        'Invalid configuration: DATABASE_URL: required to connect to PostgreSQL (or DB_HOST with DB_SECRET_ARN)',
+      );
+    }
+    containerPool = createPool({
+      url: database.url,
+      poolMax: database.poolMax,
+      statementTimeoutMs: database.statementTimeoutMs,
+      applicationName,
+    });
   }
   return containerPool;
 }

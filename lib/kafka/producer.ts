@@ -1,11 +1,14 @@
 /**
  * Publishing to Kafka: one KafkaJS producer per container, created by a factory on first use and reused across
  * invocations (Lambda keeps the container warm). Messages are JSON, keyed (trade topics by account so that one
- * account's events keep their order), written with acks=all.
+ * account's events keep their order), written with acks=all. In the cloud the producer authenticates as
+ * lib/kafka/connection.ts says (MSK IAM or SCRAM, TLS); locally it dials the development broker in plaintext.
  */
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type Producer } from 'kafkajs';
 
-import { config } from '../config';
+import { getSecretSource } from '../aws/secrets';
+import { config, KafkaAuth } from '../config';
+import { awsConnectionDeps, kafkaClientConfig } from './connection';
 import { KafkaPublishError } from './errors';
 
 /** A message to publish: `value` is serialised as JSON. */
@@ -27,17 +30,43 @@ export interface ProducerSettings {
   readonly clientId: string;
 }
 
-/** A KafkaJS producer, not yet connected. Idempotent, so that KafkaJS's own retries never duplicate a message. */
-export function createKafkaProducer(settings: ProducerSettings): Producer {
-  const kafka = new Kafka({ brokers: [...settings.brokers], clientId: settings.clientId, logLevel: logLevel.ERROR });
+/**
+ * A KafkaJS producer, not yet connected. Idempotent, so that KafkaJS's own retries never duplicate a message.
+ * Topics are created on first use only where the broker allows it (the local one); a cloud cluster's topics exist
+ * before deployment and its producers hold no kafka-cluster:CreateTopic permission.
+ */
+export function createKafkaProducer(settings: ProducerSettings | KafkaConfig): Producer {
+  const brokers = typeof settings.brokers === 'function' ? settings.brokers : [...settings.brokers];
+  const kafka = new Kafka({ ...settings, brokers, logLevel: logLevel.ERROR });
   return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
 }
 
-/** {@link EventPublisher} over a KafkaJS producer. */
+/** {@link EventPublisher} over a KafkaJS producer, or over a factory that builds one on first publish. */
 export class KafkaPublisher implements EventPublisher {
   private connected: Promise<void> | undefined;
+  private producer: Producer | undefined;
+  private creating: Promise<Producer> | undefined;
 
-  constructor(private readonly producer: Producer) {}
+  constructor(producer: Producer | (() => Promise<Producer>)) {
+    if (typeof producer === 'function') this.factory = producer;
+    else this.producer = producer;
+  }
+
+  private readonly factory: (() => Promise<Producer>) | undefined;
+
+  /** The producer, built once (a failed build is retried by the next publish). */
+  private async ready(): Promise<Producer> {
+    if (this.producer !== undefined) return this.producer;
+    const factory = this.factory;
+    if (factory === undefined) throw new KafkaPublishError('publisher has neither a producer nor a factory');
+    this.creating ??= factory();
+    try {
+      this.producer = await this.creating;
+      return this.producer;
+    } finally {
+      this.creating = undefined;
+    }
+  }
 
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
@@ -52,9 +81,10 @@ export class KafkaPublisher implements EventPublisher {
       byTopic.set(message.topic, list);
     }
     try {
-      this.connected ??= this.producer.connect();
+      const producer = await this.ready();
+      this.connected ??= producer.connect();
       await this.connected;
-      await this.producer.sendBatch({
+      await producer.sendBatch({
         acks: -1,
         topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
       });
@@ -67,15 +97,28 @@ export class KafkaPublisher implements EventPublisher {
 
   async disconnect(): Promise<void> {
     this.connected = undefined;
-    await this.producer.disconnect();
+    await this.producer?.disconnect();
   }
 }
 
 let containerPublisher: KafkaPublisher | undefined;
 
-/** The publisher of this container, on `config().kafka`, created on first use. */
+/**
+ * The publisher of this container, on `config().kafka`, created on first use and reused by every invocation the
+ * container serves. Locally (no authentication, brokers listed) the producer is built at once; in the cloud on the
+ * first publish, after the bootstrap brokers and any SCRAM secret are fetched, so that a cold start that never
+ * publishes never calls AWS.
+ */
 export function getPublisher(): KafkaPublisher {
-  containerPublisher ??= new KafkaPublisher(createKafkaProducer(config().kafka));
+  containerPublisher ??= (() => {
+    const settings = config().kafka;
+    if (settings.auth.mechanism === KafkaAuth.NONE && settings.mskClusterArn === undefined && !settings.tls) {
+      return new KafkaPublisher(createKafkaProducer({ brokers: settings.brokers, clientId: settings.clientId }));
+    }
+    return new KafkaPublisher(async () =>
+      createKafkaProducer(await kafkaClientConfig(settings, awsConnectionDeps(getSecretSource()))),
+    );
+  })();
   return containerPublisher;
 }
 

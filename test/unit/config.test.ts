@@ -8,7 +8,18 @@ describe('loadConfig', () => {
       stage: 'local',
       logLevel: 'INFO',
       database: { url: undefined, poolMax: 2, statementTimeoutMs: 10_000 },
-      kafka: { brokers: ['127.0.0.1:9092'], clientId: 'posttrade' },
+      kafka: {
+        brokers: ['127.0.0.1:9092'],
+        clientId: 'posttrade',
+        mskClusterArn: undefined,
+        auth: { mechanism: 'none' },
+        tls: false,
+      },
+      aws: { region: undefined },
+      api: {
+        largeResponses: { store: 'inline', inlineMaxBytes: 6_000_000, urlTtlSeconds: 900 },
+        jwtAccountsClaim: 'custom:accounts',
+      },
     });
   });
 
@@ -23,7 +34,7 @@ describe('loadConfig', () => {
       STAGE: 'prod',
     });
 
-    expect(config).toEqual({
+    expect(config).toMatchObject({
       stage: 'prod',
       logLevel: 'DEBUG',
       database: { url: 'postgresql://app:secret@db.internal:5432/posttrade', poolMax: 3, statementTimeoutMs: 2500 },
@@ -51,5 +62,97 @@ describe('loadConfig', () => {
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as ConfigError).variables).toEqual(['DATABASE_URL', 'KAFKA_BROKERS', 'LOG_LEVEL']);
     expect((thrown as ConfigError).message).toMatch(/DATABASE_URL: expected a postgres:\/\/ connection URL/);
+  });
+
+  describe('the cloud settings', () => {
+    const CLUSTER = 'arn:aws:kafka:eu-west-1:123456789012:cluster/posttrade/0f3c2a1e-1111-2222-3333-444455556666-3';
+    const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:posttrade/prod/db-AbCdEf';
+
+    it('resolves brokers from the MSK cluster with IAM auth over TLS, signing in the cluster region', () => {
+      const config = loadConfig({ KAFKA_MSK_CLUSTER_ARN: CLUSTER, KAFKA_AUTH: 'aws-iam', AWS_REGION: 'us-east-1' });
+
+      expect(config.kafka).toMatchObject({
+        mskClusterArn: CLUSTER,
+        auth: { mechanism: 'aws-iam', region: 'eu-west-1' },
+        tls: true,
+      });
+    });
+
+    it('keeps an explicit broker list over the cluster lookup', () => {
+      const config = loadConfig({
+        KAFKA_MSK_CLUSTER_ARN: CLUSTER,
+        KAFKA_BROKERS: 'b-1.example:9098',
+        KAFKA_AUTH: 'aws-iam',
+      });
+
+      expect(config.kafka.mskClusterArn).toBeUndefined();
+      expect(config.kafka.brokers).toEqual(['b-1.example:9098']);
+    });
+
+    it('reads SCRAM credentials from a named secret and needs one', () => {
+      expect(
+        loadConfig({ KAFKA_AUTH: 'scram-sha-512', KAFKA_SASL_SECRET_ARN: SECRET, KAFKA_BROKERS: 'k.example:9096' })
+          .kafka,
+      ).toMatchObject({ auth: { mechanism: 'scram-sha-512', secretArn: SECRET }, tls: true });
+      expect(() => loadConfig({ KAFKA_AUTH: 'scram-sha-512' })).toThrow(/KAFKA_SASL_SECRET_ARN: required/);
+    });
+
+    it('refuses a cluster lookup without authentication', () => {
+      expect(() => loadConfig({ KAFKA_MSK_CLUSTER_ARN: CLUSTER })).toThrow(/KAFKA_AUTH: brokers looked up/);
+    });
+
+    it('builds the database server form with its secret and verify-full TLS by default', () => {
+      const config = loadConfig({
+        DB_HOST: 'posttrade.proxy-abc.eu-west-1.rds.amazonaws.com',
+        DB_NAME: 'posttrade',
+        DB_USER: 'posttrade_app',
+        DB_SECRET_ARN: SECRET,
+      });
+
+      expect(config.database.url).toBeUndefined();
+      expect(config.database.server).toEqual({
+        host: 'posttrade.proxy-abc.eu-west-1.rds.amazonaws.com',
+        port: 5432,
+        database: 'posttrade',
+        user: 'posttrade_app',
+        credentials: { kind: 'secret', secretArn: SECRET },
+        ssl: { mode: 'verify-full', caFile: undefined },
+      });
+    });
+
+    it('takes IAM database authentication instead of a secret, never both', () => {
+      const base = { DB_HOST: 'db.example', DB_NAME: 'posttrade', DB_USER: 'app', AWS_REGION: 'eu-west-1' };
+
+      expect(loadConfig({ ...base, DB_IAM_AUTH: 'true' }).database.server?.credentials).toEqual({
+        kind: 'iam',
+        region: 'eu-west-1',
+      });
+      expect(() => loadConfig({ ...base, DB_IAM_AUTH: 'true', DB_SECRET_ARN: SECRET })).toThrow(
+        /exactly one of DB_SECRET_ARN/,
+      );
+      expect(() => loadConfig({ ...base })).toThrow(/exactly one of DB_SECRET_ARN/);
+    });
+
+    it('names every variable of an incomplete server form at once', () => {
+      let thrown: unknown;
+      try {
+        loadConfig({ DB_HOST: 'db.example', DATABASE_URL: 'postgres://x@y/z' });
+      } catch (error) {
+        thrown = error;
+      }
+
+      expect((thrown as ConfigError).variables).toEqual(['DATABASE_URL', 'DB_NAME', 'DB_USER', 'DB_SECRET_ARN']);
+    });
+
+    it('picks where large responses go: a bucket, else a directory, else inline', () => {
+      expect(loadConfig({ REPORTS_BUCKET: 'posttrade-prod-reports' }).api.largeResponses).toMatchObject({
+        store: 's3',
+        bucket: 'posttrade-prod-reports',
+      });
+      expect(loadConfig({ REPORTS_DIR: '/tmp/reports' }).api.largeResponses).toMatchObject({
+        store: 'directory',
+        directory: '/tmp/reports',
+      });
+    });
   });
 });
