@@ -7,10 +7,18 @@ import middy from '@middy/core';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
+import { largeResponsesFrom } from '../lib/api/large-responses';
 import { queryApiHandler, type QueryEvent } from '../lib/api/query/router';
 import { PgQueryService } from '../lib/api/query/service';
+import { config } from '../lib/config';
 import { getPool } from '../lib/db/pool';
 
 export const handler = middy<QueryEvent, APIGatewayProxyStructuredResultV2>()
   .use(releaseAfterLocalInvoke())
-  .handler(queryApiHandler({ service: new PgQueryService(getPool()) }));
+  .handler(
+    queryApiHandler({
+      service: new PgQueryService(getPool()),
+      largeResponses: largeResponsesFrom(config().api.largeResponses),
+      accountsClaim: config().api.jwtAccountsClaim,
+    }),
+  );

@@ -4,12 +4,10 @@ import middy from '@middy/core';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
 import { getPublisher } from '../lib/kafka/producer';
-import { captureHandler, type AuthorizerContext } from '../lib/pipeline/handlers';
-import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { config } from '../lib/config';
+import { captureHandler, type CaptureEvent } from '../lib/pipeline/handlers';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
-export const handler = middy<
-  APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>,
-  APIGatewayProxyStructuredResultV2
->()
+export const handler = middy<CaptureEvent, APIGatewayProxyStructuredResultV2>()
   .use(releaseAfterLocalInvoke())
-  .handler(captureHandler(getPublisher()));
+  .handler(captureHandler(getPublisher(), { accountsClaim: config().api.jwtAccountsClaim }));

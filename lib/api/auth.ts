@@ -68,3 +68,35 @@ export function scopeFromContext(text: string | undefined): TokenScope {
   if (text === undefined || text === '*') return text === '*' ? { all: true } : { all: false, accounts: new Set() };
   return { all: false, accounts: new Set(text.split('|').filter((a) => a !== '')) };
 }
+
+/**
+ * What API Gateway's HTTP API puts in `requestContext.authorizer`: the Lambda authorizer's context (local stage,
+ * bearer tokens) or, behind a JWT authorizer (the cloud: Cognito or any OIDC issuer), the token's claims.
+ */
+export interface RequestAuthorizer {
+  readonly lambda?: { readonly scope?: string } | null;
+  readonly jwt?: { readonly claims?: Readonly<Record<string, unknown>> | null } | null;
+}
+
+/**
+ * The scope of a request's caller, or undefined when no authorizer vouched for one. A JWT names the accounts in the
+ * `accountsClaim` claim: `*`, or accounts separated by `|`, `,` or spaces; API Gateway renders a list-valued claim as
+ * `[a b]`, which reads the same. A token without the claim may read nothing.
+ */
+export function scopeOfRequest(
+  authorizer: RequestAuthorizer | null | undefined,
+  accountsClaim: string,
+): TokenScope | undefined {
+  const lambdaScope = authorizer?.lambda?.scope;
+  if (typeof lambdaScope === 'string' && lambdaScope !== '') return scopeFromContext(lambdaScope);
+  const claims = authorizer?.jwt?.claims;
+  if (claims === undefined || claims === null) return undefined;
+  const claim = claims[accountsClaim];
+  const text = Array.isArray(claim) ? claim.map(String).join(' ') : typeof claim === 'string' ? claim : '';
+  const accounts = text
+    .replace(/^\[(.*)\]$/, '$1')
+    .split(/[|,\s]+/)
+    .filter((account) => account !== '');
+  if (accounts.length === 1 && accounts[0] === '*') return { all: true };
+  return { all: false, accounts: new Set(accounts.filter((account) => account !== '*')) };
+}

@@ -17,6 +17,7 @@ export const HttpErrorCode = {
   INVALID: 'INVALID_TRADES',
   TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FORBIDDEN: 'FORBIDDEN',
+  UNAUTHORIZED: 'UNAUTHORIZED',
   UNAVAILABLE: 'UNAVAILABLE',
 } as const;
 export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];

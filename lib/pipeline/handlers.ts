@@ -11,7 +11,7 @@ import type {
 } from 'aws-lambda';
 import type { Pool } from 'pg';
 
-import { authorize, scopeFromContext, scopeToContext, type TokenTable } from '../api/auth';
+import { authorize, scopeOfRequest, scopeToContext, type RequestAuthorizer, type TokenTable } from '../api/auth';
 import { HttpErrorCode, errorResponse, jsonBody, jsonResponse } from '../api/http';
 import { PgReferenceDataStore } from '../db/reference-store';
 import { PgTradeStore } from '../db/trade-store';
@@ -27,16 +27,28 @@ import { validateCapturedTrades, type ValidationSummary } from './validate';
 
 export type AuthorizerContext = { readonly scope: string };
 
+/** A capture request behind the local Lambda authorizer or, in the cloud, the JWT authorizer. */
+export type CaptureEvent = Omit<APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>, 'requestContext'> & {
+  readonly requestContext: Omit<
+    APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>['requestContext'],
+    'authorizer'
+  > & {
+    readonly authorizer?: RequestAuthorizer | null;
+  };
+};
+
 /** `POST /trades`: 202 with ids, 400 listing each field error, 403 for an account outside the token's scope, 413. */
-export function captureHandler(publisher: EventPublisher) {
-  return async (
-    event: APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>,
-  ): Promise<APIGatewayProxyStructuredResultV2> => {
+export function captureHandler(publisher: EventPublisher, options: { readonly accountsClaim?: string } = {}) {
+  const accountsClaim = options.accountsClaim ?? 'custom:accounts';
+  return async (event: CaptureEvent): Promise<APIGatewayProxyStructuredResultV2> => {
+    const scope = scopeOfRequest(event.requestContext.authorizer, accountsClaim);
+    if (scope === undefined) {
+      return errorResponse(401, HttpErrorCode.UNAUTHORIZED, 'a valid bearer token is required');
+    }
     const body = jsonBody(event);
     if (!body.ok) return body.response;
     const checked = checkCaptureBody(body.value);
     if (!checked.ok) return errorResponse(400, HttpErrorCode.INVALID, 'the request has invalid trades', checked.errors);
-    const scope = scopeFromContext(event.requestContext.authorizer.lambda.scope);
     const outside = scope.all ? [] : checked.value.filter((trade) => !scope.accounts.has(trade.account));
     if (outside.length > 0) {
       const accounts = [...new Set(outside.map((trade) => trade.account))].join(', ');

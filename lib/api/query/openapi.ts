@@ -64,9 +64,34 @@ function operation(route: Route): Record<string, unknown> {
     summary: route.summary,
     ...(route.authorized ? {} : { security: [] }),
     parameters: parameters(route),
-    responses: { '200': { description: 'OK', content }, ...errorResponses(route.errors) },
+    responses: {
+      '200': { description: 'OK', content },
+      ...(route.mayRedirect === true ? { '303': SEE_OTHER } : {}),
+      ...errorResponses(route.errors),
+    },
   };
 }
+
+/** A response too large for Lambda (6 MB): stored, and the client sent to a short-lived pre-signed URL. */
+const SEE_OTHER = {
+  description:
+    'The document is larger than a Lambda response may be: GET it from `Location`, a pre-signed URL valid until `expiresAt` (send no Authorization header there)',
+  headers: { Location: { schema: { type: 'string', format: 'uri' } } },
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: ['location', 'expiresAt', 'contentType', 'bytes'],
+        properties: {
+          location: { type: 'string', format: 'uri' },
+          expiresAt: { type: 'string', format: 'date-time' },
+          contentType: { type: 'string' },
+          bytes: { type: 'integer' },
+        },
+      },
+    },
+  },
+};
 
 /** POST /trades is served by the capture function (lib/pipeline/handlers.ts captureHandler), not the router. */
 function captureOperation(): Record<string, unknown> {

@@ -5,11 +5,12 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
-import { scopeFromContext } from '../auth';
+import { scopeOfRequest, type RequestAuthorizer } from '../auth';
 import { QueryErrorCode, fail, fieldErrors } from './http';
 import { buildOpenApiDocument } from './openapi';
 import { ROUTES, type Route } from './routes';
 import type { QueryService } from './service';
+import { INLINE_RESPONSES, type LargeResponses } from '../large-responses';
 
 /** The parts of an HTTP API event the router reads; the authorizer context is absent on public routes. */
 export type QueryEvent = Pick<APIGatewayProxyEventV2, 'routeKey' | 'rawPath'> & {
@@ -18,7 +19,7 @@ export type QueryEvent = Pick<APIGatewayProxyEventV2, 'routeKey' | 'rawPath'> & 
   readonly headers?: Readonly<Record<string, string | undefined>>;
   readonly requestContext: {
     readonly http: { readonly method: string };
-    readonly authorizer?: { readonly lambda?: { readonly scope?: string } } | null;
+    readonly authorizer?: RequestAuthorizer | null;
   };
 };
 
@@ -43,15 +44,28 @@ function pathParameters(route: Route, event: QueryEvent): Record<string, string 
   );
 }
 
-export function queryApiHandler(deps: { readonly service: QueryService }) {
+export interface QueryApiDeps {
+  readonly service: QueryService;
+  /** Where whole reports too large to return inline go (default: always inline, as locally). */
+  readonly largeResponses?: LargeResponses;
+  /** The JWT claim naming the caller's accounts (behind a JWT authorizer). Default `custom:accounts`. */
+  readonly accountsClaim?: string;
+}
+
+export function queryApiHandler(deps: QueryApiDeps) {
   let document: unknown;
-  const routeDeps = { service: deps.service, document: () => (document ??= buildOpenApiDocument()) };
+  const routeDeps = {
+    service: deps.service,
+    document: () => (document ??= buildOpenApiDocument()),
+    largeResponses: deps.largeResponses ?? INLINE_RESPONSES,
+  };
+  const accountsClaim = deps.accountsClaim ?? 'custom:accounts';
   return async (event: QueryEvent): Promise<APIGatewayProxyStructuredResultV2> => {
     const route = findRoute(event);
     if (route === undefined) return fail(404, QueryErrorCode.NOT_FOUND, `no route ${event.routeKey}`);
-    const scopeText = event.requestContext.authorizer?.lambda?.scope;
+    const scope = scopeOfRequest(event.requestContext.authorizer, accountsClaim);
     // The authorizer already refused unknown tokens; this guards a route deployed without it.
-    if (route.authorized && (scopeText === undefined || scopeText === '')) {
+    if (route.authorized && scope === undefined) {
       return fail(401, QueryErrorCode.UNAUTHORIZED, 'a valid bearer token is required');
     }
     const path = route.pathParams?.safeParse(pathParameters(route, event));
@@ -65,7 +79,7 @@ export function queryApiHandler(deps: { readonly service: QueryService }) {
     }
     const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
     return route.handle(
-      { path: path?.data, query: query.data, scope: scopeFromContext(scopeText), headers },
+      { path: path?.data, query: query.data, scope: scope ?? { all: false, accounts: new Set() }, headers },
       routeDeps,
     );
   };

@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor, filterFingerprint } from './cursor';
 import * as examples from './examples';
 import { QueryErrorCode, fail, ok } from './http';
 import { negotiateReportFormat, reportResponse } from './report';
+import { fitResponse, type LargeResponses } from '../large-responses';
 import * as S from './schemas';
 import type { KeyedPage, Listing, QueryService } from './service';
 
@@ -24,6 +25,8 @@ export interface RouteInput<P, Q> {
 
 export interface RouteDeps {
   readonly service: QueryService;
+  /** Where a whole report too large for Lambda's response goes (lib/api/large-responses.ts). */
+  readonly largeResponses: LargeResponses;
   /** The OpenAPI document (built from this table, hence passed in rather than imported). */
   readonly document: () => unknown;
 }
@@ -40,6 +43,8 @@ export interface Route {
   readonly pathParams: z.ZodObject | undefined;
   readonly query: z.ZodObject;
   readonly response: { readonly name: string; readonly schema: z.ZodType; readonly example: unknown };
+  /** Answers 303 to a stored copy when the document is too large for Lambda (lib/api/large-responses.ts). */
+  readonly mayRedirect?: boolean;
   /** Content types of the 200 response besides JSON. */
   readonly alternateContent?: readonly string[];
   readonly errors: readonly ErrorStatus[];
@@ -197,13 +202,19 @@ export const ROUTES: readonly Route[] = [
     query: S.NoQuery,
     response: { name: 'DailyReport', schema: S.DailyReport, example: examples.dailyReportExample },
     alternateContent: ['text/csv', 'text/html'],
+    mayRedirect: true,
     errors: [400, 401, 404, 406],
-    handle: async ({ path, scope, headers }, { service }) => {
+    handle: async ({ path, scope, headers }, { service, largeResponses }) => {
       const wanted = negotiateReportFormat(path.date, headers.accept ?? headers.Accept);
       if (!wanted.ok) return fail(406, QueryErrorCode.NOT_ACCEPTABLE, wanted.message);
       const report = await service.dailyReport(wanted.date, scope.all ? undefined : [...scope.accounts].sort());
       if (report === undefined) return fail(404, QueryErrorCode.NOT_FOUND, `no report for ${wanted.date}`);
-      return reportResponse(report, wanted.format);
+      // Above Lambda's 6 MB: stored (S3) and answered with 303 to a pre-signed URL.
+      return fitResponse(
+        reportResponse(report, wanted.format),
+        `reports/daily/${wanted.date}.${wanted.format}`,
+        largeResponses,
+      );
     },
   }),
   route({
