@@ -7,6 +7,7 @@
 import path from 'node:path';
 
 import { runner } from 'node-pg-migrate';
+import type { ClientConfig } from 'pg';
 
 import { toDbError } from './errors';
 
@@ -22,14 +23,14 @@ export const MIGRATIONS_TABLE = 'pgmigrations';
  * Returns the names of the migrations it applied; empty when the database was already current.
  */
 export async function migrate(
-  databaseUrl: string,
-  options: { readonly log?: (message: string) => void } = {},
+  databaseUrl: string | ClientConfig,
+  options: { readonly log?: (message: string) => void; readonly dir?: string } = {},
 ): Promise<string[]> {
   const log = options.log ?? (() => undefined);
   try {
     const applied = await runner({
       databaseUrl,
-      dir: MIGRATIONS_DIR,
+      dir: options.dir ?? MIGRATIONS_DIR,
       migrationsTable: MIGRATIONS_TABLE,
       direction: 'up',
       count: Infinity,
