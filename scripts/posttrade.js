@@ -51,6 +51,11 @@ const COMMANDS = [
     help: 'produce --count N [--rate R] [--seed S] [--error-rate P] [--date YYYY-MM-DD]   publish simulated trades to trades.captured',
   },
   {
+    words: ['smoke'],
+    module: 'lib/smoke/cli.ts',
+    help: 'smoke --url URL [--token T] [--keep]   post a trade to a deployed stack, follow it to its position, cancel it',
+  },
+  {
     words: ['submit'],
     module: 'lib/import/cli.ts',
     help: 'submit --file trades.csv|trades.jsonl   publish a trade file; invalid rows reported by line',

@@ -23,7 +23,8 @@ test('sls package works without AWS credentials and emits the Kafka mappings wit
     cwd: ROOT,
     env: slsEnv({ HOME: home }),
     encoding: 'utf8',
-    timeout: 90_000,
+    // Bundling twelve functions (the AWS SDK included) takes one to two minutes on a loaded 2-core machine.
+    timeout: 280_000,
   });
 
   // Assert
@@ -57,4 +58,4 @@ test('sls package works without AWS credentials and emits the Kafka mappings wit
     fs.rmSync(out, { recursive: true, force: true });
     fs.rmSync(home, { recursive: true, force: true });
   }
-});
+}, 300_000);
