@@ -256,7 +256,10 @@ function parseOne(functionName: string, ev: RawEvent, extensions: Obj, issues: I
 
   let consumerGroupId: string | undefined;
   const group = spec.consumerGroupId;
-  if (group !== undefined) {
+  // A group id still holding a variable (`posttrade-${sls:stage}-...`) comes from a serverless.yml read without osls's
+  // variable resolution (localstack/topics.ts needs only the topics); osls resolves it before any consumer starts.
+  const unresolved = typeof group === 'string' && group.includes('${');
+  if (group !== undefined && !unresolved) {
     if (
       typeof group !== 'string' ||
       group.length === 0 ||
@@ -268,7 +271,7 @@ function parseOne(functionName: string, ev: RawEvent, extensions: Obj, issues: I
         `must be 1-200 characters of [a-zA-Z0-9-/*:_+=.@] (got ${JSON.stringify(group)})`,
       );
     } else consumerGroupId = group;
-  }
+  } else if (unresolved) consumerGroupId = group;
 
   const enabled =
     bool(issues, `${extPath}.Enabled`, props.Enabled) ?? bool(issues, `${path}.enabled`, spec.enabled) ?? true;

@@ -44,6 +44,14 @@ describe('parseEventSourceMappings', () => {
     expect(m.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
+  it('keeps a group id holding an unresolved variable as it is (serverless.yml read without osls resolving it)', () => {
+    const msk = { arn: MSK_ARN, topic: 'trades.raw', consumerGroupId: 'posttrade-${sls:stage}-capture' };
+
+    const m = only(parseEventSourceMappings({ functions: { capture: { handler: 'x', events: [{ msk }] } } }));
+
+    expect(m.consumerGroupId).toBe('posttrade-${sls:stage}-capture');
+  });
+
   it('gives the same uuid on every parse and a different one per function or topic', () => {
     // Arrange / Act
     const a = mappingUuid('capture', MSK_ARN, 'trades.raw');
