@@ -390,13 +390,16 @@ describe('sls package --stage prod (no AWS credentials)', () => {
       .filter(([, r]) => r.Properties.DestinationConfig !== undefined)
       .map(([id]) => JSON.stringify({ Ref: id }))
       .sort();
-    expect(
-      alarms
-        .filter((a) => a.MetricName === 'OnFailureDestinationDeliveredEventCount')
-        .map((a) => JSON.stringify((a.Dimensions as { Name: string; Value: Json }[])[0]?.Value))
-        .sort(),
-    ).toEqual(withDestination);
-    const deadLetters = alarms.find((a) => a.id === 'DeadLetterTopicGrowthAlarm');
+    for (const metric of ['OnFailureDestinationDeliveredEventCount', 'OnFailureDestinationDeliveryErrorCount']) {
+      expect({
+        metric,
+        mappings: alarms
+          .filter((a) => a.MetricName === metric)
+          .map((a) => JSON.stringify((a.Dimensions as { Name: string; Value: Json }[])[0]?.Value))
+          .sort(),
+      }).toEqual({ metric, mappings: withDestination });
+    }
+    const deadLetters = alarms.find((a) => a.id === 'DeadLetterTopicTradesdeadletterAlarm');
     expect(String(evaluate((deadLetters?.Metrics as { Expression: Json }[])[0]?.Expression))).toBe(
       `SELECT SUM(MessagesInPerSec) FROM SCHEMA("AWS/Kafka", "Broker ID", "Cluster Name", Topic) WHERE "Cluster Name" = 'posttrade' AND Topic = '${Topics.TRADES_DEAD_LETTER}'`,
     );
