@@ -219,6 +219,8 @@ describe('sls package --stage prod (no AWS credentials)', () => {
       Object.keys(ACCESS).map(logicalId).sort(),
     );
     expect(new Set(roles).size).toBe(functions.length);
+    // A runtime Lambda still lets one create and update functions on.
+    expect([...new Set(functions.map(([, r]) => r.Properties.Runtime))]).toEqual(['nodejs22.x']);
     expect(
       ofType('AWS::IAM::Role')
         .map(([id]) => id)
