@@ -347,7 +347,7 @@ async function main(): Promise<void> {
         lines: last?.lineCount ?? 0,
         issues: last?.issues.length ?? 0,
         statistics: last?.statistics,
-        overall: last?.overall.map((t) => ({ baseCurrency: t.baseCurrency, total: t.total })),
+        overall: last?.overall.map((t) => ({ baseCurrency: t.baseCurrency, totalToday: t.totalToday })),
       },
       runs: seconds.map((s) => Number(s.toFixed(3))),
       // Per run: when each step of generate ended, seconds from the run's start.

@@ -19,7 +19,7 @@ export interface DailyPnlResult {
   readonly reportDate: string;
   readonly positions: number;
   readonly notValued: number;
-  readonly totals: readonly { readonly baseCurrency: string; readonly total: string }[];
+  readonly totals: readonly { readonly baseCurrency: string; readonly totalToday: string }[];
 }
 
 const service = new PgDailyReportService(getPool());
@@ -35,6 +35,6 @@ export const handler = middy<DailyPnlInput | undefined, DailyPnlResult>()
       reportDate: report.reportDate,
       positions: report.lineCount,
       notValued: report.issues.length,
-      totals: report.overall.map((t) => ({ baseCurrency: t.baseCurrency, total: t.total })),
+      totals: report.overall.map((t) => ({ baseCurrency: t.baseCurrency, totalToday: t.totalToday })),
     };
   });

@@ -259,7 +259,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       reportDate,
       otherTradeDates: dates.map((d) => d.date).filter((date) => date !== reportDate),
       positions: await readPositionCounts(pool),
-      totals: report.overall,
+      // The summary's P&L line: the day's total and realized, and the unrealized at close, per base currency.
+      totals: report.overall.map((t) => ({
+        baseCurrency: t.baseCurrency,
+        total: t.totalToday,
+        realized: t.realizedToday,
+        unrealized: t.unrealizedAtClose,
+      })),
       instructions: shape.settlement ? await readInstructionStates(pool, ranges) : [],
       htmlPath: html,
       jsonPath: json,

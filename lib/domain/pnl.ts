@@ -1,5 +1,7 @@
 import {
   applyEvents,
+  CostMethod,
+  Direction,
   inCurrency,
   liveEvents,
   openCost,
@@ -17,23 +19,45 @@ import { Dec, Rounding, roundToCurrency } from './money';
  * currency.
  *
  * Multi-currency: cost is carried in base at each lot's TRADE-DATE FX rate (lots.ts); market value converts at
- * the REPORT-DATE rate. With Q the signed open quantity, C the signed open cost in local currency, B the same cost
- * in base at trade-date rates, P1 the end-of-day price and X1 the report-date FX rate (base per local unit):
+ * the report-date rate. With Q the signed open quantity, C the signed open cost in local currency, B the same cost
+ * in base at trade-date rates, P the end-of-day price and X the FX rate (base per local unit):
  *
- *   local unrealized  u = Q·P1 − C
- *   base unrealized   U = Q·P1·X1 − B
- *   price effect        = u · X1            = (P1 − P0)·Q·X1
- *   FX effect           = C·X1 − B          = P0·Q·(X1 − X0)
+ *   local unrealized  u = Q·P − C
+ *   base unrealized   U = Q·P·X − B
  *
- * where P0 = C / Q is the unit cost and X0 = B / C the cost-weighted trade-date rate (neither is ever computed,
- * so no division enters). price + FX = U exactly. The cross term (P1 − P0)·Q·(X1 − X0) is assigned to the PRICE
- * effect: the price move is valued at today's rate, and the FX effect is the revaluation of the cost alone.
+ * The day. A report's day runs from the previous report date's close to this report date's close (over a weekend
+ * or a market holiday too: the previous report date, not the previous weekday). Its figures, per line:
  *
- * Rounding: every independent amount is computed exactly and rounded ONCE, at the end, to the currency's ISO 4217
- * minor units, half-even (banker's) unless the caller asks for half-up. Derived columns are differences or sums
- * of already-rounded figures and are never rounded again, so a report foots to the minor unit: the price effect
- * is the rounded base unrealized minus the rounded FX effect (it absorbs the rounding residual), a day's
- * unrealized change is closing minus opening unrealized as reported, and total = realized + unrealized change.
+ *   realized today              = realized since inception at close − realized since inception at the opening
+ *   unrealized change today     = unrealized at close − unrealized at the previous report date's close
+ *   total today                 = realized today + unrealized change today
+ *   fees today                  = commission and fees of the day's trades (already inside cost and realized)
+ *
+ * The opening is the previous report date's close AS THAT REPORT REPORTED IT: its position, its realized P&L
+ * since inception and its unrealized P&L at its own close price and FX rate. A correction booked after that
+ * report (a late trade, an amend, a cancel) therefore lands in the next report's day, and every price or rate move
+ * in exactly one day, so that over any span the daily totals add up to the change in cumulative P&L (realized
+ * since inception + unrealized at close) at full precision.
+ *
+ * Price and FX effects split the day's change in base unrealized exactly (DOMAIN.md). Per lot of quantity q,
+ * local cost c and base cost C, marked at price p0 and rate x0 at the opening and p1, x1 at the close:
+ *
+ *   price effect = q·(p1 − p0)·x0        FX effect = q·p1·(x1 − x0)        (the cross term is in the FX effect)
+ *
+ * A lot held through the day is marked at the previous close (p0, x0) and this close (p1, x1). A lot opened in the
+ * day is marked from its cost at the opening (q·p0 = c, x0 = its trade-date rate, so its opening unrealized is
+ * zero); a lot relieved in the day is marked at its cost at the close (its unrealized is then zero: the rest is
+ * realized). So a lot opened and relieved in the day has no effect; a relieved part contributes FX C − c·x0. The
+ * FX effect is computed; the price effect is the change in unrealized less the FX effect, which is the sum of the
+ * per-lot price effects exactly (and also takes the effect of a correction to the opening).
+ *
+ * Rounding: each reported figure that has a meaning of its own is computed exactly and rounded ONCE, at the end,
+ * to the currency's ISO 4217 minor units, half-even unless the caller asks for half-up: total today, realized
+ * today, fees today, the FX effect, and the three cumulative figures (realized since inception, unrealized at
+ * close, unrealized at the previous close). Two are derived so that the day foots to the minor unit, and never
+ * rounded again: unrealized change today = total today − realized today, and price effect = unrealized change
+ * today − FX effect. The cumulative figures are each rounded once too, so they need not differ by exactly the day's
+ * rounded figures (by a minor unit at most per figure); the exact figures do.
  */
 
 export interface MarketClose {
@@ -48,50 +72,31 @@ export interface PnlCurrencies {
   readonly baseCurrency: string;
 }
 
-export interface UnrealizedPnl {
-  readonly local: Dec;
-  readonly base: Dec;
-  /** Base currency; the cross term is included here. */
-  readonly priceEffect: Dec;
-  /** Base currency: the open cost revalued at the report-date rate minus the cost at trade-date rates. */
-  readonly fxEffect: Dec;
-}
-
 const ZERO = new Dec(0);
+const NONE: LocalAndBase = { local: ZERO, base: ZERO };
 
-function unrealizedExact(position: Position, market: MarketClose): UnrealizedPnl {
+/** Unrealized P&L of the open lots at a price and rate, exact (unrounded), in local and base currency. */
+export function unrealizedExact(position: Position, market: MarketClose): LocalAndBase {
+  if (position.lots.length === 0) return NONE;
   const marketValue = positionQuantity(position).times(market.price);
   const cost = openCost(position);
-  const local = marketValue.minus(cost.local);
-  const fxEffect = cost.local.times(market.fxRateToBase).minus(cost.base);
   return {
-    local,
+    local: marketValue.minus(cost.local),
     base: marketValue.times(market.fxRateToBase).minus(cost.base),
-    priceEffect: local.times(market.fxRateToBase),
-    fxEffect,
   };
 }
 
 /**
- * Unrealized P&L of the open lots against an end-of-day price, in local and base currency, with the base amount
- * split into price and FX effects (see the module note for the decomposition and the rounding). A short position
- * gains when the price falls: Q is negative and so is its cost.
+ * Unrealized P&L of the open lots against an end-of-day price, in local and base currency, each rounded once. A
+ * short position gains when the price falls: Q is negative and so is its cost.
  */
 export function unrealizedPnl(
   position: Position,
   market: MarketClose,
   currencies: PnlCurrencies,
   rounding: Rounding = Rounding.HALF_EVEN,
-): UnrealizedPnl {
-  const exact = unrealizedExact(position, market);
-  const base = roundToCurrency(exact.base, currencies.baseCurrency, rounding);
-  const fxEffect = roundToCurrency(exact.fxEffect, currencies.baseCurrency, rounding);
-  return {
-    local: roundToCurrency(exact.local, currencies.currency, rounding),
-    base,
-    priceEffect: base.minus(fxEffect),
-    fxEffect,
-  };
+): LocalAndBase {
+  return roundPair(unrealizedExact(position, market), currencies, rounding);
 }
 
 /** Realized P&L of a position so far, rounded once. */
@@ -110,6 +115,15 @@ function roundPair(amount: LocalAndBase, currencies: PnlCurrencies, rounding: Ro
   };
 }
 
+/** A close as a report reported it: what the next report opens from. Exact, unrounded. */
+export interface ReportedClose {
+  /** Signed closing quantity. */
+  readonly quantity: Dec;
+  readonly realizedSinceInception: LocalAndBase;
+  /** At that report's close price and FX rate. */
+  readonly unrealized: LocalAndBase;
+}
+
 export interface DailyPnlInput {
   readonly accountId: string;
   readonly instrumentId: string;
@@ -117,33 +131,49 @@ export interface DailyPnlInput {
   readonly businessDate: string;
   readonly currency: string;
   readonly baseCurrency: string;
-  /** The position at the previous close (from `buildPosition` or yesterday's line). */
+  /**
+   * The position at the previous report date's close: the lots the day's events apply to (a stored close, or a
+   * replay from flat when a correction was booked since).
+   */
   readonly previousClose: Position;
-  /** Yesterday's end-of-day price and FX rate; required when the previous close holds open lots. */
+  /** The price and FX rate the previous close is marked at; required when it holds open lots. */
   readonly previousMarket: MarketClose | undefined;
   /**
-   * The previous close's unrealized P&L at `previousMarket`, rounded as `unrealizedPnl` rounds it, when the caller
-   * already has it (the previous report's line, valued at the same prices): it is then not computed again.
+   * Realized P&L since inception that `previousClose.realized` does not hold (a stored close starts from zero;
+   * a replay from flat holds it all: zero then). Exact.
    */
-  readonly openingUnrealized?: { readonly local: Dec; readonly base: Dec };
-  /** The day's trade versions and splits, in any order; replayed as the live set (see `liveEvents`). */
+  readonly realizedBefore?: LocalAndBase;
+  /**
+   * The previous report's close as it was reported, when the caller has it (a stored line): the opening. When
+   * omitted, the opening is `previousClose` at `previousMarket` with `realizedBefore`. When a correction since
+   * makes `previousClose` differ from it, the difference lands in this day.
+   */
+  readonly reportedOpening?: ReportedClose;
+  /**
+   * The day's trade versions and splits (dated after the previous report date, through this one), in any order;
+   * replayed as the live set (see `liveEvents`).
+   */
   readonly events: readonly PositionEvent[];
   readonly market: MarketClose;
   readonly rounding?: Rounding;
 }
 
+/** A line's figures in one currency, rounded to its minor units (see the module note for what is derived). */
 export interface PnlFigures {
-  readonly realized: Dec;
-  /** Unrealized at the previous close, as it was reported then. */
-  readonly openingUnrealized: Dec;
-  /** Unrealized at today's close against cost (inception to date). */
-  readonly unrealized: Dec;
-  /** unrealized − openingUnrealized. */
-  readonly unrealizedChange: Dec;
-  /** The day's P&L: realized + unrealizedChange. */
-  readonly total: Dec;
-  /** Commission and fees paid today; already inside realized and cost, shown for information. */
-  readonly fees: Dec;
+  /** The day's: realized P&L since the previous report date's close (fees are inside it). */
+  readonly realizedToday: Dec;
+  /** The day's: totalToday − realizedToday (unrealized at close − unrealized at the previous close, exactly). */
+  readonly unrealizedChangeToday: Dec;
+  /** The day's: commission and fees of the day's trades; already inside realized and cost, shown for information. */
+  readonly feesToday: Dec;
+  /** The day's P&L: realized today + the change in unrealized, exact, rounded once. */
+  readonly totalToday: Dec;
+  /** Cumulative: realized P&L since inception at the close. */
+  readonly realizedSinceInception: Dec;
+  /** Cumulative: unrealized P&L of the open lots at the previous report date's close, as reported then. */
+  readonly unrealizedAtPreviousClose: Dec;
+  /** Cumulative: unrealized P&L of the open lots at this close, against their cost. */
+  readonly unrealizedAtClose: Dec;
 }
 
 export interface DailyPnlLine {
@@ -152,36 +182,38 @@ export interface DailyPnlLine {
   readonly businessDate: string;
   readonly currency: string;
   readonly baseCurrency: string;
-  /** Signed: negative for a short. Before the day's splits. */
+  /** Signed: negative for a short. The previous report's closing quantity (before the day's splits). */
   readonly openingQuantity: Dec;
   readonly closingQuantity: Dec;
   readonly tradeCount: number;
   readonly boughtQuantity: Dec;
   readonly soldQuantity: Dec;
   readonly local: PnlFigures;
-  /** Base figures; priceEffect + fxEffect = unrealized (closing, inception to date). */
-  readonly base: PnlFigures & { readonly priceEffect: Dec; readonly fxEffect: Dec };
-  /** Carried into tomorrow's line as `previousClose`. */
+  /** Base figures; priceEffectToday + fxEffectToday = unrealizedChangeToday. */
+  readonly base: PnlFigures & { readonly priceEffectToday: Dec; readonly fxEffectToday: Dec };
+  /** Carried into the next report's line as `previousClose`. */
   readonly closingPosition: Position;
+  /** Realized since inception at the close, exact: the next report's `realizedBefore` and opening. */
+  readonly realizedSinceInceptionExact: LocalAndBase;
 }
 
 /**
  * One day's P&L line for one account and instrument: replays the day's live events onto the previous close and
- * values the result at the end-of-day price and FX rate. The day's total P&L is realized today plus the change in
- * unrealized, which is the same under every cost method.
+ * values the result at the end-of-day price and FX rate (module note). The day's total P&L is the same under every
+ * cost method; its split into realized and unrealized is not.
  *
  * `events` must be the day's own trade versions and splits. An amend or cancel of an EARLIER day's trade changes
- * the previous close itself: the caller rebuilds that with `buildPosition` over the full live set (replay) rather
- * than passing the correction here.
+ * the previous close itself: the caller rebuilds that with `buildPosition` over the full live set (replay) and
+ * passes the previous report's figures as `reportedOpening`.
  */
 export function dailyPnlLine(input: DailyPnlInput): PositionResult<DailyPnlLine> {
-  const currencies = { currency: input.currency, baseCurrency: input.baseCurrency };
   const rounding = input.rounding ?? Rounding.HALF_EVEN;
   const previous = input.previousClose;
   if (previous.currency !== undefined && previous.currency !== input.currency) {
     return failure('CURRENCY_MISMATCH', input.instrumentId, `previous close is in ${previous.currency}`);
   }
-  if (previous.lots.length > 0 && input.previousMarket === undefined) {
+  const previousMarket = input.previousMarket;
+  if (previous.lots.length > 0 && previousMarket === undefined) {
     return failure('INVALID_TRADE', input.instrumentId, 'previous close holds open lots but has no previous market');
   }
   const live = liveEvents(input.events);
@@ -190,30 +222,37 @@ export function dailyPnlLine(input: DailyPnlInput): PositionResult<DailyPnlLine>
   if (!closed.ok) return closed;
   const position = closed.value;
 
-  const opening = !input.previousMarket
-    ? none()
-    : input.openingUnrealized
-      ? { ...none(), ...input.openingUnrealized }
-      : unrealizedPnl(previous, input.previousMarket, currencies, rounding);
-  const closing = unrealizedPnl(position, input.market, currencies, rounding);
-  const realized = roundPair(difference(position.realized, previous.realized), currencies, rounding);
-  const fees = roundPair(difference(position.fees, previous.fees), currencies, rounding);
+  const before = input.realizedBefore ?? NONE;
+  const opening: ReportedClose = input.reportedOpening ?? {
+    quantity: positionQuantity(previous),
+    realizedSinceInception: sum(before, previous.realized),
+    unrealized: previousMarket === undefined ? NONE : unrealizedExact(previous, previousMarket),
+  };
+  const sinceInception = sum(before, position.realized);
+  const realizedToday = difference(sinceInception, opening.realizedSinceInception);
+  const unrealized = unrealizedExact(position, input.market);
+  const totalToday = sum(realizedToday, difference(unrealized, opening.unrealized));
+  const fx = fxEffectToday(previous, previousMarket?.fxRateToBase ?? ZERO, live.value, position, input.market);
 
   const trades = live.value.filter((event) => event.kind === 'TRADE');
   const quantityOf = (side: Side): Dec =>
-    trades.filter((t) => t.side === side).reduce((sum, t) => sum.plus(t.quantity), ZERO);
-
-  const figures = (realizedAmount: Dec, openingAmount: Dec, closingAmount: Dec, feesAmount: Dec): PnlFigures => {
-    const unrealizedChange = closingAmount.minus(openingAmount);
+    trades.filter((t) => t.side === side).reduce((total, t) => total.plus(t.quantity), ZERO);
+  const figures = (pick: (amount: LocalAndBase) => Dec, currency: string): PnlFigures => {
+    const round = (amount: LocalAndBase): Dec => roundToCurrency(pick(amount), currency, rounding);
+    const total = round(totalToday);
+    const realized = round(realizedToday);
     return {
-      realized: realizedAmount,
-      openingUnrealized: openingAmount,
-      unrealized: closingAmount,
-      unrealizedChange,
-      total: realizedAmount.plus(unrealizedChange),
-      fees: feesAmount,
+      realizedToday: realized,
+      unrealizedChangeToday: total.minus(realized),
+      feesToday: round(difference(position.fees, previous.fees)),
+      totalToday: total,
+      realizedSinceInception: round(sinceInception),
+      unrealizedAtPreviousClose: round(opening.unrealized),
+      unrealizedAtClose: round(unrealized),
     };
   };
+  const base = figures((amount) => amount.base, input.baseCurrency);
+  const fxEffect = roundToCurrency(fx, input.baseCurrency, rounding);
 
   return {
     ok: true,
@@ -223,24 +262,118 @@ export function dailyPnlLine(input: DailyPnlInput): PositionResult<DailyPnlLine>
       businessDate: input.businessDate,
       currency: input.currency,
       baseCurrency: input.baseCurrency,
-      openingQuantity: positionQuantity(previous),
+      openingQuantity: opening.quantity,
       closingQuantity: positionQuantity(position),
       tradeCount: trades.length,
       boughtQuantity: quantityOf(Side.BUY),
       soldQuantity: quantityOf(Side.SELL),
-      local: figures(realized.local, opening.local, closing.local, fees.local),
-      base: {
-        ...figures(realized.base, opening.base, closing.base, fees.base),
-        priceEffect: closing.priceEffect,
-        fxEffect: closing.fxEffect,
-      },
+      local: figures((amount) => amount.local, input.currency),
+      base: { ...base, priceEffectToday: base.unrealizedChangeToday.minus(fxEffect), fxEffectToday: fxEffect },
       closingPosition: position,
+      realizedSinceInceptionExact: sinceInception,
     },
   };
 }
 
-function none(): UnrealizedPnl {
-  return { local: ZERO, base: ZERO, priceEffect: ZERO, fxEffect: ZERO };
+/**
+ * The day's FX effect in base currency, exact (module note): Σ q·p1·(x1 − x0) over the lots held at the close, x0
+ * the previous close's rate `x0` for a lot held since the opening and its trade-date rate for a lot opened in the
+ * day, plus C − c·x0 for the cost relieved in the day from lots held at the opening. Lots keep their opening
+ * trade's id through partial reliefs under FIFO and LIFO, so the lots of the day's trades are told apart by it;
+ * AVERAGE pools every lot into one, so its pool is followed through the day's events as the part held since the
+ * opening and one part per trade, each relieved pro rata as the pool is.
+ */
+export function fxEffectToday(
+  opening: Position,
+  x0: Dec,
+  events: readonly PositionEvent[],
+  closing: Position,
+  market: MarketClose,
+): Dec {
+  const openingCost = openCost(opening);
+  const rates = new Map<string, Dec>();
+  for (const event of events) if (event.kind === 'TRADE') rates.set(event.tradeId, event.fxRateToBase);
+  // Held since the opening at the close: signed quantity and cost; opened in the day: Σ signed q × trade rate.
+  let heldQuantity = ZERO;
+  let heldCost = NONE;
+  let openedWeighted = ZERO;
+  let openedQuantity = ZERO;
+  if (closing.method === CostMethod.AVERAGE) {
+    const parts = averageParts(opening, events);
+    heldQuantity = parts.held;
+    heldCost = { local: openingCost.local.times(parts.heldShare), base: openingCost.base.times(parts.heldShare) };
+    for (const part of parts.opened) {
+      openedQuantity = openedQuantity.plus(part.quantity);
+      openedWeighted = openedWeighted.plus(part.quantity.times(part.rate));
+    }
+  } else {
+    for (const lot of closing.lots) {
+      const sign = lot.direction === Direction.LONG ? 1 : -1;
+      const quantity = sign > 0 ? lot.quantity : lot.quantity.negated();
+      const rate = rates.get(lot.tradeId);
+      if (rate === undefined) {
+        heldQuantity = heldQuantity.plus(quantity);
+        heldCost = {
+          local: heldCost.local.plus(sign > 0 ? lot.cost : lot.cost.negated()),
+          base: heldCost.base.plus(sign > 0 ? lot.costBase : lot.costBase.negated()),
+        };
+      } else {
+        openedQuantity = openedQuantity.plus(quantity);
+        openedWeighted = openedWeighted.plus(quantity.times(rate));
+      }
+    }
+  }
+  const x1 = market.fxRateToBase;
+  const held = heldQuantity.times(market.price).times(x1.minus(x0));
+  const opened = openedQuantity.times(x1).minus(openedWeighted).times(market.price);
+  const relievedLocal = openingCost.local.minus(heldCost.local);
+  const relievedBase = openingCost.base.minus(heldCost.base);
+  return held.plus(opened).plus(relievedBase.minus(relievedLocal.times(x0)));
+}
+
+/**
+ * An AVERAGE pool followed through the day's ordered live events (as applyTrade relieves it: pro rata, and a
+ * flip empties it): the signed quantity still held of the part held at the opening, the share of its cost still
+ * held, and the signed quantity and trade-date rate of what each of the day's trades opened that is still held.
+ */
+function averageParts(
+  opening: Position,
+  events: readonly PositionEvent[],
+): { held: Dec; heldShare: Dec; opened: { quantity: Dec; rate: Dec }[] } {
+  let held = positionQuantity(opening);
+  let heldShare = new Dec(1);
+  let opened: { quantity: Dec; rate: Dec }[] = [];
+  for (const event of events) {
+    if (event.kind === 'SPLIT') {
+      const ratio = (q: Dec): Dec => q.times(event.numerator).div(event.denominator);
+      held = ratio(held);
+      opened = opened.map((part) => ({ quantity: ratio(part.quantity), rate: part.rate }));
+      continue;
+    }
+    const total = opened.reduce((q, part) => q.plus(part.quantity), held);
+    const buying = event.side === Side.BUY;
+    const against = !total.isZero() && total.isNegative() === buying;
+    const closingQuantity = against ? Dec.min(total.abs(), event.quantity) : ZERO;
+    if (closingQuantity.gt(0)) {
+      if (closingQuantity.eq(total.abs())) {
+        held = ZERO;
+        heldShare = ZERO;
+        opened = [];
+      } else {
+        const kept = total.abs().minus(closingQuantity).div(total.abs());
+        held = held.times(kept);
+        heldShare = heldShare.times(kept);
+        opened = opened.map((part) => ({ quantity: part.quantity.times(kept), rate: part.rate }));
+      }
+    }
+    const rest = event.quantity.minus(closingQuantity);
+    if (rest.gt(0)) opened.push({ quantity: buying ? rest : rest.negated(), rate: event.fxRateToBase });
+  }
+  return { held, heldShare, opened };
+}
+
+function sum(a: LocalAndBase, b: LocalAndBase): LocalAndBase {
+  return { local: a.local.plus(b.local), base: a.base.plus(b.base) };
 }
 
 function difference(after: LocalAndBase, before: LocalAndBase): LocalAndBase {
@@ -255,18 +388,34 @@ function failure(code: 'CURRENCY_MISMATCH' | 'INVALID_TRADE', ref: string, messa
 export interface PnlTotals {
   readonly baseCurrency: string;
   readonly lineCount: number;
-  readonly realized: Dec;
-  readonly unrealized: Dec;
-  readonly unrealizedChange: Dec;
-  readonly total: Dec;
-  readonly fees: Dec;
-  readonly priceEffect: Dec;
-  readonly fxEffect: Dec;
+  readonly realizedToday: Dec;
+  readonly unrealizedChangeToday: Dec;
+  readonly feesToday: Dec;
+  readonly totalToday: Dec;
+  readonly priceEffectToday: Dec;
+  readonly fxEffectToday: Dec;
+  readonly realizedSinceInception: Dec;
+  readonly unrealizedAtPreviousClose: Dec;
+  readonly unrealizedAtClose: Dec;
 }
 
 export interface AccountPnlSummary extends PnlTotals {
   readonly accountId: string;
 }
+
+/** The amounts of PnlTotals, by name. */
+export const TOTAL_AMOUNTS = [
+  'realizedToday',
+  'unrealizedChangeToday',
+  'feesToday',
+  'totalToday',
+  'priceEffectToday',
+  'fxEffectToday',
+  'realizedSinceInception',
+  'unrealizedAtPreviousClose',
+  'unrealizedAtClose',
+] as const satisfies readonly (keyof PnlTotals)[];
+export type TotalAmount = (typeof TOTAL_AMOUNTS)[number];
 
 function addLine(totals: PnlTotals, line: DailyPnlLine): PnlTotals {
   return addTotals(totals, lineTotals(line));
@@ -274,17 +423,8 @@ function addLine(totals: PnlTotals, line: DailyPnlLine): PnlTotals {
 
 /** One line's base figures as totals of one line. */
 export function lineTotals(line: DailyPnlLine): PnlTotals {
-  return {
-    baseCurrency: line.baseCurrency,
-    lineCount: 1,
-    realized: line.base.realized,
-    unrealized: line.base.unrealized,
-    unrealizedChange: line.base.unrealizedChange,
-    total: line.base.total,
-    fees: line.base.fees,
-    priceEffect: line.base.priceEffect,
-    fxEffect: line.base.fxEffect,
-  };
+  const amounts = Object.fromEntries(TOTAL_AMOUNTS.map((name) => [name, line.base[name]])) as Record<TotalAmount, Dec>;
+  return { baseCurrency: line.baseCurrency, lineCount: 1, ...amounts };
 }
 
 /**
@@ -297,31 +437,16 @@ export function addTotals(sum: PnlTotals | undefined, totals: PnlTotals): PnlTot
   if (sum.baseCurrency !== totals.baseCurrency) {
     throw new Error(`totals in base ${sum.baseCurrency} and ${totals.baseCurrency} cannot be added`);
   }
-  return {
-    baseCurrency: sum.baseCurrency,
-    lineCount: sum.lineCount + totals.lineCount,
-    realized: sum.realized.plus(totals.realized),
-    unrealized: sum.unrealized.plus(totals.unrealized),
-    unrealizedChange: sum.unrealizedChange.plus(totals.unrealizedChange),
-    total: sum.total.plus(totals.total),
-    fees: sum.fees.plus(totals.fees),
-    priceEffect: sum.priceEffect.plus(totals.priceEffect),
-    fxEffect: sum.fxEffect.plus(totals.fxEffect),
-  };
+  const amounts = Object.fromEntries(TOTAL_AMOUNTS.map((name) => [name, sum[name].plus(totals[name])])) as Record<
+    TotalAmount,
+    Dec
+  >;
+  return { baseCurrency: sum.baseCurrency, lineCount: sum.lineCount + totals.lineCount, ...amounts };
 }
 
 function emptyTotals(baseCurrency: string): PnlTotals {
-  return {
-    baseCurrency,
-    lineCount: 0,
-    realized: ZERO,
-    unrealized: ZERO,
-    unrealizedChange: ZERO,
-    total: ZERO,
-    fees: ZERO,
-    priceEffect: ZERO,
-    fxEffect: ZERO,
-  };
+  const amounts = Object.fromEntries(TOTAL_AMOUNTS.map((name) => [name, ZERO])) as Record<TotalAmount, Dec>;
+  return { baseCurrency, lineCount: 0, ...amounts };
 }
 
 /**

@@ -37,9 +37,9 @@ export async function daily(argv: string[]): Promise<void> {
   } else {
     await writeFile(values.out, text);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const totals = report.overall.map((t) => `${t.total} ${t.baseCurrency}`).join(', ') || 'none';
+    const totals = report.overall.map((t) => `${t.totalToday} ${t.baseCurrency}`).join(', ') || 'none';
     process.stderr.write(
-      `daily P&L ${date}: ${report.lines.length} positions, total ${totals}, ${report.issues.length} not valued; ` +
+      `daily P&L ${date}: ${report.lines.length} positions, total today ${totals}, ${report.issues.length} not valued; ` +
         `wrote ${values.out} in ${ms.toFixed(0)} ms\n`,
     );
   }

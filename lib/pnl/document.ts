@@ -4,15 +4,34 @@
  * stored report (lib/pnl/service.ts) reads back into the same shape.
  */
 import { minorUnits } from '../domain/money';
-import type { AccountPnlSummary, DailyPnlLine, PnlTotals } from '../domain/pnl';
+import {
+  TOTAL_AMOUNTS,
+  type AccountPnlSummary,
+  type DailyPnlLine,
+  type PnlFigures,
+  type PnlTotals,
+  type TotalAmount,
+} from '../domain/pnl';
 
+/**
+ * A line's figures in one currency (docs/daily-report.md says what each means). The day's figures run from the
+ * previous report date's close to this close; the cumulative ones are as of a close. `realizedSinceInception` is
+ * null on lines stored before migration 1732407400000, which did not keep it.
+ */
 export interface FiguresDoc {
-  readonly realized: string;
-  readonly openingUnrealized: string;
-  readonly unrealized: string;
-  readonly unrealizedChange: string;
-  readonly total: string;
-  readonly fees: string;
+  readonly realizedToday: string;
+  readonly unrealizedChangeToday: string;
+  readonly feesToday: string;
+  readonly totalToday: string;
+  readonly realizedSinceInception: string | null;
+  readonly unrealizedAtPreviousClose: string;
+  readonly unrealizedAtClose: string;
+}
+
+/** Base figures: with the day's split of the unrealized change (null on lines stored before 1732407400000). */
+export interface BaseFiguresDoc extends FiguresDoc {
+  readonly priceEffectToday: string | null;
+  readonly fxEffectToday: string | null;
 }
 
 export interface ReportLineDoc {
@@ -29,19 +48,13 @@ export interface ReportLineDoc {
   readonly closePrice: string;
   readonly closeFxRate: string;
   readonly local: FiguresDoc;
-  readonly base: FiguresDoc & { readonly priceEffect: string; readonly fxEffect: string };
+  readonly base: BaseFiguresDoc;
 }
 
-export interface TotalsDoc {
+/** Base-currency sums of lines: the same names as a line's base figures. */
+export interface TotalsDoc extends BaseFiguresDoc {
   readonly baseCurrency: string;
   readonly lineCount: number;
-  readonly realized: string;
-  readonly unrealized: string;
-  readonly unrealizedChange: string;
-  readonly total: string;
-  readonly fees: string;
-  readonly priceEffect: string;
-  readonly fxEffect: string;
 }
 
 export interface AccountTotalsDoc extends TotalsDoc {
@@ -56,15 +69,26 @@ export interface ReportIssue {
   readonly message: string;
 }
 
-/** One earlier report's overall total, for the cumulative chart. */
+/** One report's overall figures in one base currency, for the cumulative chart. */
 export interface HistoryPoint {
   readonly reportDate: string;
   readonly baseCurrency: string;
-  readonly total: string;
+  readonly totalToday: string;
+  /**
+   * Realized since inception + unrealized at close of that report's lines: its cumulative P&L; null for a report
+   * stored before migration 1732407400000.
+   */
+  readonly cumulative: string | null;
 }
 
 export interface DailyReportDoc {
   readonly reportDate: string;
+  /**
+   * The report date whose close this report opens from (its day runs from that close to this one), or null when
+   * there was no earlier report (the opening is then the weekday before, replayed) or it is not known (a report
+   * stored before migration 1732407400000).
+   */
+  readonly previousReportDate: string | null;
   readonly generatedAt: string;
   readonly lines: readonly ReportLineDoc[];
   readonly accounts: readonly AccountTotalsDoc[];
@@ -80,15 +104,16 @@ export function lineDoc(
   extra: { readonly costMethod: string; readonly closePrice: string; readonly closeFxRate: string },
 ): ReportLineDoc {
   // Amounts are already rounded (pnl.ts); fixed decimals only make "347" read as the amount "347.00".
-  const figures = (f: DailyPnlLine['local'], ccy: string): FiguresDoc => {
+  const figures = (f: PnlFigures, ccy: string): FiguresDoc => {
     const d = minorUnits(ccy);
     return {
-      realized: f.realized.toFixed(d),
-      openingUnrealized: f.openingUnrealized.toFixed(d),
-      unrealized: f.unrealized.toFixed(d),
-      unrealizedChange: f.unrealizedChange.toFixed(d),
-      total: f.total.toFixed(d),
-      fees: f.fees.toFixed(d),
+      realizedToday: f.realizedToday.toFixed(d),
+      unrealizedChangeToday: f.unrealizedChangeToday.toFixed(d),
+      feesToday: f.feesToday.toFixed(d),
+      totalToday: f.totalToday.toFixed(d),
+      realizedSinceInception: f.realizedSinceInception.toFixed(d),
+      unrealizedAtPreviousClose: f.unrealizedAtPreviousClose.toFixed(d),
+      unrealizedAtClose: f.unrealizedAtClose.toFixed(d),
     };
   };
   const b = minorUnits(line.baseCurrency);
@@ -108,25 +133,19 @@ export function lineDoc(
     local: figures(line.local, line.currency),
     base: {
       ...figures(line.base, line.baseCurrency),
-      priceEffect: line.base.priceEffect.toFixed(b),
-      fxEffect: line.base.fxEffect.toFixed(b),
+      priceEffectToday: line.base.priceEffectToday.toFixed(b),
+      fxEffectToday: line.base.fxEffectToday.toFixed(b),
     },
   };
 }
 
 export function totalsDoc(totals: PnlTotals): TotalsDoc {
   const d = minorUnits(totals.baseCurrency);
-  return {
-    baseCurrency: totals.baseCurrency,
-    lineCount: totals.lineCount,
-    realized: totals.realized.toFixed(d),
-    unrealized: totals.unrealized.toFixed(d),
-    unrealizedChange: totals.unrealizedChange.toFixed(d),
-    total: totals.total.toFixed(d),
-    fees: totals.fees.toFixed(d),
-    priceEffect: totals.priceEffect.toFixed(d),
-    fxEffect: totals.fxEffect.toFixed(d),
-  };
+  const amounts = Object.fromEntries(TOTAL_AMOUNTS.map((name) => [name, totals[name].toFixed(d)])) as Record<
+    TotalAmount,
+    string
+  >;
+  return { baseCurrency: totals.baseCurrency, lineCount: totals.lineCount, ...amounts };
 }
 
 export function accountTotalsDoc(summary: AccountPnlSummary): AccountTotalsDoc {

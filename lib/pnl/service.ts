@@ -39,7 +39,7 @@ import type { Pool, PoolClient } from 'pg';
 
 import { type CostMethod } from '../domain/lots';
 import { Dec, MINOR_UNITS, minorUnits } from '../domain/money';
-import { addTotals, type AccountPnlSummary, type PnlTotals } from '../domain/pnl';
+import { addTotals, TOTAL_AMOUNTS, type AccountPnlSummary, type PnlTotals, type TotalAmount } from '../domain/pnl';
 import { copyRows } from '../db/copy';
 import { withTransaction } from '../db/pool';
 import {
@@ -60,13 +60,13 @@ import {
   type ReportLineDoc,
   type TotalsDoc,
 } from './document';
-import { halfEvenSql } from './half-even-sql';
+import { previousBusinessDay } from './dates';
+import { quietFiguresSql } from './quiet-sql';
 import {
   CLOSE_COLUMNS,
   COST_COLUMNS,
   LINE_COLUMNS,
   missingPriceMessage,
-  NO_PREVIOUS_MARKET,
   PRICE_LOOKBACK_DAYS,
   type StoredCloseFigures,
   type MarketData,
@@ -85,6 +85,15 @@ export const HISTORY_DATES = 20;
 
 const REPORT_LOCK_CLASS = 1_732_406_801;
 const BEGINNING = '0001-01-01';
+
+/** The previous report this one opens from. */
+interface PreviousReport {
+  readonly reportDate: string;
+  readonly generatedAt: Date;
+  readonly generatedAtExact: string;
+  /** The positions it left out (its issues), by keyOf: it reported nothing of them, not that they were flat. */
+  readonly issueKeys: ReadonlySet<string>;
+}
 
 interface Opening extends PositionKey {
   readonly costMethod: CostMethod;
@@ -181,13 +190,16 @@ export class PgDailyReportService {
     input: {
       readonly reportDate: string;
       readonly generatedAt: string;
-      readonly previous: { reportDate: string; generatedAt: Date; generatedAtExact: string } | undefined;
+      readonly previous: PreviousReport | undefined;
       readonly replaced: Promise<void>;
     },
   ): Promise<GeneratedReport> {
     const { reportDate, generatedAt, previous } = input;
     const after = previous?.reportDate ?? BEGINNING;
     const window = { after, through: reportDate };
+    // The day runs from the previous report date's close (module note); with no report before, from the weekday
+    // before's, as if the evening job had run then.
+    const previousDate = previous?.reportDate ?? previousBusinessDay(reportDate);
     // Independent reads on separate connections: PostgreSQL works on them while this process parses the others.
     // They need not share a snapshot: a trade booked between them is either valued from flat (replayKeys below)
     // or, when only the stored-close read saw it, missed as any booking after the report's start would be, and its
@@ -195,14 +207,16 @@ export class PgDailyReportService {
     const [recentRows, splitIsins, closes, market] = await Promise.all([
       loadLiveTradeRowsDated(this.pool, window),
       previous ? this.splitIsins(window) : [],
-      previous ? this.storedCloses(previous, window) : { openings: new Map<string, Opening>(), stale: [] },
+      previous
+        ? this.storedCloses(previous, window)
+        : { openings: new Map<string, Opening>(), stale: [], staleFigures: new Map<string, StoredCloseFigures>() },
       // Every instrument's prices and every currency pair's rates: the quiet positions, valued in PostgreSQL, use
       // the very prices and rates the code path uses, read once.
-      this.marketData(reportDate),
+      this.marketData(reportDate, previousDate),
     ]);
     this.step('read');
     const recent = groupTradeRows(recentRows);
-    const { openings, stale } = closes;
+    const { openings, stale, staleFigures } = closes;
 
     // The quiet positions need nothing more: PostgreSQL values and inserts them while this process reads the rest
     // and values the others, once the replaced run is gone.
@@ -254,6 +268,7 @@ export class PgDailyReportService {
         snapshot: opening.snapshot,
         storedCloseId: opening.closeId,
         storedFigures: opening.figures,
+        reportedFlat: false,
         trades: entry?.rows ?? [],
         splits: windowSplits.get(opening.isin) ?? [],
         missingFx: entry?.missingFx ?? [],
@@ -262,6 +277,7 @@ export class PgDailyReportService {
     for (const key of replayKeys) {
       const entry = replayed.get(keyOf(key));
       if (entry === undefined) continue;
+      const figures = staleFigures.get(keyOf(key)) ?? null;
       items.push({
         accountId: entry.accountId,
         isin: entry.isin,
@@ -270,7 +286,10 @@ export class PgDailyReportService {
         baseCurrency: entry.baseCurrency,
         snapshot: null,
         storedCloseId: null,
-        storedFigures: null,
+        // The previous report's line when it has one (a correction since): the opening as reported. Without one,
+        // it reported the position flat, unless it left it out.
+        storedFigures: figures,
+        reportedFlat: previous !== undefined && figures === null && !previous.issueKeys.has(keyOf(key)),
         trades: entry.rows,
         splits: replaySplits.get(entry.isin) ?? [],
         missingFx: entry.missingFx,
@@ -278,6 +297,7 @@ export class PgDailyReportService {
     }
     const valuationInput: ValuationInput = {
       reportDate,
+      previousDate,
       items,
       market,
       closeIds,
@@ -293,9 +313,16 @@ export class PgDailyReportService {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.step('valued in code');
-    const { quietCount, ...stored } = await this.store(client, { reportDate, valuation, rows, quietLines });
+    const { quietCount, ...stored } = await this.store(client, {
+      reportDate,
+      previousReportDate: previous?.reportDate ?? null,
+      valuation,
+      rows,
+      quietLines,
+    });
     return {
       reportDate,
+      previousReportDate: previous?.reportDate ?? null,
       generatedAt,
       ...stored,
       statistics: { fromSnapshot: openings.size + quietCount, replayed: replayKeys.length },
@@ -355,45 +382,65 @@ export class PgDailyReportService {
       [reportDate],
     );
     const report = rows[0];
-    return report && { reportDate, generatedAt: report.generated_at, ...report.summary };
+    if (report === undefined) return undefined;
+    const { previousReportDate, ...summary } = report.summary;
+    return { reportDate, previousReportDate: previousReportDate ?? null, generatedAt: report.generated_at, ...summary };
   }
 
-  /** Overall totals of the last report dates up to `reportDate`, oldest first. */
+  /** Overall day's totals and cumulative P&L of the last report dates up to `reportDate`, oldest first. */
   async history(reportDate: string): Promise<HistoryPoint[]> {
     const { rows } = await this.pool.query<{ report_date: string; overall: TotalsDoc[] }>(
       `SELECT to_char(report_date, 'YYYY-MM-DD') AS report_date, summary->'overall' AS overall
        FROM daily_pnl_reports WHERE report_date <= $1 ORDER BY report_date DESC LIMIT $2`,
       [reportDate, HISTORY_DATES],
     );
-    return rows
-      .reverse()
-      .flatMap((row) =>
-        row.overall.map((t) => ({ reportDate: row.report_date, baseCurrency: t.baseCurrency, total: t.total })),
-      );
+    return rows.reverse().flatMap((row) =>
+      row.overall.map((t) => ({
+        reportDate: row.report_date,
+        baseCurrency: t.baseCurrency,
+        totalToday: t.totalToday,
+        cumulative:
+          t.realizedSinceInception === null
+            ? null
+            : new Dec(t.realizedSinceInception).plus(t.unrealizedAtClose).toFixed(minorUnits(t.baseCurrency)),
+      })),
+    );
   }
 
-  private async previousReport(
-    reportDate: string,
-  ): Promise<{ reportDate: string; generatedAt: Date; generatedAtExact: string } | undefined> {
-    const { rows } = await this.pool.query<{ report_date: string; generated_at: Date; exact: string }>(
-      `SELECT to_char(report_date, 'YYYY-MM-DD') AS report_date, generated_at, generated_at::text AS exact
+  private async previousReport(reportDate: string): Promise<PreviousReport | undefined> {
+    const { rows } = await this.pool.query<{
+      report_date: string;
+      generated_at: Date;
+      exact: string;
+      issues: PositionKey[] | null;
+    }>(
+      `SELECT to_char(report_date, 'YYYY-MM-DD') AS report_date, generated_at, generated_at::text AS exact,
+              (SELECT json_agg(json_build_object('accountId', i->>'accountId', 'isin', i->>'isin'))
+               FROM jsonb_array_elements(summary->'issues') AS i) AS issues
        FROM daily_pnl_reports WHERE report_date < $1 ORDER BY report_date DESC LIMIT 1`,
       [reportDate],
     );
     const row = rows[0];
-    return row && { reportDate: row.report_date, generatedAt: row.generated_at, generatedAtExact: row.exact };
+    return (
+      row && {
+        reportDate: row.report_date,
+        generatedAt: row.generated_at,
+        generatedAtExact: row.exact,
+        issueKeys: new Set((row.issues ?? []).map(keyOf)),
+      }
+    );
   }
 
   /**
    * The previous report's closes that can still be trusted (see the module note) of the positions valued in code:
-   * those that trade in the window, have a split in it or were stored without their open cost, whole; and the
-   * positions whose stored close must not be trusted (replayed). The other trusted closes are the quiet positions,
-   * which storeQuietLines values where they are.
+   * those that trade in the window or have a split in it, whole; and the positions whose stored close must not be
+   * trusted (replayed), with the figures of their line in the previous report when it has one (their opening as
+   * reported). The other trusted closes are the quiet positions, which storeQuietLines values where they are.
    */
   private async storedCloses(
     previous: { reportDate: string; generatedAt: Date },
     window: { after: string; through: string },
-  ): Promise<{ openings: Map<string, Opening>; stale: PositionKey[] }> {
+  ): Promise<{ openings: Map<string, Opening>; stale: PositionKey[]; staleFigures: Map<string, StoredCloseFigures> }> {
     const { rows } = await this.pool.query<{
       kind: 'CODE' | 'STALE';
       account_id: string;
@@ -406,10 +453,10 @@ export class PgDailyReportService {
       closing_quantity: string | null;
       open_cost: string | null;
       open_cost_base: string | null;
-      unrealized: string | null;
-      unrealized_base: string | null;
       close_price: string | null;
       close_fx_rate: string | null;
+      realized_exact: string | null;
+      realized_base_exact: string | null;
     }>(
       `WITH ${STALE_CTES},
        -- Positions with a live trade in the window, and instruments with a split in it: valued in code.
@@ -424,24 +471,50 @@ export class PgDailyReportService {
               -- only these lines look it up (a join was planned below the filter: 50,000 lookups for 14,000).
               COALESCE(l.closing_position::text,
                        (SELECT c.position::text FROM daily_pnl_closes c WHERE c.close_id = l.close_id)) AS closing_position,
-              l.close_id::text AS close_id, l.closing_quantity, l.open_cost, l.open_cost_base, l.unrealized,
-              l.unrealized_base, l.close_price, l.close_fx_rate
+              l.close_id::text AS close_id, l.closing_quantity, l.open_cost, l.open_cost_base, l.close_price,
+              l.close_fx_rate, l.realized_since_inception_exact AS realized_exact,
+              l.realized_since_inception_base_exact AS realized_base_exact
        FROM daily_pnl_lines l JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
        LEFT JOIN traded t ON t.account_id = l.account_id AND t.isin = l.isin
        LEFT JOIN split x ON x.isin = l.isin
-       WHERE l.report_date = $1 AND (l.open_cost IS NULL OR x.isin IS NOT NULL OR t.isin IS NOT NULL)
+       WHERE l.report_date = $1 AND (x.isin IS NOT NULL OR t.isin IS NOT NULL)
+         AND l.open_cost IS NOT NULL AND l.realized_since_inception_exact IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM stale s WHERE s.account_id = l.account_id AND s.isin = l.isin)
          AND NOT EXISTS (SELECT 1 FROM stale s WHERE s.account_id IS NULL AND s.isin = l.isin)
        UNION ALL
-       SELECT 'STALE', account_id, isin, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-       FROM (${STALE_LINES}) AS untrusted`,
+       SELECT 'STALE', u.account_id, u.isin, NULL, NULL, NULL, NULL, NULL, l.closing_quantity, l.open_cost,
+              l.open_cost_base, l.close_price, l.close_fx_rate, l.realized_since_inception_exact,
+              l.realized_since_inception_base_exact
+       FROM (SELECT DISTINCT account_id, isin FROM (${STALE_LINES}) AS keys) AS u
+       LEFT JOIN daily_pnl_lines l ON l.report_date = $1 AND l.account_id = u.account_id AND l.isin = u.isin`,
       [previous.reportDate, previous.generatedAt, this.inFlightMarginSeconds, window.after, window.through],
     );
     const openings = new Map<string, Opening>();
     const stale: PositionKey[] = [];
+    const staleFigures = new Map<string, StoredCloseFigures>();
     for (const row of rows) {
+      const figures: StoredCloseFigures | null =
+        row.closing_quantity === null ||
+        row.open_cost === null ||
+        row.open_cost_base === null ||
+        row.close_price === null ||
+        row.close_fx_rate === null
+          ? null
+          : {
+              quantity: row.closing_quantity,
+              openCost: row.open_cost,
+              openCostBase: row.open_cost_base,
+              closePrice: row.close_price,
+              closeFxRate: row.close_fx_rate,
+              realizedExact:
+                row.realized_exact === null || row.realized_base_exact === null
+                  ? null
+                  : { local: row.realized_exact, base: row.realized_base_exact },
+            };
       if (row.kind === 'STALE') {
-        stale.push({ accountId: row.account_id, isin: row.isin });
+        const key = { accountId: row.account_id, isin: row.isin };
+        stale.push(key);
+        if (figures !== null) staleFigures.set(keyOf(key), figures);
       } else {
         const opening: Opening = {
           accountId: row.account_id,
@@ -451,30 +524,12 @@ export class PgDailyReportService {
           baseCurrency: row.base_currency,
           snapshot: row.closing_position,
           closeId: row.close_id,
-          // Lines stored before migration 1732407000000 lack the open cost: nothing is known then.
-          figures:
-            row.closing_quantity === null ||
-            row.open_cost === null ||
-            row.open_cost_base === null ||
-            row.unrealized === null ||
-            row.unrealized_base === null ||
-            row.close_price === null ||
-            row.close_fx_rate === null
-              ? null
-              : {
-                  quantity: row.closing_quantity,
-                  openCost: row.open_cost,
-                  openCostBase: row.open_cost_base,
-                  unrealized: row.unrealized,
-                  unrealizedBase: row.unrealized_base,
-                  closePrice: row.close_price,
-                  closeFxRate: row.close_fx_rate,
-                },
+          figures,
         };
         openings.set(keyOf(opening), opening);
       }
     }
-    return { openings, stale };
+    return { openings, stale, staleFigures };
   }
 
   /** `count` unused ids of daily_pnl_closes' identity (drawn outside the report's transaction: gaps are harmless). */
@@ -497,19 +552,20 @@ export class PgDailyReportService {
   }
 
   /**
-   * End-of-day prices of every instrument (the report date's and the day before's, within the lookback) and FX
-   * rates of every pair of an instrument currency and an account base currency, at the report date and the day
-   * before. Everything, not just what is held: it is small, and the quiet positions need no list of their own.
+   * End-of-day prices of every instrument and FX rates of every pair of an instrument currency and an account base
+   * currency, at the report date and at the previous report date (each within the lookback), where a position the
+   * previous report has no line of opens. Everything, not just what is held: it is small, and the quiet positions
+   * need no list of their own.
    */
-  private async marketData(reportDate: string): Promise<MarketData> {
+  private async marketData(reportDate: string, previousDate: string): Promise<MarketData> {
     const { rows: priceRows } = await this.pool.query<{ isin: string; close: string | null; previous: string | null }>(
       `SELECT i.isin::text AS isin,
          (SELECT p.price FROM reference_prices p WHERE p.isin = i.isin AND p.price_date <= $1::date
             AND p.price_date > $1::date - $2::int ORDER BY p.price_date DESC LIMIT 1) AS close,
-         (SELECT p.price FROM reference_prices p WHERE p.isin = i.isin AND p.price_date < $1::date
-            AND p.price_date >= $1::date - $2::int ORDER BY p.price_date DESC LIMIT 1) AS previous
+         (SELECT p.price FROM reference_prices p WHERE p.isin = i.isin AND p.price_date <= $3::date
+            AND p.price_date > $3::date - $2::int ORDER BY p.price_date DESC LIMIT 1) AS previous
        FROM instruments i`,
-      [reportDate, PRICE_LOOKBACK_DAYS],
+      [reportDate, PRICE_LOOKBACK_DAYS, previousDate],
     );
     const { rows: fxRows } = await this.pool.query<{
       c: string;
@@ -517,11 +573,11 @@ export class PgDailyReportService {
       close: string | null;
       previous: string | null;
     }>(
-      `SELECT x.c, x.b, fx_rate_to_base(x.c, x.b, $1::date) AS close, fx_rate_to_base(x.c, x.b, $1::date - 1) AS previous
+      `SELECT x.c, x.b, fx_rate_to_base(x.c, x.b, $1::date) AS close, fx_rate_to_base(x.c, x.b, $2::date) AS previous
        FROM (SELECT DISTINCT i.currency::text AS c, a.base_currency::text AS b
              FROM (SELECT DISTINCT currency FROM instruments) AS i
              CROSS JOIN (SELECT DISTINCT base_currency FROM accounts) AS a) AS x`,
-      [reportDate],
+      [reportDate, previousDate],
     );
     const dec = (text: string | null): Dec | undefined => (text === null ? undefined : new Dec(text));
     return {
@@ -580,6 +636,7 @@ export class PgDailyReportService {
     client: PoolClient,
     input: {
       readonly reportDate: string;
+      readonly previousReportDate: string | null;
       /** The positions valued in code. */
       readonly valuation: Valuation;
       /** Their rows, partly sent already. */
@@ -600,7 +657,12 @@ export class PgDailyReportService {
     await client.query(`UPDATE daily_pnl_reports SET line_count = $2, summary = $3 WHERE report_date = $1`, [
       reportDate,
       lineCount,
-      JSON.stringify({ accounts, overall, issues } satisfies StoredSummary),
+      JSON.stringify({
+        previousReportDate: input.previousReportDate,
+        accounts,
+        overall,
+        issues,
+      } satisfies StoredSummary),
     ]);
     this.step('stored');
     return { lineCount, accounts, overall, issues, quietCount: quiet.count };
@@ -628,88 +690,71 @@ export class PgDailyReportService {
       // misestimate pick nested loops (the bench saw 75 s for 36,000 × 14,000 comparisons).
       JSON.stringify(Object.fromEntries(input.inCode.map((k) => [keyOf(k), true]))),
       input.splitIsins,
-      JSON.stringify(
-        Object.fromEntries([...input.market.prices].map(([isin, p]) => [isin, [text(p.close), text(p.previous)]])),
-      ),
-      JSON.stringify(
-        Object.fromEntries([...input.market.fx].map(([pair, r]) => [pair, [text(r.close), text(r.previous)]])),
-      ),
+      // Today's closes only: a quiet position opens at its previous line's close price and rate.
+      JSON.stringify(Object.fromEntries([...input.market.prices].map(([isin, p]) => [isin, text(p.close)]))),
+      JSON.stringify(Object.fromEntries([...input.market.fx].map(([pair, r]) => [pair, text(r.close)]))),
       JSON.stringify(MINOR_UNITS),
     ];
-    // A quiet position: trusted close (same cost method, not listed as in code or stale), open cost stored, no
-    // split of its instrument in the window, and something held (a flat quiet position is no line at all). Prices,
-    // rates and minor units are small tables, joined once per line; the lines are read once (MATERIALIZED) for both
-    // the insert and the list of those that cannot be valued.
+    // A quiet position: trusted close (same cost method, not listed as in code or stale), open cost and realized
+    // since inception stored, no split of its instrument in the window, and something held or realized (a flat
+    // quiet position with nothing realized is no line at all). Prices, rates and minor units are small tables,
+    // joined once per line; the lines are read once (MATERIALIZED) for both the insert and the list of those that
+    // cannot be valued. `priced` says whether today's price and rate are known; a flat position needs neither.
     const quiet = `
-      WITH prices AS MATERIALIZED (
-        SELECT key AS isin, (value ->> 0)::numeric AS p1, (value ->> 1)::numeric AS p0 FROM jsonb_each($5::jsonb)),
-      rates AS MATERIALIZED (
-        SELECT key AS pair, (value ->> 0)::numeric AS x1, (value ->> 1)::numeric AS x0 FROM jsonb_each($6::jsonb)),
-      -- Minor units with half a unit and the scale of the last digit, for half-even rounding (halfEvenSql below).
+      WITH prices AS MATERIALIZED (SELECT key AS isin, (value #>> '{}')::numeric AS p1 FROM jsonb_each($5::jsonb)),
+      rates AS MATERIALIZED (SELECT key AS pair, (value #>> '{}')::numeric AS x1 FROM jsonb_each($6::jsonb)),
+      -- Minor units with half a unit and the scale of the last digit, for half-even rounding (quiet-sql.ts).
       units AS MATERIALIZED (
         SELECT key AS currency, places, 0.5 * power(10::numeric, -places) AS half, power(10::numeric, places) AS scale
         FROM jsonb_each($7::jsonb) CROSS JOIN LATERAL (SELECT (value #>> '{}')::int AS places) AS p),
       quiet AS MATERIALIZED (
         SELECT $2::date AS report_date, l.account_id, l.isin, l.cost_method, l.currency, l.base_currency,
                l.closing_quantity AS q, l.open_cost AS c, l.open_cost_base AS b, l.closing_position, l.close_id,
-               p.p1, p.p0, r.x1, r.x0, ul.places AS dl, ub.places AS db, ul.half AS hl, ub.half AS hb,
-               ul.scale AS sl, ub.scale AS sb,
-               -- Valued at the same price and rate yesterday: its opening unrealized is yesterday's closing one.
-               (l.close_price = p.p0 AND l.close_fx_rate = r.x0) AS same, l.unrealized AS u0, l.unrealized_base AS ub0
+               l.close_price AS p0, l.close_fx_rate AS x0, p.p1, r.x1, (p.p1 IS NOT NULL AND r.x1 IS NOT NULL) AS priced,
+               ul.places AS dl, ub.places AS db, ul.half AS hl, ub.half AS hb, ul.scale AS sl, ub.scale AS sb,
+               l.realized_since_inception AS ri, l.realized_since_inception_base AS rib,
+               l.realized_since_inception_exact AS rie, l.realized_since_inception_base_exact AS ribe
         FROM daily_pnl_lines l
         JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
         LEFT JOIN prices p ON p.isin = l.isin::text
         LEFT JOIN rates r ON r.pair = l.currency || '/' || l.base_currency
         LEFT JOIN units ul ON ul.currency = l.currency::text
         LEFT JOIN units ub ON ub.currency = l.base_currency::text
-        WHERE l.report_date = $1 AND l.open_cost IS NOT NULL AND l.closing_quantity <> 0
+        WHERE l.report_date = $1 AND l.open_cost IS NOT NULL AND l.realized_since_inception_exact IS NOT NULL
+          AND (l.closing_quantity <> 0 OR l.realized_since_inception_exact <> 0
+               OR l.realized_since_inception_base_exact <> 0)
           AND NOT ($3::jsonb ? (l.account_id || chr(31) || l.isin)) AND NOT (l.isin = ANY($4::text[])))`;
-    // Quantities and costs are exact; each amount is rounded once, half-even, like unrealizedPnl. Nothing traded:
-    // realized and fees are zero, and the day's total is the change in unrealized.
-    // One statement, one answer: how many lines were inserted, and the positions not valued as ONE json value.
+    // Nothing traded: realized and fees are zero, the day's total is the change in unrealized, and the realized
+    // since inception is the previous line's. One statement, one answer: how many lines were inserted, their
+    // totals per account, and the positions not valued, as ONE json value.
     const { rows } = await client.query<{
       inserted: number;
-      totals: [string, string, number, string, string, string, string, string, string, string][] | null;
-      unvalued: [string, string, string, string, 'CURRENCY' | 'PREVIOUS' | 'CLOSE'][] | null;
+      totals: [string, string, number, ...string[]][] | null;
+      unvalued: [string, string, string, string, 'CURRENCY' | 'CLOSE'][] | null;
     }>(
       `${quiet},
        inserted AS (
        INSERT INTO daily_pnl_lines (${[...LINE_COLUMNS, 'closing_position', 'close_id', ...COST_COLUMNS].join(', ')})
-       SELECT q.report_date, q.account_id, q.isin, q.cost_method, q.currency, q.base_currency, q.q, q.q, 0, 0, 0, q.p1, q.x1,
-              round(0, q.dl), v.opening, v.closing, v.closing - v.opening, v.closing - v.opening, round(0, q.dl),
-              round(0, q.db), v.opening_base, v.closing_base, v.closing_base - v.opening_base,
-              v.closing_base - v.opening_base, round(0, q.db), v.closing_base - v.fx_effect, v.fx_effect,
-              q.closing_position, q.close_id, q.c, q.b
+       SELECT q.report_date, q.account_id, q.isin, q.cost_method, q.currency, q.base_currency, q.q, q.q, 0, 0, 0,
+              CASE WHEN q.priced THEN q.p1 ELSE 0 END, CASE WHEN q.priced THEN q.x1 ELSE 1 END,
+              round(0, q.dl), v.total, round(0, q.dl), v.total, q.ri, v.opening, v.closing,
+              round(0, q.db), v.total_base, round(0, q.db), v.total_base, q.rib, v.opening_base, v.closing_base,
+              v.price_effect, v.fx_effect,
+              q.closing_position, q.close_id, q.c, q.b, q.rie, q.ribe
        FROM quiet q
-       -- The exact amounts once per line (OFFSET 0 keeps them from being pulled up and recomputed), so that the
-       -- half-even rounding, which reads its argument three times, works on plain columns.
-       CROSS JOIN LATERAL (SELECT CASE WHEN NOT q.same THEN q.q * q.p0 - q.c END AS opening,
-         CASE WHEN NOT q.same THEN q.q * q.p0 * q.x0 - q.b END AS opening_base,
-         q.q * q.p1 - q.c AS closing, q.q * q.p1 * q.x1 - q.b AS closing_base, q.c * q.x1 - q.b AS fx_effect,
-         q.dl, q.db, q.hl, q.hb, q.sl, q.sb OFFSET 0) AS e
-       CROSS JOIN LATERAL (SELECT
-         CASE WHEN q.same THEN q.u0 ELSE ${halfEvenSql('e.opening', 'e.dl', 'e.hl', 'e.sl')} END AS opening,
-         CASE WHEN q.same THEN q.ub0 ELSE ${halfEvenSql('e.opening_base', 'e.db', 'e.hb', 'e.sb')} END AS opening_base,
-         ${halfEvenSql('e.closing', 'e.dl', 'e.hl', 'e.sl')} AS closing,
-         ${halfEvenSql('e.closing_base', 'e.db', 'e.hb', 'e.sb')} AS closing_base,
-         ${halfEvenSql('e.fx_effect', 'e.db', 'e.hb', 'e.sb')} AS fx_effect) AS v
-       WHERE q.p0 IS NOT NULL AND q.x0 IS NOT NULL AND q.p1 IS NOT NULL AND q.x1 IS NOT NULL
-         AND q.dl IS NOT NULL AND q.db IS NOT NULL
-       RETURNING account_id, base_currency, realized_base, unrealized_base, unrealized_change_base, total_base,
-         fees_base, price_effect_base, fx_effect_base)
+       ${quietFiguresSql('q')}
+       WHERE (q.priced OR q.q = 0) AND q.dl IS NOT NULL AND q.db IS NOT NULL
+       RETURNING account_id, base_currency, ${TOTAL_COLUMNS.join(', ')})
        SELECT (SELECT count(*)::int FROM inserted) AS inserted,
               -- The inserted lines' totals per account, as text (exact): the report adds the code path's to them.
-              (SELECT json_agg(json_build_array(account_id, base_currency, n, r, u, uc, t, f, pe, fe))
+              (SELECT json_agg(json_build_array(account_id, base_currency, n, ${TOTAL_AMOUNTS.map((_, i) => `a${i}`).join(', ')}))
                FROM (SELECT account_id, base_currency::text AS base_currency, count(*)::int AS n,
-                       sum(realized_base)::text AS r, sum(unrealized_base)::text AS u,
-                       sum(unrealized_change_base)::text AS uc, sum(total_base)::text AS t, sum(fees_base)::text AS f,
-                       sum(price_effect_base)::text AS pe, sum(fx_effect_base)::text AS fe
+                       ${TOTAL_COLUMNS.map((column, i) => `sum(${column})::text AS a${i}`).join(', ')}
                      FROM inserted GROUP BY account_id, base_currency) AS sums) AS totals,
               (SELECT json_agg(json_build_array(account_id, isin::text, currency::text, base_currency::text,
-                        CASE WHEN dl IS NULL OR db IS NULL THEN 'CURRENCY'
-                             WHEN p0 IS NULL OR x0 IS NULL THEN 'PREVIOUS' ELSE 'CLOSE' END))
+                        CASE WHEN dl IS NULL OR db IS NULL THEN 'CURRENCY' ELSE 'CLOSE' END))
                FROM quiet
-               WHERE p0 IS NULL OR x0 IS NULL OR p1 IS NULL OR x1 IS NULL OR dl IS NULL OR db IS NULL) AS unvalued`,
+               WHERE NOT (priced OR q = 0) OR dl IS NULL OR db IS NULL) AS unvalued`,
       params,
     );
     const answer = rows[0];
@@ -717,31 +762,16 @@ export class PgDailyReportService {
     for (const [accountId, isin, currency, baseCurrency, missing] of answer?.unvalued ?? []) {
       // A currency without known minor units fails the report, as it does in code (minorUnits throws).
       if (missing === 'CURRENCY') [currency, baseCurrency].forEach(minorUnits);
-      issues.push(
-        missing === 'PREVIOUS'
-          ? {
-              accountId,
-              isin,
-              code: 'MISSING_PREVIOUS_PRICE',
-              message: `${NO_PREVIOUS_MARKET} (no price within ${PRICE_LOOKBACK_DAYS} days)`,
-            }
-          : { accountId, isin, code: 'MISSING_PRICE', message: missingPriceMessage(input.reportDate) },
-      );
+      issues.push({ accountId, isin, code: 'MISSING_PRICE', message: missingPriceMessage(input.reportDate) });
     }
     const totals = new Map<string, PnlTotals>();
-    for (const [accountId, baseCurrency, lineCount, r, u, uc, t, f, pe, fe] of answer?.totals ?? []) {
+    for (const [accountId, baseCurrency, lineCount, ...sums] of answer?.totals ?? []) {
       if (totals.has(accountId)) throw new Error(baseCurrencies(input.reportDate, accountId));
-      totals.set(accountId, {
-        baseCurrency,
-        lineCount,
-        realized: new Dec(r),
-        unrealized: new Dec(u),
-        unrealizedChange: new Dec(uc),
-        total: new Dec(t),
-        fees: new Dec(f),
-        priceEffect: new Dec(pe),
-        fxEffect: new Dec(fe),
-      });
+      const amounts = Object.fromEntries(TOTAL_AMOUNTS.map((name, i) => [name, new Dec(sums[i] ?? '0')])) as Record<
+        TotalAmount,
+        Dec
+      >;
+      totals.set(accountId, { baseCurrency, lineCount, ...amounts });
     }
     return { count: (answer?.inserted ?? 0) + issues.length, issues, totals };
   }
@@ -765,7 +795,8 @@ const STALE_CTES = `
 
 /**
  * Every position (account_id, isin) the previous report's stored closes cannot start, after STALE_CTES: stale ones,
- * lines whose account changed cost method, and positions left out of that report (a missing price, a replay
+ * lines whose account changed cost method, lines stored without what the next report opens from, and positions
+ * left out of that report (a missing price, a replay
  * error) which have no stored close and would otherwise vanish from every later report until they trade again.
  * Joins, not an OR of subplans (that ran the stale list once per line: 1.5 s at 50,000). A key may repeat.
  */
@@ -780,10 +811,28 @@ const STALE_LINES = `
   LEFT JOIN accounts a ON a.id = l.account_id AND a.cost_method = l.cost_method
   WHERE l.report_date = $1 AND a.id IS NULL
   UNION ALL
+  -- Lines stored before migration 1732407400000 (or 1732407000000): their realized since inception (or open cost)
+  -- is not known, only a replay has it.
+  SELECT l.account_id, l.isin FROM daily_pnl_lines l
+  WHERE l.report_date = $1 AND (l.realized_since_inception_exact IS NULL OR l.open_cost IS NULL)
+  UNION ALL
   SELECT s.account_id, s.isin FROM stale s WHERE s.account_id IS NOT NULL
   UNION ALL
   SELECT i->>'accountId', i->>'isin'
   FROM daily_pnl_reports r CROSS JOIN jsonb_array_elements(r.summary->'issues') AS i WHERE r.report_date = $1`;
+
+/** The base-currency columns of a line, in the order of TOTAL_AMOUNTS. */
+const TOTAL_COLUMNS = [
+  'realized_today_base',
+  'unrealized_change_today_base',
+  'fees_today_base',
+  'total_today_base',
+  'price_effect_today_base',
+  'fx_effect_today_base',
+  'realized_since_inception_base',
+  'unrealized_at_previous_close_base',
+  'unrealized_at_close_base',
+] as const;
 
 /** Positions valued in code per batch: about 30 ms of work between two looks at the connection. */
 const VALUATION_BATCH = 500;
@@ -896,12 +945,20 @@ function reportTotals(
 }
 
 interface StoredSummary {
+  /** Absent on reports stored before migration 1732407400000. */
+  readonly previousReportDate?: string | null;
   readonly accounts: readonly AccountTotalsDoc[];
   readonly overall: readonly TotalsDoc[];
   readonly issues: readonly ReportIssue[];
 }
 
-type LineRow = Record<(typeof LINE_COLUMNS)[number], string> & { trade_count: number };
+type LineRow = Record<(typeof LINE_COLUMNS)[number], string> & {
+  trade_count: number;
+  realized_since_inception: string | null;
+  realized_since_inception_base: string | null;
+  price_effect_today_base: string | null;
+  fx_effect_today_base: string | null;
+};
 
 function fromLineRow(row: LineRow): ReportLineDoc {
   return {
@@ -918,22 +975,24 @@ function fromLineRow(row: LineRow): ReportLineDoc {
     closePrice: row.close_price,
     closeFxRate: row.close_fx_rate,
     local: {
-      realized: row.realized,
-      openingUnrealized: row.opening_unrealized,
-      unrealized: row.unrealized,
-      unrealizedChange: row.unrealized_change,
-      total: row.total,
-      fees: row.fees,
+      realizedToday: row.realized_today,
+      unrealizedChangeToday: row.unrealized_change_today,
+      feesToday: row.fees_today,
+      totalToday: row.total_today,
+      realizedSinceInception: row.realized_since_inception,
+      unrealizedAtPreviousClose: row.unrealized_at_previous_close,
+      unrealizedAtClose: row.unrealized_at_close,
     },
     base: {
-      realized: row.realized_base,
-      openingUnrealized: row.opening_unrealized_base,
-      unrealized: row.unrealized_base,
-      unrealizedChange: row.unrealized_change_base,
-      total: row.total_base,
-      fees: row.fees_base,
-      priceEffect: row.price_effect_base,
-      fxEffect: row.fx_effect_base,
+      realizedToday: row.realized_today_base,
+      unrealizedChangeToday: row.unrealized_change_today_base,
+      feesToday: row.fees_today_base,
+      totalToday: row.total_today_base,
+      realizedSinceInception: row.realized_since_inception_base,
+      unrealizedAtPreviousClose: row.unrealized_at_previous_close_base,
+      unrealizedAtClose: row.unrealized_at_close_base,
+      priceEffectToday: row.price_effect_today_base,
+      fxEffectToday: row.fx_effect_today_base,
     },
   };
 }

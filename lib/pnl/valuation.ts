@@ -22,7 +22,14 @@ import {
   type SplitEvent,
 } from '../domain/lots';
 import { Dec } from '../domain/money';
-import { addTotals, dailyPnlLine, lineTotals, type MarketClose, type PnlTotals } from '../domain/pnl';
+import {
+  addTotals,
+  dailyPnlLine,
+  lineTotals,
+  type MarketClose,
+  type PnlTotals,
+  type ReportedClose,
+} from '../domain/pnl';
 import { copyRow } from '../db/copy';
 import { toTradeEvent, type LiveTradeRow } from '../positions/live-events';
 import { fromCloseJson, toCloseJson } from '../positions/snapshot';
@@ -40,16 +47,16 @@ export function missingPriceMessage(reportDate: string): string {
 
 /**
  * The previous report's line of a position: its closing quantity and exact open cost (the sums of the stored
- * close's lots), and its unrealized P&L at that day's close price and FX rate.
+ * close's lots), its close price and FX rate, and its realized P&L since inception, exact (null on lines stored
+ * before migration 1732407400000, which are replayed).
  */
 export interface StoredCloseFigures {
   readonly quantity: string;
   readonly openCost: string;
   readonly openCostBase: string;
-  readonly unrealized: string;
-  readonly unrealizedBase: string;
   readonly closePrice: string;
   readonly closeFxRate: string;
+  readonly realizedExact: { readonly local: string; readonly base: string } | null;
 }
 
 /** One position to value. */
@@ -63,15 +70,27 @@ export interface ValuationItem {
   readonly snapshot: string | null;
   /** That close's id in daily_pnl_closes, or null (flat, or stored inline on an older line). */
   readonly storedCloseId: string | null;
-  /** What the previous report's line says of that close, when it says it (lines stored since 1732407000000). */
+  /**
+   * The previous report's line of the position, when it has one (lines stored since 1732407000000): the opening
+   * as reported. With a snapshot, the line of that close; in a replay, the line the correction now differs from.
+   */
   readonly storedFigures: StoredCloseFigures | null;
+  /**
+   * Replays only: the previous report valued everything and had no line for this position, so it reported
+   * nothing of it (its opening as reported is flat with nothing realized). False when there is no previous
+   * report, or the position was among its issues: the opening is then the replayed previous close.
+   */
+  readonly reportedFlat: boolean;
   readonly trades: readonly LiveTradeRow[];
   readonly splits: readonly SplitEvent[];
   /** Trades without a trade-date FX rate to the base currency: the position cannot be valued. */
   readonly missingFx: readonly string[];
 }
 
-/** End-of-day prices per ISIN and FX rates per "CCY/BASE", at the report date and the day before. */
+/**
+ * End-of-day prices per ISIN and FX rates per "CCY/BASE", at the report date and at the previous report date (the
+ * opening of a position the previous report has no line of).
+ */
 export interface MarketData {
   readonly prices: ReadonlyMap<string, { readonly close: Dec | undefined; readonly previous: Dec | undefined }>;
   readonly fx: ReadonlyMap<
@@ -87,6 +106,11 @@ export interface MarketData {
 
 export interface ValuationInput {
   readonly reportDate: string;
+  /**
+   * The previous report date: the day's events are those dated after it. With no previous report, the weekday
+   * before the report date.
+   */
+  readonly previousDate: string;
   readonly items: readonly ValuationItem[];
   readonly market: MarketData;
   /** Unused close ids, at least one per item. */
@@ -114,24 +138,34 @@ export const LINE_COLUMNS = [
   'sold_quantity',
   'close_price',
   'close_fx_rate',
-  'realized',
-  'opening_unrealized',
-  'unrealized',
-  'unrealized_change',
-  'total',
-  'fees',
-  'realized_base',
-  'opening_unrealized_base',
-  'unrealized_base',
-  'unrealized_change_base',
-  'total_base',
-  'fees_base',
-  'price_effect_base',
-  'fx_effect_base',
+  'realized_today',
+  'unrealized_change_today',
+  'fees_today',
+  'total_today',
+  'realized_since_inception',
+  'unrealized_at_previous_close',
+  'unrealized_at_close',
+  'realized_today_base',
+  'unrealized_change_today_base',
+  'fees_today_base',
+  'total_today_base',
+  'realized_since_inception_base',
+  'unrealized_at_previous_close_base',
+  'unrealized_at_close_base',
+  'price_effect_today_base',
+  'fx_effect_today_base',
 ] as const;
 
-/** The closing position's exact open cost (local, base): what a quiet position is valued from the next day. */
-export const COST_COLUMNS = ['open_cost', 'open_cost_base'] as const;
+/**
+ * The closing position's exact open cost and realized P&L since inception (local, base), unrounded: what the next
+ * report opens from (a quiet position is valued from them in PostgreSQL).
+ */
+export const COST_COLUMNS = [
+  'open_cost',
+  'open_cost_base',
+  'realized_since_inception_exact',
+  'realized_since_inception_base_exact',
+] as const;
 
 export const CLOSE_COLUMNS = ['close_id', 'report_date', 'account_id', 'isin', 'position'] as const;
 
@@ -183,8 +217,9 @@ export class Valuation {
     }
     const start = startOf(item, reportDate);
     const events: PositionEvent[] = [...item.trades.map(toTradeEvent), ...item.splits];
-    const before = events.filter((event) => eventDate(event) < reportDate);
-    const today = events.filter((event) => eventDate(event) === reportDate);
+    // Events up to the previous report date build the previous close (a replay); the rest are the day's.
+    const before = events.filter((event) => eventDate(event) <= input.previousDate);
+    const today = events.filter((event) => eventDate(event) > input.previousDate);
     const earlier = liveEvents(before);
     const previousClose = earlier.ok ? applyEvents(start, earlier.value) : earlier;
     if (!previousClose.ok) {
@@ -193,23 +228,20 @@ export class Valuation {
     }
     const prices = input.market.prices.get(item.isin);
     const rates = input.market.fx.get(`${item.currency}/${item.baseCurrency}`);
-    const previousMarket =
-      prices?.previous && rates?.previous ? { price: prices.previous, fxRateToBase: rates.previous } : undefined;
     const closeMarket: MarketClose | undefined =
       prices?.close && rates?.close ? { price: prices.close, fxRateToBase: rates.close } : undefined;
     const stored = item.storedFigures;
-    // Nothing between the previous report and today: the previous close is the stored one, whose line already
-    // says its unrealized P&L at that day's prices; when those are the prices the opening is valued at, it is that.
-    const openingUnrealized =
-      stored !== null &&
-      before.length === 0 &&
-      previousMarket !== undefined &&
-      previousMarket.price.eq(stored.closePrice) &&
-      previousMarket.fxRateToBase.eq(stored.closeFxRate)
-        ? { local: new Dec(stored.unrealized), base: new Dec(stored.unrealizedBase) }
-        : undefined;
+    // The opening is the previous report's close as reported: marked at its close price and rate, with its
+    // realized since inception; a position it had no line of, at the previous report date's prices.
+    const previousMarket =
+      stored !== null
+        ? { price: new Dec(stored.closePrice), fxRateToBase: new Dec(stored.closeFxRate) }
+        : prices?.previous && rates?.previous
+          ? { price: prices.previous, fxRateToBase: rates.previous }
+          : undefined;
+    const realizedExact = stored?.realizedExact;
+    const fromSnapshot = item.snapshot !== null;
     const computed = dailyPnlLine({
-      openingUnrealized,
       accountId: item.accountId,
       instrumentId: item.isin,
       businessDate: reportDate,
@@ -217,6 +249,12 @@ export class Valuation {
       baseCurrency: item.baseCurrency,
       previousClose: previousClose.value,
       previousMarket,
+      // A stored close holds no realized P&L: its line has it. A replay holds it all.
+      realizedBefore:
+        fromSnapshot && realizedExact
+          ? { local: new Dec(realizedExact.local), base: new Dec(realizedExact.base) }
+          : undefined,
+      reportedOpening: fromSnapshot ? undefined : reportedOpening(item),
       events: today,
       // A position flat at the close has no unrealized P&L whatever the price: it needs no market data.
       market: closeMarket ?? { price: new Dec(0), fxRateToBase: new Dec(1) },
@@ -232,8 +270,19 @@ export class Valuation {
       this.issue(item, 'MISSING_PRICE', missingPriceMessage(reportDate));
       return;
     }
-    // Nothing held and nothing traded: not a line of this day's report.
-    if (line.openingQuantity.isZero() && line.closingQuantity.isZero() && line.tradeCount === 0) return;
+    // Nothing held, traded or realized, ever: not a line of this day's report. A flat position with P&L since
+    // inception keeps its line, so that the report's cumulative figures keep it too.
+    if (
+      line.openingQuantity.isZero() &&
+      line.closingQuantity.isZero() &&
+      line.tradeCount === 0 &&
+      line.realizedSinceInceptionExact.local.isZero() &&
+      line.realizedSinceInceptionExact.base.isZero() &&
+      line.base.totalToday.isZero() &&
+      line.local.totalToday.isZero()
+    ) {
+      return;
+    }
     const doc = lineDoc(line, {
       costMethod: item.costMethod,
       closePrice: closeMarket?.price.toFixed() ?? '0',
@@ -249,7 +298,9 @@ export class Valuation {
       const position = toCloseJson(line.closingPosition);
       output.closeRows.push(copyRow([closeId, reportDate, doc.accountId, doc.isin, position]));
     }
-    output.lineRows.push(lineRow(reportDate, doc, closeId, openCost(line.closingPosition)));
+    output.lineRows.push(
+      lineRow(reportDate, doc, closeId, openCost(line.closingPosition), line.realizedSinceInceptionExact),
+    );
     this.totals.set(item.accountId, addTotals(this.totals.get(item.accountId), lineTotals(line)));
   }
 }
@@ -272,12 +323,43 @@ function startOf(item: ValuationItem, reportDate: string): Position {
       });
 }
 
+/**
+ * A replayed position's opening as the previous report reported it: its line's figures (unrealized at that line's
+ * close price and rate), nothing when it reported no line of it, or undefined when that is not known (no previous
+ * report, the position among its issues, or a line stored without its realized P&L since inception).
+ */
+function reportedOpening(item: ValuationItem): ReportedClose | undefined {
+  if (item.reportedFlat) return { quantity: ZERO, realizedSinceInception: NOTHING, unrealized: NOTHING };
+  const stored = item.storedFigures;
+  if (stored === null || stored.realizedExact === null) return undefined;
+  const quantity = new Dec(stored.quantity);
+  const value = quantity.times(stored.closePrice);
+  return {
+    quantity,
+    realizedSinceInception: { local: new Dec(stored.realizedExact.local), base: new Dec(stored.realizedExact.base) },
+    unrealized: {
+      local: value.minus(stored.openCost),
+      base: value.times(stored.closeFxRate).minus(stored.openCostBase),
+    },
+  };
+}
+
+const ZERO = new Dec(0);
+const NOTHING: LocalAndBase = { local: ZERO, base: ZERO };
+
 function eventDate(event: PositionEvent): string {
   return event.kind === 'TRADE' ? event.tradeDate : event.effectiveDate;
 }
 
 /** A daily_pnl_lines row in COPY text format: LINE_COLUMNS, close_id, COST_COLUMNS. */
-function lineRow(reportDate: string, doc: ReportLineDoc, closeId: string, cost: LocalAndBase): string {
+function lineRow(
+  reportDate: string,
+  doc: ReportLineDoc,
+  closeId: string,
+  cost: LocalAndBase,
+  realized: LocalAndBase,
+): string {
+  const { local, base } = doc;
   return copyRow([
     reportDate,
     doc.accountId,
@@ -292,22 +374,26 @@ function lineRow(reportDate: string, doc: ReportLineDoc, closeId: string, cost: 
     doc.soldQuantity,
     doc.closePrice,
     doc.closeFxRate,
-    doc.local.realized,
-    doc.local.openingUnrealized,
-    doc.local.unrealized,
-    doc.local.unrealizedChange,
-    doc.local.total,
-    doc.local.fees,
-    doc.base.realized,
-    doc.base.openingUnrealized,
-    doc.base.unrealized,
-    doc.base.unrealizedChange,
-    doc.base.total,
-    doc.base.fees,
-    doc.base.priceEffect,
-    doc.base.fxEffect,
+    local.realizedToday,
+    local.unrealizedChangeToday,
+    local.feesToday,
+    local.totalToday,
+    local.realizedSinceInception,
+    local.unrealizedAtPreviousClose,
+    local.unrealizedAtClose,
+    base.realizedToday,
+    base.unrealizedChangeToday,
+    base.feesToday,
+    base.totalToday,
+    base.realizedSinceInception,
+    base.unrealizedAtPreviousClose,
+    base.unrealizedAtClose,
+    base.priceEffectToday,
+    base.fxEffectToday,
     closeId,
     cost.local.toFixed(),
     cost.base.toFixed(),
+    realized.local.toFixed(),
+    realized.base.toFixed(),
   ]);
 }

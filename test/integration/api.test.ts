@@ -228,7 +228,7 @@ describe('query API over PostgreSQL', () => {
   });
 
   it('GET /pnl/daily: the account lines of a date; 404 for a date without a report, 400 without a date', async () => {
-    const pnl = await get<{ lines: { accountId: string; local: { realized: string; total: string } }[] }>(
+    const pnl = await get<{ lines: { accountId: string; local: { realizedToday: string; totalToday: string } }[] }>(
       '/pnl/daily',
       { query: { date: '2024-07-02', account: 'ACC-002' } },
     );
@@ -236,7 +236,7 @@ describe('query API over PostgreSQL', () => {
     const invalid = await call('GET', '/pnl/daily', { query: {} });
 
     // LIFO: 1948.50 − (1201 + 500.50) = 247.00; the day's total 247.00 + (199.50 − (−2.00)) = 448.50.
-    expect(pnl.lines.map((l) => [l.accountId, l.local.realized, l.local.total])).toEqual([
+    expect(pnl.lines.map((l) => [l.accountId, l.local.realizedToday, l.local.totalToday])).toEqual([
       ['ACC-002', '247.00', '448.50'],
     ]);
     expect([missing.response.statusCode, invalid.response.statusCode]).toEqual([404, 400]);
@@ -277,7 +277,7 @@ describe('query API over PostgreSQL', () => {
   });
 
   it('GET /reports/daily/{date}: JSON by default, CSV by extension, HTML by Accept', async () => {
-    const json = await get<{ overall: { total: string }[] }>('/reports/daily/{date}', {
+    const json = await get<{ overall: { totalToday: string }[] }>('/reports/daily/{date}', {
       params: { date: '2024-07-02' },
     });
     const csv = await call('GET', '/reports/daily/{date}', {
@@ -289,7 +289,7 @@ describe('query API over PostgreSQL', () => {
       headers: { accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8' },
     });
 
-    expect(json.overall.map((t) => t.total)).toEqual(['897.00']);
+    expect(json.overall.map((t) => t.totalToday)).toEqual(['897.00']);
     expect(csv.response.headers?.['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.response.body?.split('\r\n').filter((row) => row !== '')).toHaveLength(3);
     expect(html.response.headers?.['content-type']).toBe('text/html; charset=utf-8');
@@ -297,13 +297,13 @@ describe('query API over PostgreSQL', () => {
   });
 
   it("GET /reports/daily/{date}: a scoped token gets its accounts' lines and totals only", async () => {
-    const report = await get<{ lines: { accountId: string }[]; overall: { total: string }[] }>(
+    const report = await get<{ lines: { accountId: string }[]; overall: { totalToday: string }[] }>(
       '/reports/daily/{date}',
       { params: { date: '2024-07-02' }, scope: 'ACC-002' },
     );
 
     expect(report.lines.map((l) => l.accountId)).toEqual(['ACC-002']);
-    expect(report.overall.map((t) => t.total)).toEqual(['448.50']);
+    expect(report.overall.map((t) => t.totalToday)).toEqual(['448.50']);
   });
 
   it('GET /settlements?status=: exceptions with their reasons; scoped to the token', async () => {

@@ -103,7 +103,7 @@ describe('daily P&L report as HTML in headless Chromium', () => {
     expect(report.overall.map((t) => t.baseCurrency)).toEqual(['EUR', 'USD']);
     for (const totals of report.overall) {
       const shown = await page.locator(`[data-total="${totals.baseCurrency}"]`).innerText();
-      expect(shown).toBe(formatAmount(totals.total));
+      expect(shown).toBe(formatAmount(totals.totalToday));
     }
     const totalsTop = await page.locator('#totals').boundingBox();
     const tableTop = await page.locator('#lines').boundingBox();

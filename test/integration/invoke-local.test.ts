@@ -229,7 +229,7 @@ describe('sls invoke local with the sample events', () => {
       reportDate: '2024-05-28',
       positions: 1,
       notValued: 0,
-      totals: [{ baseCurrency: 'USD', total: '-361.00' }],
+      totals: [{ baseCurrency: 'USD', totalToday: '-361.00' }],
     });
   });
 

@@ -95,17 +95,17 @@ describe('posttrade report daily / report positions against a real database', ()
       db.url,
     );
 
-    expect(stderr).toMatch(/daily P&L 2024-05-28: 2 positions, total -220\.30 USD, 0 not valued; wrote /);
+    expect(stderr).toMatch(/daily P&L 2024-05-28: 2 positions, total today -220\.30 USD, 0 not valued; wrote /);
     const html = await readFile(out, 'utf8');
     expect(html).toContain('<title>Daily P&amp;L 2024-05-28</title>');
     expect(html).toContain('data-total="USD"><span class="neg">−220.30</span>');
-    const { rows } = await db.pool.query<{ account_id: string; total_base: string; realized_base: string }>(
-      `SELECT account_id, total_base::text, realized_base::text FROM daily_pnl_lines
+    const { rows } = await db.pool.query<{ account_id: string; total: string; realized: string }>(
+      `SELECT account_id, total_today_base::text AS total, realized_today_base::text AS realized FROM daily_pnl_lines
        WHERE report_date = '2024-05-28' ORDER BY account_id`,
     );
     expect(rows).toEqual([
-      { account_id: 'ACC-001', total_base: '-328.80', realized_base: '318.60' },
-      { account_id: 'ACC-002', total_base: '108.50', realized_base: '0.00' },
+      { account_id: 'ACC-001', total: '-328.80', realized: '318.60' },
+      { account_id: 'ACC-002', total: '108.50', realized: '0.00' },
     ]);
   }, 90_000);
 
@@ -115,7 +115,10 @@ describe('posttrade report daily / report positions against a real database', ()
     const rows = stdout.trimEnd().split('\r\n');
     expect(rows).toHaveLength(3);
     expect(rows[1]).toMatch(
-      /^2024-05-28,ACC-001,US0378331005,FIFO,USD,USD,100,60,1,0,40,157\.17,1,318\.60,429\.60,-647\.40,-328\.80,1\.00,/,
+      // No report before: the day runs from the weekday before's close (Memorial Day: Friday's price). Realized
+      // today, unrealized change, fees, total today, realized since inception, unrealized at the previous close and
+      // at this close.
+      /^2024-05-28,,ACC-001,US0378331005,FIFO,USD,USD,100,60,1,0,40,157\.17,1,318\.60,-647\.40,1\.00,-328\.80,318\.60,1077\.00,429\.60,/,
     );
   }, 90_000);
 

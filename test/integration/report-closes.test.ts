@@ -1,3 +1,4 @@
+import { Dec } from '../../lib/domain/money';
 /**
  * Closing positions are stored once in daily_pnl_closes and shared by the lines of later reports on which the
  * position stayed quiet (migration 1732407100000). A rerun of a date must neither leave a line pointing at nothing
@@ -123,20 +124,28 @@ describe('daily P&L report: stored closes shared between dates', () => {
     expect(await integrity()).toEqual({ dangling: 0, orphaned: 0 });
   });
 
-  it('a price corrected after the previous report: the opening is valued at the corrected price', async () => {
+  it('a price corrected after the previous report: the opening is that report’s close, the correction lands today', async () => {
     await service.generate(DAY_2);
     await service.generate(DAY_3);
     // Day 2's close corrected from 14 to 15 after both reports ran; day 3 is run again.
     await setPrice(db.pool, AAPL, DAY_2, '15');
 
     const rerun = await service.generateDocument(DAY_3);
+    // Day 2 restated, then day 3 again: now both see 15.
+    await service.generate(DAY_2);
+    const restated = await service.generateDocument(DAY_3);
     await db.pool.query('DELETE FROM daily_pnl_reports');
     const fresh = await service.generateDocument(DAY_3);
 
     expect(rerun.statistics).toMatchObject({ fromSnapshot: 2, replayed: 0 });
-    // ACC-002: 100 bought at 10, quiet since: opening 100 × 15 − 1000 = 500.00 (at 14 it was 400.00).
-    expect(rerun.lines.find((l) => l.accountId === 'ACC-002')?.local.openingUnrealized).toBe('500.00');
-    expect(rerun.lines).toEqual(fresh.lines);
+    // ACC-002: 100 bought at 10, quiet since. Day 2 reported 100 × 14 − 1000 = 400.00: day 3 opens there, so the
+    // day's change includes the corrected +100 (no day loses it); once day 2 is restated, day 3 opens at 500.00.
+    const acc2 = (report: typeof rerun) => report.lines.find((l) => l.accountId === 'ACC-002')?.local;
+    expect(acc2(rerun)?.unrealizedAtPreviousClose).toBe('400.00');
+    expect(acc2(restated)?.unrealizedAtPreviousClose).toBe('500.00');
+    expect(new Dec(acc2(rerun)?.totalToday ?? '').minus(acc2(restated)?.totalToday ?? '').toFixed(2)).toBe('100.00');
+    expect(acc2(rerun)?.unrealizedAtClose).toBe(acc2(restated)?.unrealizedAtClose);
+    expect(restated.lines).toEqual(fresh.lines);
   });
 
   it('deleting a report deletes its lines and the closes no other report points at', async () => {

@@ -134,9 +134,13 @@ describe('daily report: quiet positions valued from the stored close equal a fre
 
     // The stored-close path really was taken, for quiet and traded positions alike.
     expect(day2.statistics.replayed).toBe(0);
-    // 32 day-1 lines; ACC-002's SAP, closed out on day 1, is flat and quiet on day 2: no line, nothing valued.
-    expect(day2.statistics.fromSnapshot).toBe(31);
-    expect(day2.lines.filter((l) => l.tradeCount === 0).length).toBe(17);
+    // 32 day-1 lines; ACC-002's SAP, closed out on day 1, is flat and quiet on day 2, but keeps its line (its
+    // realized since inception stays in the report's cumulative P&L), valued in PostgreSQL with no price needed.
+    expect(day2.statistics.fromSnapshot).toBe(32);
+    expect(day2.lines.filter((l) => l.tradeCount === 0).length).toBe(18);
+    const closedOut = day2.lines.find((l) => l.accountId === 'ACC-002' && l.isin === SAP);
+    expect(closedOut && [closedOut.closingQuantity, closedOut.base.totalToday]).toEqual(['0', '0.00']);
+    expect(closedOut?.base.realizedSinceInception).not.toBe('0.00');
     expect(day2.lines.filter((l) => l.tradeCount > 0).length).toBe(6);
     expect(fresh2.statistics.fromSnapshot).toBe(0);
     // 8 MSFT positions: 7 quiet (valued in PostgreSQL) and ACC-005's (in code), none priced within 10 days.

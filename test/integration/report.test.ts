@@ -70,13 +70,16 @@ describe('daily P&L report: per position, per account, stored per date', () => {
 
     const line = report.lines.find((l) => l.accountId === 'ACC-001');
     expect(line?.local).toEqual({
-      realized: '0.00',
-      openingUnrealized: '0.00',
-      unrealized: '-2.00',
-      unrealizedChange: '-2.00',
-      total: '-2.00',
-      fees: '2.00',
+      realizedToday: '0.00',
+      unrealizedChangeToday: '-2.00',
+      feesToday: '2.00',
+      totalToday: '-2.00',
+      realizedSinceInception: '0.00',
+      unrealizedAtPreviousClose: '0.00',
+      unrealizedAtClose: '-2.00',
     });
+    // No report before: the day runs from the weekday before's close.
+    expect(report.previousReportDate).toBeNull();
   });
 
   it('day two from the stored close: realized and unrealized per method, the same total 448.50 under each', async () => {
@@ -85,7 +88,10 @@ describe('daily P&L report: per position, per account, stored per date', () => {
     const byAccount = Object.fromEntries(
       report.lines
         .filter((l) => ['ACC-001', 'ACC-002', 'ACC-003'].includes(l.accountId))
-        .map((l) => [l.accountId, [l.local.realized, l.local.unrealized, l.local.total, l.closingQuantity]]),
+        .map((l) => [
+          l.accountId,
+          [l.local.realizedToday, l.local.unrealizedAtClose, l.local.totalToday, l.closingQuantity],
+        ]),
     );
     // FIFO 347.00 + (99.50 − (−2.00)); LIFO 247.00 + (199.50 + 2.00); AVERAGE 297.00 + (149.50 + 2.00).
     expect(byAccount).toEqual({
@@ -93,6 +99,7 @@ describe('daily P&L report: per position, per account, stored per date', () => {
       'ACC-002': ['247.00', '199.50', '448.50', '50'],
       'ACC-003': ['297.00', '149.50', '448.50', '50'],
     });
+    expect(report.previousReportDate).toBe('2024-07-01');
     expect(report.statistics.fromSnapshot).toBe(4);
     expect(report.statistics.replayed).toBe(0);
   });
@@ -101,15 +108,23 @@ describe('daily P&L report: per position, per account, stored per date', () => {
     const report = await service.get('2024-07-02');
 
     const line = report?.lines.find((l) => l.accountId === 'ACC-006');
-    // Local: 1400 − 1000 = 400. Base: 1400 × 0.75 − 800 = 250.
-    // FX effect = cost 1000 × 0.75 − 800 = −50; price effect = 250 − (−50) = 300 (= 400 × 0.75).
-    // Yesterday: 1100 × 0.80 − 800 = 80, so the day's base total is 250 − 80 = 170.
+    // Local: 1400 − 1000 = 400. Base: 1400 × 0.75 − 800 = 250; yesterday 1100 × 0.80 − 800 = 80, so the day's
+    // change (and total) is 170: price effect 100 × (14 − 11) × 0.80 = 240, FX effect 100 × 14 × (0.75 − 0.80) = −70.
     expect(
-      line && [line.local.unrealized, line.base.unrealized, line.base.priceEffect, line.base.fxEffect, line.base.total],
-    ).toEqual(['400.00', '250.00', '300.00', '-50.00', '170.00']);
+      line && [
+        line.local.unrealizedAtClose,
+        line.base.unrealizedAtClose,
+        line.base.priceEffectToday,
+        line.base.fxEffectToday,
+        line.base.unrealizedChangeToday,
+        line.base.totalToday,
+      ],
+    ).toEqual(['400.00', '250.00', '240.00', '-70.00', '170.00', '170.00']);
     expect(report?.accounts.find((a) => a.accountId === 'ACC-006')).toMatchObject({
       baseCurrency: 'GBP',
-      total: '170.00',
+      totalToday: '170.00',
+      priceEffectToday: '240.00',
+      fxEffectToday: '-70.00',
     });
   });
 
@@ -134,7 +149,10 @@ describe('daily P&L report: per position, per account, stored per date', () => {
 
     // Lots 1001 and 1101; 150 sold: 1948.50 − (1001 + 550.50) = 397.00; 50 left for 550.50 → 149.50 at 14.
     const line = report.lines.find((l) => l.accountId === 'ACC-001');
-    expect(line && [line.local.realized, line.local.unrealized]).toEqual(['397.00', '149.50']);
+    expect(line && [line.local.realizedToday, line.local.unrealizedAtClose]).toEqual(['397.00', '149.50']);
+    // The day opens from day one's close as reported (−2.00, the buy still at 12), so the 100 the amend gives
+    // back lands today: 397 + 149.50 + 2 = 548.50 (day one is not restated unless it is run again).
+    expect(line && [line.local.unrealizedAtPreviousClose, line.local.totalToday]).toEqual(['-2.00', '548.50']);
     expect(report.statistics.replayed).toBe(1);
   });
 

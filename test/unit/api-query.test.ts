@@ -212,13 +212,15 @@ describe('restrictReport', () => {
       accountId,
       baseCurrency,
       lineCount: 1,
-      realized: total,
-      unrealized: '0.00',
-      unrealizedChange: '0.00',
-      total,
-      fees: '0.00',
-      priceEffect: '0.00',
-      fxEffect: '0.00',
+      realizedToday: total,
+      unrealizedChangeToday: '0.00',
+      feesToday: '0.00',
+      totalToday: total,
+      priceEffectToday: '0.00',
+      fxEffectToday: '0.00',
+      realizedSinceInception: total,
+      unrealizedAtPreviousClose: '0.00',
+      unrealizedAtClose: '0.00',
     });
     const report: DailyReportDoc = {
       ...dailyReportExample,
@@ -232,7 +234,7 @@ describe('restrictReport', () => {
 
     const restricted = restrictReport(report, ['A', 'B', 'D']);
 
-    expect(restricted.overall.map((t) => [t.baseCurrency, t.lineCount, t.total])).toEqual([
+    expect(restricted.overall.map((t) => [t.baseCurrency, t.lineCount, t.totalToday])).toEqual([
       ['EUR', 1, '2.50'],
       ['USD', 2, '15.15'],
     ]);

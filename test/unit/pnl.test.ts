@@ -3,6 +3,7 @@ import {
   TradeAction,
   buildPosition,
   emptyPosition,
+  liveEvents,
   type Position,
   type PositionEvent,
   type TradeEvent,
@@ -10,9 +11,11 @@ import {
 import { Dec, Rounding } from '../../lib/domain/money';
 import {
   dailyPnlLine,
+  fxEffectToday,
   overallTotals,
   realizedPnl,
   summarizeByAccount,
+  unrealizedExact,
   unrealizedPnl,
   type DailyPnlInput,
   type DailyPnlLine,
@@ -159,7 +162,7 @@ describe('pnl: splits never move P&L', () => {
 });
 
 describe('pnl: multi-currency (EUR instrument, USD base)', () => {
-  it('cost at trade-date rates, market value at the report-date rate, price + FX = total exactly', () => {
+  it('cost at trade-date rates, market value at the report-date rate', () => {
     const events = [
       trade('BUY', '100', '10', { currency: 'EUR', fxRateToBase: new Dec('1.10') }),
       trade('BUY', '100', '12', { currency: 'EUR', fxRateToBase: new Dec('1.20') }),
@@ -171,39 +174,9 @@ describe('pnl: multi-currency (EUR instrument, USD base)', () => {
     // Cost 2200 EUR = 1100 + 1440 = 2540 USD; market value 2800 EUR × 1.25 = 3500 USD.
     expect(pnl.local.toFixed(2)).toBe('600.00');
     expect(pnl.base.toFixed(2)).toBe('960.00');
-    expect(pnl.priceEffect.toFixed(2)).toBe('750.00'); // 600 EUR × 1.25
-    expect(pnl.fxEffect.toFixed(2)).toBe('210.00'); // 2200 × 1.25 − 2540
   });
 
-  it('rounds each amount once, half-even, and the price effect takes the residual so the split still foots', () => {
-    const position = built(
-      [trade('BUY', '3', '33.33', { currency: 'EUR', fxRateToBase: new Dec('1.08335') })],
-      CostMethod.FIFO,
-    );
-
-    const pnl = unrealizedPnl(position, market('34.01', '1.10125'), EUR_IN_USD);
-
-    // B = 99.99 × 1.08335 = 108.3241665; MV = 102.03 × 1.10125 = 112.3605375; U = 4.036371 → 4.04.
-    // FX = 99.99 × 1.10125 − B = 1.789821 → 1.79. Price exact 2.04 × 1.10125 = 2.24655, reported 4.04 − 1.79.
-    expect(pnl.local.toFixed()).toBe('2.04');
-    expect(pnl.base.toFixed()).toBe('4.04');
-    expect(pnl.fxEffect.toFixed()).toBe('1.79');
-    expect(pnl.priceEffect.toFixed()).toBe('2.25');
-  });
-
-  it('when rounding the two effects separately would not foot, the price effect absorbs the residual', () => {
-    const position = built([trade('BUY', '1', '10', { currency: 'EUR' })], CostMethod.FIFO);
-
-    const pnl = unrealizedPnl(position, market('10.006', '1.0006'), EUR_IN_USD);
-
-    // U = 10.006 × 1.0006 − 10 = 0.0120036 → 0.01; FX = 10 × 1.0006 − 10 = 0.006 → 0.01;
-    // price exact 0.006 × 1.0006 = 0.0060036 would round to 0.01 too, but is reported 0.01 − 0.01 = 0.00.
-    expect(pnl.base.toFixed()).toBe('0.01');
-    expect(pnl.fxEffect.toFixed()).toBe('0.01');
-    expect(pnl.priceEffect.toFixed()).toBe('0');
-  });
-
-  it('a short in a foreign currency: price gain, FX loss on the borrowed proceeds', () => {
+  it('a short in a foreign currency: U = Q·P·X − B with Q and B negative', () => {
     const position = built(
       [trade('SELL', '100', '50', { currency: 'EUR', fxRateToBase: new Dec('1.1') })],
       CostMethod.FIFO,
@@ -211,13 +184,8 @@ describe('pnl: multi-currency (EUR instrument, USD base)', () => {
 
     const pnl = unrealizedPnl(position, market('45', '1.2'), EUR_IN_USD);
 
-    // U = −4500 × 1.2 + 5500 = 100; price 500 × 1.2 = 600; FX −5000 × 1.2 + 5500 = −500.
-    expect([pnl.local, pnl.base, pnl.priceEffect, pnl.fxEffect].map((d) => d.toFixed())).toEqual([
-      '500',
-      '100',
-      '600',
-      '-500',
-    ]);
+    // −4500 × 1.2 + 5500 = 100; local −4500 + 5000 = 500.
+    expect([pnl.local, pnl.base].map((d) => d.toFixed())).toEqual(['500', '100']);
   });
 
   it('half-up is available on request and differs from the half-even default on a tie', () => {
@@ -286,25 +254,31 @@ describe('pnl: daily line', () => {
     // Local: realized 1944 − 1005 − 602.5; unrealized 1050 − 1005 → 700 − 602.5; fees 5 + 6.
     // Cross-check: 700 − 1050 − 1205 + 1944 = 389.
     expect(line && fixed(line.local)).toEqual({
-      realized: '336.50',
-      openingUnrealized: '45.00',
-      unrealized: '97.50',
-      unrealizedChange: '52.50',
-      total: '389.00',
-      fees: '11.00',
+      realizedToday: '336.50',
+      unrealizedChangeToday: '52.50',
+      feesToday: '11.00',
+      totalToday: '389.00',
+      realizedSinceInception: '336.50',
+      unrealizedAtPreviousClose: '45.00',
+      unrealizedAtClose: '97.50',
     });
-    // Base: realized 1944 × 1.15 − 1105.5 − 692.875 = 437.225 → 437.22 (half-even);
-    // unrealized 1176 − 1105.5 = 70.50 → 812 − 692.875 = 119.125 → 119.12; fees 11 × 1.15.
-    // FX = 602.5 × 1.16 − 692.875 = 6.025 → 6.02; price = 119.12 − 6.02.
+    // Base: realized 1944 × 1.15 − 1105.5 − 692.875 = 437.225 → 437.22 (half-even); unrealized 1176 − 1105.5 =
+    // 70.50 → 812 − 692.875 = 119.125 → 119.12; fees 11 × 1.15. The day: 437.225 + 119.125 − 70.5 = 485.85
+    // exactly, rounded once (the parts rounded apart would make 437.22 + 119.12 − 70.50 = 485.84); the change in
+    // unrealized is what the total leaves of the realized: 485.85 − 437.22.
+    // FX: lot 1 relieved, C − c·x0 = 1105.5 − 1005 × 1.12 = −20.1; the 50 left of lot 2, opened today at 1.15,
+    // 50 × 14 × (1.16 − 1.15) = 7; −13.10. Price: 48.63 − (−13.10) (per lot: (1005 − 1050) × 1.12 = −50.4 and
+    // (700 − 602.5) × 1.15 = 112.125, 61.725 exactly).
     expect(line && fixed(line.base)).toEqual({
-      realized: '437.22',
-      openingUnrealized: '70.50',
-      unrealized: '119.12',
-      unrealizedChange: '48.62',
-      total: '485.84', // exact 485.85, but two half-even ties were each rounded once: the line foots as reported
-      fees: '12.65',
-      priceEffect: '113.10',
-      fxEffect: '6.02',
+      realizedToday: '437.22',
+      unrealizedChangeToday: '48.63',
+      feesToday: '12.65',
+      totalToday: '485.85',
+      realizedSinceInception: '437.22',
+      unrealizedAtPreviousClose: '70.50',
+      unrealizedAtClose: '119.12',
+      priceEffectToday: '61.73',
+      fxEffectToday: '-13.10',
     });
   });
 
@@ -313,7 +287,8 @@ describe('pnl: daily line', () => {
     (method) => {
       const result = dailyPnlLine(input(method));
 
-      expect(result.ok && result.value.local.total.toFixed(2)).toBe('389.00');
+      expect(result.ok && result.value.local.totalToday.toFixed(2)).toBe('389.00');
+      expect(result.ok && result.value.base.totalToday.toFixed(2)).toBe('485.85');
     },
   );
 
@@ -326,7 +301,7 @@ describe('pnl: daily line', () => {
     const result = dailyPnlLine({ ...input(CostMethod.FIFO), events: [smallerSale, buy, sale, cancelledBuy] });
 
     // Only the sale, amended to 60 @ 13 fee 6: realized 780 − 6 − 1005 × 0.6 = 171.
-    expect(result.ok && [result.value.tradeCount, result.value.local.realized.toFixed(2)]).toEqual([1, '171.00']);
+    expect(result.ok && [result.value.tradeCount, result.value.local.realizedToday.toFixed(2)]).toEqual([1, '171.00']);
     expect(result.ok && result.value.closingQuantity.toFixed()).toBe('40');
   });
 
@@ -336,24 +311,45 @@ describe('pnl: daily line', () => {
     expect(result.ok).toBe(false);
   });
 
-  it('an opening unrealized the caller already has is taken as given: the same line as computing it', () => {
+  it('the opening as reported: a correction since lands in the day, so the chain loses nothing', () => {
     const day = input(CostMethod.FIFO);
-    const computed = dailyPnlLine(day);
-    const opening = computed.ok ? computed.value.local.openingUnrealized : undefined;
-    const openingBase = computed.ok ? computed.value.base.openingUnrealized : undefined;
+    // Yesterday's report had the buy at 10.10 (cost 1015 EUR, 1116.50 USD): unrealized 35 EUR, 59.50 USD. The
+    // buy was amended to 10.00 since: the replayed close differs from the reported one by 10 EUR of cost.
+    const reported = {
+      quantity: new Dec(100),
+      realizedSinceInception: { local: new Dec(0), base: new Dec(0) },
+      unrealized: { local: new Dec('35'), base: new Dec('59.5') },
+    };
 
-    const given = dailyPnlLine({
-      ...day,
-      openingUnrealized: opening && openingBase && { local: opening, base: openingBase },
+    const corrected = dailyPnlLine({ ...day, reportedOpening: reported });
+    const plain = dailyPnlLine(day);
+
+    // The day's total takes the 10 EUR (11 USD at 1.10) the amend gave back to yesterday: 389 + 10, 485.85 + 11.
+    expect(corrected.ok && fixed(corrected.value.local)).toMatchObject({
+      unrealizedAtPreviousClose: '35.00',
+      totalToday: '399.00',
+      realizedToday: '336.50',
     });
-    const wrong = dailyPnlLine({
-      ...day,
-      openingUnrealized: { local: new Dec(1), base: new Dec(1) },
+    expect(corrected.ok && corrected.value.base.totalToday.toFixed(2)).toBe('496.85');
+    // Cumulative figures are the close's, whatever was reported yesterday.
+    expect(
+      corrected.ok && plain.ok && corrected.value.base.unrealizedAtClose.eq(plain.value.base.unrealizedAtClose),
+    ).toBe(true);
+  });
+
+  it('realized before the stored close (which holds none) makes realized since inception, not realized today', () => {
+    const result = dailyPnlLine({
+      ...input(CostMethod.FIFO),
+      realizedBefore: { local: new Dec('100'), base: new Dec('110.004') },
     });
 
-    expect(given).toEqual(computed);
-    // Taken, not checked: the caller vouches for it.
-    expect(wrong.ok && wrong.value.local.openingUnrealized.toFixed()).toBe('1');
+    expect(result.ok && fixed(result.value.local)).toMatchObject({
+      realizedToday: '336.50',
+      realizedSinceInception: '436.50',
+    });
+    // 437.225 + 110.004 = 547.229, rounded once.
+    expect(result.ok && result.value.base.realizedSinceInception.toFixed()).toBe('547.23');
+    expect(result.ok && result.value.realizedSinceInceptionExact.base.toFixed()).toBe('547.229');
   });
 
   it('a flat previous close needs no previous market', () => {
@@ -364,7 +360,7 @@ describe('pnl: daily line', () => {
     });
 
     // Buy 100 @ 12 fee 5, then sell 150 @ 13 fee 6 → 100 closed, 50 short opened at 13.
-    expect(result.ok && result.value.local.realized.toFixed(2)).toBe('91.00'); // 1300 − 4 − 1205
+    expect(result.ok && result.value.local.realizedToday.toFixed(2)).toBe('91.00'); // 1300 − 4 − 1205
     expect(result.ok && result.value.closingQuantity.toFixed()).toBe('-50');
   });
 });
@@ -396,11 +392,11 @@ describe('pnl: summaries', () => {
     const byAccount = summarizeByAccount(lines);
     const overall = overallTotals(lines);
 
-    expect(byAccount.ok && byAccount.value.map((s) => [s.accountId, s.baseCurrency, s.total.toFixed(2)])).toEqual([
+    expect(byAccount.ok && byAccount.value.map((s) => [s.accountId, s.baseCurrency, s.totalToday.toFixed(2)])).toEqual([
       ['A', 'USD', '8.00'],
       ['B', 'GBP', '9.00'],
     ]);
-    expect(overall.map((t) => [t.baseCurrency, t.lineCount, t.total.toFixed(2), t.fees.toFixed(2)])).toEqual([
+    expect(overall.map((t) => [t.baseCurrency, t.lineCount, t.totalToday.toFixed(2), t.feesToday.toFixed(2)])).toEqual([
       ['GBP', 1, '9.00', '1.00'],
       ['USD', 2, '8.00', '2.00'],
     ]);
@@ -412,5 +408,156 @@ describe('pnl: summaries', () => {
     const result = summarizeByAccount(lines);
 
     expect(result.ok ? [] : result.errors.map((e) => e.code)).toEqual(['CURRENCY_MISMATCH']);
+  });
+});
+
+describe('pnl: the day’s total is rounded once, from the exact parts', () => {
+  it('realized and unrealized each round up (0.006 → 0.01) while their sum does not (0.012 → 0.01)', () => {
+    const result = dailyPnlLine({
+      accountId: 'ACC-1',
+      instrumentId: 'US0378331005',
+      businessDate: '2024-06-03',
+      ...USD,
+      previousClose: emptyPosition(CostMethod.FIFO),
+      previousMarket: undefined,
+      // Buy 2 @ 10, sell 1 @ 10.006: realized 0.006; the other at the close 10.006: unrealized 0.006.
+      events: [trade('BUY', '2', '10'), trade('SELL', '1', '10.006')],
+      market: market('10.006'),
+    });
+
+    // Rounded apart and added, 0.01 + 0.01 − 0.00 = 0.02; the day is 0.012 → 0.01.
+    expect(result.ok && fixed(result.value.local)).toEqual({
+      realizedToday: '0.01',
+      unrealizedChangeToday: '0.00',
+      feesToday: '0.00',
+      totalToday: '0.01',
+      realizedSinceInception: '0.01',
+      unrealizedAtPreviousClose: '0.00',
+      unrealizedAtClose: '0.01',
+    });
+  });
+
+  it('a quiet day: opening 0.0046 → 0.00 and close 0.0094 → 0.01, but the change 0.0048 → 0.00', () => {
+    const result = dailyPnlLine({
+      accountId: 'ACC-1',
+      instrumentId: 'US0378331005',
+      businessDate: '2024-06-04',
+      ...USD,
+      previousClose: built([trade('BUY', '1', '10')], CostMethod.FIFO),
+      previousMarket: market('10.0046'),
+      events: [],
+      market: market('10.0094'),
+    });
+
+    expect(result.ok && fixed(result.value.base)).toEqual({
+      realizedToday: '0.00',
+      unrealizedChangeToday: '0.00',
+      feesToday: '0.00',
+      totalToday: '0.00',
+      realizedSinceInception: '0.00',
+      unrealizedAtPreviousClose: '0.00',
+      unrealizedAtClose: '0.01',
+      priceEffectToday: '0.00',
+      fxEffectToday: '0.00',
+    });
+  });
+});
+
+describe('pnl: price and FX effects split the day’s change in unrealized exactly (DOMAIN.md)', () => {
+  // Held since 2024-06-03: lot A, 100 @ 9 EUR at 1.05 (cost 900 EUR, 945 USD), marked at 10 / 1.10 at the previous
+  // close (unrealized 155). On 2024-06-04 a buy opens lot B, 50 @ 10.50 at 1.12 (525 EUR, 588 USD), then a sale at
+  // 10.80 (rate 1.15); the close is 11 / 1.15.
+  const eur = (extra: Partial<TradeEvent>): Partial<TradeEvent> => ({ currency: 'EUR', ...extra });
+  const opening = (method: CostMethod) =>
+    built([trade('BUY', '100', '9', eur({ fxRateToBase: new Dec('1.05') }))], method);
+  const day = (sold: string): TradeEvent[] => [
+    trade(
+      'BUY',
+      '50',
+      '10.50',
+      eur({ fxRateToBase: new Dec('1.12'), tradeDate: '2024-06-04', tradeTime: '2024-06-04T13:00:00Z' }),
+    ),
+    trade(
+      'SELL',
+      sold,
+      '10.80',
+      eur({ fxRateToBase: new Dec('1.15'), tradeDate: '2024-06-04', tradeTime: '2024-06-04T15:00:00Z' }),
+    ),
+  ];
+  const line = (method: CostMethod, events: readonly TradeEvent[]) => {
+    const result = dailyPnlLine({
+      accountId: 'ACC-1',
+      instrumentId: 'DE0007164600',
+      businessDate: '2024-06-04',
+      ...EUR_IN_USD,
+      previousClose: opening(method),
+      previousMarket: market('10', '1.10'),
+      events,
+      market: market('11', '1.15'),
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    return result.value;
+  };
+  const split = (l: DailyPnlLine) =>
+    [l.base.unrealizedChangeToday, l.base.priceEffectToday, l.base.fxEffectToday, l.base.totalToday].map((d) =>
+      d.toFixed(2),
+    );
+
+  it('a lot held through a rate change, and nothing else: q·(p1 − p0)·x0 and q·p1·(x1 − x0)', () => {
+    // 100 × 1 × 1.10 = 110 and 100 × 11 × 0.05 = 55; ΔU = 1100 × 1.15 − 1000 × 1.10 = 165.
+    expect(split(line(CostMethod.FIFO, []))).toEqual(['165.00', '110.00', '55.00', '165.00']);
+  });
+
+  it('FIFO: lot A held in part and relieved in part, lot B opened today (marked from its cost)', () => {
+    // FX: A held 60 × 11 × 0.05 = 33; B 50 × 11 × (1.15 − 1.12) = 16.5; A relieved 378 − 360 × 1.10 = −18.
+    // Price: 60 × 1 × 1.10 = 66; (550 − 525) × 1.12 = 28; (360 − 400) × 1.10 = −44. ΔU 236.5 − 155 = 81.5;
+    // realized 432 × 1.15 − 378 = 118.8.
+    expect(split(line(CostMethod.FIFO, day('40')))).toEqual(['81.50', '50.00', '31.50', '200.30']);
+  });
+
+  it('LIFO: the sale relieves lot B, opened and relieved the same day: no effect of its own', () => {
+    // FX: A 100 × 11 × 0.05 = 55; B's 10 left 10 × 11 × 0.03 = 3.3. Price: 110 + (110 − 105) × 1.12 = 115.6.
+    expect(split(line(CostMethod.LIFO, day('40')))).toEqual(['173.90', '115.60', '58.30', '200.30']);
+  });
+
+  it('AVERAGE: the pool relieved pro rata is followed as the part held since the opening and the part bought today', () => {
+    // Sell 30 of 150: 4/5 of each part stays. FX: 80 × 11 × 0.05 = 44; 40 × 11 × 0.03 = 13.2; 189 − 180 × 1.1 = −9.
+    // Price: 80 × 1.10 = 88; (180 − 200) × 1.10 = −22; (440 − 420) × 1.12 = 22.4. ΔU 291.6 − 155; realized 66.
+    expect(split(line(CostMethod.AVERAGE, day('30')))).toEqual(['136.60', '88.40', '48.20', '202.60']);
+  });
+
+  it('a flip: the long relieved whole and a short opened at the sale’s rate', () => {
+    const flip = [
+      trade(
+        'SELL',
+        '150',
+        '10.80',
+        eur({ fxRateToBase: new Dec('1.15'), tradeDate: '2024-06-04', tradeTime: '2024-06-04T15:00:00Z' }),
+      ),
+    ];
+    // FX: 945 − 900 × 1.10 = −45; the short −50 × 11 × (1.15 − 1.15) = 0. Price: (900 − 1000) × 1.10 = −110 and
+    // (−550 + 540) × 1.15 = −11.5. ΔU = (−632.5 + 621) − 155 = −166.5; realized 1242 − 945 = 297.
+    expect(split(line(CostMethod.FIFO, flip))).toEqual(['-166.50', '-121.50', '-45.00', '130.50']);
+    expect(split(line(CostMethod.AVERAGE, flip))).toEqual(['-166.50', '-121.50', '-45.00', '130.50']);
+  });
+
+  it('exactly, before any rounding: price (Σ per lot) + FX = ΔU', () => {
+    const events = day('40');
+    const start = opening(CostMethod.FIFO);
+    const live = liveEvents(events);
+    if (!live.ok) throw new Error('fixture');
+    const closing = buildPosition(
+      [trade('BUY', '100', '9', eur({ fxRateToBase: new Dec('1.05') })), ...events],
+      CostMethod.FIFO,
+    );
+    if (!closing.ok) throw new Error('fixture');
+
+    const fx = fxEffectToday(start, new Dec('1.10'), live.value, closing.value, market('11', '1.15'));
+    const deltaU = unrealizedExact(closing.value, market('11', '1.15')).base.minus(
+      unrealizedExact(start, market('10', '1.10')).base,
+    );
+
+    expect(fx.toFixed()).toBe('31.5');
+    expect(deltaU.minus(fx).toFixed()).toBe('50');
   });
 });

@@ -84,16 +84,19 @@ export const positionPageExample: PositionPage = {
 };
 
 const figures = {
-  realized: '350.00',
-  openingUnrealized: '0.00',
-  unrealized: '100.00',
-  unrealizedChange: '100.00',
-  total: '450.00',
-  fees: '0.00',
+  realizedToday: '350.00',
+  unrealizedChangeToday: '100.00',
+  feesToday: '0.00',
+  totalToday: '450.00',
+  realizedSinceInception: '350.00',
+  unrealizedAtPreviousClose: '0.00',
+  unrealizedAtClose: '100.00',
 };
+const baseFigures = { ...figures, priceEffectToday: '100.00', fxEffectToday: '0.00' };
 
 const reportHead: Omit<DailyPnl, 'nextCursor'> = {
   reportDate: '2024-05-28',
+  previousReportDate: '2024-05-24',
   generatedAt: '2024-05-28T21:30:04.512000Z',
   lines: [
     {
@@ -110,7 +113,7 @@ const reportHead: Omit<DailyPnl, 'nextCursor'> = {
       closePrice: '14',
       closeFxRate: '1',
       local: figures,
-      base: { ...figures, priceEffect: '100.00', fxEffect: '0.00' },
+      base: baseFigures,
     },
   ],
   accounts: [
@@ -118,13 +121,7 @@ const reportHead: Omit<DailyPnl, 'nextCursor'> = {
       accountId: 'ACC-001',
       baseCurrency: 'USD',
       lineCount: 1,
-      realized: '350.00',
-      unrealized: '100.00',
-      unrealizedChange: '100.00',
-      total: '450.00',
-      fees: '0.00',
-      priceEffect: '100.00',
-      fxEffect: '0.00',
+      ...baseFigures,
     },
   ],
 };
@@ -135,7 +132,7 @@ export const dailyReportExample = {
   ...reportHead,
   overall: reportHead.accounts.map(({ accountId: _accountId, ...totals }) => totals),
   issues: [],
-  history: [{ reportDate: '2024-05-28', baseCurrency: 'USD', total: '450.00' }],
+  history: [{ reportDate: '2024-05-28', baseCurrency: 'USD', totalToday: '450.00', cumulative: '450.00' }],
 };
 
 export const settlementPageExample: SettlementPage = {

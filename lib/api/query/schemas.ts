@@ -176,13 +176,40 @@ export const PositionDoc = z.object({
 });
 export const PositionPage = page(PositionDoc);
 
+/** What each figure means: docs/daily-report.md (the same words). */
+const FIGURE_MEANINGS = {
+  realizedToday:
+    "The day's: P&L realized by the day's trades (fees inside), and corrections booked since the previous report",
+  unrealizedChangeToday:
+    "The day's: unrealized at close − unrealized at the previous close (= totalToday − realizedToday)",
+  feesToday: "The day's: commission and fees of the day's trades, already inside realized and cost",
+  totalToday: "The day's P&L: realized today + the change in unrealized, computed exactly and rounded once",
+  realizedSinceInception:
+    'Cumulative: P&L realized by the position since inception (null on reports stored before it was kept)',
+  unrealizedAtPreviousClose:
+    "Cumulative: the open lots' unrealized P&L at the previous report date's close, as reported",
+  unrealizedAtClose: "Cumulative: the open lots' unrealized P&L at this close, against their cost",
+  priceEffectToday:
+    "The day's, base currency: the part of the unrealized change due to prices, Σ q·(p1 − p0)·x0 (null before it was kept)",
+  fxEffectToday:
+    "The day's, base currency: the part of the unrealized change due to FX rates, Σ q·p1·(x1 − x0) (null before it was kept)",
+} as const;
+const figure = (name: keyof typeof FIGURE_MEANINGS) => Decimal.meta({ description: FIGURE_MEANINGS[name] });
+const keptFigure = (name: keyof typeof FIGURE_MEANINGS) =>
+  Decimal.nullable().meta({ description: FIGURE_MEANINGS[name] });
+
 const Figures = z.object({
-  realized: Decimal,
-  openingUnrealized: Decimal,
-  unrealized: Decimal,
-  unrealizedChange: Decimal,
-  total: Decimal,
-  fees: Decimal,
+  realizedToday: figure('realizedToday'),
+  unrealizedChangeToday: figure('unrealizedChangeToday'),
+  feesToday: figure('feesToday'),
+  totalToday: figure('totalToday'),
+  realizedSinceInception: keptFigure('realizedSinceInception'),
+  unrealizedAtPreviousClose: figure('unrealizedAtPreviousClose'),
+  unrealizedAtClose: figure('unrealizedAtClose'),
+});
+const BaseFigures = Figures.extend({
+  priceEffectToday: keptFigure('priceEffectToday'),
+  fxEffectToday: keptFigure('fxEffectToday'),
 });
 export const ReportLine = z.object({
   accountId: AccountId,
@@ -198,23 +225,21 @@ export const ReportLine = z.object({
   closePrice: z.string(),
   closeFxRate: z.string(),
   local: Figures,
-  base: Figures.extend({ priceEffect: Decimal, fxEffect: Decimal }),
+  base: BaseFigures,
 });
-const Totals = z.object({
+/** Sums of the lines' base figures, under the same names. */
+const Totals = BaseFigures.extend({
   baseCurrency: z.string(),
   lineCount: z.number().int(),
-  realized: Decimal,
-  unrealized: Decimal,
-  unrealizedChange: Decimal,
-  total: Decimal,
-  fees: Decimal,
-  priceEffect: Decimal,
-  fxEffect: Decimal,
 });
 const AccountTotals = Totals.extend({ accountId: AccountId });
 
 const ReportHead = z.object({
   reportDate: IsoDate,
+  previousReportDate: IsoDate.nullable().meta({
+    description:
+      "The report date whose close this report's day starts from; null when there was none (the weekday before) or it is not known",
+  }),
   generatedAt: Timestamp,
   lines: z.array(ReportLine),
   accounts: z.array(AccountTotals),
@@ -228,7 +253,16 @@ export const DailyPnl = ReportHead.extend({
 export const DailyReport = ReportHead.extend({
   overall: z.array(Totals),
   issues: z.array(z.object({ accountId: z.string(), isin: z.string(), code: z.string(), message: z.string() })),
-  history: z.array(z.object({ reportDate: IsoDate, baseCurrency: z.string(), total: Decimal })),
+  history: z.array(
+    z.object({
+      reportDate: IsoDate,
+      baseCurrency: z.string(),
+      totalToday: figure('totalToday'),
+      cumulative: Decimal.nullable().meta({
+        description: 'Realized since inception + unrealized at close of that report (null before it was kept)',
+      }),
+    }),
+  ),
 });
 
 export const SettlementDoc = z.object({

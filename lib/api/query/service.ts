@@ -12,6 +12,7 @@ import { PgTradeStore, type StoredTradeVersion } from '../../db/trade-store';
 import { openCost } from '../../domain/lots';
 import { Dec, minorUnits, roundToCurrency } from '../../domain/money';
 import type { Trade } from '../../domain/trade';
+import { TOTAL_AMOUNTS } from '../../domain/pnl';
 import type { AccountTotalsDoc, DailyReportDoc, ReportLineDoc, TotalsDoc } from '../../pnl/document';
 import { PgDailyReportService } from '../../pnl/service';
 import { PgPositionStore, type StoredPosition } from '../../positions/store';
@@ -135,6 +136,7 @@ export class PgQueryService implements QueryService {
     const allowed = listing.accounts === undefined ? undefined : new Set(listing.accounts);
     return {
       reportDate,
+      previousReportDate: summary.previousReportDate,
       generatedAt: summary.generatedAt,
       accounts: summary.accounts.filter((a) => allowed === undefined || allowed.has(a.accountId)),
       ...keyed(
@@ -403,15 +405,7 @@ function breakDoc(row: BreakRow): BreakDoc {
   };
 }
 
-const TOTAL_FIELDS = [
-  'realized',
-  'unrealized',
-  'unrealizedChange',
-  'total',
-  'fees',
-  'priceEffect',
-  'fxEffect',
-] as const satisfies readonly (keyof TotalsDoc)[];
+const TOTAL_FIELDS = TOTAL_AMOUNTS satisfies readonly (keyof TotalsDoc)[];
 
 /**
  * The report as a token limited to some accounts may see it: their lines, account totals and issues, and overall
@@ -427,16 +421,20 @@ export function restrictReport(report: DailyReportDoc, accounts: readonly string
   const overall = [...byBase.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([baseCurrency, rows]): TotalsDoc => {
-      const sum = (field: (typeof TOTAL_FIELDS)[number]) =>
-        rows.reduce((acc, row) => acc.plus(row[field]), new Dec(0)).toFixed(minorUnits(baseCurrency));
-      const sums = Object.fromEntries(TOTAL_FIELDS.map((field) => [field, sum(field)])) as Record<
-        (typeof TOTAL_FIELDS)[number],
-        string
+      // A figure a stored report did not keep (null) is not known for the sum either.
+      const sum = (field: (typeof TOTAL_FIELDS)[number]): string | null =>
+        rows.some((row) => row[field] === null)
+          ? null
+          : rows.reduce((acc, row) => acc.plus(row[field] ?? 0), new Dec(0)).toFixed(minorUnits(baseCurrency));
+      const sums = Object.fromEntries(TOTAL_FIELDS.map((field) => [field, sum(field)])) as Omit<
+        TotalsDoc,
+        'baseCurrency' | 'lineCount'
       >;
       return { baseCurrency, lineCount: rows.reduce((acc, row) => acc + row.lineCount, 0), ...sums };
     });
   return {
     reportDate: report.reportDate,
+    previousReportDate: report.previousReportDate,
     generatedAt: report.generatedAt,
     lines: report.lines.filter((line) => allowed.has(line.accountId)),
     accounts: accountTotals,
