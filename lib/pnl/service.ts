@@ -2,28 +2,38 @@
  * The daily P&L report: computed per account and instrument for one business date, stored per date (a rerun
  * replaces that date's report in one transaction, never duplicates it) and read back for the writers and the API.
  *
+ * The day and its opening (lib/domain/pnl.ts, docs/daily-report.md). A report's day runs from the previous report
+ * date's close (the latest stored report before it; with none, the weekday before) to this close, so a weekend or a
+ * market holiday between two reports is in the later one's day. The opening is that close AS IT WAS REPORTED: each
+ * stored line keeps its close price and FX rate, its exact open cost and its exact realized P&L since inception,
+ * and the next line opens from them. A correction booked after a report therefore lands in the next report's day,
+ * and every price or rate move in exactly one day. A flat position with P&L since inception keeps its line, so that
+ * the report's cumulative figures (realized since inception + unrealized at close) keep it too.
+ *
  * Where the previous close comes from. Replaying every trade since inception each evening would not scale, so each
- * stored line keeps its exact closing position, and the next report starts from it: previous close = the latest
- * earlier report's closing position + the live trades (and splits) dated after it and before the report date.
+ * stored line keeps its exact closing position, and the next report starts from it: previous close = the previous
+ * report's closing position, then the live trades (and splits) dated after it through the report date are the day's.
  * A stored close is only trusted while nothing it depends on changed: a position is REPLAYED from flat instead
  * when any version of a trade dated on or before that report (a late trade, an amend, a cancel, also one that
  * moves the trade to another date) or a split effective by then was booked after the report read its data, when
- * its account's cost method changed, or when it has no stored close. Correctness never depends on a snapshot: a
- * missing one only costs a replay. `booked_at` is the booking transaction's start time, so the check looks back a
- * margin before the report's start to catch bookings that were still in flight when it read.
+ * its account's cost method changed, or when it has no stored close (or one stored before its realized P&L since
+ * inception was). A replay still opens from the previous report's line as reported, when it has one. Correctness
+ * never depends on a snapshot: a missing one only costs a replay. `booked_at` is the booking transaction's start
+ * time, so the check looks back a margin before the report's start to catch bookings that were still in flight when
+ * it read.
  *
  * Quiet positions are valued in PostgreSQL. A position with a trusted stored close, no live trade dated in the
  * window and no split in it ends the day exactly as it began: closing quantity = opening quantity, nothing realized,
  * no fees, and its unrealized P&L depends on the lots only through the signed quantity Q, open cost C and open cost
- * in base B (lib/domain/pnl.ts). Each stored line keeps Q, C and B exactly, so the next report computes a quiet
- * line from them with one INSERT … SELECT, using the same prices and FX rates as the positions valued in code and
- * rounding half-even once (halfEvenSql, as round_half_even of migration 1732407000000) like Dec does. Only
- * positions that traded,
- * have a split, must be replayed, or were stored without C and B are loaded and valued in code. Figures agree with
- * the code path to the minor unit (test/integration/report-quiet-lines.test.ts compares both ways): Q, C, B, prices
- * and rates are the same exact decimals on both sides, PostgreSQL multiplies exactly and Dec to 40 significant
- * digits, which is exact for prices, quantities and rates; only a cost left by a pro-rata relief can carry 40
- * digits, and then the two could differ only for an amount within ~1e-25 of half a minor unit.
+ * in base B (lib/domain/pnl.ts). Each stored line keeps Q, C and B exactly, with its close price and rate, so the
+ * next report computes a quiet line from them with one INSERT … SELECT (the arithmetic in quiet-sql.ts), using the
+ * same prices and FX rates as the positions valued in code and rounding half-even once like Dec does. Only
+ * positions that traded, have a split or must be replayed are loaded and valued in code. Figures agree with the
+ * code path to the minor unit: test/integration/report-quiet-sql.test.ts runs the SQL against dailyPnlLine on
+ * generated positions, prices and rates, and report-quiet-lines.test.ts compares whole reports both ways. Q, C, B,
+ * prices and rates are the same exact decimals on both sides, PostgreSQL multiplies exactly and Dec to 40
+ * significant digits, which is exact for prices, quantities and rates; only a cost left by a pro-rata relief can
+ * carry 40 digits, and then the two could differ only for an amount within ~1e-25 of half a minor unit.
  *
  * Closing positions are stored once (daily_pnl_closes, migration 1732407100000) and shared: a quiet line points at
  * the close its previous line points at, so the evening's writes are the lines plus the closes of the positions that
