@@ -307,21 +307,24 @@ export function fxEffectToday(
       openedWeighted = openedWeighted.plus(part.quantity.times(part.rate));
     }
   } else {
+    // Only the lots of the day's trades are looked at (a stored lot's decimals are parsed when first read): the
+    // lots held since the opening are the rest, from the position's remembered sums.
+    let openedCost = NONE;
     for (const lot of closing.lots) {
-      const sign = lot.direction === Direction.LONG ? 1 : -1;
-      const quantity = sign > 0 ? lot.quantity : lot.quantity.negated();
       const rate = rates.get(lot.tradeId);
-      if (rate === undefined) {
-        heldQuantity = heldQuantity.plus(quantity);
-        heldCost = {
-          local: heldCost.local.plus(sign > 0 ? lot.cost : lot.cost.negated()),
-          base: heldCost.base.plus(sign > 0 ? lot.costBase : lot.costBase.negated()),
-        };
-      } else {
-        openedQuantity = openedQuantity.plus(quantity);
-        openedWeighted = openedWeighted.plus(quantity.times(rate));
-      }
+      if (rate === undefined) continue;
+      const long = lot.direction === Direction.LONG;
+      const quantity = long ? lot.quantity : lot.quantity.negated();
+      openedQuantity = openedQuantity.plus(quantity);
+      openedWeighted = openedWeighted.plus(quantity.times(rate));
+      openedCost = {
+        local: openedCost.local.plus(long ? lot.cost : lot.cost.negated()),
+        base: openedCost.base.plus(long ? lot.costBase : lot.costBase.negated()),
+      };
     }
+    const closingCost = openCost(closing);
+    heldQuantity = positionQuantity(closing).minus(openedQuantity);
+    heldCost = { local: closingCost.local.minus(openedCost.local), base: closingCost.base.minus(openedCost.base) };
   }
   const x1 = market.fxRateToBase;
   const held = heldQuantity.times(market.price).times(x1.minus(x0));
@@ -423,8 +426,20 @@ function addLine(totals: PnlTotals, line: DailyPnlLine): PnlTotals {
 
 /** One line's base figures as totals of one line. */
 export function lineTotals(line: DailyPnlLine): PnlTotals {
-  const amounts = Object.fromEntries(TOTAL_AMOUNTS.map((name) => [name, line.base[name]])) as Record<TotalAmount, Dec>;
-  return { baseCurrency: line.baseCurrency, lineCount: 1, ...amounts };
+  const b = line.base;
+  return {
+    baseCurrency: line.baseCurrency,
+    lineCount: 1,
+    realizedToday: b.realizedToday,
+    unrealizedChangeToday: b.unrealizedChangeToday,
+    feesToday: b.feesToday,
+    totalToday: b.totalToday,
+    priceEffectToday: b.priceEffectToday,
+    fxEffectToday: b.fxEffectToday,
+    realizedSinceInception: b.realizedSinceInception,
+    unrealizedAtPreviousClose: b.unrealizedAtPreviousClose,
+    unrealizedAtClose: b.unrealizedAtClose,
+  };
 }
 
 /**
@@ -437,11 +452,19 @@ export function addTotals(sum: PnlTotals | undefined, totals: PnlTotals): PnlTot
   if (sum.baseCurrency !== totals.baseCurrency) {
     throw new Error(`totals in base ${sum.baseCurrency} and ${totals.baseCurrency} cannot be added`);
   }
-  const amounts = Object.fromEntries(TOTAL_AMOUNTS.map((name) => [name, sum[name].plus(totals[name])])) as Record<
-    TotalAmount,
-    Dec
-  >;
-  return { baseCurrency: sum.baseCurrency, lineCount: sum.lineCount + totals.lineCount, ...amounts };
+  return {
+    baseCurrency: sum.baseCurrency,
+    lineCount: sum.lineCount + totals.lineCount,
+    realizedToday: sum.realizedToday.plus(totals.realizedToday),
+    unrealizedChangeToday: sum.unrealizedChangeToday.plus(totals.unrealizedChangeToday),
+    feesToday: sum.feesToday.plus(totals.feesToday),
+    totalToday: sum.totalToday.plus(totals.totalToday),
+    priceEffectToday: sum.priceEffectToday.plus(totals.priceEffectToday),
+    fxEffectToday: sum.fxEffectToday.plus(totals.fxEffectToday),
+    realizedSinceInception: sum.realizedSinceInception.plus(totals.realizedSinceInception),
+    unrealizedAtPreviousClose: sum.unrealizedAtPreviousClose.plus(totals.unrealizedAtPreviousClose),
+    unrealizedAtClose: sum.unrealizedAtClose.plus(totals.unrealizedAtClose),
+  };
 }
 
 function emptyTotals(baseCurrency: string): PnlTotals {

@@ -7,8 +7,8 @@
  * p0 and x0 the previous line's close price and FX rate (the opening is the previous report date's close), p1 and
  * x1 today's:
  *
- *   unrealized at the previous close   Q·p0 − C            Q·p0·x0 − B
  *   unrealized at close                Q·p1 − C            Q·p1·x1 − B
+ *   unrealized at the previous close   the previous line's unrealized at close (the same formula at p0, x0)
  *   total today = change in unrealized Q·(p1 − p0)         Q·(p1·x1 − p0·x0)
  *   FX effect today                                        Q·p1·(x1 − x0)
  *   price effect today                                     total today − FX effect (as rounded)
@@ -28,8 +28,9 @@ export const QUIET_INPUTS = ['q', 'c', 'b', 'p0', 'x0', 'p1', 'x1', 'dl', 'db', 
 
 /**
  * `CROSS JOIN LATERAL …` clauses over the row `from` (QUIET_INPUTS) that give `v` with the rounded figures: total
- * and total_base (the day's total, which is also the change in unrealized), opening and opening_base (unrealized at
- * the previous close), closing and closing_base (unrealized at close), fx_effect and price_effect (base).
+ * and total_base (the day's total, which is also the change in unrealized), closing and closing_base (unrealized at
+ * close), fx_effect and price_effect (base). The unrealized at the previous close is the previous line's, as
+ * reported: the same `closing` at that line's price and rate.
  */
 export function quietFiguresSql(from: string): string {
   // The exact amounts once per line (OFFSET 0 keeps them from being pulled up and recomputed), so that the
@@ -37,7 +38,6 @@ export function quietFiguresSql(from: string): string {
   // has nothing to value and may have no price: its amounts are zero.
   return `CROSS JOIN LATERAL (SELECT
       ${from}.q * (m.p1 - ${from}.p0) AS total, ${from}.q * (m.p1 * m.x1 - ${from}.p0 * ${from}.x0) AS total_base,
-      ${from}.q * ${from}.p0 - ${from}.c AS opening, ${from}.q * ${from}.p0 * ${from}.x0 - ${from}.b AS opening_base,
       ${from}.q * m.p1 - ${from}.c AS closing, ${from}.q * m.p1 * m.x1 - ${from}.b AS closing_base,
       ${from}.q * m.p1 * (m.x1 - ${from}.x0) AS fx_effect,
       ${from}.dl, ${from}.db, ${from}.hl, ${from}.hb, ${from}.sl, ${from}.sb
@@ -47,11 +47,9 @@ export function quietFiguresSql(from: string): string {
     CROSS JOIN LATERAL (SELECT
       ${halfEvenSql('e.total', 'e.dl', 'e.hl', 'e.sl')} AS total,
       ${halfEvenSql('e.total_base', 'e.db', 'e.hb', 'e.sb')} AS total_base,
-      ${halfEvenSql('e.opening', 'e.dl', 'e.hl', 'e.sl')} AS opening,
-      ${halfEvenSql('e.opening_base', 'e.db', 'e.hb', 'e.sb')} AS opening_base,
       ${halfEvenSql('e.closing', 'e.dl', 'e.hl', 'e.sl')} AS closing,
       ${halfEvenSql('e.closing_base', 'e.db', 'e.hb', 'e.sb')} AS closing_base,
       ${halfEvenSql('e.fx_effect', 'e.db', 'e.hb', 'e.sb')} AS fx_effect) AS r
-    CROSS JOIN LATERAL (SELECT r.total, r.total_base, r.opening, r.opening_base, r.closing, r.closing_base,
-      r.fx_effect, r.total_base - r.fx_effect AS price_effect) AS v`;
+    CROSS JOIN LATERAL (SELECT r.total, r.total_base, r.closing, r.closing_base, r.fx_effect,
+      r.total_base - r.fx_effect AS price_effect) AS v`;
 }

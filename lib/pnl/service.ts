@@ -721,6 +721,7 @@ export class PgDailyReportService {
         SELECT $2::date AS report_date, l.account_id, l.isin, l.cost_method, l.currency, l.base_currency,
                l.closing_quantity AS q, l.open_cost AS c, l.open_cost_base AS b, l.closing_position, l.close_id,
                l.close_price AS p0, l.close_fx_rate AS x0, p.p1, r.x1, (p.p1 IS NOT NULL AND r.x1 IS NOT NULL) AS priced,
+               l.unrealized_at_close AS u0, l.unrealized_at_close_base AS ub0,
                ul.places AS dl, ub.places AS db, ul.half AS hl, ub.half AS hb, ul.scale AS sl, ub.scale AS sb,
                l.realized_since_inception AS ri, l.realized_since_inception_base AS rib,
                l.realized_since_inception_exact AS rie, l.realized_since_inception_base_exact AS ribe
@@ -735,7 +736,7 @@ export class PgDailyReportService {
                OR l.realized_since_inception_base_exact <> 0)
           AND NOT ($3::jsonb ? (l.account_id || chr(31) || l.isin)) AND NOT (l.isin = ANY($4::text[])))`;
     // Nothing traded: realized and fees are zero, the day's total is the change in unrealized, and the realized
-    // since inception is the previous line's. One statement, one answer: how many lines were inserted, their
+    // since inception and the unrealized at the previous close are the previous line's, as it reported them. One statement, one answer: how many lines were inserted, their
     // totals per account, and the positions not valued, as ONE json value.
     const { rows } = await client.query<{
       inserted: number;
@@ -747,8 +748,8 @@ export class PgDailyReportService {
        INSERT INTO daily_pnl_lines (${[...LINE_COLUMNS, 'closing_position', 'close_id', ...COST_COLUMNS].join(', ')})
        SELECT q.report_date, q.account_id, q.isin, q.cost_method, q.currency, q.base_currency, q.q, q.q, 0, 0, 0,
               CASE WHEN q.priced THEN q.p1 ELSE 0 END, CASE WHEN q.priced THEN q.x1 ELSE 1 END,
-              round(0, q.dl), v.total, round(0, q.dl), v.total, q.ri, v.opening, v.closing,
-              round(0, q.db), v.total_base, round(0, q.db), v.total_base, q.rib, v.opening_base, v.closing_base,
+              round(0, q.dl), v.total, round(0, q.dl), v.total, q.ri, q.u0, v.closing,
+              round(0, q.db), v.total_base, round(0, q.db), v.total_base, q.rib, q.ub0, v.closing_base,
               v.price_effect, v.fx_effect,
               q.closing_position, q.close_id, q.c, q.b, q.rie, q.ribe
        FROM quiet q

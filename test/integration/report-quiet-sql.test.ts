@@ -148,12 +148,16 @@ describe('quiet lines: the SQL the report runs agrees with dailyPnlLine to the m
         const all = await cases(generated);
         const columns = ['id', ...QUIET_INPUTS];
         const { rows } = await db.pool.query<Record<string, string>>(
+          // The unrealized at the previous close is the previous line's unrealized at close, which the same SQL
+          // (or dailyPnlLine) computed at that line's price and rate: `previous` runs it there.
           `WITH q AS (
              SELECT * FROM json_to_recordset($1::json) AS r(id int, q numeric, c numeric, b numeric, p0 numeric,
-               x0 numeric, p1 numeric, x1 numeric, dl int, db int, hl numeric, hb numeric, sl numeric, sb numeric))
-           SELECT q.id, v.total::text, v.total_base::text, v.opening::text, v.opening_base::text, v.closing::text,
-                  v.closing_base::text, v.fx_effect::text, v.price_effect::text
-           FROM q ${quietFiguresSql('q')} ORDER BY q.id`,
+               x0 numeric, p1 numeric, x1 numeric, dl int, db int, hl numeric, hb numeric, sl numeric, sb numeric)),
+           o AS (SELECT id, q, c, b, p0, x0, p0 AS p1, x0 AS x1, dl, db, hl, hb, sl, sb FROM q),
+           previous AS (SELECT o.id, v.closing, v.closing_base FROM o ${quietFiguresSql('o')})
+           SELECT q.id, v.total::text, v.total_base::text, p.closing::text AS opening, p.closing_base::text AS opening_base,
+                  v.closing::text, v.closing_base::text, v.fx_effect::text, v.price_effect::text
+           FROM q ${quietFiguresSql('q')} JOIN previous p ON p.id = q.id ORDER BY q.id`,
           [
             JSON.stringify(
               all.map((c) =>
