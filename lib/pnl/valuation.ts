@@ -38,9 +38,6 @@ import { lineDoc, type ReportIssue, type ReportLineDoc } from './document';
 /** Policy: end-of-day prices at most this many calendar days old value a position (as validation's lookback). */
 export const PRICE_LOOKBACK_DAYS = 10;
 
-/** dailyPnlLine's error for open lots without yesterday's price or rate, as the code path reports it. */
-export const NO_PREVIOUS_MARKET = 'previous close holds open lots but has no previous market';
-
 export function missingPriceMessage(reportDate: string): string {
   return `no end-of-day price or FX rate within ${PRICE_LOOKBACK_DAYS} days of ${reportDate}`;
 }
@@ -232,9 +229,10 @@ export class Valuation {
       prices?.close && rates?.close ? { price: prices.close, fxRateToBase: rates.close } : undefined;
     const stored = item.storedFigures;
     // The opening is the previous report's close as reported: marked at its close price and rate, with its
-    // realized since inception; a position it had no line of, at the previous report date's prices.
+    // realized since inception. A position it had no line of, or a flat one (whose line has no price to speak of)
+    // that a correction since gave lots, at the previous report date's prices.
     const previousMarket =
-      stored !== null
+      stored !== null && !new Dec(stored.quantity).isZero()
         ? { price: new Dec(stored.closePrice), fxRateToBase: new Dec(stored.closeFxRate) }
         : prices?.previous && rates?.previous
           ? { price: prices.previous, fxRateToBase: rates.previous }
