@@ -25,14 +25,17 @@ function daysInMonth(year: number, month: number): number {
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
-/** True when `text` is a real calendar date written 'YYYY-MM-DD' (2024-02-29 yes, 2025-02-29 no). */
+/**
+ * True when `text` is a real calendar date written 'YYYY-MM-DD' (2024-02-29 yes, 2025-02-29 no), years 0001 to
+ * 9999: the proleptic year 0000 has no date in PostgreSQL (nor in the common era), so it is no date here either.
+ */
 export function isIsoDate(text: string): boolean {
   const match = ISO_DATE.exec(text);
   if (!match) return false;
   const year = Number(match[1]);
   const month = Number(match[2]);
   const day = Number(match[3]);
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }
 
 /**

@@ -12,7 +12,7 @@ import type {
 import type { Pool } from 'pg';
 
 import { authorize, scopeOfRequest, scopeToContext, type RequestAuthorizer, type TokenTable } from '../api/auth';
-import { HttpErrorCode, errorResponse, jsonBody, jsonResponse } from '../api/http';
+import { HttpErrorCode, errorResponse, jsonBody, jsonResponse, withErrorBoundary, type ErrorLog } from '../api/http';
 import { PgReferenceDataStore } from '../db/reference-store';
 import { PgTradeStore } from '../db/trade-store';
 import type { ValidatedTrade } from '../domain/validation';
@@ -37,10 +37,16 @@ export type CaptureEvent = Omit<APIGatewayProxyEventV2WithLambdaAuthorizer<Autho
   };
 };
 
-/** `POST /trades`: 202 with ids, 400 listing each field error, 403 for an account outside the token's scope, 413. */
-export function captureHandler(publisher: EventPublisher, options: { readonly accountsClaim?: string } = {}) {
+/**
+ * `POST /trades`: 202 with ids, 400 listing each field error, 403 for an account outside the token's scope, 413,
+ * 415 for a body not sent as JSON; 500 (503 when the broker is unreachable) with a correlation id for anything else.
+ */
+export function captureHandler(
+  publisher: EventPublisher,
+  options: { readonly accountsClaim?: string; readonly log?: () => ErrorLog } = {},
+) {
   const accountsClaim = options.accountsClaim ?? 'custom:accounts';
-  return async (event: CaptureEvent): Promise<APIGatewayProxyStructuredResultV2> => {
+  const capture = async (event: CaptureEvent): Promise<APIGatewayProxyStructuredResultV2> => {
     const scope = scopeOfRequest(event.requestContext.authorizer, accountsClaim);
     if (scope === undefined) {
       return errorResponse(401, HttpErrorCode.UNAUTHORIZED, 'a valid bearer token is required');
@@ -57,6 +63,7 @@ export function captureHandler(publisher: EventPublisher, options: { readonly ac
     const ids = await captureTrades(checked.value, publisher, 'api');
     return jsonResponse(202, { accepted: ids.length, trades: ids });
   };
+  return withErrorBoundary('captureTrades', capture, options.log);
 }
 
 /** HTTP API Lambda request authorizer (simple responses): `Authorization: Bearer <token>`. */

@@ -139,6 +139,105 @@ describe('query API parameters', () => {
 
     expect(response.statusCode).toBe(400);
   });
+
+  it('answers 400 for an unknown query parameter instead of ignoring it, listing what the route accepts', async () => {
+    const service = fakeService();
+
+    const response = await queryApiHandler({ service })(listTrades({ acount: 'ACC-001', date: '2024-05-28' }));
+
+    expect(response.statusCode).toBe(400);
+    expect((body(response).error as { fields: unknown[] }).fields).toEqual([
+      { path: 'acount', message: 'unknown parameter; accepted: account, date, status, limit, cursor' },
+    ]);
+    expect(service.listings).toHaveLength(0);
+  });
+
+  it('answers 400 for GET /breaks?date=2024-02-30: there is no date filter to apply', async () => {
+    const event = listTrades({ date: '2024-02-30' });
+    const breaks = { ...event, routeKey: 'GET /breaks', rawPath: '/breaks' };
+
+    const response = await queryApiHandler({ service: fakeService() })(breaks);
+
+    expect(response.statusCode).toBe(400);
+    expect((body(response).error as { fields: { path: string }[] }).fields.map((f) => f.path)).toEqual(['date']);
+  });
+
+  it.each([['2024-02-30'], ['2024-02-30.csv'], ['0000-01-01'], ['2024-13-01.html']])(
+    'answers 400 for GET /reports/daily/%s before any query runs',
+    async (date) => {
+      const event = fixture('http-get-report.json');
+      const service = { ...fakeService(), dailyReport: () => Promise.reject(new Error('must not be asked')) };
+
+      const response = await queryApiHandler({ service })({ ...event, pathParameters: { date } });
+
+      expect(response.statusCode).toBe(400);
+      expect((body(response).error as { fields: { path: string; message: string }[] }).fields).toEqual([
+        { path: 'date', message: 'not a calendar date' },
+      ]);
+    },
+  );
+
+  it.each([
+    ['a NUL', 'T-1\u0000'],
+    ['an unpaired surrogate', 'T-\udc00'],
+  ])('answers 400 for a trade id with %s, which PostgreSQL could not compare', async (_, id) => {
+    const event = fixture('http-get-trades.json');
+    const detail = { ...event, routeKey: 'GET /trades/{id}', rawPath: '/trades/x', pathParameters: { id } };
+
+    const response = await queryApiHandler({ service: fakeService() })(detail);
+
+    expect(response.statusCode).toBe(400);
+  });
+
+  it('answers 400 for a path that is not percent-encoded UTF-8', async () => {
+    const event = fixture('http-get-trades.json');
+    const detail = {
+      ...event,
+      routeKey: '$default',
+      rawPath: '/trades/T-%E0%A4%A',
+      pathParameters: null,
+      queryStringParameters: null,
+    };
+
+    const response = await queryApiHandler({ service: fakeService() })(detail);
+
+    expect(response.statusCode).toBe(400);
+    expect(body(response).error).toMatchObject({
+      fields: [{ path: 'id', message: 'not valid percent-encoded UTF-8' }],
+    });
+  });
+
+  it('answers 400 for a forged cursor that carries a NUL into the key', async () => {
+    const forged = Buffer.from(JSON.stringify({ f: 'x', k: ['2024-05-28', 'T-\u0000'] })).toString('base64url');
+
+    const response = await queryApiHandler({ service: fakeService() })(listTrades({ cursor: forged }));
+
+    expect(response.statusCode).toBe(400);
+  });
+});
+
+describe('query API unexpected errors', () => {
+  it('answers 500 with a correlation id and no internals when the service throws, and logs it under the id', async () => {
+    const entries: Record<string, unknown>[] = [];
+    const log = () => ({ error: (_message: string, attributes: Record<string, unknown>) => entries.push(attributes) });
+    const failure = new Error('date/time field value out of range: "2024-02-30"');
+    const service = { ...fakeService(), dailyReport: () => Promise.reject(failure) };
+
+    const response = await queryApiHandler({ service, log })(fixture('http-get-report.json'));
+
+    expect(response.statusCode).toBe(500);
+    expect(response.headers?.['x-correlation-id']).toBe('req-2');
+    expect(body(response)).toEqual({
+      error: {
+        code: 'INTERNAL_ERROR',
+        message: 'an unexpected error occurred (correlation id req-2)',
+        correlationId: 'req-2',
+      },
+    });
+    expect(entries).toEqual([
+      expect.objectContaining({ correlationId: 'req-2', error: expect.objectContaining({ message: failure.message }) }),
+    ]);
+  });
 });
 
 describe('query API cursors', () => {

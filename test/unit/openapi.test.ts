@@ -6,7 +6,9 @@
 import path from 'node:path';
 
 import { buildOpenApiDocument } from '../../lib/api/query/openapi';
+import { queryApiHandler } from '../../lib/api/query/router';
 import { ROUTES } from '../../lib/api/query/routes';
+import type { QueryService } from '../../lib/api/query/service';
 import { readServerlessYml } from '../../localstack/topics';
 
 interface HttpApiEvent {
@@ -102,4 +104,54 @@ describe('OpenAPI document', () => {
       ['id', 'path', true],
     ]);
   });
+
+  it('documents 500 and 503 (the error boundary) on every operation, and 415 on the capture endpoint', () => {
+    const document = buildOpenApiDocument() as {
+      paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown> }>>;
+    };
+    const operations = Object.values(document.paths).flatMap((ops) => Object.values(ops));
+
+    const missing = operations.flatMap((op) =>
+      ['500', '503']
+        .filter((status) => op.responses[status] === undefined)
+        .map((status) => `${op.operationId} ${status}`),
+    );
+
+    expect(missing).toEqual([]);
+    expect(document.paths['/trades']?.post?.responses['415']).toBeDefined();
+  });
+
+  it.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    '%s: the router refuses an unknown query parameter with 400, and the document says so',
+    async (_, route) => {
+      const refuse = () => Promise.reject(new Error('the router must answer before the service is asked'));
+      const service: QueryService = {
+        trade: refuse,
+        trades: refuse,
+        positions: refuse,
+        dailyPnl: refuse,
+        dailyReport: refuse,
+        settlements: refuse,
+        breaks: refuse,
+      };
+      const pathParameters = { id: 'T-1', date: '2024-05-28' };
+      const rawPath = route.path.replace('{id}', pathParameters.id).replace('{date}', pathParameters.date);
+      const document = buildOpenApiDocument() as {
+        paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      };
+
+      const response = await queryApiHandler({ service })({
+        routeKey: `${route.method} ${route.path}`,
+        rawPath,
+        pathParameters,
+        queryStringParameters: { date: '2024-05-28', unknownFilter: 'x' },
+        headers: {},
+        requestContext: { http: { method: route.method }, authorizer: { lambda: { scope: '*' } } },
+      });
+
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toContain('unknownFilter');
+      expect(document.paths[route.path]?.[route.method.toLowerCase()]?.responses['400']).toBeDefined();
+    },
+  );
 });

@@ -10,7 +10,10 @@ import { createHash } from 'node:crypto';
 
 import { z } from 'zod';
 
-const CursorBody = z.object({ f: z.string(), k: z.array(z.string()).min(1) });
+import { storableText } from '../../kafka/schemas/storable';
+
+// The key's parts go into SQL as parameters: a tampered cursor must not carry text PostgreSQL refuses (a 500).
+const CursorBody = z.object({ f: z.string(), k: z.array(storableText({ max: 256 })).min(1) });
 
 /** A short, stable fingerprint of the filters a listing was asked with (also the caller's scope). */
 export function filterFingerprint(filters: Readonly<Record<string, string | readonly string[] | undefined>>): string {

@@ -10,14 +10,22 @@ import { TradeEventV1Schema } from '../../kafka/schemas/trade-event';
 import { ROUTES, type ErrorStatus, type Route } from './routes';
 import * as S from './schemas';
 
-const ERROR_DESCRIPTIONS: Readonly<Record<ErrorStatus | 413, string>> = {
-  400: 'Invalid parameters; `fields` names each one',
+type DocumentedStatus = ErrorStatus | 413 | 415 | 500 | 503;
+
+const ERROR_DESCRIPTIONS: Readonly<Record<DocumentedStatus, string>> = {
+  400: 'Invalid or unknown parameters (an unknown query parameter is refused, never ignored); `fields` names each one',
   401: 'No valid bearer token',
   403: "An account outside the token's scope",
   404: 'Not found',
   406: 'None of the accepted media types can be produced',
   413: 'Body over the size limit',
+  415: 'The body is not sent as application/json (or a +json type) in UTF-8',
+  500: 'An unexpected error; `correlationId` names it in the logs, nothing else is disclosed',
+  503: 'A service the API needs (database, broker) is unavailable; retry after the Retry-After seconds',
 };
+
+/** What every operation may answer whatever its route: the error boundary of lib/api/http.ts. */
+const ALWAYS: readonly DocumentedStatus[] = [500, 503];
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
@@ -45,7 +53,7 @@ function parameters(route: Route): unknown[] {
   return [...of('path', route.pathParams), ...of('query', route.query)];
 }
 
-function errorResponses(statuses: readonly (ErrorStatus | 413)[]): Record<string, unknown> {
+function errorResponses(statuses: readonly DocumentedStatus[]): Record<string, unknown> {
   return Object.fromEntries(
     statuses.map((status) => [
       String(status),
@@ -67,7 +75,7 @@ function operation(route: Route): Record<string, unknown> {
     responses: {
       '200': { description: 'OK', content },
       ...(route.mayRedirect === true ? { '303': SEE_OTHER } : {}),
-      ...errorResponses(route.errors),
+      ...errorResponses([...route.errors, ...ALWAYS]),
     },
   };
 }
@@ -121,7 +129,7 @@ function captureOperation(): Record<string, unknown> {
         description: 'Published to trades.captured',
         content: { 'application/json': { schema: ref('Captured') } },
       },
-      ...errorResponses([400, 401, 403, 413]),
+      ...errorResponses([400, 401, 403, 413, 415, ...ALWAYS]),
     },
   };
 }

@@ -2,11 +2,17 @@
  * The query API's one Lambda: finds the route of an HTTP API (payload 2.0) event, checks the authorizer's scope
  * and validates path and query parameters with the route's zod schemas (400 listing every field), then runs the
  * route's handler. Handlers therefore only ever see typed, valid input.
+ *
+ * Unknown query parameters are refused (400 naming each, and what the route accepts), never ignored: a caller who
+ * misspells a filter (`/breaks?date=…` where no date filter exists, `acount=`) would otherwise get an unfiltered
+ * answer that looks like a filtered one. Anything a handler throws becomes a 500 (503 when retriable) with a
+ * correlation id and no internals (lib/api/http.ts withErrorBoundary).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 import { scopeOfRequest, type RequestAuthorizer } from '../auth';
-import { QueryErrorCode, fail, fieldErrors } from './http';
+import { withErrorBoundary, type ErrorLog } from '../http';
+import { QueryErrorCode, fail, fieldErrors, type FieldError } from './http';
 import { buildOpenApiDocument } from './openapi';
 import { ROUTES, type Route } from './routes';
 import type { QueryService } from './service';
@@ -18,6 +24,7 @@ export type QueryEvent = Pick<APIGatewayProxyEventV2, 'routeKey' | 'rawPath'> & 
   readonly queryStringParameters?: Readonly<Record<string, string | undefined>> | null;
   readonly headers?: Readonly<Record<string, string | undefined>>;
   readonly requestContext: {
+    readonly requestId?: string;
     readonly http: { readonly method: string };
     readonly authorizer?: RequestAuthorizer | null;
   };
@@ -34,14 +41,35 @@ function findRoute(event: QueryEvent): Route | undefined {
   );
 }
 
-function pathParameters(route: Route, event: QueryEvent): Record<string, string | undefined> {
-  if (event.pathParameters) return { ...event.pathParameters };
+function pathParameters(
+  route: Route,
+  event: QueryEvent,
+): { ok: true; value: Record<string, string | undefined> } | { ok: false; errors: FieldError[] } {
+  if (event.pathParameters) return { ok: true, value: { ...event.pathParameters } };
   const names = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? '');
   const pattern = new RegExp(`^${route.path.replace(/\{[^}]+\}/g, '([^/]+)')}$`);
   const values = pattern.exec(event.rawPath)?.slice(1) ?? [];
-  return Object.fromEntries(
-    names.map((name, i) => [name, values[i] === undefined ? undefined : decodeURIComponent(values[i])]),
-  );
+  const errors: FieldError[] = [];
+  const decoded = names.map((name, i) => {
+    const value = values[i];
+    if (value === undefined) return [name, undefined] as const;
+    try {
+      return [name, decodeURIComponent(value)] as const;
+    } catch {
+      errors.push({ path: name, message: 'not valid percent-encoded UTF-8' });
+      return [name, undefined] as const;
+    }
+  });
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: Object.fromEntries(decoded) };
+}
+
+/** A 400 entry for each query parameter the route does not define. */
+function unknownParameters(route: Route, query: Readonly<Record<string, unknown>>): FieldError[] {
+  const known = Object.keys(route.query.shape);
+  const accepted = known.length === 0 ? 'this route takes no query parameters' : `accepted: ${known.join(', ')}`;
+  return Object.keys(query)
+    .filter((name) => !known.includes(name))
+    .map((name) => ({ path: name, message: `unknown parameter; ${accepted}` }));
 }
 
 export interface QueryApiDeps {
@@ -50,6 +78,8 @@ export interface QueryApiDeps {
   readonly largeResponses?: LargeResponses;
   /** The JWT claim naming the caller's accounts (behind a JWT authorizer). Default `custom:accounts`. */
   readonly accountsClaim?: string;
+  /** Where the error boundary logs an unexpected error (default: the container's Powertools logger). */
+  readonly log?: () => ErrorLog;
 }
 
 export function queryApiHandler(deps: QueryApiDeps) {
@@ -60,7 +90,7 @@ export function queryApiHandler(deps: QueryApiDeps) {
     largeResponses: deps.largeResponses ?? INLINE_RESPONSES,
   };
   const accountsClaim = deps.accountsClaim ?? 'custom:accounts';
-  return async (event: QueryEvent): Promise<APIGatewayProxyStructuredResultV2> => {
+  const handle = async (event: QueryEvent): Promise<APIGatewayProxyStructuredResultV2> => {
     const route = findRoute(event);
     if (route === undefined) return fail(404, QueryErrorCode.NOT_FOUND, `no route ${event.routeKey}`);
     const scope = scopeOfRequest(event.requestContext.authorizer, accountsClaim);
@@ -68,10 +98,14 @@ export function queryApiHandler(deps: QueryApiDeps) {
     if (route.authorized && scope === undefined) {
       return fail(401, QueryErrorCode.UNAUTHORIZED, 'a valid bearer token is required');
     }
-    const path = route.pathParams?.safeParse(pathParameters(route, event));
-    const query = route.query.safeParse(event.queryStringParameters ?? {});
+    const rawPath = pathParameters(route, event);
+    const path = rawPath.ok ? route.pathParams?.safeParse(rawPath.value) : undefined;
+    const rawQuery = event.queryStringParameters ?? {};
+    const query = route.query.safeParse(rawQuery);
     const errors = [
+      ...(rawPath.ok ? [] : rawPath.errors),
       ...(path?.success === false ? fieldErrors(path.error) : []),
+      ...unknownParameters(route, rawQuery),
       ...(query.success ? [] : fieldErrors(query.error)),
     ];
     if (errors.length > 0 || !query.success) {
@@ -83,4 +117,5 @@ export function queryApiHandler(deps: QueryApiDeps) {
       routeDeps,
     );
   };
+  return withErrorBoundary('queryApi', handle, deps.log);
 }

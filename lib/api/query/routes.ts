@@ -256,7 +256,7 @@ export const ROUTES: readonly Route[] = [
     pathParams: undefined,
     query: S.NoQuery,
     response: { name: 'OpenApiDocument', schema: S.OpenApiDoc, example: { openapi: '3.1.0' } },
-    errors: [],
+    errors: [400],
     handle: (_input, { document }) => Promise.resolve(ok(document())),
   }),
 ];

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 
 import { isIsoDate } from '../../domain/calendar';
+import { storableText } from '../../kafka/schemas/storable';
 
 /** Largest page a caller may ask for; a policy choice that keeps one response well under Lambda's 6 MB. */
 export const MAX_PAGE_LIMIT = 500;
@@ -24,11 +25,7 @@ const IsoDate = z
   .refine(isIsoDate, 'not a calendar date')
   .meta({ format: 'date', examples: ['2024-05-28'] });
 const Timestamp = z.string().meta({ format: 'date-time' });
-const AccountId = z
-  .string()
-  .min(1)
-  .max(64)
-  .meta({ examples: ['ACC-001'] });
+const AccountId = storableText({ min: 1, max: 64 }).meta({ examples: ['ACC-001'] });
 const Isin = z
   .string()
   .regex(/^[A-Z]{2}[A-Z0-9]{9}\d$/)
@@ -64,7 +61,7 @@ export const BreakStatus = z.enum(['OPEN', 'RESOLVED']);
 // Requests: path parameters and query strings (every value arrives as a string)
 // ---------------------------------------------------------------------------------------------------------------
 
-export const TradeIdPath = z.object({ id: z.string().min(1).max(128) });
+export const TradeIdPath = z.object({ id: storableText({ min: 1, max: 128 }) });
 export const TradesQuery = z.object({
   account: AccountId.optional(),
   date: IsoDate.optional().meta({ description: 'Trade date' }),
@@ -77,7 +74,11 @@ export const DailyPnlQuery = z.object({ date: IsoDate, account: AccountId.option
 export const ReportPath = z.object({
   date: z
     .string()
-    .regex(/^\d{4}-\d{2}-\d{2}(\.(json|csv|html))?$/, 'expected YYYY-MM-DD, optionally with .json, .csv or .html')
+    .regex(/^\d{4}-\d{2}-\d{2}(\.(json|csv|html))?$/, {
+      message: 'expected YYYY-MM-DD, optionally with .json, .csv or .html',
+      abort: true,
+    })
+    .refine((text) => isIsoDate(text.slice(0, 10)), 'not a calendar date')
     .meta({ examples: ['2024-05-28', '2024-05-28.csv'] }),
 });
 export const SettlementsQuery = z.object({
@@ -103,6 +104,8 @@ export const ErrorBody = z.object({
     code: z.string(),
     message: z.string(),
     fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    /** On a 500 or 503: the id the error was logged under. */
+    correlationId: z.string().optional(),
   }),
 });
 

@@ -7,8 +7,8 @@
  */
 import { z } from 'zod';
 
-import { isIsoDate } from '../../domain/calendar';
 import { Trade } from '../../domain/trade';
+import { isoDate, timestamp } from './storable';
 import { DecodeResult, FieldError, TradeEventV1Schema, encodeTradeEvent } from './trade-event';
 
 export const BookedTradeStatus = { LIVE: 'LIVE', CANCELLED: 'CANCELLED' } as const;
@@ -20,9 +20,9 @@ export const BookedTradeEventV1Schema = z.object({
   trade: TradeEventV1Schema,
   /** The trade's status once this version was booked. */
   status: z.enum([BookedTradeStatus.LIVE, BookedTradeStatus.CANCELLED]),
-  bookedAt: z.iso.datetime({ offset: true }),
+  bookedAt: timestamp,
   /** The resolved settlement date of this version. */
-  settlementDate: z.string().refine(isIsoDate, 'must be a calendar date YYYY-MM-DD'),
+  settlementDate: isoDate,
 });
 export type BookedTradeEventV1 = z.infer<typeof BookedTradeEventV1Schema>;
 

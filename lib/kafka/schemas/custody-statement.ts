@@ -6,26 +6,23 @@
  */
 import { z } from 'zod';
 
-import { isIsoDate } from '../../domain/calendar';
-import { parseDecimal } from '../../domain/money';
+import { decimalString, identifier, isoDate, storableText } from './storable';
 import type { DecodeResult } from './trade-event';
-
-const decimalString = z.string().refine((t) => parseDecimal(t) !== undefined, 'must be a canonical decimal string');
 
 export const CustodyStatementV1Schema = z.object({
   schemaVersion: z.literal(1),
-  statementId: z.string().min(1).max(128),
-  custodian: z.string().min(1),
-  statementDate: z.string().refine(isIsoDate, 'must be a calendar date YYYY-MM-DD'),
-  accounts: z.array(z.string().min(1)).min(1),
-  positions: z.array(z.object({ account: z.string(), isin: z.string().length(12), quantity: decimalString })),
-  cash: z.array(z.object({ account: z.string(), currency: z.string().length(3), amount: decimalString })),
+  statementId: storableText({ min: 1, max: 128 }),
+  custodian: identifier,
+  statementDate: isoDate,
+  accounts: z.array(identifier).min(1),
+  positions: z.array(z.object({ account: identifier, isin: storableText({ min: 12, max: 12 }), quantity: decimalString })),
+  cash: z.array(z.object({ account: identifier, currency: storableText({ min: 3, max: 3 }), amount: decimalString })),
   cashPostings: z
     .array(
       z.object({
-        reference: z.string().min(1),
-        account: z.string(),
-        currency: z.string().length(3),
+        reference: storableText({ min: 1, max: 128 }),
+        account: identifier,
+        currency: storableText({ min: 3, max: 3 }),
         amount: decimalString,
         type: z.enum(['FEE', 'FX']),
       }),

@@ -5,22 +5,19 @@
  */
 import { z } from 'zod';
 
-import { isIsoDate } from '../../domain/calendar';
 import { parseDecimal, type Dec } from '../../domain/money';
+import { decimalString, identifier, isoDate } from './storable';
 import type { DecodeResult, FieldError } from './trade-event';
 
 export const EodPriceV1Schema = z.object({
   /** Optional on the wire for producers that predate versioning; always 1 today. */
   schemaVersion: z.literal(1).default(1),
   isin: z.string().regex(/^[A-Z]{2}[A-Z0-9]{9}[0-9]$/, 'must be an ISIN (12 characters, check digit last)'),
-  date: z.string().refine(isIsoDate, 'must be a calendar date YYYY-MM-DD'),
+  date: isoDate,
   /** A decimal STRING in the instrument's currency, never a JSON number (binary floating point). */
-  price: z
-    .string()
-    .refine((t) => parseDecimal(t) !== undefined, 'must be a canonical decimal string')
-    .refine((t) => parseDecimal(t)?.isPositive() === true && parseDecimal(t)?.isZero() === false, 'must be > 0'),
+  price: decimalString.refine((t) => parseDecimal(t)?.isPositive() === true && parseDecimal(t)?.isZero() === false, 'must be > 0'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
-  source: z.string().min(1).max(64),
+  source: identifier,
 });
 export type EodPriceV1 = z.infer<typeof EodPriceV1Schema>;
 

@@ -9,60 +9,59 @@
  */
 import { z } from 'zod';
 
-import { isIsoDate } from '../../domain/calendar';
-import { parseDecimal } from '../../domain/money';
+import { decimalString, identifier, isoDate, positiveInteger, storableText } from './storable';
 import type { DecodeResult, FieldError } from './trade-event';
 
-const decimalString = z.string().refine((t) => parseDecimal(t) !== undefined, 'must be a canonical decimal string');
-const isoDate = z.string().refine(isIsoDate, 'must be a calendar date YYYY-MM-DD');
+const id = storableText({ min: 1, max: 128 });
+const text = storableText();
 const movement = z.enum(['RECE', 'DELI']);
 const payment = z.enum(['APMT', 'FREE']);
 const messageType = z.enum(['MT540', 'MT541', 'MT542', 'MT543']);
 const creditDebit = z.enum(['DBIT', 'CRDT']);
 const party = z.object({
-  agentBic: z.string(),
-  safekeepingAccount: z.string().optional(),
-  lei: z.string().optional(),
+  agentBic: text,
+  safekeepingAccount: text.optional(),
+  lei: text.optional(),
 });
 
 export const GrossInstructionMessageV1Schema = z.object({
   schemaVersion: z.literal(1),
   kind: z.literal('GROSS'),
-  instructionId: z.string().min(1),
-  tradeReference: z.string().min(1),
-  tradeVersion: z.number().int().positive(),
-  account: z.string().min(1),
-  counterpartyLei: z.string().length(20),
-  isin: z.string().length(12),
+  instructionId: id,
+  tradeReference: id,
+  tradeVersion: positiveInteger,
+  account: identifier,
+  counterpartyLei: storableText({ min: 20, max: 20 }),
+  isin: storableText({ min: 12, max: 12 }),
   quantity: decimalString,
   movement,
   payment,
   messageType,
   settlementAmount: decimalString.optional(),
   creditDebit: creditDebit.optional(),
-  currency: z.string().length(3),
+  currency: storableText({ min: 3, max: 3 }),
   tradeDate: isoDate,
   settlementDate: isoDate,
-  placeOfSettlement: z.string().optional(),
+  placeOfSettlement: text.optional(),
   deliveringParty: party.optional(),
   receivingParty: party.optional(),
   state: z.enum(['INSTRUCTED', 'EXCEPTION', 'CANCELLED']),
-  exceptions: z.array(z.object({ reason: z.string(), detail: z.string() })),
-  replacesInstructionId: z.string().optional(),
+  exceptions: z.array(z.object({ reason: text, detail: storableText({ max: 1024 }) })),
+  replacesInstructionId: id.optional(),
 });
 export type GrossInstructionMessageV1 = z.infer<typeof GrossInstructionMessageV1Schema>;
 
 export const NetInstructionMessageV1Schema = z.object({
   schemaVersion: z.literal(1),
   kind: z.literal('NET'),
-  instructionId: z.string().min(1),
+  instructionId: id,
   obligation: z.enum(['SECURITIES', 'CASH_ONLY']),
-  account: z.string().min(1),
-  counterpartyLei: z.string().length(20),
-  isin: z.string().length(12),
-  currency: z.string().length(3),
+  account: identifier,
+  counterpartyLei: storableText({ min: 20, max: 20 }),
+  isin: storableText({ min: 12, max: 12 }),
+  currency: storableText({ min: 3, max: 3 }),
   settlementDate: isoDate,
-  placeOfSettlement: z.string(),
+  placeOfSettlement: text,
   movement: movement.optional(),
   quantity: decimalString,
   payment: payment.optional(),
@@ -71,19 +70,19 @@ export const NetInstructionMessageV1Schema = z.object({
   creditDebit: creditDebit.optional(),
   deliveringParty: party.optional(),
   receivingParty: party.optional(),
-  grossInstructionIds: z.array(z.string()).min(1),
+  grossInstructionIds: z.array(id).min(1),
 });
 export type NetInstructionMessageV1 = z.infer<typeof NetInstructionMessageV1Schema>;
 
 export const CancellationMessageV1Schema = z.object({
   schemaVersion: z.literal(1),
   kind: z.literal('CANCELLATION'),
-  cancellationId: z.string().min(1),
-  cancelsInstructionId: z.string().min(1),
+  cancellationId: id,
+  cancelsInstructionId: id,
   cancels: z.enum(['GROSS', 'NET']),
-  account: z.string().min(1),
+  account: identifier,
   sendToCustodian: z.boolean(),
-  reason: z.string(),
+  reason: storableText({ max: 1024 }),
 });
 export type CancellationMessageV1 = z.infer<typeof CancellationMessageV1Schema>;
 

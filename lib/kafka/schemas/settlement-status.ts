@@ -5,29 +5,27 @@
  */
 import { z } from 'zod';
 
-import { isIsoDate } from '../../domain/calendar';
-import { parseDecimal } from '../../domain/money';
 import { SettlementReasonCode, SettlementState } from '../../domain/settlement-status';
+import { decimalString, identifier, isoDate, storableText, timestamp } from './storable';
 import type { DecodeResult } from './trade-event';
 
-const decimalString = z.string().refine((t) => parseDecimal(t) !== undefined, 'must be a canonical decimal string');
 const reasonCodes = Object.keys(SettlementReasonCode) as [SettlementReasonCode, ...SettlementReasonCode[]];
 const states = Object.values(SettlementState) as [SettlementState, ...SettlementState[]];
 
 export const SettlementStatusMessageV1Schema = z.object({
   schemaVersion: z.literal(1),
-  messageId: z.string().min(1).max(128),
-  instructionId: z.string().min(1),
-  account: z.string().min(1),
+  messageId: storableText({ min: 1, max: 128 }),
+  instructionId: storableText({ min: 1, max: 128 }),
+  account: identifier,
   state: z.enum(states),
-  statusDate: z.string().refine(isIsoDate, 'must be a calendar date YYYY-MM-DD'),
+  statusDate: isoDate,
   reasonCode: z.enum(reasonCodes).optional(),
   /** Cumulative settled quantity (PARTIALLY_SETTLED, SETTLED). */
   settledQuantity: decimalString.optional(),
   /** Cumulative cash moved with it, absolute, in the instruction's currency. */
   settledAmount: decimalString.optional(),
-  custodian: z.string().min(1),
-  sentAt: z.iso.datetime({ offset: true }),
+  custodian: identifier,
+  sentAt: timestamp,
 });
 export type SettlementStatusMessageV1 = z.infer<typeof SettlementStatusMessageV1Schema>;
 

@@ -4,29 +4,16 @@
  * A record that fails here is rejected at the boundary and never reaches domain code.
  */
 import { z } from 'zod';
-import { isIsoDate } from '../../domain/calendar';
 import { Dec, parseDecimal } from '../../domain/money';
 import { isValidIsin, isValidLei } from '../../domain/refdata';
 import { Side, Trade, TradeLifecycle } from '../../domain/trade';
-
-/** Longest decimal string accepted: Dec keeps 40 significant digits, so nothing longer can be exact. */
-const MAX_DECIMAL_LENGTH = 40;
-
-const decimalString = z
-  .string()
-  .refine(
-    (text) => text.length <= MAX_DECIMAL_LENGTH && parseDecimal(text) !== undefined,
-    `must be a canonical decimal string such as "1234.5" (no exponent, sign only "-", at most ${MAX_DECIMAL_LENGTH} characters)`,
-  );
-
-const isoDate = z.string().refine(isIsoDate, 'must be a calendar date YYYY-MM-DD');
-const identifier = z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
+import { decimalString, identifier, isoDate, positiveInteger, timestamp } from './storable';
 
 export const TradeEventV1Schema = z.object({
   schemaVersion: z.literal(1),
   execId: identifier,
   tradeId: identifier,
-  version: z.number().int().positive(),
+  version: positiveInteger,
   lifecycle: z.enum([TradeLifecycle.NEW, TradeLifecycle.AMEND, TradeLifecycle.CANCEL]),
   account: identifier,
   counterpartyLei: z.string().refine(isValidLei, 'must be an ISO 17442 LEI (20 characters, valid check digits)'),
@@ -37,7 +24,7 @@ export const TradeEventV1Schema = z.object({
   price: decimalString,
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code (3 upper-case letters)'),
   tradeDate: isoDate,
-  tradeTime: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with offset or Z' }),
+  tradeTime: timestamp,
   settlementDate: isoDate.optional(),
   commission: decimalString,
   fees: decimalString,
@@ -49,7 +36,7 @@ export type TradeEventV1 = z.infer<typeof TradeEventV1Schema>;
 /** A trade that passed validation, as published for settlement: the settlement date is always resolved. */
 export const ValidatedTradeEventV1Schema = TradeEventV1Schema.extend({
   settlementDate: isoDate,
-  validatedAt: z.iso.datetime({ offset: true }),
+  validatedAt: timestamp,
 });
 export type ValidatedTradeEventV1 = z.infer<typeof ValidatedTradeEventV1Schema>;
 

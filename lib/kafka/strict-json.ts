@@ -1,0 +1,136 @@
+/**
+ * JSON read the strict way, for every door data comes in by (the HTTP API, Kafka records, trade files): the bytes
+ * must be UTF-8, the text one JSON value, no object may name a key twice, and no string (value or key) may hold
+ * text PostgreSQL cannot store. `JSON.parse` alone would replace bad UTF-8 with U+FFFD (the HTTP body) or keep the
+ * last of two equal keys — both silently change what the sender said — and it lets through U+0000 and unpaired
+ * surrogates, which a `text` or `jsonb` column then refuses with an error that fails the whole batch
+ * (`invalid byte sequence for encoding "UTF8": 0x00`) instead of the one record.
+ */
+import { visit } from 'jsonc-parser';
+
+/** Why a document was refused; stable codes, also used as dead-letter reason codes. */
+export const JsonErrorCode = {
+  EMPTY: 'EMPTY',
+  NOT_UTF8: 'NOT_UTF8',
+  NOT_JSON: 'NOT_JSON',
+  DUPLICATE_KEY: 'DUPLICATE_KEY',
+  UNSTORABLE_TEXT: 'UNSTORABLE_TEXT',
+} as const;
+export type JsonErrorCode = (typeof JsonErrorCode)[keyof typeof JsonErrorCode];
+
+export interface JsonError {
+  readonly code: JsonErrorCode;
+  /** Dotted path of the offending member ('trades.0.execId'); '' for the document itself. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export type StrictJsonResult =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly errors: readonly JsonError[] };
+
+/** Most errors reported for one document: enough to fix it, not a second copy of a hostile one. */
+const MAX_ERRORS = 20;
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why PostgreSQL could not store `text`, or undefined when it can: U+0000 (no `text` or `jsonb` value may hold it)
+ * or an unpaired UTF-16 surrogate (not a Unicode character: it has no UTF-8 form, so the driver would write U+FFFD
+ * instead and `jsonb` refuses its `\u` escape).
+ */
+export function unstorableTextReason(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'contains U+0000 (NUL), which PostgreSQL text cannot hold';
+  if (LONE_SURROGATE.test(text)) return 'contains an unpaired UTF-16 surrogate, which is not a Unicode character';
+  return undefined;
+}
+
+/** Every string of a parsed JSON value, keys included, that PostgreSQL cannot store. */
+export function unstorableStrings(value: unknown, path: readonly string[] = []): JsonError[] {
+  const errors: JsonError[] = [];
+  const walk = (node: unknown, at: readonly string[]): void => {
+    if (errors.length >= MAX_ERRORS) return;
+    if (typeof node === 'string') {
+      const reason = unstorableTextReason(node);
+      if (reason !== undefined) errors.push({ code: JsonErrorCode.UNSTORABLE_TEXT, path: at.join('.'), message: reason });
+    } else if (Array.isArray(node)) {
+      node.forEach((item, index) => walk(item, [...at, String(index)]));
+    } else if (typeof node === 'object' && node !== null) {
+      for (const [key, item] of Object.entries(node)) {
+        const reason = unstorableTextReason(key);
+        if (reason !== undefined) {
+          // The key itself cannot be named safely in a path: say where it sits and why.
+          errors.push({ code: JsonErrorCode.UNSTORABLE_TEXT, path: at.join('.'), message: `a key ${reason}` });
+        } else walk(item, [...at, key]);
+      }
+    }
+  };
+  walk(value, path);
+  return errors;
+}
+
+/** Keys named twice in one object, with their paths; JSON.parse would silently keep the last one. */
+export function duplicateKeys(text: string): JsonError[] {
+  const errors: JsonError[] = [];
+  const objects: Set<string>[] = [];
+  visit(
+    text,
+    {
+      onObjectBegin: () => {
+        objects.push(new Set());
+      },
+      onObjectProperty: (property, _offset, _length, _line, _character, pathSupplier) => {
+        const keys = objects[objects.length - 1];
+        if (keys === undefined) return;
+        if (keys.has(property) && errors.length < MAX_ERRORS) {
+          errors.push({
+            code: JsonErrorCode.DUPLICATE_KEY,
+            path: [...pathSupplier(), property].map(String).join('.'),
+            message: 'the key appears more than once in its object',
+          });
+        }
+        keys.add(property);
+      },
+      onObjectEnd: () => {
+        objects.pop();
+      },
+    },
+    { disallowComments: true, allowTrailingComma: false },
+  );
+  return errors;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * Parses `bytes` (UTF-8; a leading byte-order mark is allowed and dropped) as one JSON value and checks it for
+ * duplicate keys and unstorable text. Every failure is returned, none thrown.
+ */
+export function parseStrictJson(bytes: Uint8Array): StrictJsonResult {
+  if (bytes.length === 0) return { ok: false, errors: [{ code: JsonErrorCode.EMPTY, path: '', message: 'empty' }] };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return {
+      ok: false,
+      errors: [{ code: JsonErrorCode.NOT_UTF8, path: '', message: 'not valid UTF-8' }],
+    };
+  }
+  return parseStrictJsonText(text);
+}
+
+/** {@link parseStrictJson} for text already decoded (a line of a file read as UTF-8). */
+export function parseStrictJsonText(text: string): StrictJsonResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof SyntaxError ? `: ${error.message}` : '';
+    return { ok: false, errors: [{ code: JsonErrorCode.NOT_JSON, path: '', message: `not valid JSON${detail}` }] };
+  }
+  // Only objects can repeat a key; scanning a plain string or number would be wasted work.
+  const duplicates = typeof value === 'object' && value !== null ? duplicateKeys(text) : [];
+  const errors = [...duplicates, ...unstorableStrings(value)];
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
+}
