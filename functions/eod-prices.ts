@@ -3,17 +3,23 @@ import middy from '@middy/core';
 
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
+import { PgDeadLetterStore } from '../lib/db/dead-letter-store';
 import { getPool } from '../lib/db/pool';
 import type { KafkaEvent } from '../lib/kafka/decode';
+import { getPublisher } from '../lib/kafka/producer';
 import { eodPricesFromEvent, type EodPricesSummary } from '../lib/prices/on-eod-prices';
 import { PgEodPriceStore } from '../lib/prices/store';
 
-const store = new PgEodPriceStore(getPool());
+const deps = {
+  store: new PgEodPriceStore(getPool()),
+  deadLetters: new PgDeadLetterStore(getPool()),
+  publisher: getPublisher(),
+};
 
 export const handler = middy<KafkaEvent, EodPricesSummary>()
   .use(releaseAfterLocalInvoke())
   .handler(async (event) => {
-    const summary = await eodPricesFromEvent(event, store);
+    const summary = await eodPricesFromEvent(event, deps);
     // A price that fails its schema or its instrument's rules needs a person; retrying would not help.
     for (const skipped of summary.skipped)
       console.error(JSON.stringify({ message: 'end-of-day price skipped', ...skipped }));

@@ -3,17 +3,23 @@ import middy from '@middy/core';
 
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
+import { PgDeadLetterStore } from '../lib/db/dead-letter-store';
 import { getPool } from '../lib/db/pool';
 import type { KafkaEvent } from '../lib/kafka/decode';
+import { getPublisher } from '../lib/kafka/producer';
 import { positionsFromBookedTrades, type PositionsSummary } from '../lib/positions/on-booked-trades';
 import { PgPositionStore } from '../lib/positions/store';
 
-const store = new PgPositionStore(getPool());
+const deps = {
+  store: new PgPositionStore(getPool()),
+  deadLetters: new PgDeadLetterStore(getPool()),
+  publisher: getPublisher(),
+};
 
 export const handler = middy<KafkaEvent, PositionsSummary>()
   .use(releaseAfterLocalInvoke())
   .handler(async (event) => {
-    const summary = await positionsFromBookedTrades(event, store);
+    const summary = await positionsFromBookedTrades(event, deps);
     // A position that cannot be built (missing FX, conflicting versions) needs a person; retrying would not help.
     for (const failure of summary.failures)
       console.error(JSON.stringify({ message: 'position not rebuilt', ...failure }));

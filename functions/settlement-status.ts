@@ -8,9 +8,10 @@ import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
 import { getPool } from '../lib/db/pool';
 import type { KafkaEvent } from '../lib/kafka/decode';
+import { getPublisher } from '../lib/kafka/producer';
 import { settlementStatusHandler } from '../lib/settlement/handlers';
 import type { StatusSummary } from '../lib/settlement/status-service';
 
 export const handler = middy<KafkaEvent, StatusSummary>()
   .use(releaseAfterLocalInvoke())
-  .handler(settlementStatusHandler({ pool: getPool() }));
+  .handler(settlementStatusHandler({ pool: getPool(), publisher: getPublisher() }));

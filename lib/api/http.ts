@@ -64,10 +64,7 @@ function isJsonMediaType(contentType: string): { ok: true } | { ok: false; messa
   return { ok: true };
 }
 
-function header(
-  headers: Readonly<Record<string, string | undefined>> | undefined,
-  name: string,
-): string | undefined {
+function header(headers: Readonly<Record<string, string | undefined>> | undefined, name: string): string | undefined {
   if (headers === undefined) return undefined;
   const found = Object.entries(headers).find(([key]) => key.toLowerCase() === name);
   return found?.[1];

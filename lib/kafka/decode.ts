@@ -1,14 +1,13 @@
 /**
  * From a Lambda Kafka event (MSK or self-managed) to typed records. Every record comes back, decoded or not, with
- * its coordinates: a record that fails decoding never reaches domain code, and it is dead-lettered with its raw
- * bytes instead of stopping its partition.
+ * its coordinates, key, headers and raw bytes: a record that fails decoding never reaches domain code, and it is
+ * dead-lettered in the one wrapper (lib/kafka/dead-letter.ts) instead of stopping its partition.
  */
 import type { MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
 
-import { z } from 'zod';
-
-import { RejectionReasonSchema, SCHEMA_INVALID, type DecodeResult, type FieldError } from './schemas/trade-event';
+import { SCHEMA_INVALID, type DecodeResult, type FieldError } from './schemas/trade-event';
 import { KafkaEventShapeError } from './errors';
+import { JsonErrorCode, parseStrictJson, unstorableTextReason } from './strict-json';
 
 /** The event both MSK and self-managed Kafka mappings deliver; key and value may be absent (null on the wire). */
 export type KafkaEvent = (Omit<MSKEvent, 'records'> | Omit<SelfManagedKafkaEvent, 'records'>) & {
@@ -36,15 +35,31 @@ export interface RecordCoordinates {
 export interface ConsumedRecord {
   readonly source: RecordCoordinates;
   readonly timestamp: number;
-  /** The key as text (trade topics are keyed by account). */
+  readonly timestampType?: string;
+  /** The key as text when it is UTF-8 that PostgreSQL can store (trade topics are keyed by account). */
   readonly key: string | undefined;
+  /** The key's exact bytes; undefined for a record without a key. */
+  readonly keyBytes: Buffer | undefined;
   /** The raw value bytes; empty for a null value. */
   readonly value: Buffer;
+  /** The value was null on the wire (a tombstone), not merely empty. */
+  readonly valueIsNull: boolean;
+  /** Headers in their order, values as bytes (Lambda delivers each as an array of byte values). */
+  readonly headers: readonly { readonly key: string; readonly value: Buffer }[];
 }
+
+/** Why a record did not decode: a stable code (also the dead letter's reason code), the field and a message. */
+export interface DecodeError extends FieldError {
+  readonly code: string;
+}
+
+/** Field errors of a schema that has this path are about the schema version, not the content. */
+const SCHEMA_VERSION_PATH = 'schemaVersion';
+export const UNSUPPORTED_SCHEMA_VERSION = 'UNSUPPORTED_SCHEMA_VERSION';
 
 export type DecodedRecord<T> =
   | { readonly ok: true; readonly value: T; readonly record: ConsumedRecord }
-  | { readonly ok: false; readonly errors: readonly FieldError[]; readonly record: ConsumedRecord };
+  | { readonly ok: false; readonly errors: readonly DecodeError[]; readonly record: ConsumedRecord };
 
 /** The records of an event in delivery order: partitions as the event lists them, offsets ascending within each. */
 export function consumedRecords(event: KafkaEvent): ConsumedRecord[] {
@@ -54,73 +69,67 @@ export function consumedRecords(event: KafkaEvent): ConsumedRecord[] {
   return Object.values(event.records).flatMap((records) =>
     [...records]
       .sort((a, b) => a.offset - b.offset)
-      .map((record) => ({
-        source: { topic: record.topic, partition: record.partition, offset: record.offset },
-        timestamp: record.timestamp,
-        key: record.key === undefined || record.key === null ? undefined : base64Text(record.key),
-        value:
-          record.value === undefined || record.value === null ? Buffer.alloc(0) : Buffer.from(record.value, 'base64'),
-      })),
+      .map((record) => {
+        const keyBytes =
+          record.key === undefined || record.key === null ? undefined : Buffer.from(record.key, 'base64');
+        const valueIsNull = record.value === undefined || record.value === null;
+        return {
+          source: { topic: record.topic, partition: record.partition, offset: record.offset },
+          timestamp: record.timestamp,
+          ...(record.timestampType === undefined ? {} : { timestampType: record.timestampType }),
+          key: keyBytes === undefined ? undefined : storableUtf8(keyBytes),
+          keyBytes,
+          value: valueIsNull ? Buffer.alloc(0) : Buffer.from(record.value ?? '', 'base64'),
+          valueIsNull,
+          headers: (record.headers ?? []).flatMap((header) =>
+            Object.entries(header).map(([key, bytes]) => ({ key, value: Buffer.from(bytes) })),
+          ),
+        };
+      }),
   );
 }
 
-function base64Text(text: string): string {
-  return Buffer.from(text, 'base64').toString('utf8');
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The bytes as text when they are UTF-8 that PostgreSQL can store; undefined otherwise. */
+function storableUtf8(bytes: Buffer): string | undefined {
+  try {
+    const text = utf8.decode(bytes);
+    return unstorableTextReason(text) === undefined ? text : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-/** Parses a record's value as UTF-8 JSON and runs `decode` on it; every failure is reported, none thrown. */
+/**
+ * Parses a record's value as strict JSON (UTF-8, one value, no duplicate key, no text PostgreSQL cannot store:
+ * lib/kafka/strict-json.ts) and runs `decode` on it; every failure is reported, none thrown.
+ */
 export function decodeRecord<T>(record: ConsumedRecord, decode: (json: unknown) => DecodeResult<T>): DecodedRecord<T> {
-  if (record.value.length === 0) return { ok: false, errors: [{ path: '', message: 'empty (null) value' }], record };
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(record.value));
-  } catch (error) {
-    const message = error instanceof TypeError ? 'value is not valid UTF-8' : 'value is not valid JSON';
-    return { ok: false, errors: [{ path: '', message }], record };
+  if (record.value.length === 0) {
+    const message = record.valueIsNull ? 'null value' : 'empty value';
+    return { ok: false, errors: [{ code: JsonErrorCode.EMPTY, path: '', message }], record };
   }
-  const decoded = decode(json);
-  return decoded.ok ? { ok: true, value: decoded.value, record } : { ok: false, errors: decoded.errors, record };
+  const json = parseStrictJson(record.value);
+  if (!json.ok) return { ok: false, errors: json.errors, record };
+  const decoded = decode(json.value);
+  if (decoded.ok) return { ok: true, value: decoded.value, record };
+  const versionError = decoded.errors.find((error) => error.path === SCHEMA_VERSION_PATH);
+  // A version this consumer does not know says nothing about the other fields: one reason, not a list of guesses.
+  const errors: DecodeError[] =
+    versionError === undefined
+      ? decoded.errors.map((error) => ({ ...error, code: SCHEMA_INVALID }))
+      : [{ ...versionError, code: UNSUPPORTED_SCHEMA_VERSION, message: schemaVersionMessage(json.value) }];
+  return { ok: false, errors, record };
+}
+
+function schemaVersionMessage(json: unknown): string {
+  const version =
+    typeof json === 'object' && json !== null ? (json as Record<string, unknown>).schemaVersion : undefined;
+  return version === undefined ? 'missing' : `version ${JSON.stringify(version)} is not one this consumer reads`;
 }
 
 /** Every record of the event, decoded with `decode`. */
 export function decodeRecords<T>(event: KafkaEvent, decode: (json: unknown) => DecodeResult<T>): DecodedRecord<T>[] {
   return consumedRecords(event).map((record) => decodeRecord(record, decode));
-}
-
-/**
- * The event published to `trades.deadletter` for a record that could not be decoded: its raw bytes (base64), where
- * it was read from, and every error. A person (or a replay tool) can rebuild the original record from it.
- */
-export const DeadLetterEventV1Schema = z.object({
-  schemaVersion: z.literal(1),
-  rejectedAt: z.iso.datetime({ offset: true }),
-  source: z.object({
-    topic: z.string(),
-    partition: z.number().int(),
-    offset: z.number().int(),
-    timestamp: z.number().int(),
-  }),
-  key: z.string().optional(),
-  /** The record's value exactly as received, base64. */
-  valueBase64: z.string(),
-  reasons: z.array(RejectionReasonSchema).min(1),
-});
-export type DeadLetterEventV1 = z.infer<typeof DeadLetterEventV1Schema>;
-
-export function encodeDeadLetter(
-  record: ConsumedRecord,
-  errors: readonly FieldError[],
-  rejectedAt: string,
-): DeadLetterEventV1 {
-  return {
-    schemaVersion: 1,
-    rejectedAt,
-    source: { ...record.source, timestamp: record.timestamp },
-    ...(record.key === undefined ? {} : { key: record.key }),
-    valueBase64: record.value.toString('base64'),
-    reasons: errors.map((error) => ({
-      code: SCHEMA_INVALID,
-      message: error.path === '' ? error.message : `${error.path}: ${error.message}`,
-    })),
-  };
 }

@@ -45,6 +45,11 @@ export function unstorableTextReason(text: string): string | undefined {
   return undefined;
 }
 
+/** `text` with U+0000 and unpaired surrogates replaced by U+FFFD: for messages that quote what they refused. */
+export function storableCopy(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
+}
+
 /** Every string of a parsed JSON value, keys included, that PostgreSQL cannot store. */
 export function unstorableStrings(value: unknown, path: readonly string[] = []): JsonError[] {
   const errors: JsonError[] = [];
@@ -52,7 +57,8 @@ export function unstorableStrings(value: unknown, path: readonly string[] = []):
     if (errors.length >= MAX_ERRORS) return;
     if (typeof node === 'string') {
       const reason = unstorableTextReason(node);
-      if (reason !== undefined) errors.push({ code: JsonErrorCode.UNSTORABLE_TEXT, path: at.join('.'), message: reason });
+      if (reason !== undefined)
+        errors.push({ code: JsonErrorCode.UNSTORABLE_TEXT, path: at.join('.'), message: reason });
     } else if (Array.isArray(node)) {
       node.forEach((item, index) => walk(item, [...at, String(index)]));
     } else if (typeof node === 'object' && node !== null) {

@@ -13,6 +13,10 @@ export const Topics = {
   CUSTODY_STATEMENTS: 'custody.statements',
   RECON_BREAKS: 'recon.breaks',
   PRICES_EOD: 'prices.eod',
+  /** Dead letters (lib/kafka/dead-letter.ts) of the stages reading settlement.status, custody.statements, prices.eod. */
+  SETTLEMENT_DEAD_LETTER: 'settlement.deadletter',
+  CUSTODY_DEAD_LETTER: 'custody.deadletter',
+  PRICES_DEAD_LETTER: 'prices.deadletter',
 } as const;
 export type Topic = (typeof Topics)[keyof typeof Topics];
 
@@ -32,6 +36,9 @@ export const TopicPartitions: Readonly<Record<Topic, number>> = {
   [Topics.CUSTODY_STATEMENTS]: 4,
   [Topics.RECON_BREAKS]: 4,
   [Topics.PRICES_EOD]: 4,
+  [Topics.SETTLEMENT_DEAD_LETTER]: 1,
+  [Topics.CUSTODY_DEAD_LETTER]: 1,
+  [Topics.PRICES_DEAD_LETTER]: 1,
 };
 
 /** Every topic with its partition count, in a shape KafkaJS `admin.createTopics({ topics })` accepts. */

@@ -16,6 +16,7 @@
 import type { RejectionReason, TradeStore } from '../db/trade-store';
 import type { Trade } from '../domain/trade';
 import type { ValidatedTrade } from '../domain/validation';
+import { Stage } from '../kafka/dead-letter';
 import type { DecodedRecord, RecordCoordinates } from '../kafka/decode';
 import type { EventPublisher } from '../kafka/producer';
 import { encodeRejectedTradeEvent } from '../kafka/schemas/trade-event';
@@ -77,7 +78,7 @@ export async function persistValidatedTrades(
   // records share an ExecID.
   const sourceOf = new Map<Trade, RecordCoordinates>(decoded.map((record) => [record.value, record.record.source]));
   const decisions: CaptureDecision[] = undecided.flatMap((record) =>
-    record.ok ? [] : [deadLetterDecision(record.record, record.errors, at)],
+    record.ok ? [] : [deadLetterDecision(record.record, Stage.PERSIST_TRADES, record.errors, at)],
   );
   const rejection = (trade: Trade, source: RecordCoordinates, reasons: readonly RejectionReason[]): void => {
     const value = encodeRejectedTradeEvent(trade, reasons, at);

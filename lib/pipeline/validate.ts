@@ -14,14 +14,10 @@ import type { ReferenceDataStore } from '../db/reference-store';
 import type { TradeStore } from '../db/trade-store';
 import type { Trade } from '../domain/trade';
 import { validateBatch } from '../domain/validation';
-import { encodeDeadLetter, type DecodedRecord } from '../kafka/decode';
+import { encodeDeadLetter, deadLetterKey, deadLetterTopic, Stage } from '../kafka/dead-letter';
+import type { DecodeError, DecodedRecord } from '../kafka/decode';
 import type { EventPublisher } from '../kafka/producer';
-import {
-  encodeRejectedTradeEvent,
-  encodeTradeEvent,
-  encodeValidatedTradeEvent,
-  type FieldError,
-} from '../kafka/schemas/trade-event';
+import { encodeRejectedTradeEvent, encodeTradeEvent, encodeValidatedTradeEvent } from '../kafka/schemas/trade-event';
 import { Topics } from '../kafka/topics';
 import { CaptureOutcome, coordinatesKey, type CaptureDecision, type PgCaptureLedger } from './capture-ledger';
 import { deliverDecisions } from './outbox';
@@ -52,21 +48,18 @@ export function tradeContentHash(trade: Trade): string {
     .digest('hex');
 }
 
-/** Dead-letter decision for a record that did not decode. */
+/** Dead-letter decision of `stage` for a record that did not decode (the wrapper of lib/kafka/dead-letter.ts). */
 export function deadLetterDecision(
   record: DecodedRecord<unknown>['record'],
-  errors: readonly FieldError[],
+  stage: Stage,
+  errors: readonly DecodeError[],
   at: string,
 ): CaptureDecision {
-  const value = encodeDeadLetter(record, errors, at);
+  const value = encodeDeadLetter(record, stage, errors, at);
   return {
     source: record.source,
     outcome: CaptureOutcome.DEAD_LETTER,
-    message: {
-      topic: Topics.TRADES_DEAD_LETTER,
-      key: record.key ?? `${record.source.topic}-${record.source.partition}`,
-      value,
-    },
+    message: { topic: deadLetterTopic(record.source.topic), key: deadLetterKey(record), value },
     rejection: { event: value, reasons: value.reasons, rejectedAt: at },
   };
 }
@@ -88,7 +81,7 @@ export async function validateCapturedTrades(
   const captured = new Set(prior.map((capture) => `${capture.execId}|${capture.contentHash ?? ''}`));
   for (const record of fresh) {
     if (!record.ok) {
-      decisions.push(deadLetterDecision(record.record, record.errors, at));
+      decisions.push(deadLetterDecision(record.record, Stage.VALIDATE_TRADES, record.errors, at));
       continue;
     }
     const hash = tradeContentHash(record.value);

@@ -1,10 +1,14 @@
 /**
  * What the `eodPrices` function does with a batch of `prices.eod` records: decode each, check it against its
  * instrument, keep the LAST record per ISIN and date (delivery order: a vendor correction follows the price it
- * corrects), and upsert the accepted prices in one statement. Undecodable or rejected records are reported and
- * skipped: a retry could not fix them, and they must not hold up the partition's good prices.
+ * corrects), and upsert the accepted prices in one statement. Undecodable records are dead-lettered and rejected
+ * ones reported; both are skipped: a retry could not fix them, and they must not hold up the partition's good
+ * prices.
  */
+import type { DeadLetterStore } from '../db/dead-letter-store';
+import { Stage } from '../kafka/dead-letter';
 import { decodeRecords, type KafkaEvent, type RecordCoordinates } from '../kafka/decode';
+import type { EventPublisher } from '../kafka/producer';
 import { decodeEodPrice, type EodPrice } from '../kafka/schemas/eod-price';
 import type { FieldError } from '../kafka/schemas/trade-event';
 import { eodPriceReasons, type EodPriceReason } from './rules';
@@ -24,8 +28,20 @@ export interface EodPricesSummary {
   readonly skipped: readonly EodPriceSkipped[];
 }
 
-export async function eodPricesFromEvent(event: KafkaEvent, store: EodPriceStore): Promise<EodPricesSummary> {
+export interface EodPricesDeps {
+  readonly store: EodPriceStore;
+  readonly deadLetters: DeadLetterStore;
+  readonly publisher: EventPublisher;
+}
+
+export async function eodPricesFromEvent(event: KafkaEvent, deps: EodPricesDeps): Promise<EodPricesSummary> {
+  const { store } = deps;
   const decoded = decodeRecords(event, decodeEodPrice);
+  await deps.deadLetters.record(
+    Stage.EOD_PRICES,
+    decoded.flatMap((record) => (record.ok ? [] : [record])),
+    new Date().toISOString(),
+  );
   const skipped: EodPriceSkipped[] = [];
   const instruments = await store.instruments([
     ...new Set(decoded.flatMap((record) => (record.ok ? [record.value.isin] : []))),
@@ -47,5 +63,6 @@ export async function eodPricesFromEvent(event: KafkaEvent, store: EodPriceStore
     latest.set(key, record.value);
   }
   const written = await store.upsert([...latest.values()]);
+  await deps.deadLetters.publishPending(Stage.EOD_PRICES, deps.publisher);
   return { records: decoded.length, accepted: latest.size, written, skipped };
 }

@@ -16,7 +16,7 @@ export function settleTradesHandler(deps: { pool: Pool; publisher: EventPublishe
     settleBookedTrades(deps, decodeRecords(event, decodeBookedTrade));
 }
 
-export function settlementStatusHandler(deps: { pool: Pool }) {
+export function settlementStatusHandler(deps: { pool: Pool; publisher: EventPublisher }) {
   return (event: KafkaEvent): Promise<StatusSummary> =>
-    applyStatusReports(deps.pool, decodeRecords(event, decodeSettlementStatus));
+    applyStatusReports(deps, decodeRecords(event, decodeSettlementStatus));
 }

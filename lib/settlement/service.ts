@@ -6,11 +6,12 @@
  */
 import type { Pool } from 'pg';
 
+import { PgDeadLetterStore } from '../db/dead-letter-store';
 import { withTransaction } from '../db/pool';
+import { Stage } from '../kafka/dead-letter';
 import type { DecodedRecord } from '../kafka/decode';
 import type { EventPublisher } from '../kafka/producer';
 import type { BookedTradeEventV1 } from '../kafka/schemas/booked-trade';
-import { recordDeadLetters } from './dead-letters';
 import { publishOutbox } from './outbox';
 import { planSettlement } from './plan';
 import { PgSettlementStore } from './store';
@@ -35,6 +36,8 @@ export async function settleBookedTrades(
   records: readonly DecodedRecord<BookedTradeEventV1>[],
 ): Promise<SettlementSummary> {
   const store = new PgSettlementStore(deps.pool);
+  const deadLetters = new PgDeadLetterStore(deps.pool);
+  const at = new Date().toISOString();
   const events = records.flatMap((r) => (r.ok ? [r.value] : []));
   const failures = records.flatMap((r) => (r.ok ? [] : [r]));
   const reference = await store.referenceData(
@@ -44,14 +47,16 @@ export async function settleBookedTrades(
   // The net instructions' status date: the latest booking of the batch, so that a replay dates them the same.
   const statusDate = events.reduce((latest, e) => (e.bookedAt > latest ? e.bookedAt : latest), '').slice(0, 10);
   const plan = await withTransaction(deps.pool, async (client) => {
-    await recordDeadLetters(client, 'settleTrades', failures);
+    await deadLetters.record(Stage.SETTLE_TRADES, failures, at, client);
     const current = await store.currentInstructions(client, [...new Set(events.map((e) => e.trade.tradeId))]);
     const decided = planSettlement(events, current, reference);
     const scopes = await store.writePlan(client, decided);
     await store.renet(client, scopes, statusDate === '' ? new Date().toISOString().slice(0, 10) : statusDate);
     return decided;
   });
-  const published = await publishOutbox(deps.pool, deps.publisher);
+  const published =
+    (await publishOutbox(deps.pool, deps.publisher)) +
+    (await deadLetters.publishPending(Stage.SETTLE_TRADES, deps.publisher));
   return {
     instructed: plan.instructions.filter((p) => p.state === 'INSTRUCTED').length,
     exceptions: plan.instructions.filter((p) => p.state === 'EXCEPTION').length,

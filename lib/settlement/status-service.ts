@@ -14,10 +14,12 @@ import {
   SettlementState,
   SettlementStatusMessage,
 } from '../domain/settlement-status';
+import { PgDeadLetterStore } from '../db/dead-letter-store';
 import { withTransaction } from '../db/pool';
+import { Stage } from '../kafka/dead-letter';
 import type { DecodedRecord } from '../kafka/decode';
+import type { EventPublisher } from '../kafka/producer';
 import type { SettlementStatusMessageV1 } from '../kafka/schemas/settlement-status';
-import { recordDeadLetters } from './dead-letters';
 
 export const StatusOutcome = {
   APPLIED: 'APPLIED',
@@ -87,9 +89,12 @@ export interface StatusSummary {
 
 /** Applies a batch of decoded status reports (see the module comment). */
 export async function applyStatusReports(
-  pool: Pool,
+  deps: { readonly pool: Pool; readonly publisher: EventPublisher },
   records: readonly DecodedRecord<SettlementStatusMessageV1>[],
 ): Promise<StatusSummary> {
+  const { pool } = deps;
+  const deadLetters = new PgDeadLetterStore(pool);
+  const at = new Date().toISOString();
   const reports = records.flatMap((r) => (r.ok ? [{ message: r.value, record: r.record }] : []));
   const failures = records.flatMap((r) => (r.ok ? [] : [r]));
   const outcomes: Record<StatusOutcome, number> = {
@@ -101,7 +106,7 @@ export async function applyStatusReports(
     UNKNOWN_INSTRUCTION: 0,
   };
   await withTransaction(pool, async (client) => {
-    await recordDeadLetters(client, 'settlementStatus', failures);
+    await deadLetters.record(Stage.SETTLEMENT_STATUS, failures, at, client);
     const ids = [...new Set(reports.map((r) => r.message.instructionId))];
     const { rows } = await client.query<NetRow>(
       `SELECT net_instruction_id, state, quantity, net_quantity, net_cash, currency, settled_quantity, settled_cash,
@@ -225,5 +230,6 @@ export async function applyStatusReports(
       ],
     );
   });
+  await deadLetters.publishPending(Stage.SETTLEMENT_STATUS, deps.publisher);
   return { outcomes, undecodable: failures.length };
 }

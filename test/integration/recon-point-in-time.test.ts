@@ -61,7 +61,7 @@ function report(
 }
 
 async function apply(...reports: SettlementStatusMessageV1[]) {
-  return settlementStatusHandler({ pool: db.pool })(
+  return settlementStatusHandler({ pool: db.pool, publisher })(
     eventOf(
       Topics.SETTLEMENT_STATUS,
       reports.map((r) => ({ key: r.account, value: r })),

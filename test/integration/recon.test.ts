@@ -88,7 +88,7 @@ afterAll(async () => {
 describe('settlementStatus handler', () => {
   test('moves only forward: applied, duplicate, late and illegal reports are told apart', async () => {
     // Arrange
-    const handle = settlementStatusHandler({ pool: db.pool });
+    const handle = settlementStatusHandler({ pool: db.pool, publisher });
     const matched = status({ messageId: 'S-1', instructionId: netId, state: 'MATCHED', statusDate: '2024-05-28' });
     const settled = status({ messageId: 'S-2', instructionId: netId, state: 'SETTLED', statusDate: '2024-05-29' });
     const lateMatch = status({ messageId: 'S-0', instructionId: netId, state: 'MATCHED', statusDate: '2024-05-28' });

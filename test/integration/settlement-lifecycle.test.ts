@@ -51,7 +51,7 @@ function report(
 }
 
 async function apply(...reports: SettlementStatusMessageV1[]) {
-  const handle = settlementStatusHandler({ pool: db.pool });
+  const handle = settlementStatusHandler({ pool: db.pool, publisher: new RecordingPublisher() });
   return handle(
     eventOf(
       Topics.SETTLEMENT_STATUS,

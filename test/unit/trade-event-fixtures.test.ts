@@ -33,7 +33,9 @@ describe('sample trade events', () => {
       '100',
     ]);
     expect(bad?.ok && [bad.value.account, bad.value.mic, bad.value.currency]).toEqual(['ACC-008', 'XETR', 'EUR']);
-    expect(broken?.ok === false && broken.errors).toEqual([{ path: '', message: 'value is not valid JSON' }]);
+    expect(broken?.ok === false && broken.errors).toEqual([
+      { code: 'NOT_JSON', path: '', message: 'not valid JSON: Unexpected end of JSON input' },
+    ]);
     expect(new Set(records.map((record) => record.record.source.topic))).toEqual(new Set([Topics.TRADES_CAPTURED]));
   });
 

@@ -15,7 +15,9 @@ export const CustodyStatementV1Schema = z.object({
   custodian: identifier,
   statementDate: isoDate,
   accounts: z.array(identifier).min(1),
-  positions: z.array(z.object({ account: identifier, isin: storableText({ min: 12, max: 12 }), quantity: decimalString })),
+  positions: z.array(
+    z.object({ account: identifier, isin: storableText({ min: 12, max: 12 }), quantity: decimalString }),
+  ),
   cash: z.array(z.object({ account: identifier, currency: storableText({ min: 3, max: 3 }), amount: decimalString })),
   cashPostings: z
     .array(

@@ -15,7 +15,10 @@ export const EodPriceV1Schema = z.object({
   isin: z.string().regex(/^[A-Z]{2}[A-Z0-9]{9}[0-9]$/, 'must be an ISIN (12 characters, check digit last)'),
   date: isoDate,
   /** A decimal STRING in the instrument's currency, never a JSON number (binary floating point). */
-  price: decimalString.refine((t) => parseDecimal(t)?.isPositive() === true && parseDecimal(t)?.isZero() === false, 'must be > 0'),
+  price: decimalString.refine(
+    (t) => parseDecimal(t)?.isPositive() === true && parseDecimal(t)?.isZero() === false,
+    'must be > 0',
+  ),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
   source: identifier,
 });
