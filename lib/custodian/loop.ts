@@ -10,6 +10,7 @@ import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 
 import { KafkaPublisher, createKafkaProducer } from '../kafka/producer';
 import { decodeSettlementInstructionMessage } from '../kafka/schemas/settlement-instruction';
+import { parseStrictJson } from '../kafka/strict-json';
 import { Topics } from '../kafka/topics';
 import type { CustodyStatementV1 } from '../kafka/schemas/custody-statement';
 import { CustodianSimulator, type CustodianOptions } from './custodian';
@@ -93,13 +94,11 @@ export async function runCustodian(options: CustodianLoopOptions): Promise<Runni
   await consumer.run({
     eachMessage: async ({ partition, message }) => {
       instructionsRead += 1;
-      let json: unknown;
-      try {
-        json = JSON.parse(message.value?.toString('utf8') ?? '');
-      } catch {
-        json = undefined;
-      }
-      const decoded = decodeSettlementInstructionMessage(json);
+      // The same strict reading as every stage's decoder: not UTF-8, a duplicate key or unstorable text is skipped.
+      const json = parseStrictJson(message.value ?? Buffer.alloc(0));
+      const decoded = json.ok
+        ? decodeSettlementInstructionMessage(json.value)
+        : ({ ok: false, errors: json.errors } as const);
       if (!decoded.ok) {
         log(`custodian: skipped undecodable instruction at ${partition}/${message.offset}`);
       } else {

@@ -22,7 +22,8 @@ export async function runSubmit(argv: readonly string[], io: SubmitIo = {}): Pro
   const { values } = parseArgs({ args: [...argv], options: { file: { type: 'string' } } });
   const file = values.file;
   if (file === undefined) throw new Error('--file is required (.csv, .jsonl or .ndjson)');
-  const content = fs.readFileSync(file, 'utf8');
+  // Bytes, not text: a line that is not UTF-8 is reported, not read as U+FFFD.
+  const content = fs.readFileSync(file);
   const parsed = /\.(jsonl|ndjson)$/i.test(file) ? parseJsonLines(content) : parseTradeCsv(content);
   const stderr = io.stderr ?? process.stderr;
   for (const row of parsed.invalid) {

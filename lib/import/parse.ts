@@ -1,10 +1,13 @@
 /**
  * Trade files for `posttrade submit`: CSV (a header naming TradeEventV1 fields; `schemaVersion` and `version`
  * default to 1) or JSON Lines (one event per line). Every row is checked against the wire schema; invalid rows are
- * reported with their line number and every field error, the valid ones returned for publishing.
+ * reported with their line number and every field error, the valid ones returned for publishing. The same boundary
+ * as the HTTP API and the Kafka decoders: a line that is not UTF-8, a JSON line that names a key twice or holds
+ * text PostgreSQL cannot store is an invalid row, never published (lib/kafka/strict-json.ts).
  */
 import { parseCsv } from '../refdata/load';
 import { TradeEventV1Schema, type FieldError, type TradeEventV1 } from '../kafka/schemas/trade-event';
+import { parseStrictJsonText, utf8Lines } from '../kafka/strict-json';
 
 export interface RowError {
   readonly line: number;
@@ -27,31 +30,45 @@ function check(line: number, candidate: unknown, trades: TradeEventV1[], invalid
   }
 }
 
-export function parseJsonLines(content: string): ParsedFile {
+const NOT_UTF8: readonly FieldError[] = [{ path: '', message: 'not valid UTF-8' }];
+
+/** The file's lines as text; a line of bytes that are not UTF-8 is blank here and reported in `invalid`. */
+function textLines(content: string | Uint8Array, invalid: RowError[]): string[] {
+  const lines = typeof content === 'string' ? content.split(/\r?\n/) : utf8Lines(content);
+  return lines.map((line, index) => {
+    if (line !== undefined) return line;
+    invalid.push({ line: index + 1, errors: NOT_UTF8 });
+    return '';
+  });
+}
+
+export function parseJsonLines(content: string | Uint8Array): ParsedFile {
   const trades: TradeEventV1[] = [];
   const invalid: RowError[] = [];
-  content.split(/\r?\n/).forEach((text, index) => {
+  textLines(content, invalid).forEach((text, index) => {
     if (text.trim() === '') return;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      invalid.push({ line: index + 1, errors: [{ path: '', message: 'not valid JSON' }] });
+    const json = parseStrictJsonText(text);
+    if (!json.ok) {
+      invalid.push({ line: index + 1, errors: json.errors.map(({ path, message }) => ({ path, message })) });
       return;
     }
-    check(index + 1, json, trades, invalid);
+    check(index + 1, json.value, trades, invalid);
   });
-  return { trades, invalid };
+  return { trades, invalid: sortedByLine(invalid) };
+}
+
+function sortedByLine(rows: RowError[]): RowError[] {
+  return [...rows].sort((a, b) => a.line - b.line);
 }
 
 const NUMERIC_FIELDS = new Set(['schemaVersion', 'version']);
 
 /** CSV rows; line numbers assume one line per record (quoted newlines would shift them). */
-export function parseTradeCsv(content: string): ParsedFile {
-  const lines = content.split(/\r?\n/);
-  const [header, ...rows] = parseCsv(content);
+export function parseTradeCsv(content: string | Uint8Array): ParsedFile {
   const trades: TradeEventV1[] = [];
   const invalid: RowError[] = [];
+  const lines = textLines(content, invalid);
+  const [header, ...rows] = parseCsv(lines.join('\n'));
   if (header === undefined) return { trades, invalid };
   // parseCsv skips blank lines: map each record back to its physical line.
   const recordLines = lines.flatMap((text, index) => (text.trim() === '' ? [] : [index + 1])).slice(1);
@@ -64,5 +81,5 @@ export function parseTradeCsv(content: string): ParsedFile {
     const candidate = { schemaVersion: 1, version: 1, ...Object.fromEntries(entries) };
     check(recordLines[index] ?? index + 2, candidate, trades, invalid);
   });
-  return { trades, invalid };
+  return { trades, invalid: sortedByLine(invalid) };
 }

@@ -126,6 +126,37 @@ export function parseStrictJson(bytes: Uint8Array): StrictJsonResult {
   return parseStrictJsonText(text);
 }
 
+/** The bytes as UTF-8 text (a leading byte-order mark dropped), or undefined when they are not UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A file's lines as text, each decoded as UTF-8 on its own, so that one line of bad bytes is reported (and left
+ * out) without losing the others: `undefined` for a line that is not valid UTF-8. Lines end at `\n`, a `\r`
+ * before it is dropped; a leading byte-order mark is dropped.
+ */
+export function utf8Lines(bytes: Uint8Array): (string | undefined)[] {
+  const lines: (string | undefined)[] = [];
+  let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  for (let i = start; i <= bytes.length; i += 1) {
+    if (i < bytes.length && bytes[i] !== 0x0a) continue;
+    const end = i > start && bytes[i - 1] === 0x0d ? i - 1 : i;
+    try {
+      lines.push(decoder.decode(bytes.subarray(start, end)));
+    } catch {
+      lines.push(undefined);
+    }
+    start = i + 1;
+  }
+  return lines;
+}
+
 /** {@link parseStrictJson} for text already decoded (a line of a file read as UTF-8). */
 export function parseStrictJsonText(text: string): StrictJsonResult {
   let value: unknown;

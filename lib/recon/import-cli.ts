@@ -19,6 +19,7 @@ import { createPool } from '../db/pool';
 import { getPublisher } from '../kafka/producer';
 import { decodeCustodyStatement, type CustodyStatementV1 } from '../kafka/schemas/custody-statement';
 import type { FieldError } from '../kafka/schemas/trade-event';
+import { decodeUtf8, parseStrictJsonText } from '../kafka/strict-json';
 import { parseCsv } from '../refdata/load';
 import { reconcileStatements } from './service';
 
@@ -59,21 +60,15 @@ function startLines(text: string): number[] {
 
 /** A `.json` file: one statement or an array; an invalid statement is reported at the line it starts on. */
 export function parseStatementJson(text: string): ParsedStatements {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
+  const parsed = parseStrictJsonText(text);
+  if (!parsed.ok) {
     return {
       statements: [],
-      invalid: [
-        {
-          line: 1,
-          errors: [{ path: '', message: `not valid JSON: ${error instanceof Error ? error.message : String(error)}` }],
-        },
-      ],
+      invalid: [{ line: 1, errors: parsed.errors.map(({ path, message }) => ({ path, message })) }],
       rejectedStatementIds: [],
     };
   }
+  const json = parsed.value;
   const items = Array.isArray(json) ? json : [json];
   const starts = startLines(text);
   const statements: CustodyStatementV1[] = [];
@@ -92,14 +87,12 @@ export function parseStatementJsonLines(text: string): ParsedStatements {
   const invalid: InvalidLine[] = [];
   text.split('\n').forEach((raw, index) => {
     if (raw.trim() === '') return;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      invalid.push({ line: index + 1, errors: [{ path: '', message: 'not valid JSON' }] });
+    const json = parseStrictJsonText(raw);
+    if (!json.ok) {
+      invalid.push({ line: index + 1, errors: json.errors.map(({ path, message }) => ({ path, message })) });
       return;
     }
-    const decoded = decodeCustodyStatement(json);
+    const decoded = decodeCustodyStatement(json.value);
     if (decoded.ok) statements.push(decoded.value);
     else invalid.push({ line: index + 1, errors: decoded.errors });
   });
@@ -230,7 +223,10 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { file: { type: 'string' } } });
   const file = values.file;
   if (file === undefined) throw new Error('usage: posttrade recon import --file statement.json|statement.csv');
-  const parsed = parseStatementFile(file, fs.readFileSync(file, 'utf8'));
+  const bytes = fs.readFileSync(file);
+  const text = decodeUtf8(bytes);
+  if (text === undefined) throw new Error(`${file} is not valid UTF-8`);
+  const parsed = parseStatementFile(file, text);
   for (const row of parsed.invalid) {
     const detail = row.errors.map((e) => (e.path === '' ? e.message : `${e.path}: ${e.message}`));
     process.stderr.write(`${file}:${row.line}: ${detail.join('; ')}\n`);

@@ -150,7 +150,7 @@ describe('posttrade submit on the broker', () => {
     // Assert
     expect(result.code).toBe(1);
     expect(result.stderr.split('\n').filter((line) => line !== '')).toEqual([
-      `${file}:2: not valid JSON`,
+      `${file}:2: not valid JSON: Unexpected end of JSON input`,
       expect.stringMatching(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: side: `)),
     ]);
     expect(messages.map((m) => m.event.execId).sort()).toEqual(['JL-1', 'JL-3']);

@@ -99,6 +99,33 @@ describe('statement file import', () => {
 
     // Assert
     expect(parsed.statements.map((s) => s.statementId)).toEqual(['ST-9']);
-    expect(parsed.invalid).toEqual([{ line: 3, errors: [{ path: '', message: 'not valid JSON' }] }]);
+    expect(parsed.invalid).toEqual([
+      { line: 3, errors: [{ path: '', message: expect.stringMatching(/^not valid JSON: /) as string }] },
+    ]);
+  });
+
+  test('refuses a statement that names a key twice or holds a NUL, with the field', () => {
+    // Arrange
+    const statement = {
+      schemaVersion: 1,
+      statementId: 'ST-10',
+      custodian: 'IRVTUS3N',
+      statementDate: '2024-05-30',
+      accounts: ['ACC-001'],
+      positions: [{ account: 'ACC-001', isin: 'US0378331005', quantity: '100' }],
+      cash: [],
+    };
+    const twice = JSON.stringify(statement).replace('"quantity":"100"', '"quantity":"100","quantity":"1"');
+    const nul = JSON.stringify({ ...statement, statementId: 'ST-\u000011' });
+
+    // Act
+    const parsed = parseStatementFile('day.jsonl', `${twice}\n${nul}\n`);
+
+    // Assert
+    expect(parsed.statements).toEqual([]);
+    expect(parsed.invalid.map((i) => [i.line, i.errors.map((e) => e.path)])).toEqual([
+      [1, ['positions.0.quantity']],
+      [2, ['statementId']],
+    ]);
   });
 });
