@@ -22,6 +22,7 @@ import { Topics } from '../kafka/topics';
 import type { DailyReportDoc } from '../pnl/document';
 import { DEFAULT_SEED_DIR, loadSimulatorData } from '../simulator/cli';
 import { lastTradingDay, simulateTrades } from '../simulator/generate';
+import { undecodableCount } from '../simulator/undecodable';
 import { formatProgress, pendingStage, progressKey, ProgressLine, type PipelineShape } from './progress';
 import {
   capturedCount,
@@ -50,6 +51,8 @@ export interface DemoOptions {
   readonly seed: number | undefined;
   readonly keep: boolean;
   readonly stallTimeoutMs: number;
+  /** Share of undecodable records published besides the trades, so the summary shows the dead-letter path. */
+  readonly undecodableRate: number;
 }
 
 export class DemoError extends Error {
@@ -84,6 +87,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
       seed: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'stall-timeout': { type: 'string', default: '120' },
+      'undecodable-rate': { type: 'string', default: '0.005' },
     },
   });
   const trades = Number(values.trades);
@@ -95,7 +99,10 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
   if (seed !== undefined && !Number.isInteger(seed)) throw new DemoError('--seed must be an integer');
   const stall = Number(values['stall-timeout']);
   if (!(stall > 0)) throw new DemoError('--stall-timeout must be a positive number of seconds');
-  return { trades, date: values.date, seed, keep: values.keep, stallTimeoutMs: stall * 1000 };
+  const undecodableRate = Number(values['undecodable-rate']);
+  if (!(undecodableRate >= 0 && undecodableRate <= 1))
+    throw new DemoError('--undecodable-rate must be between 0 and 1');
+  return { trades, date: values.date, seed, keep: values.keep, stallTimeoutMs: stall * 1000, undecodableRate };
 }
 
 const say = (text: string): void => {
@@ -228,13 +235,27 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const shape = pipelineShape();
 
     const seed = options.seed ?? (await freshSeed(pool));
-    say(`publishing ${options.trades} simulated trades dated ${tradeDate} (seed ${seed}) to ${Topics.TRADES_CAPTURED}`);
+    const undecodable = undecodableCount(seed, options.undecodableRate, options.trades);
+    say(
+      `publishing ${options.trades} simulated trades dated ${tradeDate} (seed ${seed}) and ${undecodable} ` +
+        `undecodable records to ${Topics.TRADES_CAPTURED}`,
+    );
     const before = await capturedEndOffsets(brokers);
-    await posttrade(['produce', '--count', String(options.trades), '--seed', String(seed), '--date', tradeDate], env);
+    await posttrade(
+      [
+        'produce',
+        ...['--count', String(options.trades), '--seed', String(seed), '--date', tradeDate],
+        ...['--undecodable-rate', String(options.undecodableRate)],
+      ],
+      env,
+    );
     const after = await capturedEndOffsets(brokers);
     const ranges = [...after].map(([partition, to]) => ({ partition, from: before.get(partition) ?? 0, to }));
-    if (capturedCount(ranges) !== options.trades) {
-      say(`note: trades.captured grew by ${capturedCount(ranges)} records, not ${options.trades} (another producer?)`);
+    if (capturedCount(ranges) !== options.trades + undecodable) {
+      say(
+        `note: trades.captured grew by ${capturedCount(ranges)} records, not ${options.trades + undecodable} ` +
+          '(another producer?)',
+      );
     }
     checkInterrupted();
 
@@ -296,6 +317,8 @@ const usage = (): string => `usage: npm run demo [-- options]
   --seed S              simulator seed (default: the first not used in this data directory)
   --keep                leave the stack running afterwards (npm run stop ends it)
   --stall-timeout SEC   fail when no stage moves for this long (default 120)
+  --undecodable-rate P  besides the trades, this share of records no consumer can decode, to show the
+                        dead-letter path (default 0.005; see posttrade produce --help)
 environment: POSTTRADE_DATA_DIR, KAFKA_PORT, PG_PORT, HTTP_PORT, LAMBDA_PORT, DATABASE_URL (see npm start)
 `;
 

@@ -11,7 +11,10 @@ import { config, KafkaAuth } from '../config';
 import { awsConnectionDeps, kafkaClientConfig } from './connection';
 import { KafkaPublishError } from './errors';
 
-/** A message to publish: `value` is serialised as JSON. */
+/**
+ * A message to publish: `value` is serialised as JSON, except a Buffer, which is sent as its bytes (the simulator's
+ * undecodable records; nothing else in the platform publishes anything but JSON).
+ */
 export interface OutgoingMessage {
   readonly topic: string;
   readonly key: string;
@@ -70,12 +73,12 @@ export class KafkaPublisher implements EventPublisher {
 
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    const byTopic = new Map<string, { key: string; value: string; headers?: Record<string, string> }[]>();
+    const byTopic = new Map<string, { key: string; value: string | Buffer; headers?: Record<string, string> }[]>();
     for (const message of messages) {
       const list = byTopic.get(message.topic) ?? [];
       list.push({
         key: message.key,
-        value: JSON.stringify(message.value),
+        value: Buffer.isBuffer(message.value) ? message.value : JSON.stringify(message.value),
         ...(message.headers === undefined ? {} : { headers: { ...message.headers } }),
       });
       byTopic.set(message.topic, list);

@@ -1,6 +1,7 @@
 /**
- * `posttrade produce --count N [--rate R] [--seed S] [--error-rate P] [--date YYYY-MM-DD] [--dir DIR]`: publishes
- * simulated trades to trades.captured (KAFKA_BROKERS), keyed by account. Without --date the simulator walks the
+ * `posttrade produce --count N [--rate R] [--seed S] [--error-rate P] [--undecodable-rate P] [--date YYYY-MM-DD]
+ * [--dir DIR]`: publishes simulated trades to trades.captured (KAFKA_BROKERS), keyed by account, and with
+ * `--undecodable-rate` records no consumer can decode among them (lib/simulator/undecodable.ts). Without --date the simulator walks the
  * reference data's calendar (100 events a trading day); with it, all N trades are dated that day (see
  * lib/simulator/generate.ts, single-day mode). Progress on stderr: a bar on a terminal, a line per 10% else.
  */
@@ -10,9 +11,11 @@ import { parseArgs } from 'node:util';
 
 import { Dec } from '../domain/money';
 import { getPublisher, type EventPublisher } from '../kafka/producer';
+import { Topics } from '../kafka/topics';
 import { captureTrades } from '../pipeline/capture';
 import { parseCsv } from '../refdata/load';
 import { simulateTrades, type SimulatorData } from './generate';
+import { undecodableRecord, undecodableSchedule } from './undecodable';
 
 export const DEFAULT_SEED_DIR = path.resolve(__dirname, '..', '..', 'migrations', 'seed');
 
@@ -103,6 +106,8 @@ export interface ProduceSummary {
   readonly published: number;
   /** Of them, built to fail validation. */
   readonly faulty: number;
+  /** Records published besides the trades that no consumer can decode (`--undecodable-rate`). */
+  readonly undecodable: number;
   readonly elapsedMs: number;
 }
 
@@ -119,6 +124,9 @@ export const PRODUCE_USAGE = `usage: posttrade produce [options]
   --rate R              at most R trades a second (default: as fast as the broker takes them)
   --seed S              simulator seed; the same seed gives the same trades (default 1)
   --error-rate P        share (0..1) of trades built to fail validation (default 0.05)
+  --undecodable-rate P  besides the trades, this share (0..1) of records that no consumer can decode (bad UTF-8,
+                        truncated JSON, an unknown schema version, a key named twice, a NUL in a field): they
+                        go to trades.deadletter (default 0)
   --date YYYY-MM-DD     every trade on this trade date, spread over each venue's session (a date the reference
                         prices have closes for); default: walk the calendar from its first date, 100 trades a day
   --dir DIR             reference-data CSVs (default migrations/seed)
@@ -134,6 +142,7 @@ export async function runProduce(argv: readonly string[], io: ProduceIo = {}): P
       rate: { type: 'string' },
       seed: { type: 'string', default: '1' },
       'error-rate': { type: 'string', default: '0.05' },
+      'undecodable-rate': { type: 'string', default: '0' },
       date: { type: 'string' },
       dir: { type: 'string', default: DEFAULT_SEED_DIR },
     },
@@ -142,10 +151,12 @@ export async function runProduce(argv: readonly string[], io: ProduceIo = {}): P
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   const seed = Number(values.seed);
   const errorRate = Number(values['error-rate']);
+  const undecodableRate = Number(values['undecodable-rate']);
   if (!Number.isInteger(count) || count < 1) throw new Error('--count must be a positive integer');
   if (rate !== undefined && !(rate > 0)) throw new Error('--rate must be positive (trades per second)');
   if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
   if (!(errorRate >= 0 && errorRate <= 1)) throw new Error('--error-rate must be between 0 and 1');
+  if (!(undecodableRate >= 0 && undecodableRate <= 1)) throw new Error('--undecodable-rate must be between 0 and 1');
   if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) {
     throw new Error('--date must be YYYY-MM-DD');
   }
@@ -161,14 +172,32 @@ export async function runProduce(argv: readonly string[], io: ProduceIo = {}): P
   const started = Date.now();
   let done = 0;
   let faulty = 0;
+  let undecodable = 0;
+  const nextUndecodable = undecodableSchedule(seed, undecodableRate);
+  let undecodableAfter = nextUndecodable();
   try {
     while (done < count) {
       const batch = Array.from({ length: Math.min(chunk, count - done) }, () => trades.next().value);
       faulty += batch.filter((trade) => trade.intendedFault !== undefined).length;
+      // Undecodable records follow the chunk of trades they were made from (they share its trades' keys).
+      const broken = batch.flatMap((trade, index) => {
+        const records = [];
+        while (undecodableAfter === done + index + 1) {
+          records.push(undecodableRecord(trade.event, undecodable));
+          undecodable += 1;
+          undecodableAfter = nextUndecodable();
+        }
+        return records;
+      });
       await captureTrades(
         batch.map((trade) => trade.event),
         publisher,
       );
+      if (broken.length > 0) {
+        await publisher.publish(
+          broken.map((record) => ({ topic: Topics.TRADES_CAPTURED, key: record.key, value: record.value })),
+        );
+      }
       done += batch.length;
       reportProgress(stderr, done, count);
       if (rate !== undefined) {
@@ -180,7 +209,7 @@ export async function runProduce(argv: readonly string[], io: ProduceIo = {}): P
   } finally {
     if (io.publisher === undefined) await getPublisher().disconnect();
   }
-  return { published: done, faulty, elapsedMs: Date.now() - started };
+  return { published: done, faulty, undecodable, elapsedMs: Date.now() - started };
 }
 
 if (require.main === module && (process.argv.includes('--help') || process.argv.includes('-h'))) {
@@ -189,7 +218,9 @@ if (require.main === module && (process.argv.includes('--help') || process.argv.
   runProduce(process.argv.slice(2)).then(
     (summary) => {
       process.stdout.write(
-        `published ${summary.published} (${summary.faulty} built to fail validation) in ${summary.elapsedMs} ms\n`,
+        `published ${summary.published} (${summary.faulty} built to fail validation)` +
+          (summary.undecodable > 0 ? ` and ${summary.undecodable} undecodable records` : '') +
+          ` in ${summary.elapsedMs} ms\n`,
       );
     },
     (error: unknown) => {

@@ -132,8 +132,9 @@ function pick<T>(random: () => number, items: readonly T[]): T {
 /**
  * Positions (1-based) of faulty events: the k-th inside window k of 1/errorRate events, at a seeded offset.
  * Its own random stream, so that the error rate does not change which good trades are generated around them.
+ * (Also the schedule of undecodable records, lib/simulator/undecodable.ts, on another seed.)
  */
-function faultSchedule(seed: number, errorRate: number): () => number {
+export function faultSchedule(seed: number, errorRate: number): () => number {
   const random = seededRandom(seed ^ 0x5eed_f417);
   const rate = new Dec(String(errorRate));
   let k = 0;

@@ -91,11 +91,13 @@ test('npm run demo -- --trades 200 processes every trade, writes the report, sum
 
   // Assert: it finished, on one day, and the summary adds up (each count line starts with its number)
   expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('Demo summary') });
+  // 200 trades and, at the demo's default --undecodable-rate 0.005, one record no consumer can decode.
   expect(output).toContain('publishing 200 simulated trades dated 2024-06-28');
+  expect(output).toMatch(/and 1 undecodable records to trades\.captured/);
   expect(output).toContain('Demo summary (trade and report date 2024-06-28)');
   const count = (label: string): number => Number(/^\d+/.exec(summaryValue(output, label))?.[0]);
   const captured = count('trades captured');
-  expect(captured).toBe(200);
+  expect(captured).toBe(201);
   const accepted = count('accepted (booked)');
   const rejected = count('rejected');
   const deadLettered = count('dead-lettered');
@@ -109,6 +111,7 @@ test('npm run demo -- --trades 200 processes every trade, writes the report, sum
   // The simulator builds exactly 5% of its trades to fail validation with its default error rate: 10 of 200.
   expect(output).toMatch(/published 200 \(10 built to fail validation\)/);
   expect(rejected).toBeGreaterThan(0);
+  expect(deadLettered).toBe(1);
   const execIdBooked = Number(/ExecID already booked (\d+)/.exec(summaryValue(output, 'duplicates (no-op)'))?.[1]);
   const decided = accepted + rejected + deadLettered + execIdBooked;
   expect(summaryValue(output, 'STP rate')).toBe(`${((accepted / decided) * 100).toFixed(1)}%`);

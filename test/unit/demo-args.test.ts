@@ -23,6 +23,7 @@ describe('demo trade date', () => {
       seed: 4,
       keep: true,
       stallTimeoutMs: 120_000,
+      undecodableRate: 0.005,
     });
     expect(parseDemoArgs([])).toMatchObject({ trades: 3000, date: undefined, seed: undefined, keep: false });
     expect(() => parseDemoArgs(['--date', '27/06/2024'])).toThrow('--date must be YYYY-MM-DD');
