@@ -6,7 +6,6 @@
  * surrogates, which a `text` or `jsonb` column then refuses with an error that fails the whole batch
  * (`invalid byte sequence for encoding "UTF8": 0x00`) instead of the one record.
  */
-import { visit } from 'jsonc-parser';
 
 /** Why a document was refused; stable codes, also used as dead-letter reason codes. */
 export const JsonErrorCode = {
@@ -75,34 +74,60 @@ export function unstorableStrings(value: unknown, path: readonly string[] = []):
   return errors;
 }
 
-/** Keys named twice in one object, with their paths; JSON.parse would silently keep the last one. */
+/**
+ * Keys named twice in one object, with their paths; JSON.parse would silently keep the last one. `text` must be
+ * valid JSON (parse it first): the scan then only has to follow strings, keys and nesting. Keys are compared as
+ * JSON.parse reads them, escapes decoded (`"a\u0062"` and `"ab"` are the same key). Hand-written because the one
+ * kept library with a visitor for it (jsonc-parser) ships a UMD build that the functions' esbuild bundles cannot
+ * load.
+ */
 export function duplicateKeys(text: string): JsonError[] {
   const errors: JsonError[] = [];
-  const objects: Set<string>[] = [];
-  visit(
-    text,
-    {
-      onObjectBegin: () => {
-        objects.push(new Set());
-      },
-      onObjectProperty: (property, _offset, _length, _line, _character, pathSupplier) => {
-        const keys = objects[objects.length - 1];
-        if (keys === undefined) return;
-        if (keys.has(property) && errors.length < MAX_ERRORS) {
+  // One frame per open object or array: the keys seen (objects) or the next index (arrays), and the path to it.
+  const frames: { keys: Set<string> | undefined; index: number; path: string[] }[] = [];
+  let pendingKey: string | undefined;
+  const childPath = (): string[] => {
+    const top = frames[frames.length - 1];
+    if (top === undefined) return [];
+    return top.keys === undefined ? [...top.path, String(top.index)] : [...top.path, pendingKey ?? ''];
+  };
+  const valueDone = (): void => {
+    const top = frames[frames.length - 1];
+    if (top?.keys === undefined && top !== undefined) top.index += 1;
+  };
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i];
+    if (ch === '"') {
+      const start = i;
+      for (i += 1; text[i] !== '"'; i += 1) if (text[i] === '\\') i += 1;
+      const raw = text.slice(start, i + 1);
+      const top = frames[frames.length - 1];
+      // A string followed by ':' in an object is a key; any other string is a value.
+      let next = i + 1;
+      while (next < text.length && /\s/.test(text[next] ?? '')) next += 1;
+      if (top?.keys !== undefined && text[next] === ':') {
+        const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        if (top.keys.has(key) && errors.length < MAX_ERRORS) {
           errors.push({
             code: JsonErrorCode.DUPLICATE_KEY,
-            path: [...pathSupplier(), property].map(String).join('.'),
+            path: [...top.path, key].join('.'),
             message: 'the key appears more than once in its object',
           });
         }
-        keys.add(property);
-      },
-      onObjectEnd: () => {
-        objects.pop();
-      },
-    },
-    { disallowComments: true, allowTrailingComma: false },
-  );
+        top.keys.add(key);
+        pendingKey = key;
+      } else valueDone();
+    } else if (ch === '{' || ch === '[') {
+      frames.push({ keys: ch === '{' ? new Set() : undefined, index: 0, path: childPath() });
+    } else if (ch === '}' || ch === ']') {
+      frames.pop();
+      valueDone();
+    } else if (ch !== undefined && /[-0-9tfn]/.test(ch)) {
+      // A number or literal: skip to its end.
+      while (i + 1 < text.length && /[-+0-9.eEtruefalsn]/.test(text[i + 1] ?? '')) i += 1;
+      valueDone();
+    }
+  }
   return errors;
 }
 

@@ -1,13 +1,14 @@
 /**
  * End-of-day prices from `prices.eod` through the Lambda entry point (functions/eod-prices.ts) into
- * reference_prices: the latest record per ISIN and date wins, bad records are skipped with their reasons, a
- * redelivered batch changes nothing.
+ * reference_prices: the latest record per ISIN and date wins, bad records are skipped with their reasons (an
+ * undecodable one dead-lettered to prices.deadletter on the broker), a redelivered batch changes nothing.
  */
 import type { Context } from 'aws-lambda';
 
 import type { KafkaEvent } from '../../lib/kafka/decode';
 import type { EodPricesSummary } from '../../lib/prices/on-eod-prices';
 import { loadEvent } from '../helpers/events';
+import { startTestBroker, type TestBroker } from './helpers/broker';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
 import { AAPL, MSFT, seedReferenceData } from './helpers/pnl-fixtures';
 
@@ -17,22 +18,28 @@ type Handler = (event: KafkaEvent, context: Context) => Promise<EodPricesSummary
 
 describe('eodPrices handler on prices.eod', () => {
   let db: TestDatabase;
+  let broker: TestBroker;
   let handler: Handler;
   let endPool: () => Promise<void>;
+  let releasePublisher: () => Promise<void>;
   const context = {} as Context;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    [db, broker] = await Promise.all([createTestDatabase(), startTestBroker()]);
     await seedReferenceData(db.pool);
-    // The entry point builds its pool from DATABASE_URL on first use, as in a Lambda container.
+    // The entry point builds its pool from DATABASE_URL and its producer from KAFKA_BROKERS on first use, as in a
+    // Lambda container.
     process.env.DATABASE_URL = db.url;
+    process.env.KAFKA_BROKERS = broker.address;
     // Required only now: the module reads DATABASE_URL when it loads, as a Lambda container does at cold start.
     ({ handler } = jest.requireActual<{ handler: Handler }>('../../functions/eod-prices'));
     ({ endPool } = jest.requireActual<typeof import('../../lib/db/pool')>('../../lib/db/pool'));
+    ({ releasePublisher } = jest.requireActual<typeof import('../../lib/kafka/producer')>('../../lib/kafka/producer'));
   });
   afterAll(async () => {
+    await releasePublisher?.();
     await endPool?.();
-    await db.drop();
+    await Promise.all([db.drop(), broker.destroy()]);
   });
 
   async function storedPrices(): Promise<{ isin: string; price_date: string; price: string; source: string }[]> {
@@ -58,7 +65,7 @@ describe('eodPrices handler on prices.eod', () => {
     ]);
     expect(summary).toMatchObject({ records: 8, accepted: 3, written: 3 });
     expect(summary.skipped.map((s) => [s.source.partition, s.source.offset, s.reasons.map(codeOf)])).toEqual([
-      [0, 13, ['price']],
+      [0, 13, ['SCHEMA_INVALID']], // a decode error (on price), also dead-lettered
       [0, 14, ['TOO_MANY_DECIMALS']],
       [0, 15, ['CURRENCY_MISMATCH']],
       [1, 4, ['UNKNOWN_INSTRUMENT']],

@@ -117,6 +117,24 @@ const corruptedTrade = fc
   })
   .map(({ field, text }) => Buffer.from(JSON.stringify({ ...seedTrade(), [field]: text }), 'utf8'));
 
+describe('duplicate keys, generated', () => {
+  it('finds none in any JSON a serializer writes, and finds the one key repeated into any object', () => {
+    fc.assert(
+      fc.property(
+        fc.jsonValue(),
+        fc.string().filter((k) => k !== 'x'),
+        (value, key) => {
+          const text = JSON.stringify(value);
+          expect(duplicateKeys(text)).toEqual([]);
+          const repeated = `{${JSON.stringify(key)}:${text},"x":[1,{"y":null}],${JSON.stringify(key)} : true}`;
+          expect(duplicateKeys(repeated).map((error) => error.path)).toEqual([key]);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe('decoders, generated', () => {
   it.each(decoders)('%s: any byte string decodes or is refused with a reason, never a throw', (_, decode) => {
     fc.assert(
