@@ -49,28 +49,49 @@ export function storableCopy(text: string): string {
   return text.replaceAll('\u0000', '\uFFFD').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
 }
 
-/** Every string of a parsed JSON value, keys included, that PostgreSQL cannot store. */
+/**
+ * Every string of a parsed JSON value, keys included, that PostgreSQL cannot store. Iterative, one shared path:
+ * a document nested 100,000 deep costs its size, not its depth squared, and no stack.
+ */
 export function unstorableStrings(value: unknown, path: readonly string[] = []): JsonError[] {
   const errors: JsonError[] = [];
-  const walk = (node: unknown, at: readonly string[]): void => {
-    if (errors.length >= MAX_ERRORS) return;
+  // Each entry: a node to visit and the path segments to it (only the segment is stored; the full path is built
+  // from the parents' chain when an error is reported).
+  interface Visit {
+    readonly node: unknown;
+    readonly segment: string | undefined;
+    readonly parent: Visit | undefined;
+  }
+  const pathOf = (visit: Visit | undefined): string => {
+    const segments: string[] = [];
+    for (let at = visit; at !== undefined; at = at.parent) if (at.segment !== undefined) segments.push(at.segment);
+    return [...path, ...segments.reverse()].join('.');
+  };
+  const pending: Visit[] = [{ node: value, segment: undefined, parent: undefined }];
+  while (pending.length > 0 && errors.length < MAX_ERRORS) {
+    const visit = pending.pop();
+    if (visit === undefined) break;
+    const { node } = visit;
     if (typeof node === 'string') {
       const reason = unstorableTextReason(node);
       if (reason !== undefined)
-        errors.push({ code: JsonErrorCode.UNSTORABLE_TEXT, path: at.join('.'), message: reason });
+        errors.push({ code: JsonErrorCode.UNSTORABLE_TEXT, path: pathOf(visit), message: reason });
     } else if (Array.isArray(node)) {
-      node.forEach((item, index) => walk(item, [...at, String(index)]));
+      for (let index = node.length - 1; index >= 0; index -= 1) {
+        pending.push({ node: node[index] as unknown, segment: String(index), parent: visit });
+      }
     } else if (typeof node === 'object' && node !== null) {
-      for (const [key, item] of Object.entries(node)) {
+      const entries = Object.entries(node);
+      for (let index = entries.length - 1; index >= 0; index -= 1) {
+        const [key, item] = entries[index] ?? ['', undefined];
         const reason = unstorableTextReason(key);
+        // The key itself cannot be named safely in a path: say where it sits and why.
         if (reason !== undefined) {
-          // The key itself cannot be named safely in a path: say where it sits and why.
-          errors.push({ code: JsonErrorCode.UNSTORABLE_TEXT, path: at.join('.'), message: `a key ${reason}` });
-        } else walk(item, [...at, key]);
+          errors.push({ code: JsonErrorCode.UNSTORABLE_TEXT, path: pathOf(visit), message: `a key ${reason}` });
+        } else pending.push({ node: item, segment: key, parent: visit });
       }
     }
-  };
-  walk(value, path);
+  }
   return errors;
 }
 
@@ -83,34 +104,37 @@ export function unstorableStrings(value: unknown, path: readonly string[] = []):
  */
 export function duplicateKeys(text: string): JsonError[] {
   const errors: JsonError[] = [];
-  // One frame per open object or array: the keys seen (objects) or the next index (arrays), and the path to it.
-  const frames: { keys: Set<string> | undefined; index: number; path: string[] }[] = [];
+  // One frame per open object or array: the keys seen (objects) or the next index (arrays), and the segment of
+  // the path that leads to it; the full path is only built for an error.
+  const frames: { keys: Set<string> | undefined; index: number; segment: string | undefined }[] = [];
   let pendingKey: string | undefined;
-  const childPath = (): string[] => {
+  const segmentOfChild = (): string | undefined => {
     const top = frames[frames.length - 1];
-    if (top === undefined) return [];
-    return top.keys === undefined ? [...top.path, String(top.index)] : [...top.path, pendingKey ?? ''];
+    if (top === undefined) return undefined;
+    return top.keys === undefined ? String(top.index) : (pendingKey ?? '');
   };
+  const pathTo = (key: string): string =>
+    [...frames.flatMap((frame) => (frame.segment === undefined ? [] : [frame.segment])), key].join('.');
   const valueDone = (): void => {
     const top = frames[frames.length - 1];
-    if (top?.keys === undefined && top !== undefined) top.index += 1;
+    if (top !== undefined && top.keys === undefined) top.index += 1;
   };
   for (let i = 0; i < text.length; i += 1) {
     const ch = text[i];
     if (ch === '"') {
       const start = i;
-      for (i += 1; text[i] !== '"'; i += 1) if (text[i] === '\\') i += 1;
+      for (i += 1; i < text.length && text[i] !== '"'; i += 1) if (text[i] === '\\') i += 1;
       const raw = text.slice(start, i + 1);
       const top = frames[frames.length - 1];
       // A string followed by ':' in an object is a key; any other string is a value.
       let next = i + 1;
-      while (next < text.length && /\s/.test(text[next] ?? '')) next += 1;
+      while (next < text.length && ' \t\n\r'.includes(text[next] ?? '')) next += 1;
       if (top?.keys !== undefined && text[next] === ':') {
         const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
         if (top.keys.has(key) && errors.length < MAX_ERRORS) {
           errors.push({
             code: JsonErrorCode.DUPLICATE_KEY,
-            path: [...top.path, key].join('.'),
+            path: pathTo(key),
             message: 'the key appears more than once in its object',
           });
         }
@@ -118,7 +142,7 @@ export function duplicateKeys(text: string): JsonError[] {
         pendingKey = key;
       } else valueDone();
     } else if (ch === '{' || ch === '[') {
-      frames.push({ keys: ch === '{' ? new Set() : undefined, index: 0, path: childPath() });
+      frames.push({ keys: ch === '{' ? new Set() : undefined, index: 0, segment: segmentOfChild() });
     } else if (ch === '}' || ch === ']') {
       frames.pop();
       valueDone();

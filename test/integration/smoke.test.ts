@@ -17,6 +17,7 @@ import { createKafkaProducer, KafkaPublisher } from '../../lib/kafka/producer';
 import { Topics, topicSpecs } from '../../lib/kafka/topics';
 import { authorizerHandler, captureHandler, persistHandler, validateHandler } from '../../lib/pipeline/handlers';
 import { positionsFromBookedTrades } from '../../lib/positions/on-booked-trades';
+import { PgDeadLetterStore } from '../../lib/db/dead-letter-store';
 import { PgPositionStore } from '../../lib/positions/store';
 import { loadReferenceData } from '../../lib/refdata/load';
 import { smoke, SmokeFailure, type SmokeOptions } from '../../lib/smoke/smoke';
@@ -55,7 +56,11 @@ describe('posttrade smoke', () => {
     });
     if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
     const deps = { pool: db.pool, publisher };
-    const positions = new PgPositionStore(db.pool);
+    const positions = {
+      store: new PgPositionStore(db.pool),
+      deadLetters: new PgDeadLetterStore(db.pool),
+      publisher,
+    };
     runner = await startEventSourceRunner({
       brokers: broker.address,
       mappings: parsed.value,

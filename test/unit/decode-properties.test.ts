@@ -11,13 +11,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
 import { isValidIsin, isValidLei } from '../../lib/domain/refdata';
-import {
-  DeadLetterEventV1Schema,
-  decodeRecords,
-  encodeDeadLetter,
-  type DecodedRecord,
-  type KafkaEvent,
-} from '../../lib/kafka/decode';
+import { DeadLetterSchema, Stage, encodeDeadLetter } from '../../lib/kafka/dead-letter';
+import { UNSUPPORTED_SCHEMA_VERSION, decodeRecords, type DecodedRecord, type KafkaEvent } from '../../lib/kafka/decode';
+import { JsonErrorCode } from '../../lib/kafka/strict-json';
 import { decodeBookedTrade } from '../../lib/kafka/schemas/booked-trade';
 import { decodeCustodyStatement } from '../../lib/kafka/schemas/custody-statement';
 import { decodeEodPrice } from '../../lib/kafka/schemas/eod-price';
@@ -123,6 +119,9 @@ const withValidValues = topics.filter(
   (topic) => topic.startsWith('trades.') || topic === Topics.SETTLEMENT_INSTRUCTIONS || fixtureValues.has(topic),
 );
 
+/** The reason codes docs/dead-letters.md lists. */
+const REASON_CODES = new Set<string>([...Object.values(JsonErrorCode), SCHEMA_INVALID, UNSUPPORTED_SCHEMA_VERSION]);
+
 /** Checks what the handlers rely on of one decoded record, and runs the pure steps they take with it. */
 function checkOutcome(topic: string, decoded: DecodedRecord<unknown>, bytes: Uint8Array | null): void {
   assert.deepEqual(decoded.record.source, { topic, partition: 0, offset: decoded.record.source.offset });
@@ -141,13 +140,19 @@ function checkOutcome(topic: string, decoded: DecodedRecord<unknown>, bytes: Uin
   }
   assert.ok(decoded.errors.length > 0, 'a failure has a reason');
   for (const error of decoded.errors) assert.ok(error.message.length > 0, 'every reason says something');
-  const letter = encodeDeadLetter(decoded.record, decoded.errors, AT);
+  const letter = encodeDeadLetter(decoded.record, Stage.VALIDATE_TRADES, decoded.errors, AT);
   // What is published must parse as the documented dead letter, after the trip through JSON, with the exact bytes.
-  const published = DeadLetterEventV1Schema.parse(JSON.parse(JSON.stringify(letter)));
-  assert.ok(Buffer.from(published.valueBase64, 'base64').equals(Buffer.from(bytes ?? [])), 'the raw bytes survive');
-  assert.ok(published.reasons.every((reason) => reason.code === SCHEMA_INVALID));
+  const published = DeadLetterSchema.parse(JSON.parse(JSON.stringify(letter)));
+  assert.ok(
+    Buffer.from(published.valueBase64 ?? '', 'base64').equals(Buffer.from(bytes ?? [])),
+    'the raw bytes survive',
+  );
+  assert.ok(
+    published.reasons.every((reason) => REASON_CODES.has(reason.code)),
+    'every reason has a documented code',
+  );
   if (topic === Topics.TRADES_CAPTURED) {
-    const decision = deadLetterDecision(decoded.record, decoded.errors, AT);
+    const decision = deadLetterDecision(decoded.record, Stage.VALIDATE_TRADES, decoded.errors, AT);
     assert.equal(decision.message?.topic, Topics.TRADES_DEAD_LETTER);
   }
 }

@@ -42,10 +42,10 @@ describe('strict JSON', () => {
     const value = { ok: '😀', nul: 'a\u0000', high: '\ud83d', low: ['\ude00'], 'k\u0000': 1 };
 
     expect(unstorableStrings(value).map((error) => [error.path, error.code])).toEqual([
+      ['', 'UNSTORABLE_TEXT'], // the key, named at the object it sits in
       ['nul', 'UNSTORABLE_TEXT'],
       ['high', 'UNSTORABLE_TEXT'],
       ['low.0', 'UNSTORABLE_TEXT'],
-      ['', 'UNSTORABLE_TEXT'],
     ]);
   });
 
@@ -116,6 +116,16 @@ const corruptedTrade = fc
     ),
   })
   .map(({ field, text }) => Buffer.from(JSON.stringify({ ...seedTrade(), [field]: text }), 'utf8'));
+
+describe('documents nested 100,000 deep', () => {
+  it('are scanned for duplicate keys and unstorable text without running out of stack or memory', () => {
+    const deep = `${'[{"a":'.repeat(100_000)}"\\u0000"${'}]'.repeat(100_000)}`;
+    const value: unknown = JSON.parse(deep);
+
+    expect(duplicateKeys(deep)).toEqual([]);
+    expect(unstorableStrings(value).map((error) => error.path.split('.').length)).toEqual([200_000]);
+  });
+});
 
 describe('duplicate keys, generated', () => {
   it('finds none in any JSON a serializer writes, and finds the one key repeated into any object', () => {
