@@ -81,6 +81,19 @@ const BODY_MESSAGES: Readonly<Record<JsonErrorCode, string>> = {
 };
 
 /**
+ * The body's bytes. API Gateway always sends a string (or no body); serverless-offline, which runs the handlers
+ * locally, hands over the value it parsed itself when that value is falsy (`0`, `false`; `null` becomes no body at
+ * all) and a Buffer for some bodies: those are turned back into the bytes the client sent, so that the local stack
+ * answers as the cloud one does (a 400 naming the problem, not a TypeError's 500).
+ */
+function bodyBytes(body: unknown, isBase64Encoded: boolean): Buffer {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body === 'string') return Buffer.from(body, isBase64Encoded ? 'base64' : 'utf8');
+  if (Buffer.isBuffer(body)) return body;
+  return Buffer.from(JSON.stringify(body) ?? '', 'utf8');
+}
+
+/**
  * The request's JSON body, or the response to send instead: 415 for a body that is not declared as JSON, 413 over
  * {@link MAX_BODY_BYTES}, 400 for an empty body, bytes that are not UTF-8, text that is not one JSON value, an
  * object that names a key twice (JSON.parse would keep the last one silently) or text PostgreSQL cannot store.
@@ -91,8 +104,7 @@ export function jsonBody(
     readonly headers?: Readonly<Record<string, string | undefined>>;
   },
 ): BodyResult {
-  const body = event.body ?? '';
-  const raw = Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8');
+  const raw = bodyBytes(event.body, event.isBase64Encoded === true);
   if (raw.length > MAX_BODY_BYTES) {
     return {
       ok: false,

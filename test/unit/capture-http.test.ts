@@ -131,6 +131,21 @@ describe('POST /trades refuses bad input at the boundary', () => {
   );
 
   it.each([
+    ['0', 0],
+    ['false', false],
+  ])(
+    'answers 400 for the JSON value %s handed over already parsed (as serverless-offline does), not a 500',
+    async (_, body) => {
+      const publisher = recorder();
+      const event = { ...request(''), body } as unknown as Parameters<ReturnType<typeof captureHandler>>[0];
+      const response = await captureHandler(publisher)(event);
+      expect(response.statusCode).toBe(400);
+      expect(errorOf(response).code).toBe('INVALID_TRADES');
+      expect(publisher.messages).toHaveLength(0);
+    },
+  );
+
+  it.each([
     ['text/plain', { 'content-type': 'text/plain' }],
     ['no content type', {} as Record<string, string>],
     ['form encoding (curl -d without -H)', { 'content-type': 'application/x-www-form-urlencoded' }],
