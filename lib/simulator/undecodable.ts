@@ -15,7 +15,7 @@
  * own and never a simulated trade's, so an undecodable record can never be mistaken for one of the trades.
  */
 import type { TradeEventV1 } from '../kafka/schemas/trade-event';
-import { faultSchedule } from './generate';
+import { faultSchedule } from './faults';
 
 export const UndecodableKind = {
   NOT_UTF8: 'NOT_UTF8',
