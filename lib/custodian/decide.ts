@@ -11,7 +11,7 @@ import type { HolidayCalendar } from '../domain/calendar';
 import { Dec, roundToCurrency } from '../domain/money';
 import type { SettlementReasonCode } from '../domain/settlement-status';
 import type { NetInstructionMessageV1 } from '../kafka/schemas/settlement-instruction';
-import { seededRandom } from '../simulator/generate';
+import { seededRandom, stableHash } from '../simulator/market';
 
 /**
  * Shares that decide an instruction's fate. `matchRate` is the share of instructions that match; of the matched
@@ -149,15 +149,7 @@ export interface CustodianDecision {
   readonly reports: readonly PlannedReport[];
 }
 
-/** FNV-1a: a stable 32-bit hash, so that the seed of an instruction does not depend on the platform. */
-export function stableHash(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash >>> 0;
-}
+export { stableHash };
 
 /** The generator of one subject (an instruction, a statement) under a run's seed. */
 export function randomFor(seed: number, subject: string): () => number {

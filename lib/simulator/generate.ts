@@ -19,6 +19,12 @@
  * over each venue's session across `eventsOnDate` events, the same guarantees for good trades (the book that keeps
  * positions within the limits and away from wash trades holds the whole day), and the same error share. The one
  * fault a single day cannot carry, a trade date that is not a business day, is left out of the draw there.
+ *
+ * Multi-day mode (`days`) lives several days the way a desk does, from one book: `eventsPerDay` events on each day
+ * in turn, positions carried overnight, a share of new trades made against a position held since an earlier day
+ * (closing it out, reducing it, covering a short, or going through it: a flip), and a share of amends and cancels
+ * reaching back to the previous day's trades. Past the end of the seed's prices the days need generated ones
+ * (lib/simulator/market-data.ts).
  */
 import { Dec, Rounding } from '../domain/money';
 import { ValidationCode } from '../domain/validation/codes';
@@ -34,6 +40,7 @@ import {
   sessionTime,
   type SimulatorAccount,
   type SimulatorData,
+  type SimulatorInstrument,
 } from './market';
 
 export { seededRandom } from './market';
@@ -56,6 +63,19 @@ export interface SimulatorOptions {
    * slots of each venue's session); asking the stream for more throws. Default {@link DEFAULT_EVENTS_ON_DATE}.
    */
   readonly eventsOnDate?: number;
+  /**
+   * Multi-day mode: `eventsPerDay` events on each of these trade dates in turn (ascending, each a date some active
+   * instrument closed on), from one book: positions are carried overnight, and some are closed, reduced, covered
+   * or flipped on a later day ({@link closeRate}); a share of corrections reach back to the previous day's trades
+   * ({@link lateCorrectionRate}). Asking for more than days × eventsPerDay events throws.
+   */
+  readonly days?: readonly string[];
+  /** Multi-day mode: events per day, cut into that many slots of each venue's session (default {@link EVENTS_PER_DAY}). */
+  readonly eventsPerDay?: number;
+  /** Multi-day mode: share of good new trades made against a position carried from an earlier day (default 0.25). */
+  readonly closeRate?: number;
+  /** Multi-day mode: share of amends and cancels of the previous day's trades (default 0.3). */
+  readonly lateCorrectionRate?: number;
 }
 
 export interface SimulatedTrade {
@@ -94,8 +114,13 @@ class Simulator {
   private lastGood: TradeEventV1 | undefined;
   private n = 0;
   private readonly faults: FaultBuilder;
-  /** Single-day mode: the date and the number of slots its sessions are cut into. */
-  private readonly day: { readonly date: string; readonly events: number } | undefined;
+  /**
+   * Single-day and multi-day mode: the dates in turn and how many events each day's sessions are cut into;
+   * undefined when the stream walks the calendar.
+   */
+  private readonly schedule: Schedule | undefined;
+  /** Multi-day mode: the positions held at the start of the current day, and that day. */
+  private carried: { readonly day: string; readonly positions: readonly CarriedPosition[] } | undefined;
 
   constructor(
     data: SimulatorData,
@@ -104,14 +129,14 @@ class Simulator {
     this.random = seededRandom(options.seed);
     this.market = new Market(data);
     if (this.market.tradingDays.length === 0) throw new Error('the reference data has no closes to trade around');
-    this.day = options.date === undefined ? undefined : singleDay(this.market, options.date, options.eventsOnDate);
+    this.schedule = scheduleOf(this.market, options);
     this.prefix = `SIM${options.seed}`;
     this.nextFault = faultSchedule(options.seed, options.errorRate);
     this.faultAt = this.nextFault();
     this.faults = new FaultBuilder({
       market: this.market,
       book: this.book,
-      singleDay: this.day !== undefined,
+      singleDay: this.schedule?.mode === 'single',
       today: () => this.today(),
       time: (mic, date) => this.time(mic, date),
       lastGood: () => this.lastGood,
@@ -119,15 +144,25 @@ class Simulator {
     });
   }
 
+  /** Which of the schedule's days event n falls on (0-based). */
+  private dayIndex(): number {
+    return Math.floor((this.n - 1) / (this.schedule?.events ?? EVENTS_PER_DAY));
+  }
+
   /**
-   * Today's date: trades arrive in trade-date order, a day per {@link EVENTS_PER_DAY} events. At the end of the
-   * data the walk turns back rather than jumping to the first day, so that neighbouring events stay on
-   * neighbouring days (the validator's per-batch reference price relies on it).
+   * Today's date: trades arrive in trade-date order, a day per {@link EVENTS_PER_DAY} events (or the schedule's
+   * events per day). Walking the calendar, at the end of the data the walk turns back rather than jumping to the
+   * first day, so that neighbouring events stay on neighbouring days (the validator's per-batch reference price
+   * relies on it).
    */
   private today(): string {
-    if (this.day !== undefined) return this.day.date;
+    if (this.schedule !== undefined) {
+      const day = this.schedule.dates[Math.min(this.dayIndex(), this.schedule.dates.length - 1)];
+      if (day === undefined) throw new Error('trading day out of range');
+      return day;
+    }
     const days = this.market.tradingDays;
-    const step = Math.floor((this.n - 1) / EVENTS_PER_DAY);
+    const step = this.dayIndex();
     const period = Math.max(1, 2 * days.length - 2);
     const phase = step % period;
     const day = days[phase < days.length ? phase : period - phase];
@@ -135,21 +170,41 @@ class Simulator {
     return day;
   }
 
+  /** Multi-day mode: the day before today in the schedule, if today is not its first. */
+  private previousDay(): string | undefined {
+    return this.schedule?.mode === 'multi' ? this.schedule.dates[this.dayIndex() - 1] : undefined;
+  }
+
   /** Later in the session as the day's events go by. */
   private time(mic: string, date: string): string {
-    const perDay = this.day?.events ?? EVENTS_PER_DAY;
+    const perDay = this.schedule?.events ?? EVENTS_PER_DAY;
     const slot = ((this.n - 1) % perDay) + this.random();
     return sessionTime(mic, date, slot / perDay);
   }
 
   next(): SimulatedTrade {
     this.n += 1;
-    if (this.day !== undefined && this.n > this.day.events) {
+    const schedule = this.schedule;
+    if (schedule !== undefined && this.n > schedule.events * schedule.dates.length) {
       // Another lap would go back to the opening bell: times would no longer follow the order of the events.
       throw new RangeError(
-        `single-day mode spreads ${this.day.events} events over ${this.day.date}'s sessions (eventsOnDate); ` +
-          `event ${this.n} does not fit`,
+        schedule.mode === 'single'
+          ? `single-day mode spreads ${schedule.events} events over ${schedule.dates[0] ?? ''}'s sessions ` +
+              `(eventsOnDate); event ${this.n} does not fit`
+          : `multi-day mode has ${schedule.events} events on each of ${schedule.dates.length} days ` +
+              `(eventsPerDay); event ${this.n} does not fit`,
       );
+    }
+    if (schedule?.mode === 'multi' && this.carried?.day !== this.today()) {
+      this.carried = {
+        day: this.today(),
+        positions: [...this.book.positions]
+          .filter(([, quantity]) => !quantity.isZero())
+          .map(([key, quantity]) => {
+            const [account = '', isin = ''] = key.split('|');
+            return { account, isin, quantity };
+          }),
+      };
     }
     if (this.n === this.faultAt) {
       this.faultAt = this.nextFault();
@@ -170,7 +225,11 @@ class Simulator {
         return { event: roll < cancelRate ? this.cancel(earlier) : this.amend(earlier), intendedFault: undefined };
       }
     }
-    const event = this.goodTrade();
+    const closing =
+      schedule?.mode === 'multi' && this.random() < (this.options.closeRate ?? DEFAULT_CLOSE_RATE)
+        ? this.closingTrade()
+        : undefined;
+    const event = closing ?? this.goodTrade();
     this.book.move(event, 1);
     this.book.setLive({ event, owner: this.owner(event.account) });
     this.lastGood = event;
@@ -185,8 +244,17 @@ class Simulator {
     return `${this.prefix}-E${this.n}`;
   }
 
-  /** A live trade of today: corrections come the same day, as the validator checks them against today's prices. */
+  /**
+   * A live trade to correct: one of today's, as the validator checks it against the prices of its own trade date;
+   * in multi-day mode a share of corrections reach back to the previous day's trades (a late amend or cancel,
+   * found the morning after).
+   */
   private earlier(): Execution | undefined {
+    const previous = this.previousDay();
+    if (previous !== undefined && this.random() < (this.options.lateCorrectionRate ?? DEFAULT_LATE_CORRECTION_RATE)) {
+      const late = [...this.book.live.values()].filter((execution) => execution.event.tradeDate === previous);
+      if (late.length > 0) return pick(this.random, late);
+    }
     const today = this.today();
     const candidates = [...this.book.live.values()].filter((execution) => execution.event.tradeDate === today);
     return candidates.length === 0 ? undefined : pick(this.random, candidates);
@@ -255,6 +323,64 @@ class Simulator {
     );
   }
 
+  /** Whether the trade may go out: inside the limits and not the mirror of a live execution of its owner. */
+  private acceptable(event: TradeEventV1, account: SimulatorAccount): boolean {
+    return this.withinLimits(event, account) && !this.book.washes(event, account.beneficialOwner, this.windowSeconds());
+  }
+
+  /**
+   * A price for a good trade on the close's day: somewhere on the day's path from the previous close to the
+   * close, with a little noise, inside the band (goodPriceRange); undefined when the day leaves no such price.
+   */
+  private goodPrice(
+    close: { isin: string; date: string; price: Dec },
+    instrument: SimulatorInstrument,
+  ): Dec | undefined {
+    const previous = this.market.reference(close.isin, close.date);
+    const range = goodPriceRange(previous, close.price, this.market.data.priceToleranceBps);
+    if (range === undefined) return undefined;
+    const path = previous === undefined ? close.price : previous.plus(close.price.minus(previous).times(this.random()));
+    const noisy = path.times(new Dec(Math.round((this.random() * 2 - 1) * 30)).div(10_000).plus(1));
+    const price = Dec.min(Dec.max(noisy, range.low), range.high).toDecimalPlaces(
+      instrument.priceDecimals,
+      Rounding.HALF_EVEN,
+    );
+    return price.lessThan(range.low) || price.greaterThan(range.high) ? undefined : price;
+  }
+
+  /** A NEW trade of today (its time drawn from the clock). */
+  private newTrade(trade: {
+    readonly instrument: SimulatorInstrument;
+    readonly account: SimulatorAccount;
+    readonly lei: string;
+    readonly date: string;
+    readonly side: 'BUY' | 'SELL';
+    readonly quantity: Dec;
+    readonly price: Dec;
+  }): TradeEventV1 {
+    const { instrument, price, quantity } = trade;
+    return {
+      schemaVersion: 1,
+      execId: this.execId(),
+      tradeId: `${this.prefix}-T${this.n}`,
+      version: 1,
+      lifecycle: 'NEW',
+      account: trade.account.id,
+      counterpartyLei: trade.lei,
+      isin: instrument.isin,
+      mic: instrument.mic,
+      side: trade.side,
+      quantity: quantity.toFixed(),
+      price: price.toFixed(instrument.priceDecimals),
+      currency: instrument.currency,
+      tradeDate: trade.date,
+      tradeTime: this.time(instrument.mic, trade.date),
+      commission: commissionOf(price, quantity),
+      fees: '0.00',
+      source: 'simulator',
+    };
+  }
+
   /** A trade of today meant to pass validation (see the module's TSDoc); retries its choices until they fit. */
   private goodTrade(): TradeEventV1 {
     const today = this.today();
@@ -268,51 +394,106 @@ class Simulator {
       const lei = pick(this.random, counterparties).lei;
       if (instrument === undefined || this.market.restricted(close.isin, close.date)) continue;
       if (!this.market.settles(account.id, lei, instrument.mic, instrument.currency)) continue;
-      const previous = this.market.reference(close.isin, close.date);
-      const range = goodPriceRange(previous, close.price, this.market.data.priceToleranceBps);
-      if (range === undefined) continue;
-      // Somewhere on the day's path from the previous close to the close, with a little noise, inside the band.
-      const path =
-        previous === undefined ? close.price : previous.plus(close.price.minus(previous).times(this.random()));
-      const noisy = path.times(new Dec(Math.round((this.random() * 2 - 1) * 30)).div(10_000).plus(1));
-      const price = Dec.min(Dec.max(noisy, range.low), range.high).toDecimalPlaces(
-        instrument.priceDecimals,
-        Rounding.HALF_EVEN,
-      );
-      if (price.lessThan(range.low) || price.greaterThan(range.high)) continue;
+      const price = this.goodPrice(close, instrument);
+      if (price === undefined) continue;
       const quantity = instrument.lotSize.times(10 * (1 + Math.floor(this.random() * 20)));
-      const event: TradeEventV1 = {
-        schemaVersion: 1,
-        execId: this.execId(),
-        tradeId: `${this.prefix}-T${this.n}`,
-        version: 1,
-        lifecycle: 'NEW',
-        account: account.id,
-        counterpartyLei: lei,
-        isin: instrument.isin,
-        mic: instrument.mic,
-        side: this.random() < 0.5 ? 'BUY' : 'SELL',
-        quantity: quantity.toFixed(),
-        price: price.toFixed(instrument.priceDecimals),
-        currency: instrument.currency,
-        tradeDate: close.date,
-        tradeTime: this.time(instrument.mic, close.date),
-        commission: commissionOf(price, quantity),
-        fees: '0.00',
-        source: 'simulator',
-      };
+      const side = this.random() < 0.5 ? 'BUY' : 'SELL';
+      const event = this.newTrade({ instrument, account, lei, date: close.date, side, quantity, price });
       const flipped: TradeEventV1 = { ...event, side: event.side === 'BUY' ? 'SELL' : 'BUY' };
-      for (const candidate of [event, flipped]) {
-        if (
-          this.withinLimits(candidate, account) &&
-          !this.book.washes(candidate, account.beneficialOwner, this.windowSeconds())
-        ) {
-          return candidate;
-        }
-      }
+      const fitting = [event, flipped].find((candidate) => this.acceptable(candidate, account));
+      if (fitting !== undefined) return fitting;
     }
     throw new Error('the reference data leaves no trade that would pass validation');
   }
+
+  /**
+   * Multi-day mode: a trade against a position carried from an earlier day, on the other side: it closes the
+   * position out (half the time), reduces it, or goes through it and opens the other way (a flip); a short is
+   * covered by a buy. At a good price of today; undefined when no carried position can trade today within the
+   * limits (a new trade is made instead).
+   */
+  private closingTrade(): TradeEventV1 | undefined {
+    const today = this.today();
+    const candidates = (this.carried?.positions ?? []).filter(
+      (carried) =>
+        this.market.close(carried.isin, today) !== undefined &&
+        !this.market.restricted(carried.isin, today) &&
+        this.market.accounts.get(carried.account)?.active === true &&
+        this.book.position(carried.account, carried.isin).times(carried.quantity).greaterThan(0),
+    );
+    if (candidates.length === 0) return undefined;
+    const carried = pick(this.random, candidates);
+    const instrument = this.market.instruments.get(carried.isin);
+    const account = this.market.accounts.get(carried.account);
+    const close = this.market.close(carried.isin, today);
+    if (instrument === undefined || account === undefined || close === undefined) return undefined;
+    const counterparties = this.market.data.counterparties.filter(
+      (cp) => cp.active && this.market.settles(account.id, cp.lei, instrument.mic, instrument.currency),
+    );
+    if (counterparties.length === 0) return undefined;
+    const lei = pick(this.random, counterparties).lei;
+    const price = this.goodPrice({ isin: carried.isin, date: today, price: close }, instrument);
+    if (price === undefined) return undefined;
+    const held = this.book.position(carried.account, carried.isin);
+    const whole = held.abs();
+    const lots = whole.div(instrument.lotSize).floor();
+    const roll = this.random();
+    const partLots = Dec.max(lots.times(0.3 + 0.4 * this.random()).floor(), 1);
+    const flipLots = new Dec(10 * (1 + Math.floor(this.random() * 5)));
+    const quantity =
+      roll < 0.5
+        ? whole
+        : roll < 0.85
+          ? partLots.times(instrument.lotSize)
+          : whole.plus(flipLots.times(instrument.lotSize));
+    const side = held.greaterThan(0) ? 'SELL' : 'BUY';
+    const event = this.newTrade({ instrument, account, lei, date: today, side, quantity, price });
+    const closeOut: TradeEventV1 = {
+      ...event,
+      quantity: whole.toFixed(),
+      commission: commissionOf(price, whole),
+    };
+    return [event, closeOut].find(
+      (candidate) => new Dec(candidate.quantity).greaterThan(0) && this.acceptable(candidate, account),
+    );
+  }
+}
+
+/** The dates of single-day or multi-day mode and the events of each, or undefined to walk the calendar. */
+interface Schedule {
+  readonly mode: 'single' | 'multi';
+  readonly dates: readonly string[];
+  readonly events: number;
+}
+
+/** A position held at the start of a day of multi-day mode. */
+interface CarriedPosition {
+  readonly account: string;
+  readonly isin: string;
+  readonly quantity: Dec;
+}
+
+/** Multi-day mode: shares of good trades that trade against a carried position, and of late corrections. */
+export const DEFAULT_CLOSE_RATE = 0.25;
+export const DEFAULT_LATE_CORRECTION_RATE = 0.3;
+
+function scheduleOf(market: Market, options: SimulatorOptions): Schedule | undefined {
+  if (options.date !== undefined && options.days !== undefined) {
+    throw new RangeError('date (single-day mode) and days (multi-day mode) exclude each other');
+  }
+  if (options.date !== undefined) {
+    const day = singleDay(market, options.date, options.eventsOnDate);
+    return { mode: 'single', dates: [day.date], events: day.events };
+  }
+  if (options.days === undefined) return undefined;
+  const events = options.eventsPerDay ?? EVENTS_PER_DAY;
+  if (options.days.length === 0) throw new RangeError('days must name at least one trade date');
+  options.days.forEach((date, index) => {
+    singleDay(market, date, events);
+    const before = options.days?.[index - 1];
+    if (before !== undefined && before >= date) throw new RangeError(`days must ascend: ${before} then ${date}`);
+  });
+  return { mode: 'multi', dates: options.days, events };
 }
 
 /** Checks a single-day mode request against the reference data (a date something closed on) and the slot count. */

@@ -72,6 +72,16 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** FNV-1a: a stable 32-bit hash, so that a seed derived from a name does not depend on the platform. */
+export function stableHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
 export function pick<T>(random: () => number, items: readonly T[]): T {
   const item = items[Math.floor(random() * items.length)];
   if (item === undefined) throw new RangeError('cannot pick from an empty list');
@@ -84,6 +94,7 @@ export class Market {
   /** Closes of active, listed instruments, in file order (the pool good trades are drawn from). */
   readonly closes: SimulatorData['closes'];
   private readonly previousClose = new Map<string, Dec>();
+  private closeIndex: Map<string, Dec> | undefined;
   /** Every date some venue traded, ascending: the simulated calendar. */
   readonly tradingDays: readonly string[];
   private readonly closesByDate = new Map<string, { isin: string; date: string; price: Dec }[]>();
@@ -111,8 +122,16 @@ export class Market {
     return this.closesByDate.get(date) ?? [];
   }
 
+  /** The close of `isin` on `date` (the first the data lists, should it list two). */
   close(isin: string, date: string): Dec | undefined {
-    return this.data.closes.find((close) => close.isin === isin && close.date === date)?.price;
+    if (this.closeIndex === undefined) {
+      this.closeIndex = new Map();
+      for (const close of this.data.closes) {
+        const key = `${close.isin}|${close.date}`;
+        if (!this.closeIndex.has(key)) this.closeIndex.set(key, close.price);
+      }
+    }
+    return this.closeIndex.get(`${isin}|${date}`);
   }
 
   /** The validator's reference price: the previous close (none on the first date of the data). */

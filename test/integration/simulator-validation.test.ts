@@ -19,6 +19,7 @@ import {
   type SimulatorData,
   type SimulatorOptions,
 } from '../../lib/simulator/generate';
+import { generateMarketData, withMarketData } from '../../lib/simulator/market-data';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
 
 const BATCH = 50;
@@ -213,5 +214,49 @@ describe('simulated trades through the real validation', () => {
         codes: expect.arrayContaining([intendedFault]),
       });
     }
+  });
+
+  it('accepts every trade of a multi-day run, late corrections and trades past the seed data included', async () => {
+    // Arrange: the seed data extended with generated prices and rates through 2024-07-02, loaded as the demo
+    // loads each day's (the validator compares a trade with its previous close and converts at the trade date)
+    const seed = loadSimulatorData(DEFAULT_SEED_DIR);
+    const generated = generateMarketData(seed, { seed: 5, through: '2024-07-02' });
+    await db.pool.query(
+      `INSERT INTO reference_prices (isin, price_date, price)
+       SELECT * FROM unnest($1::text[], $2::date[], $3::numeric[])`,
+      [
+        generated.closes.map((c) => c.isin),
+        generated.closes.map((c) => c.date),
+        generated.closes.map((c) => c.price.toFixed()),
+      ],
+    );
+    await db.pool.query(
+      `INSERT INTO fx_rates (base, quote, rate_date, rate)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::numeric[])`,
+      [
+        generated.fxRates.map((r) => r.base),
+        generated.fxRates.map((r) => r.quote),
+        generated.fxRates.map((r) => r.date),
+        generated.fxRates.map((r) => r.rate.toFixed()),
+      ],
+    );
+    const days = ['2024-05-24', '2024-05-27', '2024-05-28', '2024-06-28', '2024-07-01', '2024-07-02'];
+    const stream = simulateTrades(withMarketData(seed, generated), { seed: 31, errorRate: 0, days, eventsPerDay: 150 });
+    const trades = Array.from({ length: days.length * 150 }, () => stream.next().value);
+
+    // Act
+    const outcome = await throughPipeline(db, trades);
+
+    // Assert
+    expect([...outcome.reasons]).toEqual([]);
+    expect(outcome).toMatchObject({ validated: 900, rejected: 0, deadLettered: 0 });
+    const late = trades.filter(
+      ({ event }, n) => event.lifecycle !== 'NEW' && event.tradeDate !== days[Math.floor(n / 150)],
+    );
+    expect(late.length).toBeGreaterThan(0);
+    const booked = await db.pool.query<{ dates: string }>(
+      `SELECT string_agg(DISTINCT trade_date::text, ',' ORDER BY trade_date::text) AS dates FROM trade_versions`,
+    );
+    expect(booked.rows[0]?.dates).toBe(days.join(','));
   });
 });
