@@ -1,7 +1,8 @@
 /**
  * The simulated custodian's state, without Kafka: which instructions it holds, which reports it has sent, and
  * what it settled. The Kafka loop (cli.ts) feeds it messages, sends the reports it plans when their delay is
- * up, and asks it for statements. Kept apart so that the whole behaviour is testable without a broker.
+ * up (or, on a business-date clock, at the close of their status date), and asks it for statements. Kept apart
+ * so that the whole behaviour is testable without a broker.
  */
 import type { HolidayCalendar } from '../domain/calendar';
 import type { SettlementInstructionMessageV1 } from '../kafka/schemas/settlement-instruction';
@@ -15,6 +16,7 @@ import {
   type PlannedReport,
   type SettlementEffect,
 } from './decide';
+import type { LastingBreakResult, LastingDifferences } from './lasting-breaks';
 import { buildStatement, injectBreaks, type BreakInjectionOptions, type InjectedBreak } from './statement';
 import type { CustodyStatementV1 } from '../kafka/schemas/custody-statement';
 
@@ -46,6 +48,18 @@ interface Held {
 
 const NOTHING: Reaction = { send: [], withdraw: [] };
 
+/** The reports with every date before `date` moved to it (what moved, moves on the later date). */
+function notBefore(reports: readonly PlannedReport[], date: string): PlannedReport[] {
+  return reports.map((report) => {
+    if (report.statusDate >= date) return report;
+    return {
+      ...report,
+      statusDate: date,
+      ...(report.effect === undefined ? {} : { effect: { ...report.effect, settledOn: date } }),
+    };
+  });
+}
+
 export class CustodianSimulator {
   private readonly held = new Map<string, Held>();
   private readonly bicOfAccount = new Map<string, string>();
@@ -56,10 +70,16 @@ export class CustodianSimulator {
    * Takes one `settlement.instructions` message. NET instructions are decided (once: a redelivery plans nothing
    * new); GROSS ones are informational — the custodian settles what was netted; a CANCELLATION of a NET one that
    * reached the custodian is accepted while nothing of it has settled (reported CANCELLED), refused after.
+   *
+   * With `businessDate` (the custodian's today, on a business-date clock) nothing is reported before the day the
+   * message arrived: an instruction received after the day it would have matched is matched on arrival, and a
+   * cancellation is confirmed the day it arrives.
    */
-  receive(message: SettlementInstructionMessageV1): Reaction {
+  receive(message: SettlementInstructionMessageV1, businessDate?: string): Reaction {
     if (message.kind === 'GROSS') return NOTHING;
-    if (message.kind === 'CANCELLATION') return this.cancel(message.cancelsInstructionId, message.sendToCustodian);
+    if (message.kind === 'CANCELLATION') {
+      return this.cancel(message.cancelsInstructionId, message.sendToCustodian, businessDate);
+    }
     const instruction = toCustodianInstruction(message);
     const bic = instruction.ownAgentBic ?? this.bicOfAccount.get(`${instruction.account}|${instruction.currency}`);
     const effectiveBic = bic ?? this.options.defaultBic;
@@ -70,12 +90,14 @@ export class CustodianSimulator {
       this.bicOfAccount.set(`${instruction.account}|${instruction.currency}`, instruction.ownAgentBic);
     }
     const calendar = this.options.calendarFor(instruction.placeOfSettlement);
-    const decision = decideSettlement(instruction, this.options.rates, this.options.seed, calendar);
+    const decided = decideSettlement(instruction, this.options.rates, this.options.seed, calendar);
+    const decision =
+      businessDate === undefined ? decided : { ...decided, reports: notBefore(decided.reports, businessDate) };
     this.held.set(instruction.instructionId, { decision, bic: effectiveBic, sent: new Set(), cancelled: false });
     return { send: decision.reports, withdraw: [] };
   }
 
-  private cancel(instructionId: string, sentToCustodian: boolean): Reaction {
+  private cancel(instructionId: string, sentToCustodian: boolean, businessDate: string | undefined): Reaction {
     const held = this.held.get(instructionId);
     if (!sentToCustodian || held === undefined || held.cancelled) return NOTHING;
     const settledSomething = held.decision.reports.some((r) => r.effect !== undefined && held.sent.has(r.messageId));
@@ -89,7 +111,7 @@ export class CustodianSimulator {
       messageId: `${instructionId}:CANCELLED`,
       instructionId,
       state: ReportedState.CANCELLED,
-      statusDate: calendar.addBusinessDays(sd, -1),
+      statusDate: businessDate ?? calendar.addBusinessDays(sd, -1),
       step: 0,
     };
     return { send: [cancelled], withdraw: [instructionId] };
@@ -173,5 +195,14 @@ export class CustodianSimulator {
         knownIsins: [...new Set(this.decisions().map((d) => d.instruction.isin))],
       });
     });
+  }
+
+  /**
+   * The clean statements of `statementDate` with the differences `lasting` has open on it (lasting-breaks.ts):
+   * what a custodian that is behind with some of its own bookings sends, day after day, until it catches up.
+   */
+  lastingStatements(statementDate: string, lasting: LastingDifferences): LastingBreakResult {
+    const clean = this.statements(statementDate).map((s) => s.statement);
+    return lasting.apply(statementDate, clean, [...new Set(this.decisions().map((d) => d.instruction.isin))]);
   }
 }

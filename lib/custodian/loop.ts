@@ -2,6 +2,12 @@
  * The custodian simulator on Kafka: consumes `settlement.instructions`, sends the planned status reports to
  * `settlement.status` after their delays, and publishes statements to `custody.statements` on request.
  *
+ * Two clocks. The wall clock (default) sends each report `step` delays after the instruction arrived, whatever
+ * its status date: a quick answer for a stack someone is trying out. The business-date clock follows simulated
+ * days: `openDay(D)` makes D the custodian's today (nothing it receives is reported before D), and `closeDay(D)`
+ * sends every report due by the close of D (status date on or before D), in date order: an instruction matches
+ * the business day before its settlement date and settles, fails or settles in part on it, as days go by.
+ *
  * It reads the instruction topic from the beginning on every start (a fresh consumer group) and so rebuilds its
  * books; the reports it sends again carry the same message ids, which the status handler ignores. Reports are sent
  * through one chain, so one instruction's reports keep their order on the wire.
@@ -15,6 +21,7 @@ import { Topics } from '../kafka/topics';
 import type { CustodyStatementV1 } from '../kafka/schemas/custody-statement';
 import { CustodianSimulator, type CustodianOptions } from './custodian';
 import type { PlannedReport } from './decide';
+import type { LastingBreakResult, LastingDifferences } from './lasting-breaks';
 import type { InjectedBreak } from './statement';
 
 export interface CustodianLoopOptions extends CustodianOptions {
@@ -25,12 +32,29 @@ export interface CustodianLoopOptions extends CustodianOptions {
   readonly log?: (line: string) => void;
   /** The `sentAt` clock; now by default. */
   readonly now?: () => Date;
+  /** When reports go out (see the module note); 'wall' by default. */
+  readonly clock?: 'wall' | 'business-date';
 }
 
 export interface RunningCustodian {
   readonly simulator: CustodianSimulator;
   /** Resolves once every instruction on the topic has been read and every planned report sent. */
   idle(): Promise<void>;
+  /**
+   * Business-date clock: D is the custodian's today from now on. Dates must not go back; a date earlier than
+   * today's is refused.
+   */
+  openDay(date: string): void;
+  /**
+   * Business-date clock: once every instruction on the topic has been read, sends every report due by the close
+   * of `date` (and not withdrawn), in status-date order; resolves with their message ids once all are sent.
+   */
+  closeDay(date: string): Promise<string[]>;
+  /**
+   * Publishes the statements of `statementDate` with the differences `lasting` has open on it
+   * ({@link CustodianSimulator.lastingStatements}), and returns them with those differences.
+   */
+  publishLastingStatements(statementDate: string, lasting: LastingDifferences): Promise<LastingBreakResult>;
   /** Publishes the statements of `statementDate` (see {@link CustodianSimulator.statements}). */
   publishStatements(
     statementDate: string,
@@ -63,6 +87,10 @@ export async function runCustodian(options: CustodianLoopOptions): Promise<Runni
   let instructionsRead = 0;
   let reportsSent = 0;
   let stopped = false;
+  const businessDates = options.clock === 'business-date';
+  /** Business-date clock: the custodian's today, and the reports planned but not yet due. */
+  let today: string | undefined;
+  const due = new Map<string, PlannedReport[]>();
 
   const send = (report: PlannedReport) => {
     chain = chain.then(async () => {
@@ -79,6 +107,10 @@ export async function runCustodian(options: CustodianLoopOptions): Promise<Runni
     });
   };
   const schedule = (report: PlannedReport) => {
+    if (businessDates) {
+      due.set(report.instructionId, [...(due.get(report.instructionId) ?? []), report]);
+      return;
+    }
     const pending = timers.get(report.instructionId) ?? new Set<NodeJS.Timeout>();
     const timer = setTimeout(() => {
       pending.delete(timer);
@@ -102,10 +134,11 @@ export async function runCustodian(options: CustodianLoopOptions): Promise<Runni
       if (!decoded.ok) {
         log(`custodian: skipped undecodable instruction at ${partition}/${message.offset}`);
       } else {
-        const reaction = simulator.receive(decoded.value);
+        const reaction = simulator.receive(decoded.value, today);
         for (const id of reaction.withdraw) {
           for (const timer of timers.get(id) ?? []) clearTimeout(timer);
           timers.delete(id);
+          due.delete(id);
         }
         if (reaction.note !== undefined) log(`custodian: ${reaction.note}`);
         for (const report of reaction.send) schedule(report);
@@ -120,17 +153,57 @@ export async function runCustodian(options: CustodianLoopOptions): Promise<Runni
     return offsets.every((o) => Number(o.high) === 0 || (processed.get(o.partition) ?? -1) + 1 >= Number(o.high));
   };
 
+  const idle = async (): Promise<void> => {
+    for (;;) {
+      if (failure !== undefined) throw failure;
+      if (timers.size === 0 && (await caughtUp()) && timers.size === 0) {
+        await chain;
+        if (timers.size === 0) return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
   return {
     simulator,
-    async idle() {
-      for (;;) {
-        if (failure !== undefined) throw failure;
-        if (timers.size === 0 && (await caughtUp()) && timers.size === 0) {
-          await chain;
-          if (timers.size === 0) return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
+    idle,
+    openDay(date) {
+      if (!businessDates) throw new Error('openDay needs the business-date clock');
+      if (today !== undefined && date < today) throw new RangeError(`the custodian's day is ${today}, not ${date}`);
+      today = date;
+    },
+    async closeDay(date) {
+      if (!businessDates) throw new Error('closeDay needs the business-date clock');
+      await idle();
+      const ready = [...due.values()]
+        .flat()
+        .filter((report) => report.statusDate <= date)
+        .sort(
+          (a, b) =>
+            (a.statusDate < b.statusDate ? -1 : a.statusDate > b.statusDate ? 1 : 0) ||
+            (a.instructionId < b.instructionId ? -1 : a.instructionId > b.instructionId ? 1 : 0) ||
+            a.step - b.step,
+        );
+      for (const report of ready) {
+        const rest = (due.get(report.instructionId) ?? []).filter((r) => r.messageId !== report.messageId);
+        if (rest.length === 0) due.delete(report.instructionId);
+        else due.set(report.instructionId, rest);
+        send(report);
       }
+      await chain;
+      if (failure !== undefined) throw failure;
+      return ready.map((report) => report.messageId);
+    },
+    async publishLastingStatements(statementDate, lasting) {
+      const result = simulator.lastingStatements(statementDate, lasting);
+      await publisher.publish(
+        result.statements.map((s) => ({
+          topic: Topics.CUSTODY_STATEMENTS,
+          key: s.statement.custodian,
+          value: s.statement,
+        })),
+      );
+      return result;
     },
     async publishStatements(statementDate, breaks) {
       const statements = simulator.statements(statementDate, breaks);

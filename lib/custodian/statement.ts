@@ -93,7 +93,8 @@ export function buildStatement(books: StatementBooks): CustodyStatementV1 {
   });
 }
 
-function withContentId(statement: CustodyStatementV1): CustodyStatementV1 {
+/** The statement with its id derived from its content (custodian, date and a hash of its lines). */
+export function withContentId(statement: CustodyStatementV1): CustodyStatementV1 {
   const content = JSON.stringify([statement.accounts, statement.positions, statement.cash]);
   const id = stableHash(content).toString(16).padStart(8, '0');
   return { ...statement, statementId: `${statement.custodian}-${statement.statementDate}-${id}` };
