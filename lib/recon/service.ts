@@ -97,11 +97,18 @@ async function tolerancesOf(
  * history does not keep a partial's reported cash amount, so such a rebuilt partial's cash is the pro-rata share
  * rounded half-even to the currency's minor units, as the status handler computes it when no amount is reported.
  * Whatever had not settled in full by `asOf` is in flight for its remainder.
+ *
+ * With `custodian`, the books are those held at that custodian: the instructions whose own agent (our side's
+ * agent BIC in their gross instructions, from our SSIs) it is. An account that settles US equities with one
+ * custodian and German ones with another is compared with each custodian's statement for what that custodian
+ * holds, not for the other's holdings (which it cannot know). A statement from a custodian that is no own agent
+ * in our SSIs (a file from elsewhere) is compared with the accounts' whole books.
  */
 export async function internalBooks(
   client: PoolClient,
   accounts: readonly string[],
   asOf: string,
+  custodian?: string,
 ): Promise<InternalBooks> {
   const currencies = Object.keys(MINOR_UNITS);
   const { rows } = await client.query<{
@@ -122,6 +129,12 @@ export async function internalBooks(
        FROM net_instructions n
        WHERE n.account_id = ANY($1::text[])
          AND n.state IN ('INSTRUCTED', 'MATCHED', 'FAILED', 'PARTIALLY_SETTLED', 'SETTLED')
+         AND ($5::text IS NULL OR NOT EXISTS (SELECT 1 FROM ssis WHERE own_agent_bic = $5)
+              OR EXISTS (SELECT 1 FROM net_instruction_links l
+                         JOIN settlement_instructions g ON g.instruction_id = l.instruction_id
+                         WHERE l.net_instruction_id = n.net_instruction_id
+                           AND (CASE g.movement WHEN 'RECE' THEN g.receiving_party ELSE g.delivering_party END)
+                               ->>'agentBic' = $5))
      ),
      reported AS (
        SELECT h.instruction_id, bool_or(h.reported_state = 'SETTLED') AS settled,
@@ -168,7 +181,7 @@ export async function internalBooks(
             to_char(settlement_date, 'YYYY-MM-DD')
      FROM as_of WHERE NOT in_full
      ORDER BY 1, 3, 4, 5, 2`,
-    [accounts, asOf, currencies, currencies.map((c) => MINOR_UNITS[c])],
+    [accounts, asOf, currencies, currencies.map((c) => MINOR_UNITS[c]), custodian ?? null],
   );
   const positions: InternalPosition[] = [];
   const cash: InternalCashBalance[] = [];
@@ -267,13 +280,19 @@ async function reconcileOne(
   );
   if (rowCount === 0) return { seen: true, opened: 0, aged: 0, resolved: 0 };
   const { tolerances, calendar } = await tolerancesOf(client, statement.custodian);
-  const books = await internalBooks(client, statement.accounts, statement.statementDate);
+  const books = await internalBooks(client, statement.accounts, statement.statementDate, statement.custodian);
+  // The open breaks this statement can find again or resolve: those of its accounts last seen on a statement of
+  // the same custodian (another custodian's statement says nothing about what this one holds).
   const { rows: open } = await client.query<BreakRow>(
-    `SELECT break_key, break_class, scope, account_id, isin, currency, internal_value, custodian_value, difference,
-            explained_by, to_char(opened_on, 'YYYY-MM-DD') AS opened_on, last_seen_statement_id,
-            to_char(last_seen_on, 'YYYY-MM-DD') AS last_seen_on, age_business_days, ageing_bucket
-     FROM recon_breaks WHERE status = 'OPEN' AND account_id = ANY($1::text[]) FOR UPDATE`,
-    [statement.accounts],
+    `SELECT b.break_key, b.break_class, b.scope, b.account_id, b.isin, b.currency, b.internal_value, b.custodian_value,
+            b.difference, b.explained_by, to_char(b.opened_on, 'YYYY-MM-DD') AS opened_on, b.last_seen_statement_id,
+            to_char(b.last_seen_on, 'YYYY-MM-DD') AS last_seen_on, b.age_business_days, b.ageing_bucket
+     FROM recon_breaks b
+     WHERE b.status = 'OPEN' AND b.account_id = ANY($1::text[])
+       AND EXISTS (SELECT 1 FROM custody_statements c
+                   WHERE c.statement_id = b.last_seen_statement_id AND c.custodian = $2)
+     FOR UPDATE OF b`,
+    [statement.accounts, statement.custodian],
   );
   const openBreaks = open.map(toBreak);
   const result = reconcile(
