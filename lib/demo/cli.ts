@@ -1,15 +1,16 @@
 /**
- * `npm run demo [-- --trades N --date YYYY-MM-DD --seed S --keep --stall-timeout SECONDS]`: the platform's main job
- * in one command. Starts the local stack (or uses a running one), publishes N simulated trades all dated D (the
- * simulator's single-day mode: `posttrade produce --date D`), waits until every trade is fully processed
- * (lib/demo/progress.ts says what that means), writes D's daily report as HTML and JSON under
- * `<data dir>/reports`, prints a summary whose outcomes add up to the trades captured (lib/demo/summary.ts), and
- * stops the stack it started unless --keep.
+ * `npm run demo [-- --days N --from YYYY-MM-DD --trades N --seed S --keep --stall-timeout SECONDS]`: the platform's
+ * main job over several business days, the way an operations desk lives them. Starts the local stack (or uses a
+ * running one), then for each day (lib/demo/day.ts): trades published and taken through the pipeline, the
+ * custodian simulator answering every instruction at the close of its status date, end-of-day prices (and, past
+ * the seed data, generated prices and FX rates), the custodian's statements with a few deliberate differences
+ * reconciled, and the day's P&L report written as HTML and JSON under `<data dir>/reports`. Then a summary per day
+ * whose figures are checked against each other (lib/demo/summary.ts), and the stack it started is stopped unless
+ * --keep. Exit 0 when every check holds, 1 when one does not or something failed.
  *
- * D defaults to the last date of the seed calendar on which some instrument closed (from the seed's reference
- * prices); a date with no closes is refused before the stack starts.
+ * The days are weekdays on which some venue trades, from --from on (lib/demo/days.ts): by default six from
+ * Thursday 2024-05-23, across a weekend, Memorial Day and the US move to T+1.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,22 +18,22 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Pool } from 'pg';
 
+import { calendarsFromReferenceData } from '../custodian/cli';
+import { DEFAULT_CUSTODIAN_RATES } from '../custodian/decide';
+import { LastingDifferences } from '../custodian/lasting-breaks';
+import { runCustodian, type RunningCustodian } from '../custodian/loop';
 import { createPool } from '../db/pool';
+import { createKafkaProducer, KafkaPublisher } from '../kafka/producer';
 import { Topics } from '../kafka/topics';
-import type { DailyReportDoc } from '../pnl/document';
+import { PgDailyReportService } from '../pnl/service';
 import { DEFAULT_SEED_DIR, loadSimulatorData } from '../simulator/cli';
-import { lastTradingDay, simulateTrades } from '../simulator/generate';
-import { undecodableCount } from '../simulator/undecodable';
-import { formatProgress, pendingStage, progressKey, ProgressLine, type PipelineShape } from './progress';
-import {
-  capturedCount,
-  readInstructionStates,
-  readPipelineCounts,
-  readPositionCounts,
-  readTradeDates,
-  readUsedSeeds,
-  type CapturedRange,
-} from './queries';
+import { simulateTrades } from '../simulator/generate';
+import { generateMarketData, withMarketData } from '../simulator/market-data';
+import { runDay, type DayResult } from './day';
+import { readCumulativeBefore, readReportDatesFrom } from './day-queries';
+import { DEFAULT_DAYS, DEFAULT_FIRST_DAY, demoDays, endOfDayData, MAX_DAYS, venuesOpen, weekdayName } from './days';
+import { ProgressLine, type PipelineShape } from './progress';
+import { readUsedSeeds } from './queries';
 import {
   readStackEnv,
   ROOT,
@@ -46,14 +47,20 @@ import {
 import { formatDemoSummary } from './summary';
 
 export interface DemoOptions {
+  readonly days: number;
+  readonly from: string;
+  /** Trades (simulated events) a day. */
   readonly trades: number;
-  readonly date: string | undefined;
   readonly seed: number | undefined;
   readonly keep: boolean;
   readonly stallTimeoutMs: number;
-  /** Share of undecodable records published besides the trades, so the summary shows the dead-letter path. */
-  readonly undecodableRate: number;
 }
+
+/** Default trades a day: enough for every account to carry positions, small enough for a run of a minute or two. */
+export const DEFAULT_TRADES_PER_DAY = 400;
+/** Deliberate differences the custodian opens a day, and the most statement dates one lasts. */
+const DIFFERENCES_PER_DAY = 2;
+const DIFFERENCE_MAX_DAYS = 3;
 
 export class DemoError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -62,66 +69,35 @@ export class DemoError extends Error {
   }
 }
 
-/**
- * The trade date of the run: `requested`, or the seed calendar's last date with closes. Refused (DemoError) when
- * the simulator cannot fill that day, so that nothing starts for a run that cannot work.
- */
-export function demoTradeDate(requested: string | undefined, seedDir: string = DEFAULT_SEED_DIR): string {
-  const data = loadSimulatorData(seedDir);
-  const date = requested ?? lastTradingDay(data);
-  if (date === undefined) throw new DemoError(`the reference prices in ${seedDir} have no closes to trade around`);
-  try {
-    simulateTrades(data, { seed: 1, errorRate: 0, date });
-  } catch (error) {
-    throw new DemoError(`--date ${date}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
-  return date;
-}
-
 export function parseDemoArgs(argv: readonly string[]): DemoOptions {
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      trades: { type: 'string', default: '3000' },
-      date: { type: 'string' },
+      days: { type: 'string', default: String(DEFAULT_DAYS) },
+      from: { type: 'string', default: DEFAULT_FIRST_DAY },
+      trades: { type: 'string', default: String(DEFAULT_TRADES_PER_DAY) },
       seed: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'stall-timeout': { type: 'string', default: '120' },
-      'undecodable-rate': { type: 'string', default: '0.005' },
     },
   });
+  const days = Number(values.days);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
+    throw new DemoError(`--days must be a whole number from 1 to ${MAX_DAYS}`);
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(values.from)) throw new DemoError('--from must be YYYY-MM-DD');
   const trades = Number(values.trades);
   if (!Number.isInteger(trades) || trades < 1) throw new DemoError('--trades must be a positive integer');
-  if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) {
-    throw new DemoError('--date must be YYYY-MM-DD');
-  }
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !Number.isInteger(seed)) throw new DemoError('--seed must be an integer');
   const stall = Number(values['stall-timeout']);
   if (!(stall > 0)) throw new DemoError('--stall-timeout must be a positive number of seconds');
-  const undecodableRate = Number(values['undecodable-rate']);
-  if (!(undecodableRate >= 0 && undecodableRate <= 1))
-    throw new DemoError('--undecodable-rate must be between 0 and 1');
-  return { trades, date: values.date, seed, keep: values.keep, stallTimeoutMs: stall * 1000, undecodableRate };
+  return { days, from: values.from, trades, seed, keep: values.keep, stallTimeoutMs: stall * 1000 };
 }
 
 const say = (text: string): void => {
   process.stdout.write(`[demo] ${text}\n`);
 };
-
-/** Runs `posttrade <args>` with the stack's environment; output passes through; rejects on a non-zero exit. */
-async function posttrade(args: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'posttrade.js'), ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', resolve);
-  });
-  if (code !== 0) throw new DemoError(`posttrade ${args.join(' ')} exited with ${String(code)}`);
-}
 
 /** End offsets of trades.captured per partition. */
 async function capturedEndOffsets(brokers: string): Promise<Map<number, number>> {
@@ -153,45 +129,33 @@ function pipelineShape(): PipelineShape {
   return { settlement: /handler:\s*functions\/settle-trades\.handler/.test(yml) };
 }
 
-/** Polls the stage counts until every trade is fully processed; fails naming the stage that stopped moving. */
-async function waitUntilProcessed(
-  pool: Pool,
-  ranges: readonly CapturedRange[],
-  shape: PipelineShape,
-  stallTimeoutMs: number,
-): Promise<Awaited<ReturnType<typeof readPipelineCounts>>> {
-  const line = new ProgressLine(process.stderr);
-  const started = Date.now();
-  let lastKey = '';
-  let lastChange = started;
-  for (;;) {
-    const counts = await readPipelineCounts(pool, ranges);
-    const now = Date.now();
-    const pending = pendingStage(counts, shape);
-    const key = progressKey(counts);
-    // Persistence no-ops are inferred (readPipelineCounts): one of them may yet turn out to be a conflict being
-    // recorded, so a finish that counts them is only taken when a second read a second later agrees.
-    const done = pending === undefined && (counts.persistDuplicates === 0 || key === lastKey);
-    line.show(formatProgress(counts, shape, now - started), now, done);
-    if (done) return counts;
-    if (key !== lastKey) {
-      lastKey = key;
-      lastChange = now;
-    } else if (now - lastChange > stallTimeoutMs) {
-      line.end();
-      throw new DemoError(
-        `the ${pending} stage stalled: no progress for ${stallTimeoutMs / 1000} s ` +
-          `(${formatProgress(counts, shape, now - started)}); see the function logs in ${stackPaths().logDir}/offline.log`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
+/** One line per day as it ends: what happened, in the order it happened. */
+function dayLine(day: DayResult): string {
+  const c = day.counts;
+  const opened = day.breakEvents.filter((e) => e.event === 'OPENED').length;
+  const cleared = day.breakEvents.filter((e) => e.event === 'RESOLVED').length;
+  const totals = day.report.overall.map((t) => `${t.total} ${t.baseCurrency}`).join(', ');
+  return (
+    `${day.date}: ${c.captured} captured, ${c.booked} booked · ${day.statusReports} custodian reports · ` +
+    `${day.prices.count} closes (${day.prices.source})` +
+    (day.fxRatesLoaded === 0 ? '' : ` and ${day.fxRatesLoaded} FX rates (simulator)`) +
+    ` · ${day.statements} statements: ${opened} breaks opened, ${cleared} cleared, ${day.openBreaks} open · ` +
+    `P&L ${totals || 'nothing held'} · ${(day.elapsedMs / 1000).toFixed(1)} s ` +
+    `(${day.steps.map((s) => `${s.step} ${(s.ms / 1000).toFixed(1)}`).join(', ')})`
+  );
 }
 
 /** The whole demo; resolves with the process exit code. */
 export async function runDemo(options: DemoOptions): Promise<number> {
+  const began = Date.now();
   const paths = stackPaths();
-  const tradeDate = demoTradeDate(options.date);
+  const seedData = loadSimulatorData(DEFAULT_SEED_DIR);
+  let days: string[];
+  try {
+    days = demoDays(seedData, options.from, options.days);
+  } catch (error) {
+    throw new DemoError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
   const status = stackState();
   let started: StartedStack | undefined;
   if (status.state === StackState.PARTIAL) {
@@ -211,6 +175,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     if (interrupted) throw new DemoError('interrupted');
   };
   let pool: Pool | undefined;
+  let publisher: KafkaPublisher | undefined;
+  let custodian: RunningCustodian | undefined;
   try {
     if (status.state === StackState.RUNNING) {
       say(`a stack is already running (data ${paths.dataDir}); using it and leaving it running`);
@@ -230,76 +196,91 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const brokers = stackEnv.KAFKA_BROKERS ?? '';
     if (databaseUrl === '' || brokers === '')
       throw new DemoError(`${paths.stackEnv} lacks DATABASE_URL or KAFKA_BROKERS`);
-    const env = { ...process.env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers };
-    pool = createPool({ url: databaseUrl, poolMax: 2, statementTimeoutMs: 60_000, applicationName: 'posttrade-demo' });
-    const shape = pipelineShape();
+    // The daily report reads on several connections at once while its transaction holds one.
+    pool = createPool({ url: databaseUrl, poolMax: 6, statementTimeoutMs: 240_000, applicationName: 'posttrade-demo' });
 
-    const seed = options.seed ?? (await freshSeed(pool));
-    const undecodable = undecodableCount(seed, options.undecodableRate, options.trades);
-    say(
-      `publishing ${options.trades} simulated trades dated ${tradeDate} (seed ${seed}) and ${undecodable} ` +
-        `undecodable records to ${Topics.TRADES_CAPTURED}`,
-    );
-    const before = await capturedEndOffsets(brokers);
-    await posttrade(
-      [
-        'produce',
-        ...['--count', String(options.trades), '--seed', String(seed), '--date', tradeDate],
-        ...['--undecodable-rate', String(options.undecodableRate)],
-      ],
-      env,
-    );
-    const after = await capturedEndOffsets(brokers);
-    const ranges = [...after].map(([partition, to]) => ({ partition, from: before.get(partition) ?? 0, to }));
-    if (capturedCount(ranges) !== options.trades + undecodable) {
-      say(
-        `note: trades.captured grew by ${capturedCount(ranges)} records, not ${options.trades + undecodable} ` +
-          '(another producer?)',
+    const reported = await readReportDatesFrom(pool, days[0] ?? '');
+    if (reported.length > 0) {
+      throw new DemoError(
+        `${paths.dataDir} already holds daily reports from ${reported[0] ?? ''} on (${reported.length}): a run ` +
+          'must start after the last report so that each day follows the one before. Use another ' +
+          `POSTTRADE_DATA_DIR (or remove ${paths.dataDir}), or --from a later date`,
       );
     }
-    checkInterrupted();
-
-    say('waiting until every trade is fully processed');
-    const counts = await waitUntilProcessed(pool, ranges, shape, options.stallTimeoutMs);
-    checkInterrupted();
-
-    const dates = await readTradeDates(pool, ranges);
-    const reportDate = tradeDate;
-    if (dates.length === 0) throw new DemoError('no trade was booked, so there is no day to report');
-    const reportsDir = path.join(paths.dataDir, 'reports');
-    fs.mkdirSync(reportsDir, { recursive: true });
-    const html = path.join(reportsDir, `daily-${reportDate}.html`);
-    const json = path.join(reportsDir, `daily-${reportDate}.json`);
-    say(`writing the daily report for ${reportDate}`);
-    await posttrade(['report', 'daily', '--date', reportDate, '--format', 'html', '--out', html], env);
-    await posttrade(['report', 'daily', '--date', reportDate, '--format', 'json', '--out', json], env);
-    const report = JSON.parse(fs.readFileSync(json, 'utf8')) as DailyReportDoc;
+    const seed = options.seed ?? (await freshSeed(pool));
+    const through = days.at(-1) ?? options.from;
+    const generated = generateMarketData(seedData, { seed, through });
+    const data = withMarketData(seedData, generated);
+    const stream = simulateTrades(data, { seed, errorRate: 0.05, days, eventsPerDay: options.trades });
+    const logFile = path.join(paths.logDir, 'demo-custodian.log');
+    fs.writeFileSync(logFile, '');
+    publisher = new KafkaPublisher(createKafkaProducer({ brokers: brokers.split(','), clientId: 'posttrade-demo' }));
+    custodian = await runCustodian({
+      brokers: brokers.split(','),
+      seed,
+      rates: DEFAULT_CUSTODIAN_RATES,
+      delayMs: 0,
+      calendarFor: calendarsFromReferenceData(DEFAULT_SEED_DIR),
+      serves: [],
+      defaultBic: 'IRVTUS3N',
+      clock: 'business-date',
+      log: (line) => fs.appendFileSync(logFile, `${line}\n`),
+    });
+    const context = {
+      pool,
+      publisher,
+      custodian,
+      lasting: new LastingDifferences({ seed, perDay: DIFFERENCES_PER_DAY, maxDays: DIFFERENCE_MAX_DAYS }),
+      reports: new PgDailyReportService(pool),
+      capturedEndOffsets: () => capturedEndOffsets(brokers),
+      shape: pipelineShape(),
+      stallTimeoutMs: options.stallTimeoutMs,
+      dataDir: paths.dataDir,
+      logDir: paths.logDir,
+      checkInterrupted,
+      progress: new ProgressLine(process.stderr),
+    };
+    const before = await readCumulativeBefore(pool, days[0] ?? '');
+    const generatedDays = new Set(generated.closes.map((c) => c.date));
+    say(
+      `${days.length} business day(s) from ${days[0] ?? ''} to ${through}, ${options.trades} simulated trades a day ` +
+        `(seed ${seed})` +
+        (generatedDays.size > 0 ? `; prices and FX rates past the seed data's end generated by the simulator` : ''),
+    );
+    const results: DayResult[] = [];
+    for (const date of days) {
+      checkInterrupted();
+      const trades = Array.from({ length: options.trades }, () => stream.next().value);
+      say(`${date} ${weekdayName(date)}: trading on ${venuesOpen(data, date).join(', ')}`);
+      const result = await runDay(context, {
+        date,
+        trades,
+        endOfDay: endOfDayData(data, generated, date),
+        previousCloses: results.at(-1)?.report.closes ?? new Map(),
+      });
+      say(dayLine(result));
+      results.push(result);
+    }
 
     const summary = formatDemoSummary({
-      counts,
-      reportDate,
-      otherTradeDates: dates.map((d) => d.date).filter((date) => date !== reportDate),
-      positions: await readPositionCounts(pool),
-      // The summary's P&L line: the day's total and realized, and the unrealized at close, per base currency.
-      totals: report.overall.map((t) => ({
-        baseCurrency: t.baseCurrency,
-        total: t.totalToday,
-        realized: t.realizedToday,
-        unrealized: t.unrealizedAtClose,
-      })),
-      instructions: shape.settlement ? await readInstructionStates(pool, ranges) : [],
-      htmlPath: html,
-      jsonPath: json,
+      days: results,
+      before,
+      seed,
+      tradesPerDay: options.trades,
+      elapsedMs: Date.now() - began,
     });
-    process.stdout.write(summary.join('\n'));
+    process.stdout.write(summary.lines.join('\n'));
+    if (!summary.ok) say('some figures do not agree (✗ above)');
     if (options.keep || status.state === StackState.RUNNING) {
       const http = stackEnv.HTTP_URL ?? '';
       say(`the stack is still running${http === '' ? '' : ` (API ${http})`}; stop it with: npm run stop`);
     }
-    return 0;
+    return summary.ok ? 0 : 1;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    await custodian?.stop();
+    await publisher?.disconnect();
     await pool?.end();
     if (started !== undefined && (stopAfter || interrupted)) {
       say('stopping the stack');
@@ -309,17 +290,17 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
-/** The options; the default date is read from the seed data, so only when help is asked for. */
 const usage = (): string => `usage: npm run demo [-- options]
-  --trades N            simulated trades, all dated --date (default 3000)
-  --date YYYY-MM-DD     their trade date and the report date: a date the seed prices have closes for
-                        (default: the last such date, ${String(lastTradingDay(loadSimulatorData(DEFAULT_SEED_DIR)))})
-  --seed S              simulator seed (default: the first not used in this data directory)
+  --days N              business days to live through (default ${DEFAULT_DAYS}, at most ${MAX_DAYS}): weekdays on which
+                        some venue trades, market holidays of one venue included
+  --from YYYY-MM-DD     the first day (default ${DEFAULT_FIRST_DAY}); past the seed data's last close (2024-06-28)
+                        the simulator generates prices and FX rates
+  --trades N            simulated trades a day (default ${DEFAULT_TRADES_PER_DAY}), 5% of them built to fail validation
+  --seed S              simulator seed, also the custodian's (default: the first not used in this data directory)
   --keep                leave the stack running afterwards (npm run stop ends it)
-  --stall-timeout SEC   fail when no stage moves for this long (default 120)
-  --undecodable-rate P  besides the trades, this share of records no consumer can decode, to show the
-                        dead-letter path (default 0.005; see posttrade produce --help)
+  --stall-timeout SEC   fail when a step makes no progress for this long (default 120)
 environment: POSTTRADE_DATA_DIR, KAFKA_PORT, PG_PORT, HTTP_PORT, LAMBDA_PORT, DATABASE_URL (see npm start)
+example: npm run demo -- --days 3 --from 2024-05-24 --trades 100
 `;
 
 if (require.main === module && (process.argv.includes('--help') || process.argv.includes('-h'))) {

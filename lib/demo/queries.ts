@@ -128,44 +128,6 @@ export async function readPipelineCounts(pool: Pool, ranges: readonly CapturedRa
   };
 }
 
-/** Trade dates of the run's booked versions with how many versions each, ascending. */
-export async function readTradeDates(
-  pool: Pool,
-  ranges: readonly CapturedRange[],
-): Promise<{ date: string; versions: number }[]> {
-  const result = await pool.query<{ date: string; versions: string }>(
-    `WITH ${RUN_CTES}
-     SELECT to_char(trade_date, 'YYYY-MM-DD') AS date, count(*) AS versions
-     FROM run_booked GROUP BY trade_date ORDER BY trade_date`,
-    rangeParams(ranges),
-  );
-  return result.rows.map((row) => ({ date: row.date, versions: Number(row.versions) }));
-}
-
-/** The run's gross settlement instructions by state (INSTRUCTED, EXCEPTION, CANCELLED). */
-export async function readInstructionStates(
-  pool: Pool,
-  ranges: readonly CapturedRange[],
-): Promise<{ state: string; count: number }[]> {
-  const result = await pool.query<{ state: string; count: string }>(
-    `WITH ${RUN_CTES}
-     SELECT s.state, count(*) AS count
-     FROM settlement_instructions s JOIN run_booked b ON s.trade_id = b.trade_id AND s.trade_version = b.version
-     GROUP BY s.state ORDER BY s.state`,
-    rangeParams(ranges),
-  );
-  return result.rows.map((row) => ({ state: row.state, count: Number(row.count) }));
-}
-
-/** Positions in the database (every run's): all of them, and those with a non-zero quantity. */
-export async function readPositionCounts(pool: Pool): Promise<{ total: number; open: number }> {
-  const result = await pool.query<{ total: string; open: string }>(
-    `SELECT count(*) AS total, count(*) FILTER (WHERE quantity <> 0) AS open FROM positions`,
-  );
-  const row = result.rows[0];
-  return { total: Number(row?.total ?? 0), open: Number(row?.open ?? 0) };
-}
-
 /** Prefixes of simulator ExecIDs already captured (`SIM<seed>-`), so that a new run can pick an unused seed. */
 export async function readUsedSeeds(pool: Pool): Promise<Set<number>> {
   const result = await pool.query<{ seed: string }>(

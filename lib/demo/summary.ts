@@ -1,7 +1,14 @@
 /**
- * The demo's closing summary: what became of every captured trade, in outcomes that add up to the trades
- * captured, then positions, P&L and where the report is. Pure, so that the arithmetic can be checked by hand.
+ * The demo's closing summary, per day: what became of the day's captured trades (outcomes that add up to the
+ * trades captured), the instructions at the custodian by state (which add up to the instructions), the breaks
+ * reconciliation opened, kept open and cleared, and the P&L total per base currency; then the checks that the
+ * figures agree with each other, including the P&L chain (the days' totals add up to the change in cumulative
+ * P&L). Pure, so that the arithmetic can be checked by hand.
  */
+import { HolidayCalendar } from '../domain/calendar';
+import { Dec } from '../domain/money';
+import type { DayResult } from './day';
+import { weekdayName } from './days';
 import type { PipelineCounts } from './progress';
 
 /** Every captured record in exactly one outcome (once the pipeline has finished with them). */
@@ -50,53 +57,310 @@ export function tradeOutcomes(counts: PipelineCounts): TradeOutcomes {
   };
 }
 
-export interface DemoSummary {
-  readonly counts: PipelineCounts;
-  readonly reportDate: string;
-  /** Trade dates of the run's booked versions other than the report date (another producer, or none). */
-  readonly otherTradeDates: readonly string[];
-  readonly positions: { readonly total: number; readonly open: number };
-  readonly totals: readonly {
-    readonly baseCurrency: string;
-    readonly total: string;
-    readonly realized: string;
-    readonly unrealized: string;
-  }[];
-  /** Settlement instructions by state; empty when the settlement stage is not deployed. */
-  readonly instructions: readonly { readonly state: string; readonly count: number }[];
-  readonly htmlPath: string;
-  readonly jsonPath: string;
+/** One figure the demo checks, and whether it held. */
+export interface DemoCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  /** What was compared (or, when it failed, where). */
+  readonly detail: string;
 }
 
-/** The summary's lines; the first count line shows the sum the next five make up. */
-export function formatDemoSummary(summary: DemoSummary): string[] {
-  const o = tradeOutcomes(summary.counts);
-  const sum =
-    `= ${o.accepted} accepted + ${o.rejected.total} rejected + ${o.deadLettered} dead-lettered` +
-    ` + ${o.duplicates.total} duplicates + ${o.held} held` +
-    (o.unaccounted === 0 ? '' : ` + ${o.unaccounted} unaccounted`);
+export interface DemoSummaryInput {
+  readonly days: readonly DayResult[];
+  /** Cumulative P&L per base currency at the close of the last report before the first day (none: zero). */
+  readonly before: ReadonlyMap<string, { readonly realizedSinceInception: string; readonly unrealized: string }>;
+  readonly seed: number;
+  readonly tradesPerDay: number;
+  readonly elapsedMs: number;
+}
+
+/** Net instruction states in lifecycle order; any other state the database holds follows. */
+const STATE_ORDER = ['EXCEPTION', 'INSTRUCTED', 'MATCHED', 'PARTIALLY_SETTLED', 'SETTLED', 'FAILED', 'CANCELLED'];
+const STATE_LABELS: Readonly<Record<string, string>> = { PARTIALLY_SETTLED: 'PARTIAL' };
+/** Break classes in the order the summary shows them. */
+const CLASS_ORDER = [
+  'QUANTITY',
+  'AMOUNT',
+  'MISSING_AT_CUSTODIAN',
+  'MISSING_INTERNAL',
+  'TIMING',
+  'DUPLICATE',
+  'FEES',
+  'FX',
+];
+const CLASS_LABELS: Readonly<Record<string, string>> = {
+  QUANTITY: 'quantity',
+  AMOUNT: 'cash',
+  MISSING_AT_CUSTODIAN: 'missing at custodian',
+  MISSING_INTERNAL: 'missing internally',
+  TIMING: 'timing',
+  DUPLICATE: 'duplicate',
+  FEES: 'fees',
+  FX: 'fx',
+};
+/** Ages of failed instructions are counted in weekdays (each market's holidays aside). */
+const WEEKDAYS = new HolidayCalendar('WEEKDAYS', []);
+
+const pad = (text: string | number, width: number): string => String(text).padStart(width);
+const businessDays = (n: number): string => `${n} business day${n === 1 ? '' : 's'}`;
+const dayLabel = (date: string): string => `${date} ${weekdayName(date)}`;
+
+/** The cumulative P&L (realized since inception + unrealized at close) per base currency after each day. */
+export function cumulativePnl(input: DemoSummaryInput): Map<string, Dec>[] {
+  const realized = new Map([...input.before].map(([ccy, b]) => [ccy, new Dec(b.realizedSinceInception)]));
+  return input.days.map((day) => {
+    const cumulative = new Map<string, Dec>();
+    for (const totals of day.report.overall) {
+      const sinceInception = (realized.get(totals.baseCurrency) ?? new Dec(0)).plus(totals.realized);
+      realized.set(totals.baseCurrency, sinceInception);
+      cumulative.set(totals.baseCurrency, sinceInception.plus(totals.unrealized));
+    }
+    // A currency with no line today keeps its realized since inception and holds nothing unrealized.
+    for (const [ccy, sinceInception] of realized) if (!cumulative.has(ccy)) cumulative.set(ccy, sinceInception);
+    return cumulative;
+  });
+}
+
+/**
+ * The P&L chain per base currency: the sum of the days' totals against the change in cumulative P&L from the
+ * close before the first day to the close of the last, exactly.
+ */
+export function pnlChain(input: DemoSummaryInput): { currency: string; sum: Dec; change: Dec }[] {
+  const cumulative = cumulativePnl(input);
+  const last = cumulative.at(-1) ?? new Map<string, Dec>();
+  const currencies = [...new Set([...last.keys(), ...input.before.keys()])].sort();
+  return currencies.map((currency) => {
+    const sum = input.days.reduce((acc, day) => {
+      const totals = day.report.overall.find((t) => t.baseCurrency === currency);
+      return totals === undefined ? acc : acc.plus(totals.total);
+    }, new Dec(0));
+    const b = input.before.get(currency);
+    const opening = b === undefined ? new Dec(0) : new Dec(b.realizedSinceInception).plus(b.unrealized);
+    return { currency, sum, change: (last.get(currency) ?? new Dec(0)).minus(opening) };
+  });
+}
+
+/** Whether reconciliation saw each deliberate difference on its day, and cleared it when the custodian caught up. */
+function differencesFound(days: readonly DayResult[]): {
+  shown: number;
+  found: number;
+  sameClass: number;
+  caughtUp: number;
+  cleared: number;
+  missed: string[];
+} {
+  const totals = { shown: 0, found: 0, sameClass: 0, caughtUp: 0, cleared: 0, missed: [] as string[] };
+  for (const day of days) {
+    const events = new Map(day.breakEvents.map((e) => [e.breakKey, e]));
+    for (const d of day.differences.shown) {
+      totals.shown += 1;
+      const event = events.get(d.breakKey);
+      if (event !== undefined && event.event !== 'RESOLVED') {
+        totals.found += 1;
+        if (event.breakClass === d.breakClass) totals.sameClass += 1;
+      } else {
+        totals.missed.push(`${day.date} ${d.breakKey} (${d.breakClass}) not found`);
+      }
+    }
+    for (const d of day.differences.caughtUp) {
+      totals.caughtUp += 1;
+      const event = events.get(d.breakKey);
+      if (event?.event === 'RESOLVED') totals.cleared += 1;
+      else if (event === undefined) totals.missed.push(`${day.date} ${d.breakKey} was not open to clear`);
+      else totals.missed.push(`${day.date} ${d.breakKey} still ${event.breakClass} after the custodian caught up`);
+    }
+  }
+  return totals;
+}
+
+/** The checks the summary makes (see formatDemoSummary). */
+export function demoChecks(input: DemoSummaryInput): DemoCheck[] {
+  const { days } = input;
+  const tradesOff = days.filter((d) => tradeOutcomes(d.counts).unaccounted !== 0).map((d) => d.date);
+  const instructionsOff = days
+    .filter((d) => [...d.instructions.byState.values()].reduce((a, b) => a + b, 0) !== d.instructions.total)
+    .map((d) => d.date);
+  const unanswered = days
+    .filter((d) => d.instructions.unanswered > 0)
+    .map((d) => `${d.date}: ${d.instructions.unanswered}`);
+  const differences = differencesFound(days);
+  const chain = pnlChain(input);
+  const chainOff = chain.filter((c) => !c.sum.equals(c.change));
+  const fxLines = days.reduce((n, d) => n + d.report.fxEffectLines, 0);
   return [
+    {
+      name: 'captured = booked + rejected + dead-lettered + duplicates (+ held), every day',
+      ok: tradesOff.length === 0,
+      detail: tradesOff.length === 0 ? `${days.length} days` : `not on ${tradesOff.join(', ')}`,
+    },
+    {
+      name: 'instructions = the sum of their statuses, every day',
+      ok: instructionsOff.length === 0,
+      detail: instructionsOff.length === 0 ? `${days.length} days` : `not on ${instructionsOff.join(', ')}`,
+    },
+    {
+      name: 'the custodian answered every instruction by its settlement date',
+      ok: unanswered.length === 0,
+      detail: unanswered.length === 0 ? 'none unanswered' : `unanswered ${unanswered.join('; ')}`,
+    },
+    {
+      name: 'reconciliation found each deliberate difference, and cleared it when the custodian caught up',
+      ok: differences.missed.length === 0,
+      detail:
+        `${differences.found} of ${differences.shown} found (${differences.sameClass} in the class put in), ` +
+        `${differences.cleared} of ${differences.caughtUp} cleared` +
+        (differences.missed.length === 0 ? '' : `; ${differences.missed.join('; ')}`),
+    },
+    {
+      name: 'P&L chain: the sum of the daily totals = the change in cumulative P&L, per base currency',
+      ok: chainOff.length === 0,
+      detail:
+        chain
+          .map((c) => {
+            if (c.sum.equals(c.change)) return `${c.currency} ${c.sum.toFixed(2)}`;
+            const restated = days.reduce(
+              (sum, d) => sum.plus(d.report.restated.byCurrency.get(c.currency) ?? 0),
+              new Dec(0),
+            );
+            return (
+              `${c.currency} ${c.sum.toFixed(2)} ≠ ${c.change.toFixed(2)} (off by ${c.change.minus(c.sum).toFixed()}` +
+              (restated.isZero()
+                ? ''
+                : `, of which ${restated.toFixed()} in openings that differ from the previous close`) +
+              ')'
+            );
+          })
+          .join(', ') +
+        (chainOff.length === 0
+          ? ''
+          : `; ${days.reduce((n, d) => n + d.report.restated.positions, 0)} position openings differ from the ` +
+            'previous close (a late amend or cancel of an earlier day\u2019s trade, revalued into the opening ' +
+            'instead of landing in a day)'),
+    },
+    {
+      name: 'FX effects on foreign holdings carried through a rate change',
+      ok: fxLines > 0 || !days.some((d) => d.report.overall.length > 0),
+      detail: `${fxLines} report lines`,
+    },
+  ];
+}
+
+function tradeSection(days: readonly DayResult[]): string[] {
+  const header = `  ${'day'.padEnd(14)}${pad('captured', 9)}${pad('booked', 8)}${pad('rejected', 9)}${pad('dead-lettered', 14)}${pad('duplicates', 11)}${pad('held', 5)}   adds up`;
+  const rows = days.map((d) => {
+    const o = tradeOutcomes(d.counts);
+    const sum =
+      `${o.captured} = ${o.accepted} + ${o.rejected.total} + ${o.deadLettered} + ${o.duplicates.total}` +
+      (o.held === 0 ? '' : ` + ${o.held}`) +
+      (o.unaccounted === 0 ? ' ✓' : ` + ${o.unaccounted} unaccounted ✗`);
+    return `  ${dayLabel(d.date).padEnd(14)}${pad(o.captured, 9)}${pad(o.accepted, 8)}${pad(o.rejected.total, 9)}${pad(o.deadLettered, 14)}${pad(o.duplicates.total, 11)}${pad(o.held, 5)}   ${sum}`;
+  });
+  const all = days.map((d) => tradeOutcomes(d.counts));
+  const total = (f: (o: TradeOutcomes) => number) => all.reduce((n, o) => n + f(o), 0);
+  const totalRow = `  ${'all days'.padEnd(14)}${pad(
+    total((o) => o.captured),
+    9,
+  )}${pad(
+    total((o) => o.accepted),
+    8,
+  )}${pad(
+    total((o) => o.rejected.total),
+    9,
+  )}${pad(
+    total((o) => o.deadLettered),
+    14,
+  )}${pad(
+    total((o) => o.duplicates.total),
+    11,
+  )}${pad(
+    total((o) => o.held),
+    5,
+  )}`;
+  return [
+    'Trades (captured each day: booked, rejected by validation or persistence, dead-lettered, no-op duplicates)',
+    header,
+    ...rows,
+    totalRow,
+  ];
+}
+
+function instructionSection(days: readonly DayResult[]): string[] {
+  const seen = new Set(days.flatMap((d) => [...d.instructions.byState.keys()]));
+  const states = [
+    ...STATE_ORDER.filter((s) => seen.has(s)),
+    ...[...seen].filter((s) => !STATE_ORDER.includes(s)).sort(),
+  ];
+  const width = (s: string) => Math.max((STATE_LABELS[s] ?? s).length, 5) + 2;
+  const header = `  ${'day'.padEnd(14)}${pad('total', 6)}${states.map((s) => pad(STATE_LABELS[s] ?? s, width(s))).join('')}   oldest failure`;
+  const rows = days.map((d) => {
+    const counts = states.map((s) => pad(d.instructions.byState.get(s) ?? 0, width(s))).join('');
+    const oldest = d.instructions.failedSince[0];
+    const age =
+      oldest === undefined ? '-' : `${businessDays(WEEKDAYS.businessDaysBetween(oldest, d.date))} (since ${oldest})`;
+    return `  ${dayLabel(d.date).padEnd(14)}${pad(d.instructions.total, 6)}${counts}   ${age}`;
+  });
+  return ['Settlement instructions at the custodian (net), by status at the close of each day', header, ...rows];
+}
+
+function breakSection(days: readonly DayResult[]): string[] {
+  const header = `  ${'day'.padEnd(14)}${pad('opened', 7)}${pad('open', 6)}${pad('cleared', 8)}   opened by class; oldest open`;
+  const rows = days.map((d) => {
+    const opened = d.breakEvents.filter((e) => e.event === 'OPENED');
+    const cleared = d.breakEvents.filter((e) => e.event === 'RESOLVED').length;
+    const classes = [...new Set(opened.map((e) => e.breakClass))]
+      .sort((a, b) => CLASS_ORDER.indexOf(a) - CLASS_ORDER.indexOf(b))
+      .map((c) => `${CLASS_LABELS[c] ?? c} ${opened.filter((e) => e.breakClass === c).length}`);
+    const oldest = Math.max(0, ...d.breakEvents.filter((e) => e.event !== 'RESOLVED').map((e) => e.ageBusinessDays));
+    const open = d.breakEvents.some((e) => e.event !== 'RESOLVED') ? `; ${businessDays(oldest)}` : '';
+    return `  ${dayLabel(d.date).padEnd(14)}${pad(opened.length, 7)}${pad(d.openBreaks, 6)}${pad(cleared, 8)}   ${classes.join(', ') || '-'}${open}`;
+  });
+  return ['Reconciliation breaks against the custodian statements', header, ...rows];
+}
+
+function pnlSection(input: DemoSummaryInput): string[] {
+  const cumulative = cumulativePnl(input);
+  const currencies = [...new Set(input.days.flatMap((d) => d.report.overall.map((t) => t.baseCurrency)))].sort();
+  const header = `  ${'day'.padEnd(14)}${currencies.map((c) => pad(c, 14)).join('')}   FX effect lines`;
+  const rows = input.days.map((d) => {
+    const totals = currencies.map((c) => pad(d.report.overall.find((t) => t.baseCurrency === c)?.total ?? '-', 14));
+    return `  ${dayLabel(d.date).padEnd(14)}${totals.join('')}   ${d.report.fxEffectLines}`;
+  });
+  const chain = pnlChain(input);
+  const sumRow = `  ${'sum of days'.padEnd(14)}${currencies.map((c) => pad(chain.find((x) => x.currency === c)?.sum.toFixed(2) ?? '-', 14)).join('')}`;
+  const last = cumulative.at(-1);
+  const cumulativeRow = `  ${'cumulative'.padEnd(14)}${currencies.map((c) => pad(last?.get(c)?.toFixed(2) ?? '-', 14)).join('')}   realized since inception + unrealized at the last close`;
+  return [
+    'P&L, the day\u2019s total per base currency (realized that day + change in unrealized)',
+    header,
+    ...rows,
+    sumRow,
+    cumulativeRow,
+  ];
+}
+
+/** The summary's lines, then whether every check held. */
+export function formatDemoSummary(input: DemoSummaryInput): { lines: string[]; ok: boolean } {
+  const { days } = input;
+  const checks = demoChecks(input);
+  const first = days[0]?.date ?? '';
+  const last = days.at(-1)?.date ?? '';
+  const lines = [
     '',
-    `Demo summary (trade and report date ${summary.reportDate})`,
-    ...(summary.otherTradeDates.length > 0
-      ? [`  note: booked versions also dated ${summary.otherTradeDates.join(', ')}`]
-      : []),
-    `  trades captured       ${o.captured} ${sum}`,
-    `  accepted (booked)     ${o.accepted}`,
-    `  rejected              ${o.rejected.total} (validation ${o.rejected.validation}, persistence ${o.rejected.persistence})`,
-    `  dead-lettered         ${o.deadLettered}`,
-    `  duplicates (no-op)    ${o.duplicates.total} (redelivered ${o.duplicates.redelivered}, ExecID already booked ${o.duplicates.execIdBooked})`,
-    `  held (awaiting trade) ${o.held}`,
-    `  STP rate              ${o.stpPercent.toFixed(1)}%`,
-    `  positions             ${summary.positions.total} (${summary.positions.open} open)`,
-    ...summary.totals.map(
-      (t) => `  total P&L ${t.baseCurrency}         ${t.total} (realized ${t.realized}, unrealized ${t.unrealized})`,
-    ),
-    ...(summary.instructions.length > 0
-      ? [`  settlement instr.     ${summary.instructions.map((i) => `${i.state} ${i.count}`).join(', ')}`]
-      : []),
-    `  HTML report           ${summary.htmlPath}`,
-    `  JSON report           ${summary.jsonPath}`,
+    `Demo summary: ${days.length} business day(s), ${dayLabel(first)} to ${dayLabel(last)}, ${input.tradesPerDay} trades a day (seed ${input.seed}), ${(input.elapsedMs / 1000).toFixed(0)} s`,
+    '',
+    ...tradeSection(days),
+    '',
+    ...instructionSection(days),
+    '',
+    ...breakSection(days),
+    '',
+    ...pnlSection(input),
+    '',
+    'Checks',
+    ...checks.map((c) => `  ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`),
+    '',
+    `Reports: ${days.map((d) => d.report.htmlPath).at(-1) ?? '-'} (and one HTML and JSON file per day beside it)`,
     '',
   ];
+  return { lines, ok: checks.every((c) => c.ok) };
 }

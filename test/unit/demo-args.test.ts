@@ -1,31 +1,72 @@
-import { DemoError, demoTradeDate, parseDemoArgs } from '../../lib/demo/cli';
+import { DemoError, parseDemoArgs } from '../../lib/demo/cli';
+import { demoDays, endOfDayData, venuesOpen } from '../../lib/demo/days';
+import { DEFAULT_SEED_DIR, loadSimulatorData } from '../../lib/simulator/cli';
+import { generateMarketData, withMarketData } from '../../lib/simulator/market-data';
 
-describe('demo trade date', () => {
-  it("defaults to the seed calendar's last day with closes and keeps a date that has them", () => {
-    // The seed's reference prices end on Friday 2024-06-28; 2024-05-27 only Xetra traded
-    expect(demoTradeDate(undefined)).toBe('2024-06-28');
-    expect(demoTradeDate('2024-05-27')).toBe('2024-05-27');
-  });
+const data = loadSimulatorData(DEFAULT_SEED_DIR);
 
-  it('refuses a date nothing closed on, naming the range the seed covers', () => {
-    // Saturday 2024-04-06, and a date after the seed prices end
-    expect(() => demoTradeDate('2024-04-06')).toThrow(DemoError);
-    expect(() => demoTradeDate('2024-04-06')).toThrow(
-      /--date 2024-04-06: no active instrument closed on 2024-04-06 .*2024-04-01 to 2024-06-28/,
-    );
-    expect(() => demoTradeDate('2024-07-01')).toThrow(/no active instrument closed on 2024-07-01/);
-  });
-
-  it('takes --trades, --date, --seed, --keep and --stall-timeout', () => {
-    expect(parseDemoArgs(['--trades', '500', '--date', '2024-06-27', '--seed', '4', '--keep'])).toEqual({
-      trades: 500,
-      date: '2024-06-27',
+describe('demo options', () => {
+  it('takes --days, --from, --trades, --seed, --keep and --stall-timeout', () => {
+    expect(parseDemoArgs(['--days', '3', '--from', '2024-06-27', '--trades', '50', '--seed', '4', '--keep'])).toEqual({
+      days: 3,
+      from: '2024-06-27',
+      trades: 50,
       seed: 4,
       keep: true,
       stallTimeoutMs: 120_000,
       undecodableRate: 0.005,
     });
-    expect(parseDemoArgs([])).toMatchObject({ trades: 3000, date: undefined, seed: undefined, keep: false });
-    expect(() => parseDemoArgs(['--date', '27/06/2024'])).toThrow('--date must be YYYY-MM-DD');
+    expect(parseDemoArgs([])).toEqual({
+      days: 6,
+      from: '2024-05-23',
+      trades: 400,
+      seed: undefined,
+      keep: false,
+      stallTimeoutMs: 120_000,
+    });
+  });
+
+  it('refuses what cannot work, naming the option', () => {
+    expect(() => parseDemoArgs(['--from', '27/06/2024'])).toThrow('--from must be YYYY-MM-DD');
+    expect(() => parseDemoArgs(['--days', '0'])).toThrow(DemoError);
+    expect(() => parseDemoArgs(['--days', '21'])).toThrow('--days must be a whole number from 1 to 20');
+    expect(() => parseDemoArgs(['--trades', '1.5'])).toThrow('--trades must be a positive integer');
+    expect(() => parseDemoArgs(['--stall-timeout', '0'])).toThrow('--stall-timeout');
+  });
+});
+
+describe('demo days', () => {
+  it('lives the weekdays some venue trades: across a weekend and Memorial Day, when only Frankfurt trades', () => {
+    expect(demoDays(data, '2024-05-23', 6)).toEqual([
+      '2024-05-23',
+      '2024-05-24',
+      '2024-05-27',
+      '2024-05-28',
+      '2024-05-29',
+      '2024-05-30',
+    ]);
+    expect(venuesOpen(data, '2024-05-27')).toEqual(['XETR']);
+    expect(venuesOpen(data, '2024-05-25')).toEqual([]);
+    // Starting on a Saturday starts on the Monday; Christmas Day, when no venue trades, is no demo day (New York trades on Boxing Day)
+    expect(demoDays(data, '2024-05-25', 1)).toEqual(['2024-05-27']);
+    expect(demoDays(data, '2024-12-24', 2)).toEqual(['2024-12-24', '2024-12-26']);
+  });
+
+  it("gives each day its closes, from the seed or past its end from the simulator with that day's FX rates", () => {
+    // Arrange: through Tuesday 2024-07-02, past the seed's last close (Friday 2024-06-28)
+    const generated = generateMarketData(data, { seed: 1, through: '2024-07-02' });
+    const extended = withMarketData(data, generated);
+
+    // Act
+    const seedDay = endOfDayData(extended, generated, '2024-05-27');
+    const pastTheSeed = endOfDayData(extended, generated, '2024-07-01');
+
+    // Assert: Memorial Day, 10 closes in Frankfurt; 1 July every listed instrument of the seed (33), 6 FX pairs
+    expect(seedDay).toMatchObject({ source: 'seed', fxRates: [] });
+    expect(seedDay.closes).toHaveLength(10);
+    expect(seedDay.closes.every((c) => c.currency === 'EUR')).toBe(true);
+    expect(pastTheSeed.source).toBe('simulator');
+    expect(pastTheSeed.closes).toHaveLength(33);
+    expect(pastTheSeed.fxRates).toHaveLength(6);
   });
 });
