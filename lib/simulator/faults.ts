@@ -191,8 +191,10 @@ export class FaultBuilder {
       case ValidationCode.AMOUNT_DECIMALS:
         return { ...good, fees: '0.125' };
       case ValidationCode.DUPLICATE_EXEC_ID: {
+        // On the account of the trade it copies the ExecID of, so that it follows that trade on its partition
+        // (trades.captured is keyed by account): the duplicate is refused, never the original.
         const last = this.context.lastGood();
-        return last && { ...good, execId: last.execId };
+        return last && { ...good, account: last.account, execId: last.execId };
       }
       case ValidationCode.WASH_TRADE:
         return this.mirror(good);
