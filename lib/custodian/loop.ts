@@ -66,6 +66,9 @@ export interface RunningCustodian {
   stats(): { readonly instructionsRead: number; readonly reportsSent: number };
 }
 
+/** Status reports per publish at the close of a business day. */
+const CLOSE_OF_DAY_BATCH = 500;
+
 export async function runCustodian(options: CustodianLoopOptions): Promise<RunningCustodian> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const now = options.now ?? (() => new Date());
@@ -92,17 +95,24 @@ export async function runCustodian(options: CustodianLoopOptions): Promise<Runni
   let today: string | undefined;
   const due = new Map<string, PlannedReport[]>();
 
-  const send = (report: PlannedReport) => {
+  /** Sends the reports, in order, in one publish (the order is kept per account, the topic's key). */
+  const send = (...reports: PlannedReport[]) => {
     chain = chain.then(async () => {
-      if (stopped) return;
+      if (stopped || reports.length === 0) return;
       try {
-        const status = simulator.statusMessage(report, now().toISOString());
-        await publisher.publish([{ topic: Topics.SETTLEMENT_STATUS, key: status.account, value: status }]);
-        simulator.markSent(report);
-        reportsSent += 1;
+        const sentAt = now().toISOString();
+        await publisher.publish(
+          reports.map((report) => {
+            const status = simulator.statusMessage(report, sentAt);
+            return { topic: Topics.SETTLEMENT_STATUS, key: status.account, value: status };
+          }),
+        );
+        for (const report of reports) simulator.markSent(report);
+        reportsSent += reports.length;
       } catch (error) {
         failure = error;
-        log(`custodian: sending ${report.messageId} failed: ${error instanceof Error ? error.message : String(error)}`);
+        const ids = reports.map((r) => r.messageId);
+        log(`custodian: sending ${ids.join(', ')} failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     });
   };
@@ -188,7 +198,9 @@ export async function runCustodian(options: CustodianLoopOptions): Promise<Runni
         const rest = (due.get(report.instructionId) ?? []).filter((r) => r.messageId !== report.messageId);
         if (rest.length === 0) due.delete(report.instructionId);
         else due.set(report.instructionId, rest);
-        send(report);
+      }
+      for (let start = 0; start < ready.length; start += CLOSE_OF_DAY_BATCH) {
+        send(...ready.slice(start, start + CLOSE_OF_DAY_BATCH));
       }
       await chain;
       if (failure !== undefined) throw failure;

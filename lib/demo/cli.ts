@@ -57,7 +57,7 @@ export interface DemoOptions {
 }
 
 /** Default trades a day: enough for every account to carry positions, small enough for a run of a minute or two. */
-export const DEFAULT_TRADES_PER_DAY = 400;
+export const DEFAULT_TRADES_PER_DAY = 300;
 /** Deliberate differences the custodian opens a day, and the most statement dates one lasts. */
 const DIFFERENCES_PER_DAY = 2;
 const DIFFERENCE_MAX_DAYS = 3;

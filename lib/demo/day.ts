@@ -8,7 +8,7 @@
  * 3. the instructions and cancellations reach the custodian (the settlement outbox drained), and at the close the
  *    custodian sends every report due by D: matched, settled, settled in part, failed (closeDay); the
  *    settlementStatus handler records each;
- * 4. D's end-of-day prices go out on prices.eod and the eodPrices handler stores them;
+ * 4. D's end-of-day prices go out on prices.eod and the eodPrices handler stores them; meanwhile
  * 5. the custodian sends D's statements, with the differences it has open (lasting-breaks.ts), and reconciliation
  *    compares them with our books;
  * 6. D's daily P&L report is generated and written as HTML and JSON;
@@ -364,8 +364,12 @@ export async function runDay(context: DayContext, plan: DayPlan): Promise<DayRes
     waitUntilProcessed(context, plan.date, await publishTrades(context, plan)),
   );
   const statusReports = await timed('settlement', () => settleTheDay(context, plan.date));
-  const prices = await timed('prices', () => loadClosingPrices(context, plan));
-  const reconciled = await timed('reconciliation', () => reconcileTheDay(context, plan.date));
+  // Independent of each other: the closes go to the eodPrices function while the reconcile function compares the
+  // statements (the report needs both done).
+  const [prices, reconciled] = await Promise.all([
+    timed('prices', () => loadClosingPrices(context, plan)),
+    timed('reconciliation', () => reconcileTheDay(context, plan.date)),
+  ]);
   const report = await timed('report', () => reportTheDay(context, plan.date, plan.previousCloses));
   const [instructions, breakEvents, openBreaks] = await Promise.all([
     readInstructionStates(context.pool, plan.date),

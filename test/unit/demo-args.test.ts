@@ -19,7 +19,7 @@ describe('demo options', () => {
     expect(parseDemoArgs([])).toEqual({
       days: 6,
       from: '2024-05-23',
-      trades: 400,
+      trades: 300,
       seed: undefined,
       keep: false,
       stallTimeoutMs: 120_000,
