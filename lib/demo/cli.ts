@@ -30,8 +30,9 @@ import { DEFAULT_SEED_DIR, loadSimulatorData } from '../simulator/cli';
 import { simulateTrades } from '../simulator/generate';
 import { generateMarketData, withMarketData } from '../simulator/market-data';
 import { runDay, type DayResult } from './day';
-import { readCumulativeBefore, readReportDatesFrom } from './day-queries';
+import { readCumulativeBefore, readLastReportDateBefore, readReportDatesFrom } from './day-queries';
 import { DEFAULT_DAYS, DEFAULT_FIRST_DAY, demoDays, endOfDayData, MAX_DAYS, venuesOpen, weekdayName } from './days';
+import { positionFigures } from './pnl-chain';
 import { ProgressLine, type PipelineShape } from './progress';
 import { readUsedSeeds } from './queries';
 import {
@@ -134,7 +135,7 @@ function dayLine(day: DayResult): string {
   const c = day.counts;
   const opened = day.breakEvents.filter((e) => e.event === 'OPENED').length;
   const cleared = day.breakEvents.filter((e) => e.event === 'RESOLVED').length;
-  const totals = day.report.overall.map((t) => `${t.total} ${t.baseCurrency}`).join(', ');
+  const totals = day.report.totals.map((t) => `${t.totalToday} ${t.baseCurrency}`).join(', ');
   return (
     `${day.date}: ${c.captured} captured, ${c.booked} booked · ${day.statusReports} custodian reports · ` +
     `${day.prices.count} closes (${day.prices.source})` +
@@ -241,6 +242,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       progress: new ProgressLine(process.stderr),
     };
     const before = await readCumulativeBefore(pool, days[0] ?? '');
+    const previousDate = await readLastReportDateBefore(pool, days[0] ?? '');
+    const previousReport = previousDate === undefined ? undefined : await context.reports.get(previousDate);
+    const previous = previousReport === undefined ? [] : positionFigures(previousReport);
     const generatedDays = new Set(generated.closes.map((c) => c.date));
     say(
       `${days.length} business day(s) from ${days[0] ?? ''} to ${through}, ${options.trades} simulated trades a day ` +
@@ -256,7 +260,6 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         date,
         trades,
         endOfDay: endOfDayData(data, generated, date),
-        previousCloses: results.at(-1)?.report.closes ?? new Map(),
       });
       say(dayLine(result));
       results.push(result);
@@ -265,6 +268,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const summary = formatDemoSummary({
       days: results,
       before,
+      previous,
       seed,
       tradesPerDay: options.trades,
       elapsedMs: Date.now() - began,

@@ -5,6 +5,8 @@
  */
 import type { Pool } from 'pg';
 
+import { Dec } from '../domain/money';
+
 /** Outbox messages (instructions, cancellations, break events) written but not yet published. */
 export async function readUnpublishedOutbox(pool: Pool): Promise<number> {
   const { rows } = await pool.query<{ n: string }>(
@@ -132,7 +134,7 @@ export async function readReportDatesFrom(pool: Pool, date: string): Promise<str
 export async function readCumulativeBefore(
   pool: Pool,
   date: string,
-): Promise<Map<string, { realizedSinceInception: string; unrealized: string }>> {
+): Promise<Map<string, { realizedSinceInception: Dec; unrealizedAtClose: Dec }>> {
   const { rows } = await pool.query<{ ccy: string; realized: string; unrealized: string }>(
     `WITH earlier AS (
        SELECT r.report_date, o->>'baseCurrency' AS ccy, (o->>'realized')::numeric AS realized,
@@ -146,5 +148,16 @@ export async function readCumulativeBefore(
      FROM earlier e GROUP BY ccy ORDER BY ccy`,
     [date],
   );
-  return new Map(rows.map((r) => [r.ccy, { realizedSinceInception: r.realized, unrealized: r.unrealized }]));
+  return new Map(
+    rows.map((r) => [r.ccy, { realizedSinceInception: new Dec(r.realized), unrealizedAtClose: new Dec(r.unrealized) }]),
+  );
+}
+
+/** The latest stored report date before `date`, if any. */
+export async function readLastReportDateBefore(pool: Pool, date: string): Promise<string | undefined> {
+  const { rows } = await pool.query<{ d: string | null }>(
+    `SELECT to_char(max(report_date), 'YYYY-MM-DD') AS d FROM daily_pnl_reports WHERE report_date < $1`,
+    [date],
+  );
+  return rows[0]?.d ?? undefined;
 }

@@ -27,8 +27,6 @@ import type { EventPublisher } from '../kafka/producer';
 import type { EodPriceV1 } from '../kafka/schemas/eod-price';
 import { Topics } from '../kafka/topics';
 import { captureTrades } from '../pipeline/capture';
-import type { TotalsDoc } from '../pnl/document';
-import { Dec } from '../domain/money';
 import type { PgDailyReportService } from '../pnl/service';
 import { writeReport } from '../pnl/writers';
 import { loadReferenceData } from '../refdata/load';
@@ -54,6 +52,7 @@ import {
   type PipelineShape,
 } from './progress';
 import { capturedCount, readPipelineCounts, type CapturedRange } from './queries';
+import { currencyTotals, positionFigures, type CurrencyTotals, type PositionFigures } from './pnl-chain';
 
 /** The source the demo's end-of-day prices carry on prices.eod (and so in reference_prices). */
 export const DEMO_PRICE_SOURCE = 'posttrade-demo';
@@ -88,15 +87,6 @@ export interface DayPlan {
   readonly date: string;
   readonly trades: readonly SimulatedTrade[];
   readonly endOfDay: EndOfDayData;
-  /** The previous day's closes (its result's report.closes); empty on the first day. */
-  readonly previousCloses: ReadonlyMap<string, PositionClose>;
-}
-
-/** A position at a report's close, in its base currency. */
-export interface PositionClose {
-  readonly baseCurrency: string;
-  readonly quantity: string;
-  readonly unrealized: string;
 }
 
 export interface DayResult {
@@ -114,18 +104,11 @@ export interface DayResult {
   readonly breakEvents: readonly BreakEvent[];
   readonly openBreaks: number;
   readonly report: {
-    readonly overall: readonly TotalsDoc[];
-    readonly lineCount: number;
-    /** Lines of a foreign instrument held from the day before whose FX effect is not zero. */
+    /** Its positions' and base currencies' figures (the names of docs/daily-report.md). */
+    readonly positions: readonly PositionFigures[];
+    readonly totals: readonly CurrencyTotals[];
+    /** Lines of a foreign instrument held from the previous close whose FX effect is not zero. */
     readonly fxEffectLines: number;
-    /** Each position's closing quantity and unrealized P&L in base currency: the next day's opening should be it. */
-    readonly closes: ReadonlyMap<string, PositionClose>;
-    /**
-     * Positions whose opening (quantity or unrealized) differs from the previous day's close, and by how much
-     * their opening unrealized does per base currency: what a late amend or cancel of an earlier day's trade
-     * restated instead of landing in a day.
-     */
-    readonly restated: { readonly positions: number; readonly byCurrency: ReadonlyMap<string, Dec> };
     readonly htmlPath: string;
     readonly jsonPath: string;
   };
@@ -299,11 +282,7 @@ async function reconcileTheDay(
 }
 
 /** Step 6: D's daily P&L report, stored and written out. */
-async function reportTheDay(
-  context: DayContext,
-  date: string,
-  previousCloses: ReadonlyMap<string, PositionClose>,
-): Promise<DayResult['report']> {
+async function reportTheDay(context: DayContext, date: string): Promise<DayResult['report']> {
   const report = await context.reports.generateDocument(date);
   const dir = path.join(context.dataDir, 'reports');
   fs.mkdirSync(dir, { recursive: true });
@@ -311,37 +290,11 @@ async function reportTheDay(
   const jsonPath = path.join(dir, `daily-${date}.json`);
   fs.writeFileSync(htmlPath, writeReport(report, 'html'));
   fs.writeFileSync(jsonPath, writeReport(report, 'json'));
-  const fxEffectLines = report.lines.filter(
-    (line) => line.currency !== line.baseCurrency && line.openingQuantity !== '0' && Number(line.base.fxEffect) !== 0,
-  ).length;
-  const closes = new Map(
-    report.lines.map((line) => [
-      `${line.accountId}|${line.isin}`,
-      { baseCurrency: line.baseCurrency, quantity: line.closingQuantity, unrealized: line.base.unrealized },
-    ]),
-  );
-  const restated = { positions: 0, byCurrency: new Map<string, Dec>() };
-  const openings = new Map(report.lines.map((line) => [`${line.accountId}|${line.isin}`, line]));
-  for (const key of new Set([...previousCloses.keys(), ...openings.keys()])) {
-    const before = previousCloses.get(key);
-    const line = openings.get(key);
-    const quantity = { before: new Dec(before?.quantity ?? 0), after: new Dec(line?.openingQuantity ?? 0) };
-    const unrealized = {
-      before: new Dec(before?.unrealized ?? 0),
-      after: new Dec(line?.base.openingUnrealized ?? 0),
-    };
-    if (quantity.before.equals(quantity.after) && unrealized.before.equals(unrealized.after)) continue;
-    restated.positions += 1;
-    const currency = line?.baseCurrency ?? before?.baseCurrency ?? '';
-    const change = unrealized.after.minus(unrealized.before);
-    restated.byCurrency.set(currency, (restated.byCurrency.get(currency) ?? new Dec(0)).plus(change));
-  }
+  const positions = positionFigures(report);
   return {
-    overall: report.overall,
-    lineCount: report.lines.length,
-    fxEffectLines,
-    closes,
-    restated,
+    positions,
+    totals: currencyTotals(report),
+    fxEffectLines: positions.filter((p) => p.fxEffectToday).length,
     htmlPath,
     jsonPath,
   };
@@ -370,7 +323,7 @@ export async function runDay(context: DayContext, plan: DayPlan): Promise<DayRes
     timed('prices', () => loadClosingPrices(context, plan)),
     timed('reconciliation', () => reconcileTheDay(context, plan.date)),
   ]);
-  const report = await timed('report', () => reportTheDay(context, plan.date, plan.previousCloses));
+  const report = await timed('report', () => reportTheDay(context, plan.date));
   const [instructions, breakEvents, openBreaks] = await Promise.all([
     readInstructionStates(context.pool, plan.date),
     readBreakEvents(context.pool, reconciled.statementIds),

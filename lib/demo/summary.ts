@@ -6,8 +6,8 @@
  * P&L). Pure, so that the arithmetic can be checked by hand.
  */
 import { HolidayCalendar } from '../domain/calendar';
-import { Dec } from '../domain/money';
 import type { DayResult } from './day';
+import { checkChain, type ChainResult, type Cumulative, type PositionFigures } from './pnl-chain';
 import { weekdayName } from './days';
 import type { PipelineCounts } from './progress';
 
@@ -67,8 +67,10 @@ export interface DemoCheck {
 
 export interface DemoSummaryInput {
   readonly days: readonly DayResult[];
-  /** Cumulative P&L per base currency at the close of the last report before the first day (none: zero). */
-  readonly before: ReadonlyMap<string, { readonly realizedSinceInception: string; readonly unrealized: string }>;
+  /** Cumulative P&L per base currency at the close of the last report before the first day (none: empty). */
+  readonly before: Cumulative;
+  /** That report's positions (none: empty). */
+  readonly previous: readonly PositionFigures[];
   readonly seed: number;
   readonly tradesPerDay: number;
   readonly elapsedMs: number;
@@ -105,39 +107,18 @@ const pad = (text: string | number, width: number): string => String(text).padSt
 const businessDays = (n: number): string => `${n} business day${n === 1 ? '' : 's'}`;
 const dayLabel = (date: string): string => `${date} ${weekdayName(date)}`;
 
-/** The cumulative P&L (realized since inception + unrealized at close) per base currency after each day. */
-export function cumulativePnl(input: DemoSummaryInput): Map<string, Dec>[] {
-  const realized = new Map([...input.before].map(([ccy, b]) => [ccy, new Dec(b.realizedSinceInception)]));
-  return input.days.map((day) => {
-    const cumulative = new Map<string, Dec>();
-    for (const totals of day.report.overall) {
-      const sinceInception = (realized.get(totals.baseCurrency) ?? new Dec(0)).plus(totals.realized);
-      realized.set(totals.baseCurrency, sinceInception);
-      cumulative.set(totals.baseCurrency, sinceInception.plus(totals.unrealized));
-    }
-    // A currency with no line today keeps its realized since inception and holds nothing unrealized.
-    for (const [ccy, sinceInception] of realized) if (!cumulative.has(ccy)) cumulative.set(ccy, sinceInception);
-    return cumulative;
-  });
+/** The P&L chain over the run's days (pnl-chain.ts). */
+export function pnlChain(input: DemoSummaryInput): ChainResult {
+  return checkChain(
+    input.days.map((d) => ({ date: d.date, positions: d.report.positions, totals: d.report.totals })),
+    input.before,
+    input.previous,
+  );
 }
 
-/**
- * The P&L chain per base currency: the sum of the days' totals against the change in cumulative P&L from the
- * close before the first day to the close of the last, exactly.
- */
-export function pnlChain(input: DemoSummaryInput): { currency: string; sum: Dec; change: Dec }[] {
-  const cumulative = cumulativePnl(input);
-  const last = cumulative.at(-1) ?? new Map<string, Dec>();
-  const currencies = [...new Set([...last.keys(), ...input.before.keys()])].sort();
-  return currencies.map((currency) => {
-    const sum = input.days.reduce((acc, day) => {
-      const totals = day.report.overall.find((t) => t.baseCurrency === currency);
-      return totals === undefined ? acc : acc.plus(totals.total);
-    }, new Dec(0));
-    const b = input.before.get(currency);
-    const opening = b === undefined ? new Dec(0) : new Dec(b.realizedSinceInception).plus(b.unrealized);
-    return { currency, sum, change: (last.get(currency) ?? new Dec(0)).minus(opening) };
-  });
+/** At most `n` of the items, and how many more there are. */
+function firstOf(items: readonly string[], n = 3): string {
+  return items.slice(0, n).join('; ') + (items.length > n ? `; and ${items.length - n} more` : '');
 }
 
 /** Whether reconciliation saw each deliberate difference on its day, and cleared it when the custodian caught up. */
@@ -185,7 +166,7 @@ export function demoChecks(input: DemoSummaryInput): DemoCheck[] {
     .map((d) => `${d.date}: ${d.instructions.unanswered}`);
   const differences = differencesFound(days);
   const chain = pnlChain(input);
-  const chainOff = chain.filter((c) => !c.sum.equals(c.change));
+  const currenciesOff = chain.currencies.filter((c) => c.sum.minus(c.change).abs().greaterThan(c.bound));
   const fxLines = days.reduce((n, d) => n + d.report.fxEffectLines, 0);
   return [
     {
@@ -212,34 +193,37 @@ export function demoChecks(input: DemoSummaryInput): DemoCheck[] {
         (differences.missed.length === 0 ? '' : `; ${differences.missed.join('; ')}`),
     },
     {
-      name: 'P&L chain: the sum of the daily totals = the change in cumulative P&L, per base currency',
-      ok: chainOff.length === 0,
+      name: 'every position opens at its previous close as reported (quantity and unrealized P&L)',
+      ok: chain.openingsOff.length === 0,
       detail:
-        chain
-          .map((c) => {
-            if (c.sum.equals(c.change)) return `${c.currency} ${c.sum.toFixed(2)}`;
-            const restated = days.reduce(
-              (sum, d) => sum.plus(d.report.restated.byCurrency.get(c.currency) ?? 0),
-              new Dec(0),
-            );
-            return (
-              `${c.currency} ${c.sum.toFixed(2)} ≠ ${c.change.toFixed(2)} (off by ${c.change.minus(c.sum).toFixed()}` +
-              (restated.isZero()
-                ? ''
-                : `, of which ${restated.toFixed()} in openings that differ from the previous close`) +
-              ')'
-            );
-          })
+        chain.openingsOff.length === 0
+          ? `${chain.openings} openings`
+          : `${chain.openingsOff.length} of ${chain.openings} do not (a correction of an earlier day restated ` +
+            `into the opening instead of landing in a day): ${firstOf(
+              chain.openingsOff.map((o) => `${o.date} ${o.key} ${o.detail}`),
+            )}`,
+    },
+    {
+      name: 'P&L chain: the sum of the daily totals = the change in cumulative P&L (realized since inception + unrealized at close), per base currency',
+      ok: chain.daysOff.length === 0 && currenciesOff.length === 0,
+      detail:
+        chain.currencies
+          .map((c) =>
+            c.sum.equals(c.change)
+              ? `${c.currency} ${c.sum.toFixed()}`
+              : `${c.currency} ${c.sum.toFixed()} against ${c.change.toFixed()} ` +
+                `(${c.sum.minus(c.change).abs().toFixed()} ${c.sum.minus(c.change).abs().greaterThan(c.bound) ? 'beyond' : 'within'} ` +
+                `the ${c.bound.toFixed()} the roundings of its figures allow)`,
+          )
           .join(', ') +
-        (chainOff.length === 0
-          ? ''
-          : `; ${days.reduce((n, d) => n + d.report.restated.positions, 0)} position openings differ from the ` +
-            'previous close (a late amend or cancel of an earlier day\u2019s trade, revalued into the opening ' +
-            'instead of landing in a day)'),
+        (chain.daysOff.length === 0
+          ? `; each of ${chain.positionDays} position days within 2.5 minor units of its change`
+          : `; ${chain.daysOff.length} of ${chain.positionDays} position days further from their change than ` +
+            `rounding allows: ${firstOf(chain.daysOff.map((o) => `${o.date} ${o.key} ${o.detail}`))}`),
     },
     {
       name: 'FX effects on foreign holdings carried through a rate change',
-      ok: fxLines > 0 || !days.some((d) => d.report.overall.length > 0),
+      ok: fxLines > 0 || !days.some((d) => d.report.positions.length > 0),
       detail: `${fxLines} report lines`,
     },
   ];
@@ -318,22 +302,23 @@ function breakSection(days: readonly DayResult[]): string[] {
 }
 
 function pnlSection(input: DemoSummaryInput): string[] {
-  const cumulative = cumulativePnl(input);
-  const currencies = [...new Set(input.days.flatMap((d) => d.report.overall.map((t) => t.baseCurrency)))].sort();
+  const chain = pnlChain(input);
+  const currencies = chain.currencies.map((c) => c.currency);
   const header = `  ${'day'.padEnd(14)}${currencies.map((c) => pad(c, 14)).join('')}   FX effect lines`;
   const rows = input.days.map((d) => {
-    const totals = currencies.map((c) => pad(d.report.overall.find((t) => t.baseCurrency === c)?.total ?? '-', 14));
+    const totals = currencies.map((c) => pad(d.report.totals.find((t) => t.baseCurrency === c)?.totalToday ?? '-', 14));
     return `  ${dayLabel(d.date).padEnd(14)}${totals.join('')}   ${d.report.fxEffectLines}`;
   });
-  const chain = pnlChain(input);
-  const sumRow = `  ${'sum of days'.padEnd(14)}${currencies.map((c) => pad(chain.find((x) => x.currency === c)?.sum.toFixed(2) ?? '-', 14)).join('')}`;
-  const last = cumulative.at(-1);
-  const cumulativeRow = `  ${'cumulative'.padEnd(14)}${currencies.map((c) => pad(last?.get(c)?.toFixed(2) ?? '-', 14)).join('')}   realized since inception + unrealized at the last close`;
+  const sumRow = `  ${'sum of days'.padEnd(14)}${chain.currencies.map((c) => pad(c.sum.toFixed(), 14)).join('')}`;
+  const changeRow = `  ${'change'.padEnd(14)}${chain.currencies.map((c) => pad(c.change.toFixed(), 14)).join('')}   in cumulative P&L (realized since inception + unrealized at close)`;
+  const last = chain.cumulative.at(-1);
+  const cumulativeRow = `  ${'cumulative'.padEnd(14)}${currencies.map((c) => pad(last?.get(c)?.toFixed() ?? '-', 14)).join('')}   at the last close`;
   return [
-    'P&L, the day\u2019s total per base currency (realized that day + change in unrealized)',
+    'P&L, the day\u2019s total per base currency (realized today + change in unrealized since the previous close)',
     header,
     ...rows,
     sumRow,
+    changeRow,
     cumulativeRow,
   ];
 }

@@ -1,7 +1,7 @@
 import { pendingStage, type PipelineCounts } from '../../lib/demo/progress';
 import type { LastingBreak } from '../../lib/custodian/lasting-breaks';
 import type { DayResult } from '../../lib/demo/day';
-import { cumulativePnl, demoChecks, formatDemoSummary, pnlChain, tradeOutcomes } from '../../lib/demo/summary';
+import { demoChecks, formatDemoSummary, tradeOutcomes } from '../../lib/demo/summary';
 import { Dec } from '../../lib/domain/money';
 
 /**
@@ -64,9 +64,12 @@ describe('pendingStage', () => {
   });
 });
 
+/** One position's day: [currency, realized today, unrealized at previous close, at close, total, quantities]. */
+type Pnl = [string, string, string, string, string, string, string];
+
 /** A day of the multi-day demo: 100 captured (95 booked, 5 rejected), with the instructions, breaks and P&L given. */
-function day(date: string, change: Partial<DayResult> & { pnl?: [string, string, string, string][] } = {}): DayResult {
-  const { pnl = [['USD', '10.00', '5.00', '15.00']], ...rest } = change;
+function day(date: string, change: Partial<DayResult> & { pnl?: Pnl[] } = {}): DayResult {
+  const { pnl = [['USD', '10.00', '0.00', '5.00', '15.00', '0', '100']], ...rest } = change;
   const counts: PipelineCounts = {
     ...finished,
     captured: 100,
@@ -101,22 +104,27 @@ function day(date: string, change: Partial<DayResult> & { pnl?: [string, string,
     breakEvents: [],
     openBreaks: 0,
     report: {
-      // [currency, realized, unrealized at close, day total]
-      overall: pnl.map(([baseCurrency = '', realized = '', unrealized = '', total = '']) => ({
-        baseCurrency,
-        lineCount: 1,
-        realized,
-        unrealized,
-        unrealizedChange: '0.00',
-        total,
-        fees: '0.00',
-        priceEffect: '0.00',
-        fxEffect: '0.00',
+      // One position per base currency, so that its figures are the currency's totals
+      positions: pnl.map(([ccy, realized, previous, close, total, opening, closing]) => ({
+        key: `ACC-${ccy}|US0378331005`,
+        baseCurrency: ccy,
+        openingQuantity: opening,
+        closingQuantity: closing,
+        realizedToday: realized,
+        totalToday: total,
+        unrealizedAtPreviousClose: previous,
+        unrealizedAtClose: close,
+        realizedSinceInception: undefined,
+        fxEffectToday: true,
       })),
-      lineCount: 1,
-      fxEffectLines: 1,
-      closes: new Map(),
-      restated: { positions: 0, byCurrency: new Map() },
+      totals: pnl.map(([baseCurrency, realizedToday, , unrealizedAtClose, totalToday]) => ({
+        baseCurrency,
+        realizedToday,
+        unrealizedAtClose,
+        totalToday,
+        realizedSinceInception: undefined,
+      })),
+      fxEffectLines: pnl.length,
       htmlPath: `/tmp/demo/reports/daily-${date}.html`,
       jsonPath: `/tmp/demo/reports/daily-${date}.json`,
     },
@@ -136,41 +144,28 @@ const difference = (breakKey: string, breakClass: LastingBreak['breakClass'], op
 });
 
 describe('multi-day demo summary', () => {
-  // Day 1: realized 10.00, unrealized 5.00 (total 15.00); day 2: realized 3.00, unrealized 7.50: the total is
-  // 3.00 + (7.50 - 5.00) = 5.50; cumulative 13.00 + 7.50 = 20.50 = 15.00 + 5.50.
+  // Day 1: 100 bought, realized 10.00, unrealized 5.00 (total 15.00); day 2: realized 3.00, unrealized 7.50: the
+  // total is 3.00 + (7.50 - 5.00) = 5.50; cumulative 13.00 + 7.50 = 20.50 = 15.00 + 5.50. An EUR account opens a
+  // position on day 2 and loses 1.00 on it.
   const first = day('2024-05-24');
   const days = [
     first,
     day('2024-05-27', {
       pnl: [
-        ['USD', '3.00', '7.50', '5.50'],
-        ['EUR', '-1.00', '0.00', '-1.00'],
+        ['USD', '3.00', '5.00', '7.50', '5.50', '100', '80'],
+        ['EUR', '-1.00', '0.00', '0.00', '-1.00', '0', '0'],
       ],
     }),
   ];
-  const input = { days, before: new Map(), seed: 1, tradesPerDay: 100, elapsedMs: 65_000 };
-
-  it('follows the cumulative P&L (realized since inception + unrealized at close) from the close before day 1', () => {
-    expect(cumulativePnl(input).map((m) => Object.fromEntries([...m].map(([c, v]) => [c, v.toFixed(2)])))).toEqual([
-      { USD: '15.00' },
-      { USD: '20.50', EUR: '-1.00' },
-    ]);
-    // An earlier run's last close: realized 100.00 since inception, 40.00 unrealized
-    const before = new Map([['USD', { realizedSinceInception: '100.00', unrealized: '40.00' }]]);
-    expect(pnlChain({ ...input, before })).toEqual([
-      { currency: 'EUR', sum: new Dec('-1.00'), change: new Dec('-1.00') },
-      // 100 + 10 + 3 + 7.50 - (100 + 40) = -19.50 against the days' 20.50: this chain does not hold
-      { currency: 'USD', sum: new Dec('20.50'), change: new Dec('-19.50') },
-    ]);
-  });
+  const input = { days, before: new Map(), previous: [], seed: 1, tradesPerDay: 100, elapsedMs: 65_000 };
 
   it('prints each day and says that every figure adds up', () => {
     // Act
     const { lines, ok } = formatDemoSummary(input);
 
     // Assert
-    expect(ok).toBe(true);
     const text = lines.join('\n');
+    expect({ ok, failed: lines.filter((line) => line.startsWith('  ✗ ')) }).toEqual({ ok: true, failed: [] });
     expect(text).toContain(
       'Demo summary: 2 business day(s), 2024-05-24 Fri to 2024-05-27 Mon, 100 trades a day (seed 1), 65 s',
     );
@@ -178,26 +173,24 @@ describe('multi-day demo summary', () => {
       '  2024-05-27 Mon      100      95        5             0          0    0   100 = 95 + 5 + 0 + 0 ✓',
     );
     expect(text).toMatch(/ {2}2024-05-27 Mon +30 +20 +8 +2 +1 business day \(since 2024-05-24\)/);
-    expect(text).toMatch(/ {2}sum of days +-1\.00 +20\.50/);
-    expect(text).toMatch(/ {2}cumulative +-1\.00 +20\.50 +realized since inception/);
-    expect(lines.filter((line) => line.startsWith('  ✓ '))).toHaveLength(6);
+    expect(text).toMatch(/ {2}sum of days +-1 +20\.5\n/);
+    expect(text).toMatch(/ {2}cumulative +-1 +20\.5 +at the last close/);
+    expect(lines.filter((line) => line.startsWith('  ✓ '))).toHaveLength(7);
     expect(text).toContain(
-      '✓ P&L chain: the sum of the daily totals = the change in cumulative P&L, per base currency: EUR -1.00, USD 20.50',
+      '✓ every position opens at its previous close as reported (quantity and unrealized P&L): 1 openings',
     );
+    expect(text).toMatch(/✓ P&L chain: .*: EUR -1, USD 20\.5; each of 3 position days within 2\.5 minor units/);
   });
 
   it('fails a day whose outcomes or instruction states do not add up, and an unanswered instruction', () => {
     // Arrange: 3 captures in no outcome; a state count short of the total; an instruction never answered
     const broken = [
       day('2024-05-24', { counts: { ...first.counts, captured: 103 } }),
-      day('2024-05-27', {
+      {
+        ...days[1],
         instructions: { total: 31, byState: new Map([['INSTRUCTED', 30]]), failedSince: [], unanswered: 1 },
-        pnl: [
-          ['USD', '3.00', '7.50', '5.50'],
-          ['EUR', '-1.00', '0.00', '-1.00'],
-        ],
-      }),
-    ];
+      },
+    ] as DayResult[];
 
     // Act
     const checks = demoChecks({ ...input, days: broken });
@@ -213,26 +206,57 @@ describe('multi-day demo summary', () => {
     );
   });
 
-  it('fails a P&L chain that does not hold and names how much of it openings restated', () => {
-    // Arrange: day 2 says 5.00 where the cumulative moved 5.50; one position's opening was 0.50 under its close
-    const restated = day('2024-05-27', { pnl: [['USD', '3.00', '7.50', '5.00']] });
-    const broken = [
-      first,
-      {
-        ...restated,
-        report: { ...restated.report, restated: { positions: 1, byCurrency: new Map([['USD', new Dec('0.50')]]) } },
-      },
-    ];
+  it('fails an opening that is not the previous close, and a day total that is not the change', () => {
+    // Arrange: day 2 opens the USD position at 90 shares and 4.00 unrealized (a late amend restated into the
+    // opening), and says 5.00 where its cumulative P&L moved 3.00 + 7.50 - 5.00 = 5.50
+    const broken = [first, day('2024-05-27', { pnl: [['USD', '3.00', '4.00', '7.50', '5.00', '90', '80']] })];
 
     // Act
-    const chain = demoChecks({ ...input, days: broken }).find((c) => c.name.startsWith('P&L chain'));
+    const checks = demoChecks({ ...input, days: broken });
 
     // Assert
-    expect(chain?.ok).toBe(false);
-    expect(chain?.detail).toContain(
-      'USD 20.00 ≠ 20.50 (off by 0.5, of which 0.5 in openings that differ from the previous close)',
+    const [opening, chain] = checks.filter((c) => !c.ok);
+    expect(opening?.detail).toBe(
+      '1 of 1 do not (a correction of an earlier day restated into the opening instead of landing in a day): ' +
+        '2024-05-27 ACC-USD|US0378331005 opened at 90 (unrealized 4.00), closed the day before at 100 (5.00)',
     );
-    expect(chain?.detail).toContain('1 position openings differ from the previous close');
+    expect(chain?.detail).toContain('USD 20 against 20.5 (0.5 beyond the 0.03 the roundings of its figures allow)');
+    expect(chain?.detail).toContain(
+      '1 of 2 position days further from their change than rounding allows: ' +
+        '2024-05-27 ACC-USD|US0378331005 total 5.00, cumulative moved 5.5',
+    );
+  });
+
+  it('fails a position that held something yesterday and has no line today (a late cancel dropped from the day)', () => {
+    // Arrange: day 2 reports only the EUR position; the USD one held 100 at yesterday's close
+    const broken = [first, day('2024-05-27', { pnl: [['EUR', '-1.00', '0.00', '0.00', '-1.00', '0', '0']] })];
+
+    // Act
+    const opening = demoChecks({ ...input, days: broken }).find((c) => c.name.startsWith('every position opens'));
+
+    // Assert
+    expect(opening?.ok).toBe(false);
+    expect(opening?.detail).toContain(
+      '2024-05-27 ACC-USD|US0378331005 closed the day before at 100 (5.00), no line now',
+    );
+  });
+
+  it('accepts a chain off by what rounding each figure once can make it, and no more', () => {
+    // Arrange: day 2 total 5.51 where the reported figures move by 5.50 (the exact figures rounded once each)
+    const rounded = [first, day('2024-05-27', { pnl: [['USD', '3.00', '5.00', '7.50', '5.51', '100', '80']] })];
+    const tooFar = [first, day('2024-05-27', { pnl: [['USD', '3.00', '5.00', '7.50', '5.53', '100', '80']] })];
+
+    // Act / Assert: 0.01 is within 2.5 cents for the position and 0.03 for the currency; 0.03 is not
+    expect(demoChecks({ ...input, days: rounded }).every((c) => c.ok)).toBe(true);
+    expect(demoChecks({ ...input, days: tooFar }).find((c) => c.name.startsWith('P&L chain'))?.ok).toBe(false);
+  });
+
+  it('carries the cumulative P&L on from the report before the run', () => {
+    // An earlier run's last close: USD realized 100.00 since inception, nothing held
+    const before = new Map([['USD', { realizedSinceInception: new Dec('100.00'), unrealizedAtClose: new Dec(0) }]]);
+    const chain = demoChecks({ ...input, before }).find((c) => c.name.startsWith('P&L chain'));
+    expect(chain?.ok).toBe(true);
+    expect(formatDemoSummary({ ...input, before }).lines.join('\n')).toMatch(/ {2}cumulative +-1 +120\.5/);
   });
 
   it('checks that reconciliation found each deliberate difference on its day and cleared those caught up with', () => {
@@ -245,11 +269,12 @@ describe('multi-day demo summary', () => {
         differences: { shown: [quantity], caughtUp: [] },
         breakEvents: [{ breakKey: key, event: 'OPENED', breakClass: 'QUANTITY', ageBusinessDays: 0 }],
       }),
-      day('2024-05-27', {
+      {
+        ...days[1],
         differences: { shown: [difference('CASH|ACC-001|USD', 'AMOUNT', '2024-05-27')], caughtUp: [quantity] },
         breakEvents: [{ breakKey: key, event: 'RESOLVED', breakClass: 'QUANTITY', ageBusinessDays: 0 }],
-      }),
-    ];
+      },
+    ] as DayResult[];
 
     // Act
     const check = demoChecks({ ...input, days: found }).find((c) => c.name.startsWith('reconciliation'));
