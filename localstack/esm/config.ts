@@ -122,6 +122,9 @@ function intIn(
   allowMinusOne = false,
 ): number | undefined {
   if (v === undefined || v === null) return undefined;
+  // A value still holding a variable (`${param:...}`) comes from a serverless.yml read without osls's variable
+  // resolution (localstack/topics.ts needs only the topics); osls resolves it before any consumer starts.
+  if (typeof v === 'string' && v.includes('${')) return undefined;
   const ok = typeof v === 'number' && Number.isInteger(v) && ((v >= min && v <= max) || (allowMinusOne && v === -1));
   if (!ok) {
     issues.add(

@@ -52,6 +52,14 @@ describe('parseEventSourceMappings', () => {
     expect(m.consumerGroupId).toBe('posttrade-${sls:stage}-capture');
   });
 
+  it('reads a number still holding an unresolved variable as unset, its default, not as an error', () => {
+    const msk = { arn: MSK_ARN, topic: 'trades.raw', maximumBatchingWindow: '${param:settlementBatchingWindow}' };
+
+    const m = only(parseEventSourceMappings({ functions: { capture: { handler: 'x', events: [{ msk }] } } }));
+
+    expect(m.maximumBatchingWindowMs).toBe(500);
+  });
+
   it('gives the same uuid on every parse and a different one per function or topic', () => {
     // Arrange / Act
     const a = mappingUuid('capture', MSK_ARN, 'trades.raw');
