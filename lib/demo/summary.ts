@@ -6,6 +6,7 @@
  * P&L). Pure, so that the arithmetic can be checked by hand.
  */
 import { HolidayCalendar } from '../domain/calendar';
+import { minorUnits, type Dec } from '../domain/money';
 import type { DayResult } from './day';
 import { checkChain, type ChainResult, type Cumulative, type PositionFigures } from './pnl-chain';
 import { weekdayName } from './days';
@@ -105,6 +106,9 @@ const WEEKDAYS = new HolidayCalendar('WEEKDAYS', []);
 
 const pad = (text: string | number, width: number): string => String(text).padStart(width);
 const businessDays = (n: number): string => `${n} business day${n === 1 ? '' : 's'}`;
+/** An amount at its currency's minor units (amounts here are sums of rounded figures: nothing is rounded away). */
+const money = (amount: Dec | undefined, currency: string): string =>
+  amount === undefined ? '-' : amount.toFixed(minorUnits(currency));
 const dayLabel = (date: string): string => `${date} ${weekdayName(date)}`;
 
 /** The P&L chain over the run's days (pnl-chain.ts). */
@@ -210,8 +214,8 @@ export function demoChecks(input: DemoSummaryInput): DemoCheck[] {
         chain.currencies
           .map((c) =>
             c.sum.equals(c.change)
-              ? `${c.currency} ${c.sum.toFixed()}`
-              : `${c.currency} ${c.sum.toFixed()} against ${c.change.toFixed()} ` +
+              ? `${c.currency} ${money(c.sum, c.currency)}`
+              : `${c.currency} ${money(c.sum, c.currency)} against ${money(c.change, c.currency)} ` +
                 `(${c.sum.minus(c.change).abs().toFixed()} ${c.sum.minus(c.change).abs().greaterThan(c.bound) ? 'beyond' : 'within'} ` +
                 `the ${c.bound.toFixed()} the roundings of its figures allow)`,
           )
@@ -309,10 +313,10 @@ function pnlSection(input: DemoSummaryInput): string[] {
     const totals = currencies.map((c) => pad(d.report.totals.find((t) => t.baseCurrency === c)?.totalToday ?? '-', 14));
     return `  ${dayLabel(d.date).padEnd(14)}${totals.join('')}   ${d.report.fxEffectLines}`;
   });
-  const sumRow = `  ${'sum of days'.padEnd(14)}${chain.currencies.map((c) => pad(c.sum.toFixed(), 14)).join('')}`;
-  const changeRow = `  ${'change'.padEnd(14)}${chain.currencies.map((c) => pad(c.change.toFixed(), 14)).join('')}   in cumulative P&L (realized since inception + unrealized at close)`;
+  const sumRow = `  ${'sum of days'.padEnd(14)}${chain.currencies.map((c) => pad(money(c.sum, c.currency), 14)).join('')}`;
+  const changeRow = `  ${'change'.padEnd(14)}${chain.currencies.map((c) => pad(money(c.change, c.currency), 14)).join('')}   in cumulative P&L (realized since inception + unrealized at close)`;
   const last = chain.cumulative.at(-1);
-  const cumulativeRow = `  ${'cumulative'.padEnd(14)}${currencies.map((c) => pad(last?.get(c)?.toFixed() ?? '-', 14)).join('')}   at the last close`;
+  const cumulativeRow = `  ${'cumulative'.padEnd(14)}${currencies.map((c) => pad(money(last?.get(c), c), 14)).join('')}   at the last close`;
   return [
     'P&L, the day\u2019s total per base currency (realized today + change in unrealized since the previous close)',
     header,

@@ -173,13 +173,13 @@ describe('multi-day demo summary', () => {
       '  2024-05-27 Mon      100      95        5             0          0    0   100 = 95 + 5 + 0 + 0 ✓',
     );
     expect(text).toMatch(/ {2}2024-05-27 Mon +30 +20 +8 +2 +1 business day \(since 2024-05-24\)/);
-    expect(text).toMatch(/ {2}sum of days +-1 +20\.5\n/);
-    expect(text).toMatch(/ {2}cumulative +-1 +20\.5 +at the last close/);
+    expect(text).toMatch(/ {2}sum of days +-1\.00 +20\.50\n/);
+    expect(text).toMatch(/ {2}cumulative +-1\.00 +20\.50 +at the last close/);
     expect(lines.filter((line) => line.startsWith('  ✓ '))).toHaveLength(7);
     expect(text).toContain(
       '✓ every position opens at its previous close as reported (quantity and unrealized P&L): 1 openings',
     );
-    expect(text).toMatch(/✓ P&L chain: .*: EUR -1, USD 20\.5; each of 3 position days within 2\.5 minor units/);
+    expect(text).toMatch(/✓ P&L chain: .*: EUR -1\.00, USD 20\.50; each of 3 position days within 2\.5 minor units/);
   });
 
   it('fails a day whose outcomes or instruction states do not add up, and an unanswered instruction', () => {
@@ -220,7 +220,7 @@ describe('multi-day demo summary', () => {
       '1 of 1 do not (a correction of an earlier day restated into the opening instead of landing in a day): ' +
         '2024-05-27 ACC-USD|US0378331005 opened at 90 (unrealized 4.00), closed the day before at 100 (5.00)',
     );
-    expect(chain?.detail).toContain('USD 20 against 20.5 (0.5 beyond the 0.03 the roundings of its figures allow)');
+    expect(chain?.detail).toContain('USD 20.00 against 20.50 (0.5 beyond the 0.03 the roundings of its figures allow)');
     expect(chain?.detail).toContain(
       '1 of 2 position days further from their change than rounding allows: ' +
         '2024-05-27 ACC-USD|US0378331005 total 5.00, cumulative moved 5.5',
@@ -256,7 +256,7 @@ describe('multi-day demo summary', () => {
     const before = new Map([['USD', { realizedSinceInception: new Dec('100.00'), unrealizedAtClose: new Dec(0) }]]);
     const chain = demoChecks({ ...input, before }).find((c) => c.name.startsWith('P&L chain'));
     expect(chain?.ok).toBe(true);
-    expect(formatDemoSummary({ ...input, before }).lines.join('\n')).toMatch(/ {2}cumulative +-1 +120\.5/);
+    expect(formatDemoSummary({ ...input, before }).lines.join('\n')).toMatch(/ {2}cumulative +-1\.00 +120\.50/);
   });
 
   it('checks that reconciliation found each deliberate difference on its day and cleared those caught up with', () => {
