@@ -43,6 +43,7 @@ import {
   type SimulatorInstrument,
 } from './market';
 
+export { faultSchedule } from './faults';
 export { seededRandom } from './market';
 export type { SimulatorAccount, SimulatorData, SimulatorInstrument } from './market';
 
