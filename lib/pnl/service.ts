@@ -105,6 +105,14 @@ interface PreviousReport {
   readonly issueKeys: ReadonlySet<string>;
 }
 
+/**
+ * The previous report's line of a position whose stored close is not trusted: its figures (the opening as
+ * reported), and what a replay needs to value it when no live trade of it is left.
+ */
+interface StaleLine extends StoredCloseFigures {
+  readonly line: { readonly currency: string; readonly baseCurrency: string; readonly costMethod: CostMethod | null };
+}
+
 interface Opening extends PositionKey {
   readonly costMethod: CostMethod;
   readonly currency: string;
@@ -219,7 +227,7 @@ export class PgDailyReportService {
       previous ? this.splitIsins(window) : [],
       previous
         ? this.storedCloses(previous, window)
-        : { openings: new Map<string, Opening>(), stale: [], staleFigures: new Map<string, StoredCloseFigures>() },
+        : { openings: new Map<string, Opening>(), stale: [], staleFigures: new Map<string, StaleLine>() },
       // Every instrument's prices and every currency pair's rates: the quiet positions, valued in PostgreSQL, use
       // the very prices and rates the code path uses, read once.
       this.marketData(reportDate, previousDate),
@@ -285,9 +293,23 @@ export class PgDailyReportService {
       });
     }
     for (const key of replayKeys) {
-      const entry = replayed.get(keyOf(key));
-      if (entry === undefined) continue;
       const figures = staleFigures.get(keyOf(key)) ?? null;
+      // No live trade left (all cancelled since, or moved past the report date): flat now. Still a line when the
+      // previous report had one, so that its figures are taken back in this day rather than leave the chain.
+      const entry =
+        replayed.get(keyOf(key)) ??
+        (figures === null || figures.line.costMethod === null
+          ? undefined
+          : {
+              accountId: key.accountId,
+              isin: key.isin,
+              costMethod: figures.line.costMethod,
+              currency: figures.line.currency,
+              baseCurrency: figures.line.baseCurrency,
+              rows: [],
+              missingFx: [],
+            });
+      if (entry === undefined) continue;
       items.push({
         accountId: entry.accountId,
         isin: entry.isin,
@@ -450,7 +472,7 @@ export class PgDailyReportService {
   private async storedCloses(
     previous: { reportDate: string; generatedAt: Date },
     window: { after: string; through: string },
-  ): Promise<{ openings: Map<string, Opening>; stale: PositionKey[]; staleFigures: Map<string, StoredCloseFigures> }> {
+  ): Promise<{ openings: Map<string, Opening>; stale: PositionKey[]; staleFigures: Map<string, StaleLine> }> {
     const { rows } = await this.pool.query<{
       kind: 'CODE' | 'STALE';
       account_id: string;
@@ -492,16 +514,17 @@ export class PgDailyReportService {
          AND NOT EXISTS (SELECT 1 FROM stale s WHERE s.account_id = l.account_id AND s.isin = l.isin)
          AND NOT EXISTS (SELECT 1 FROM stale s WHERE s.account_id IS NULL AND s.isin = l.isin)
        UNION ALL
-       SELECT 'STALE', u.account_id, u.isin, NULL, NULL, NULL, NULL, NULL, l.closing_quantity, l.open_cost,
-              l.open_cost_base, l.close_price, l.close_fx_rate, l.realized_since_inception_exact,
-              l.realized_since_inception_base_exact
+       SELECT 'STALE', u.account_id, u.isin, l.currency, l.base_currency, a.cost_method, NULL, NULL,
+              l.closing_quantity, l.open_cost, l.open_cost_base, l.close_price, l.close_fx_rate,
+              l.realized_since_inception_exact, l.realized_since_inception_base_exact
        FROM (SELECT DISTINCT account_id, isin FROM (${STALE_LINES}) AS keys) AS u
-       LEFT JOIN daily_pnl_lines l ON l.report_date = $1 AND l.account_id = u.account_id AND l.isin = u.isin`,
+       LEFT JOIN daily_pnl_lines l ON l.report_date = $1 AND l.account_id = u.account_id AND l.isin = u.isin
+       LEFT JOIN accounts a ON a.id = u.account_id`,
       [previous.reportDate, previous.generatedAt, this.inFlightMarginSeconds, window.after, window.through],
     );
     const openings = new Map<string, Opening>();
     const stale: PositionKey[] = [];
-    const staleFigures = new Map<string, StoredCloseFigures>();
+    const staleFigures = new Map<string, StaleLine>();
     for (const row of rows) {
       const figures: StoredCloseFigures | null =
         row.closing_quantity === null ||
@@ -524,7 +547,12 @@ export class PgDailyReportService {
       if (row.kind === 'STALE') {
         const key = { accountId: row.account_id, isin: row.isin };
         stale.push(key);
-        if (figures !== null) staleFigures.set(keyOf(key), figures);
+        if (figures !== null) {
+          staleFigures.set(keyOf(key), {
+            ...figures,
+            line: { currency: row.currency, baseCurrency: row.base_currency, costMethod: row.cost_method },
+          });
+        }
       } else {
         const opening: Opening = {
           accountId: row.account_id,
