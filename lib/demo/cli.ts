@@ -30,9 +30,9 @@ import { DEFAULT_SEED_DIR, loadSimulatorData } from '../simulator/cli';
 import { simulateTrades } from '../simulator/generate';
 import { generateMarketData, withMarketData } from '../simulator/market-data';
 import { runDay, type DayResult } from './day';
-import { readCumulativeBefore, readLastReportDateBefore, readReportDatesFrom } from './day-queries';
+import { readExactCloses, readLastReportDateBefore, readReportDatesFrom } from './day-queries';
 import { DEFAULT_DAYS, DEFAULT_FIRST_DAY, demoDays, endOfDayData, MAX_DAYS, venuesOpen, weekdayName } from './days';
-import { positionFigures } from './pnl-chain';
+import { chainDay, PnlChainInputError, type ChainDay } from './pnl-chain';
 import { ProgressLine, type PipelineShape } from './progress';
 import { readUsedSeeds } from './queries';
 import {
@@ -135,7 +135,7 @@ function dayLine(day: DayResult): string {
   const c = day.counts;
   const opened = day.breakEvents.filter((e) => e.event === 'OPENED').length;
   const cleared = day.breakEvents.filter((e) => e.event === 'RESOLVED').length;
-  const totals = day.report.totals.map((t) => `${t.totalToday} ${t.baseCurrency}`).join(', ');
+  const totals = day.report.chain.totals.map((t) => `${t.totalToday} ${t.baseCurrency}`).join(', ');
   return (
     `${day.date}: ${c.captured} captured, ${c.booked} booked · ${day.statusReports} custodian reports · ` +
     `${day.prices.count} closes (${day.prices.source})` +
@@ -144,6 +144,31 @@ function dayLine(day: DayResult): string {
     `P&L ${totals || 'nothing held'} · ${(day.elapsedMs / 1000).toFixed(1)} s ` +
     `(${day.steps.map((s) => `${s.step} ${(s.ms / 1000).toFixed(1)}`).join(', ')})`
   );
+}
+
+/**
+ * The close the P&L chain starts from: the last report before the first day, as reported and as stored exactly, or
+ * none (the chain starts flat). A report stored before migration 1732407400000 kept no exact close to open from.
+ */
+async function readChainOrigin(
+  pool: Pool,
+  reports: PgDailyReportService,
+  firstDay: string,
+): Promise<ChainDay | undefined> {
+  const date = await readLastReportDateBefore(pool, firstDay);
+  if (date === undefined) return undefined;
+  const report = await reports.get(date);
+  if (report === undefined) return undefined;
+  try {
+    return chainDay(report, await readExactCloses(pool, date));
+  } catch (error) {
+    if (error instanceof PnlChainInputError) {
+      throw new DemoError(`the days open from the ${date} report, which cannot start the P&L chain: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 /** The whole demo; resolves with the process exit code. */
@@ -241,10 +266,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       checkInterrupted,
       progress: new ProgressLine(process.stderr),
     };
-    const before = await readCumulativeBefore(pool, days[0] ?? '');
-    const previousDate = await readLastReportDateBefore(pool, days[0] ?? '');
-    const previousReport = previousDate === undefined ? undefined : await context.reports.get(previousDate);
-    const previous = previousReport === undefined ? [] : positionFigures(previousReport);
+    const origin = await readChainOrigin(pool, context.reports, days[0] ?? '');
     const generatedDays = new Set(generated.closes.map((c) => c.date));
     say(
       `${days.length} business day(s) from ${days[0] ?? ''} to ${through}, ${options.trades} simulated trades a day ` +
@@ -267,8 +289,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
     const summary = formatDemoSummary({
       days: results,
-      before,
-      previous,
+      origin,
       seed,
       tradesPerDay: options.trades,
       elapsedMs: Date.now() - began,

@@ -5,7 +5,7 @@
  */
 import type { Pool } from 'pg';
 
-import { Dec } from '../domain/money';
+import { positionKey, type ExactClose } from './pnl-chain';
 
 /** Outbox messages (instructions, cancellations, break events) written but not yet published. */
 export async function readUnpublishedOutbox(pool: Pool): Promise<number> {
@@ -128,28 +128,42 @@ export async function readReportDatesFrom(pool: Pool, date: string): Promise<str
 }
 
 /**
- * The cumulative P&L at the close of the last report before `date`, per base currency: realized since inception
- * (the sum of every earlier report's realized) and that report's unrealized at close. Empty for a first run.
+ * The stored exact closes of a report date's lines (daily_pnl_lines), by `account|isin`: realized P&L since
+ * inception unrounded, the closing quantity, close price and rate, and the open cost in local and base currency,
+ * from which the exact cumulative P&L follows (pnl-chain.ts). A line stored before migration 1732407400000 has no
+ * exact realized P&L: it is left out (the chain then reports the line as having no exact close).
  */
-export async function readCumulativeBefore(
-  pool: Pool,
-  date: string,
-): Promise<Map<string, { realizedSinceInception: Dec; unrealizedAtClose: Dec }>> {
-  const { rows } = await pool.query<{ ccy: string; realized: string; unrealized: string }>(
-    `WITH earlier AS (
-       SELECT r.report_date, o->>'baseCurrency' AS ccy, (o->>'realized')::numeric AS realized,
-              (o->>'unrealized')::numeric AS unrealized
-       FROM daily_pnl_reports r CROSS JOIN LATERAL jsonb_array_elements(r.summary->'overall') AS o
-       WHERE r.report_date < $1::date
-     )
-     SELECT ccy, sum(realized)::text AS realized,
-            coalesce((SELECT e2.unrealized FROM earlier e2 WHERE e2.ccy = e.ccy
-                      AND e2.report_date = (SELECT max(report_date) FROM earlier)), 0)::text AS unrealized
-     FROM earlier e GROUP BY ccy ORDER BY ccy`,
-    [date],
+export async function readExactCloses(pool: Pool, reportDate: string): Promise<Map<string, ExactClose>> {
+  const { rows } = await pool.query<{
+    account_id: string;
+    isin: string;
+    rl: string;
+    rb: string;
+    q: string;
+    p: string;
+    x: string;
+    cl: string;
+    cb: string;
+  }>(
+    `SELECT account_id, isin, realized_since_inception_exact::text AS rl,
+            realized_since_inception_base_exact::text AS rb, closing_quantity::text AS q, close_price::text AS p,
+            close_fx_rate::text AS x, open_cost::text AS cl, open_cost_base::text AS cb
+     FROM daily_pnl_lines
+     WHERE report_date = $1::date AND realized_since_inception_exact IS NOT NULL
+       AND realized_since_inception_base_exact IS NOT NULL AND open_cost IS NOT NULL AND open_cost_base IS NOT NULL`,
+    [reportDate],
   );
   return new Map(
-    rows.map((r) => [r.ccy, { realizedSinceInception: new Dec(r.realized), unrealizedAtClose: new Dec(r.unrealized) }]),
+    rows.map((r) => [
+      positionKey(r.account_id, r.isin),
+      {
+        realizedSinceInception: { local: r.rl, base: r.rb },
+        closingQuantity: r.q,
+        closePrice: r.p,
+        closeFxRate: r.x,
+        openCost: { local: r.cl, base: r.cb },
+      },
+    ]),
   );
 }
 

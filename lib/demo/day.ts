@@ -34,6 +34,7 @@ import type { SimulatedTrade } from '../simulator/generate';
 import type { EndOfDayData } from './days';
 import {
   readBreakEvents,
+  readExactCloses,
   readInstructionStates,
   readOpenBreaks,
   readPricesStored,
@@ -52,7 +53,7 @@ import {
   type PipelineShape,
 } from './progress';
 import { capturedCount, readPipelineCounts, type CapturedRange } from './queries';
-import { currencyTotals, positionFigures, type CurrencyTotals, type PositionFigures } from './pnl-chain';
+import { chainDay, type ChainDay } from './pnl-chain';
 
 /** The source the demo's end-of-day prices carry on prices.eod (and so in reference_prices). */
 export const DEMO_PRICE_SOURCE = 'posttrade-demo';
@@ -104,9 +105,8 @@ export interface DayResult {
   readonly breakEvents: readonly BreakEvent[];
   readonly openBreaks: number;
   readonly report: {
-    /** Its positions' and base currencies' figures (the names of docs/daily-report.md). */
-    readonly positions: readonly PositionFigures[];
-    readonly totals: readonly CurrencyTotals[];
+    /** Its lines' and base currencies' figures as reported, with each line's stored exact close (pnl-chain.ts). */
+    readonly chain: ChainDay;
     /** Lines of a foreign instrument held from the previous close whose FX effect is not zero. */
     readonly fxEffectLines: number;
     readonly htmlPath: string;
@@ -281,7 +281,7 @@ async function reconcileTheDay(
   return { statementIds, shown: result.shown, caughtUp: result.caughtUp };
 }
 
-/** Step 6: D's daily P&L report, stored and written out. */
+/** Step 6: D's daily P&L report, stored and written out, with the exact closes its lines stored. */
 async function reportTheDay(context: DayContext, date: string): Promise<DayResult['report']> {
   const report = await context.reports.generateDocument(date);
   const dir = path.join(context.dataDir, 'reports');
@@ -290,11 +290,10 @@ async function reportTheDay(context: DayContext, date: string): Promise<DayResul
   const jsonPath = path.join(dir, `daily-${date}.json`);
   fs.writeFileSync(htmlPath, writeReport(report, 'html'));
   fs.writeFileSync(jsonPath, writeReport(report, 'json'));
-  const positions = positionFigures(report);
+  const chain = chainDay(report, await readExactCloses(context.pool, date));
   return {
-    positions,
-    totals: currencyTotals(report),
-    fxEffectLines: positions.filter((p) => p.fxEffectToday).length,
+    chain,
+    fxEffectLines: chain.lines.filter((line) => line.fxEffectToday).length,
     htmlPath,
     jsonPath,
   };

@@ -8,7 +8,7 @@
 import { HolidayCalendar } from '../domain/calendar';
 import { minorUnits, type Dec } from '../domain/money';
 import type { DayResult } from './day';
-import { checkChain, type ChainResult, type Cumulative, type PositionFigures } from './pnl-chain';
+import { checkChain, type ChainDay, type ChainResult } from './pnl-chain';
 import { weekdayName } from './days';
 import type { PipelineCounts } from './progress';
 
@@ -68,10 +68,8 @@ export interface DemoCheck {
 
 export interface DemoSummaryInput {
   readonly days: readonly DayResult[];
-  /** Cumulative P&L per base currency at the close of the last report before the first day (none: empty). */
-  readonly before: Cumulative;
-  /** That report's positions (none: empty). */
-  readonly previous: readonly PositionFigures[];
+  /** The report before the first day, which the P&L chain starts from (none: the chain starts flat). */
+  readonly origin: ChainDay | undefined;
   readonly seed: number;
   readonly tradesPerDay: number;
   readonly elapsedMs: number;
@@ -114,9 +112,8 @@ const dayLabel = (date: string): string => `${date} ${weekdayName(date)}`;
 /** The P&L chain over the run's days (pnl-chain.ts). */
 export function pnlChain(input: DemoSummaryInput): ChainResult {
   return checkChain(
-    input.days.map((d) => ({ date: d.date, positions: d.report.positions, totals: d.report.totals })),
-    input.before,
-    input.previous,
+    input.days.map((d) => d.report.chain),
+    input.origin,
   );
 }
 
@@ -170,7 +167,6 @@ export function demoChecks(input: DemoSummaryInput): DemoCheck[] {
     .map((d) => `${d.date}: ${d.instructions.unanswered}`);
   const differences = differencesFound(days);
   const chain = pnlChain(input);
-  const currenciesOff = chain.currencies.filter((c) => c.sum.minus(c.change).abs().greaterThan(c.bound));
   const fxLines = days.reduce((n, d) => n + d.report.fxEffectLines, 0);
   return [
     {
@@ -208,26 +204,53 @@ export function demoChecks(input: DemoSummaryInput): DemoCheck[] {
             )}`,
     },
     {
-      name: 'P&L chain: the sum of the daily totals = the change in cumulative P&L (realized since inception + unrealized at close), per base currency',
-      ok: chain.daysOff.length === 0 && currenciesOff.length === 0,
+      name:
+        'P&L chain at full precision (the stored exact closes): each day\u2019s total is the exact change in ' +
+        'cumulative P&L (realized since inception + unrealized at close) rounded once, and the exact daily totals ' +
+        'add up to the exact change, per base currency',
+      ok: chain.exactOff.length === 0 && chain.exactDaysOff.length === 0,
       detail:
-        chain.currencies
+        chain.exact
+          .map((c) =>
+            c.sum.equals(c.change)
+              ? `${c.currency} ${c.sum.toFixed()}`
+              : `${c.currency} ${c.sum.toFixed()} against ${c.change.toFixed()}`,
+          )
+          .join(', ') +
+        (chain.exactDaysOff.length === 0
+          ? ''
+          : `; ${chain.exactDaysOff.length} currency days apart: ${firstOf(
+              chain.exactDaysOff.map((o) => `${o.date} ${o.key} ${o.detail}`),
+            )}`) +
+        (chain.exactOff.length === 0
+          ? `; each of ${chain.positionDays} position days the exact figures rounded once`
+          : `; ${chain.exactOff.length} of ${chain.positionDays} position days not the exact figures rounded once: ` +
+            firstOf(chain.exactOff.map((o) => `${o.date} ${o.key} ${o.detail}`))),
+    },
+    {
+      name:
+        'P&L chain in reported figures: from every close to every later one, the daily totals add up to the ' +
+        'change in cumulative P&L within half a minor unit per rounded figure and day on a line (docs/daily-report.md)',
+      ok: chain.reportedOff.length === 0,
+      detail:
+        chain.reported
           .map((c) =>
             c.sum.equals(c.change)
               ? `${c.currency} ${money(c.sum, c.currency)}`
               : `${c.currency} ${money(c.sum, c.currency)} against ${money(c.change, c.currency)} ` +
                 `(${c.sum.minus(c.change).abs().toFixed()} ${c.sum.minus(c.change).abs().greaterThan(c.bound) ? 'beyond' : 'within'} ` +
-                `the ${c.bound.toFixed()} the roundings of its figures allow)`,
+                `the ${c.bound.toFixed()} allowed)`,
           )
           .join(', ') +
-        (chain.daysOff.length === 0
-          ? `; each of ${chain.positionDays} position days within 2.5 minor units of its change`
-          : `; ${chain.daysOff.length} of ${chain.positionDays} position days further from their change than ` +
-            `rounding allows: ${firstOf(chain.daysOff.map((o) => `${o.date} ${o.key} ${o.detail}`))}`),
+        (chain.reportedOff.length === 0
+          ? `; ${chain.spans} spans`
+          : `; ${chain.reportedOff.length} of ${chain.spans} spans beyond the bound: ${firstOf(
+              chain.reportedOff.map((o) => `${o.date} ${o.key} ${o.detail}`),
+            )}`),
     },
     {
       name: 'FX effects on foreign holdings carried through a rate change',
-      ok: fxLines > 0 || !days.some((d) => d.report.positions.length > 0),
+      ok: fxLines > 0 || !days.some((d) => d.report.chain.lines.length > 0),
       detail: `${fxLines} report lines`,
     },
   ];
@@ -307,18 +330,20 @@ function breakSection(days: readonly DayResult[]): string[] {
 
 function pnlSection(input: DemoSummaryInput): string[] {
   const chain = pnlChain(input);
-  const currencies = chain.currencies.map((c) => c.currency);
+  const currencies = chain.reported.map((c) => c.currency);
   const header = `  ${'day'.padEnd(14)}${currencies.map((c) => pad(c, 14)).join('')}   FX effect lines`;
   const rows = input.days.map((d) => {
-    const totals = currencies.map((c) => pad(d.report.totals.find((t) => t.baseCurrency === c)?.totalToday ?? '-', 14));
+    const totals = currencies.map((c) =>
+      pad(d.report.chain.totals.find((t) => t.baseCurrency === c)?.totalToday ?? '-', 14),
+    );
     return `  ${dayLabel(d.date).padEnd(14)}${totals.join('')}   ${d.report.fxEffectLines}`;
   });
-  const sumRow = `  ${'sum of days'.padEnd(14)}${chain.currencies.map((c) => pad(money(c.sum, c.currency), 14)).join('')}`;
-  const changeRow = `  ${'change'.padEnd(14)}${chain.currencies.map((c) => pad(money(c.change, c.currency), 14)).join('')}   in cumulative P&L (realized since inception + unrealized at close)`;
+  const sumRow = `  ${'sum of days'.padEnd(14)}${chain.reported.map((c) => pad(money(c.sum, c.currency), 14)).join('')}`;
+  const changeRow = `  ${'change'.padEnd(14)}${chain.reported.map((c) => pad(money(c.change, c.currency), 14)).join('')}   in cumulative P&L (realized since inception + unrealized at close)`;
   const last = chain.cumulative.at(-1);
   const cumulativeRow = `  ${'cumulative'.padEnd(14)}${currencies.map((c) => pad(money(last?.get(c), c), 14)).join('')}   at the last close`;
   return [
-    'P&L, the day\u2019s total per base currency (realized today + change in unrealized since the previous close)',
+    'P&L, the day\u2019s total per base currency (realized today + change in unrealized since the previous close), as reported',
     header,
     ...rows,
     sumRow,

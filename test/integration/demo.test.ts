@@ -5,11 +5,14 @@
  * custodian settles what is due, reconciliation finds the custodian's deliberate differences, each day's report is
  * written; the summary's figures add up and the demo says so; the stack it started is gone afterwards.
  *
- * The P&L chain is checked here on the written reports, independently of the demo's own check (decimal.js): every
- * position opens exactly at its previous close as reported; and from every day's close to every later one, the
- * sum of the daily totals equals the change in cumulative P&L (realized since inception + unrealized at close) in
- * every base currency, exactly in exact figures, so in reported figures (each rounded once, half-even) to within
- * the roundings of the figures involved (docs/daily-report.md).
+ * The P&L chain is checked here independently of the demo's own check (decimal.js, the written reports and the
+ * lines the stack stored), by the rule of docs/daily-report.md. Every position opens exactly at its previous close
+ * as reported. At full precision, from the stored exact closes (realized since inception, and Q·P·X − B): each
+ * line's day total is its exact change in cumulative P&L (realized since inception + unrealized at close) rounded
+ * once, and its cumulative figures the exact ones rounded once; from every day's close to every later one, the
+ * exact daily totals add up to the exact change in cumulative P&L in every base currency, exactly. In reported
+ * figures (each rounded once, half-even) the same sums agree to within half a minor unit per rounded figure and day
+ * on a line: the day totals of the span, and the two cumulative figures of each line at either end.
  * About 90-120 s (most of it starting sls offline).
  */
 import { spawnSync } from 'node:child_process';
@@ -18,8 +21,11 @@ import os from 'node:os';
 import path from 'node:path';
 
 import Decimal from 'decimal.js';
+import { Client } from 'pg';
 
-import type { DailyReportDoc } from '../../lib/pnl/document';
+import { MINOR_UNITS } from '../../lib/domain/money';
+import type { DailyReportDoc, FiguresDoc, ReportLineDoc } from '../../lib/pnl/document';
+import { startPostgres } from '../../localstack/postgres';
 import { freePort, ROOT, run, slsEnv } from './offline-helpers';
 
 const DAYS = ['2024-05-23', '2024-05-24', '2024-05-27', '2024-05-28'];
@@ -93,38 +99,70 @@ function section(output: string, title: string): string[][] {
   return lines.slice(start + 2, end).map((line) => line.trim().split(/\s+/));
 }
 
-/** A report's positions in base currency, in the names of docs/daily-report.md. */
-function positions(report: DailyReportDoc) {
-  return report.lines.map((l) => ({
-    key: `${l.accountId}|${l.isin}`,
-    ccy: l.baseCurrency,
-    openingQuantity: new Decimal(l.openingQuantity),
-    closingQuantity: new Decimal(l.closingQuantity),
-    realizedToday: new Decimal(l.base.realized),
-    totalToday: new Decimal(l.base.total),
-    unrealizedAtPreviousClose: new Decimal(l.base.openingUnrealized),
-    unrealizedAtClose: new Decimal(l.base.unrealized),
-  }));
+/** Exact arithmetic for the oracle: no operation here rounds. */
+const Exact = Decimal.clone({ precision: 200 });
+
+/** A stored line's exact close: realized since inception, and Q, P, X, C, B (daily_pnl_lines). */
+interface StoredClose {
+  readonly rl: string;
+  readonly rb: string;
+  readonly q: string;
+  readonly p: string;
+  readonly x: string;
+  readonly c: string;
+  readonly b: string;
 }
 
-/** Per report, per base currency: the day's total and the cumulative P&L (realized since inception + unrealized). */
-function currencies(
-  reports: readonly DailyReportDoc[],
-): { total: Map<string, Decimal>; cumulative: Map<string, Decimal> }[] {
-  const realized = new Map<string, Decimal>();
-  return reports.map((report) => {
-    const total = new Map<string, Decimal>();
-    const cumulative = new Map<string, Decimal>();
-    for (const t of report.overall) {
-      const sinceInception = (realized.get(t.baseCurrency) ?? new Decimal(0)).plus(t.realized);
-      realized.set(t.baseCurrency, sinceInception);
-      total.set(t.baseCurrency, new Decimal(t.total));
-      cumulative.set(t.baseCurrency, sinceInception.plus(t.unrealized));
+/**
+ * The stored exact closes of each report date, by account|isin: read from the demo's own PostgreSQL (started again
+ * on its data directory once the demo has stopped its stack, and stopped after).
+ */
+async function readStoredCloses(dates: readonly string[]): Promise<Map<string, StoredClose>[]> {
+  const server = await startPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await freePort() });
+  const client = new Client({ connectionString: server.url });
+  try {
+    await client.connect();
+    // One client, so one query at a time.
+    const closes: Map<string, StoredClose>[] = [];
+    for (const date of dates) {
+      const { rows } = await client.query<StoredClose & { key: string }>(
+        `SELECT account_id || '|' || isin AS key, realized_since_inception_exact::text AS rl,
+                realized_since_inception_base_exact::text AS rb, closing_quantity::text AS q,
+                close_price::text AS p, close_fx_rate::text AS x, open_cost::text AS c, open_cost_base::text AS b
+         FROM daily_pnl_lines WHERE report_date = $1`,
+        [date],
+      );
+      closes.push(new Map(rows.map(({ key, ...close }) => [key, close])));
     }
-    for (const [ccy, r] of realized) if (!cumulative.has(ccy)) cumulative.set(ccy, r);
-    return { total, cumulative };
-  });
+    return closes;
+  } finally {
+    await client.end();
+    await server.stop();
+  }
 }
+
+/** Exact realized since inception and unrealized at close: local R + Q·P − C, base R + Q·P·X − B. */
+function exactOf(close: StoredClose | undefined) {
+  if (close === undefined) {
+    const zero = new Exact(0);
+    return { local: { r: zero, u: zero }, base: { r: zero, u: zero } };
+  }
+  const value = new Exact(close.q).times(close.p);
+  return {
+    local: { r: new Exact(close.rl), u: value.minus(close.c) },
+    base: { r: new Exact(close.rb), u: value.times(close.x).minus(close.b) },
+  };
+}
+
+const keyOf = (line: ReportLineDoc): string => `${line.accountId}|${line.isin}`;
+/** An exact amount rounded once, half-even, to the currency's minor units, as a report writes it. */
+const once = (amount: Decimal, currency: string): string => {
+  const places = MINOR_UNITS[currency] ?? NaN;
+  return amount.toDecimalPlaces(places, Decimal.ROUND_HALF_EVEN).toFixed(places);
+};
+const cumulativeOf = (figures: { r: Decimal; u: Decimal }) => figures.r.plus(figures.u);
+const reportedCumulative = (f: Pick<FiguresDoc, 'realizedSinceInception' | 'unrealizedAtClose'>) =>
+  new Decimal(f.realizedSinceInception ?? 'NaN').plus(f.unrealizedAtClose);
 
 test('npm run demo lives four business days: every figure adds up, the P&L chain holds, the stack is gone', async () => {
   // Arrange
@@ -166,7 +204,7 @@ test('npm run demo lives four business days: every figure adds up, the P&L chain
   expect(states).toContain('SETTLED');
   expect(Number(instructions.at(-1)?.[3 + states.indexOf('SETTLED')])).toBeGreaterThan(0);
   const checks = output.split('\n').filter((line) => /^ {2}[✓✗] /.test(line));
-  expect(checks).toHaveLength(7);
+  expect(checks).toHaveLength(8);
   const pnlChecks = checks.filter((line) => line.includes('P&L chain') || line.includes('opens at its previous close'));
   expect(checks.filter((line) => !pnlChecks.includes(line) && line.startsWith('  ✗'))).toEqual([]);
 
@@ -178,7 +216,10 @@ test('npm run demo lives four business days: every figure adds up, the P&L chain
   );
   const memorialDay = reports[2];
   const fxMoved = memorialDay?.lines.filter(
-    (l) => l.currency !== l.baseCurrency && l.openingQuantity !== '0' && !new Decimal(l.base.fxEffect).isZero(),
+    (l) =>
+      l.currency !== l.baseCurrency &&
+      l.openingQuantity !== '0' &&
+      !new Decimal(l.base.fxEffectToday ?? 'NaN').isZero(),
   );
   expect(new Set(fxMoved?.map((l) => l.baseCurrency))).toEqual(new Set(['EUR', 'GBP', 'USD']));
   expect(new Set(fxMoved?.map((l) => l.currency)).size).toBeGreaterThanOrEqual(2);
@@ -194,54 +235,115 @@ test('npm run demo lives four business days: every figure adds up, the P&L chain
   expect(spawnSync(path.join(ROOT, 'scripts', 'status.sh'), [], { cwd: ROOT, env }).status).toBe(3);
 
   // Assert, last: the P&L chain (DOMAIN.md, docs/daily-report.md), and the demo's own verdict on it (its exit
-  // code is 0 only when every check holds). Every position opens exactly where the previous report closed it;
-  // each position's day total is the change in its cumulative P&L, each reported figure rounded once (so within
-  // 2.5 cents); from every day's close to every later one, each currency's daily totals add up to the change in
-  // its cumulative P&L, within the roundings of the figures involved.
-  const cent = new Decimal('0.01');
-  const byDay = reports.map(positions);
-  for (let d = 1; d < DAYS.length; d++) {
-    const closes = new Map((byDay[d - 1] ?? []).map((p) => [p.key, p]));
-    for (const p of byDay[d] ?? []) {
-      const close = closes.get(p.key);
-      expect({
-        day: DAYS[d],
-        key: p.key,
-        quantity: p.openingQuantity.toFixed(),
-        unrealized: p.unrealizedAtPreviousClose.toFixed(),
-      }).toEqual({
-        day: DAYS[d],
-        key: p.key,
-        quantity: (close?.closingQuantity ?? new Decimal(0)).toFixed(),
-        unrealized: (close?.unrealizedAtClose ?? new Decimal(0)).toFixed(),
-      });
-      const change = p.realizedToday.plus(p.unrealizedAtClose).minus(close?.unrealizedAtClose ?? 0);
-      expect({ day: DAYS[d], key: p.key, off: p.totalToday.minus(change).abs().lte(cent.times(2.5)) }).toEqual({
-        day: DAYS[d],
-        key: p.key,
-        off: true,
-      });
+  // code is 0 only when every check holds). The first report opens flat: the demo's trades start on its first day.
+  const stored = await readStoredCloses(DAYS);
+  const openingsOff: string[] = [];
+  const exactOff: string[] = [];
+  // Per report (and the flat start before the first), per base currency: the day's exact total (the lines' exact
+  // changes), the exact cumulative P&L, the reported day total and cumulative P&L, and the lines.
+  type Close = { exactTotal: Decimal; exact: Decimal; total: Decimal; reported: Decimal; lines: number };
+  const closes: Map<string, Close>[] = [new Map()];
+  reports.forEach((report, d) => {
+    const previous = new Map((reports[d - 1]?.lines ?? []).map((l) => [keyOf(l), l]));
+    const byCurrency = new Map<string, Close>();
+    const at = (ccy: string): Close => {
+      const zero = new Exact(0);
+      const close = byCurrency.get(ccy) ?? { exactTotal: zero, exact: zero, total: zero, reported: zero, lines: 0 };
+      byCurrency.set(ccy, close);
+      return close;
+    };
+    for (const line of report.lines) {
+      const key = keyOf(line);
+      const before = previous.get(key);
+      previous.delete(key);
+      const opening = [
+        line.openingQuantity,
+        line.base.unrealizedAtPreviousClose,
+        line.local.unrealizedAtPreviousClose,
+      ].map((v) => new Decimal(v).toFixed());
+      const expected = [
+        before?.closingQuantity ?? '0',
+        before?.base.unrealizedAtClose ?? '0',
+        before?.local.unrealizedAtClose ?? '0',
+      ].map((v) => new Decimal(v).toFixed());
+      if (opening.join() !== expected.join()) {
+        openingsOff.push(`${report.reportDate} ${key} opens at ${opening.join()}, closed at ${expected.join()}`);
+      }
+      const close = stored[d]?.get(key);
+      if (close === undefined) {
+        exactOff.push(`${report.reportDate} ${key}: no stored exact close`);
+        continue;
+      }
+      const now = exactOf(close);
+      const then = exactOf(before === undefined ? undefined : stored[d - 1]?.get(key));
+      for (const side of ['local', 'base'] as const) {
+        const ccy = side === 'local' ? line.currency : line.baseCurrency;
+        const want = {
+          totalToday: once(cumulativeOf(now[side]).minus(cumulativeOf(then[side])), ccy),
+          realizedSinceInception: once(now[side].r, ccy),
+          unrealizedAtClose: once(now[side].u, ccy),
+        };
+        const got = {
+          totalToday: line[side].totalToday,
+          realizedSinceInception: line[side].realizedSinceInception,
+          unrealizedAtClose: line[side].unrealizedAtClose,
+        };
+        if (JSON.stringify(got) !== JSON.stringify(want)) {
+          exactOff.push(`${report.reportDate} ${key} ${side}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);
+        }
+      }
+      const ccy = at(line.baseCurrency);
+      ccy.exactTotal = ccy.exactTotal.plus(cumulativeOf(now.base)).minus(cumulativeOf(then.base));
+      ccy.exact = ccy.exact.plus(cumulativeOf(now.base));
+      ccy.lines += 1;
     }
-  }
-  const perCurrency = currencies(reports);
-  for (let a = 0; a < DAYS.length; a++) {
-    for (let b = a + 1; b < DAYS.length; b++) {
-      const lines = byDay.slice(a + 1, b + 1).reduce((n, day) => n + day.length, 0);
-      const ends = (byDay[a]?.length ?? 0) + (byDay[b]?.length ?? 0);
-      const bound = cent.times(lines * 0.5 + ends * 2);
-      for (const ccy of perCurrency[b]?.cumulative.keys() ?? []) {
-        const sum = perCurrency.slice(a + 1, b + 1).reduce((acc, r) => acc.plus(r.total.get(ccy) ?? 0), new Decimal(0));
-        const change = (perCurrency[b]?.cumulative.get(ccy) ?? new Decimal(0)).minus(
-          perCurrency[a]?.cumulative.get(ccy) ?? 0,
+    // A position that held something or had P&L since inception keeps its line: none may leave the chain.
+    for (const [key, line] of previous) {
+      const cumulative = cumulativeOf(exactOf(stored[d - 1]?.get(key)).base);
+      if (line.closingQuantity !== '0' || !cumulative.isZero())
+        openingsOff.push(`${report.reportDate} ${key}: no line`);
+    }
+    for (const t of report.overall) {
+      const ccy = at(t.baseCurrency);
+      ccy.total = new Decimal(t.totalToday);
+      ccy.reported = reportedCumulative(t);
+    }
+    closes.push(byCurrency);
+  });
+  expect(reports[0]?.lines.filter((l) => l.openingQuantity !== '0')).toEqual([]);
+  expect({ openingsOff, exactOff }).toEqual({ openingsOff: [], exactOff: [] });
+
+  const spans: string[] = [];
+  const currencies = new Set(closes.flatMap((c) => [...c.keys()]));
+  expect(currencies).toEqual(new Set(['EUR', 'GBP', 'USD']));
+  for (let a = 0; a < closes.length; a++) {
+    for (let b = a + 1; b < closes.length; b++) {
+      for (const ccy of currencies) {
+        const from = closes[a]?.get(ccy);
+        const to = closes[b]?.get(ccy);
+        const days = closes.slice(a + 1, b + 1).map((c) => c.get(ccy));
+        const sum = (pick: (c: Close) => Decimal) =>
+          days.reduce((acc, c) => (c ? acc.plus(pick(c)) : acc), new Exact(0));
+        // Exactly: the exact daily totals add up to the exact change in cumulative P&L
+        const exactSum = sum((c) => c.exactTotal);
+        const exactChange = (to?.exact ?? new Exact(0)).minus(from?.exact ?? 0);
+        // Reported: within ½ minor unit per rounded figure and day on a line (the span's day totals, and the two
+        // cumulative figures of each line at either end)
+        const reportedSum = sum((c) => c.total);
+        const reportedChange = (to?.reported ?? new Exact(0)).minus(from?.reported ?? 0);
+        const halves = sum((c) => new Exact(c.lines)).plus(2 * ((from?.lines ?? 0) + (to?.lines ?? 0)));
+        const bound = new Exact(10)
+          .pow(-(MINOR_UNITS[ccy] ?? NaN))
+          .times(halves)
+          .div(2);
+        spans.push(
+          `${a}→${b} ${ccy}: exact ${exactSum.eq(exactChange) ? 'equal' : `${exactSum.toFixed()} ≠ ${exactChange.toFixed()}`}, ` +
+            `reported ${reportedSum.minus(reportedChange).abs().lte(bound) ? 'within' : `${reportedSum.toFixed()} vs ${reportedChange.toFixed()} beyond`} bound`,
         );
-        expect({ from: DAYS[a], to: DAYS[b], ccy, withinRounding: sum.minus(change).abs().lte(bound) }).toEqual({
-          from: DAYS[a],
-          to: DAYS[b],
-          ccy,
-          withinRounding: true,
-        });
       }
     }
   }
+  expect(spans.filter((span) => !span.endsWith('exact equal, reported within bound'))).toEqual([]);
+  expect(spans).toHaveLength((((DAYS.length + 1) * DAYS.length) / 2) * currencies.size);
   expect({ code, failed: pnlChecks.filter((line) => line.startsWith('  ✗')) }).toEqual({ code: 0, failed: [] });
 });

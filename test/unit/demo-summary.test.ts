@@ -2,7 +2,8 @@ import { pendingStage, type PipelineCounts } from '../../lib/demo/progress';
 import type { LastingBreak } from '../../lib/custodian/lasting-breaks';
 import type { DayResult } from '../../lib/demo/day';
 import { demoChecks, formatDemoSummary, tradeOutcomes } from '../../lib/demo/summary';
-import { Dec } from '../../lib/domain/money';
+import type { ChainDay } from '../../lib/demo/pnl-chain';
+import { reportDay, withBase, type Held } from './helpers/chain-days';
 
 /**
  * A finished run of 3000 captures: 2852 validated, 140 rejected by validation, 1 dead-lettered, 7 redelivered
@@ -64,12 +65,35 @@ describe('pendingStage', () => {
   });
 });
 
-/** One position's day: [currency, realized today, unrealized at previous close, at close, total, quantities]. */
-type Pnl = [string, string, string, string, string, string, string];
+// The P&L days: a USD account buys 100 @ 10.00 on day 1, close 10.05 (total 5.00); on day 2 it sells 20 @ 10.10
+// (realized 2.00), close 10.125 (unrealized 10.00): total 7.00, cumulative 12.00. An EUR account holds 1 AAPL
+// (cost 10.00 at 0.91) through a rate move from 0.91249 to 0.91251: base unrealized 0.0249, then 0.0251, so
+// totals 0.02 and 0.00 against a cumulative P&L of 0.03 in reported figures (the roundings).
+const usd: Held = {
+  key: 'ACC-USD|US0378331005',
+  currency: 'USD',
+  baseCurrency: 'USD',
+  ...{ q: '100', p: '10.05', x: '1', c: '1000', b: '1000', rl: '0', rb: '0' },
+};
+const eur: Held = {
+  key: 'ACC-EUR|US0378331005',
+  currency: 'USD',
+  baseCurrency: 'EUR',
+  ...{ q: '1', p: '10.00', x: '0.91249', c: '10', b: '9.1', rl: '0', rb: '0' },
+};
+const chain1 = reportDay('2024-05-24', [usd, eur]);
+const chain2 = reportDay(
+  '2024-05-27',
+  [
+    { ...usd, q: '80', p: '10.125', c: '800', b: '800', rl: '2', rb: '2' },
+    { ...eur, x: '0.91251' },
+  ],
+  chain1,
+);
 
 /** A day of the multi-day demo: 100 captured (95 booked, 5 rejected), with the instructions, breaks and P&L given. */
-function day(date: string, change: Partial<DayResult> & { pnl?: Pnl[] } = {}): DayResult {
-  const { pnl = [['USD', '10.00', '0.00', '5.00', '15.00', '0', '100']], ...rest } = change;
+function day(date: string, change: Partial<DayResult> & { chain?: ChainDay } = {}): DayResult {
+  const { chain = chain1, ...rest } = change;
   const counts: PipelineCounts = {
     ...finished,
     captured: 100,
@@ -104,27 +128,8 @@ function day(date: string, change: Partial<DayResult> & { pnl?: Pnl[] } = {}): D
     breakEvents: [],
     openBreaks: 0,
     report: {
-      // One position per base currency, so that its figures are the currency's totals
-      positions: pnl.map(([ccy, realized, previous, close, total, opening, closing]) => ({
-        key: `ACC-${ccy}|US0378331005`,
-        baseCurrency: ccy,
-        openingQuantity: opening,
-        closingQuantity: closing,
-        realizedToday: realized,
-        totalToday: total,
-        unrealizedAtPreviousClose: previous,
-        unrealizedAtClose: close,
-        realizedSinceInception: undefined,
-        fxEffectToday: true,
-      })),
-      totals: pnl.map(([baseCurrency, realizedToday, , unrealizedAtClose, totalToday]) => ({
-        baseCurrency,
-        realizedToday,
-        unrealizedAtClose,
-        totalToday,
-        realizedSinceInception: undefined,
-      })),
-      fxEffectLines: pnl.length,
+      chain: { ...chain, date },
+      fxEffectLines: chain.lines.filter((l) => l.fxEffectToday).length,
       htmlPath: `/tmp/demo/reports/daily-${date}.html`,
       jsonPath: `/tmp/demo/reports/daily-${date}.json`,
     },
@@ -144,20 +149,9 @@ const difference = (breakKey: string, breakClass: LastingBreak['breakClass'], op
 });
 
 describe('multi-day demo summary', () => {
-  // Day 1: 100 bought, realized 10.00, unrealized 5.00 (total 15.00); day 2: realized 3.00, unrealized 7.50: the
-  // total is 3.00 + (7.50 - 5.00) = 5.50; cumulative 13.00 + 7.50 = 20.50 = 15.00 + 5.50. An EUR account opens a
-  // position on day 2 and loses 1.00 on it.
   const first = day('2024-05-24');
-  const days = [
-    first,
-    day('2024-05-27', {
-      pnl: [
-        ['USD', '3.00', '5.00', '7.50', '5.50', '100', '80'],
-        ['EUR', '-1.00', '0.00', '0.00', '-1.00', '0', '0'],
-      ],
-    }),
-  ];
-  const input = { days, before: new Map(), previous: [], seed: 1, tradesPerDay: 100, elapsedMs: 65_000 };
+  const days = [first, day('2024-05-27', { chain: chain2 })];
+  const input = { days, origin: undefined, seed: 1, tradesPerDay: 100, elapsedMs: 65_000 };
 
   it('prints each day and says that every figure adds up', () => {
     // Act
@@ -173,13 +167,21 @@ describe('multi-day demo summary', () => {
       '  2024-05-27 Mon      100      95        5             0          0    0   100 = 95 + 5 + 0 + 0 ✓',
     );
     expect(text).toMatch(/ {2}2024-05-27 Mon +30 +20 +8 +2 +1 business day \(since 2024-05-24\)/);
-    expect(text).toMatch(/ {2}sum of days +-1\.00 +20\.50\n/);
-    expect(text).toMatch(/ {2}cumulative +-1\.00 +20\.50 +at the last close/);
-    expect(lines.filter((line) => line.startsWith('  ✓ '))).toHaveLength(7);
+    expect(text).toMatch(/ {2}2024-05-24 Fri +0\.02 +5\.00 +0\n/);
+    expect(text).toMatch(/ {2}2024-05-27 Mon +0\.00 +7\.00 +1\n/);
+    expect(text).toMatch(/ {2}sum of days +0\.02 +12\.00\n/);
+    expect(text).toMatch(/ {2}change +0\.03 +12\.00 +in cumulative P&L/);
+    expect(text).toMatch(/ {2}cumulative +0\.03 +12\.00 +at the last close/);
+    expect(lines.filter((line) => line.startsWith('  ✓ '))).toHaveLength(8);
     expect(text).toContain(
-      '✓ every position opens at its previous close as reported (quantity and unrealized P&L): 1 openings',
+      '✓ every position opens at its previous close as reported (quantity and unrealized P&L): 2 openings',
     );
-    expect(text).toMatch(/✓ P&L chain: .*: EUR -1\.00, USD 20\.50; each of 3 position days within 2\.5 minor units/);
+    expect(text).toMatch(
+      /✓ P&L chain at full precision .*: EUR 0\.0251, USD 12; each of 4 position days the exact figures rounded once/,
+    );
+    expect(text).toMatch(
+      /✓ P&L chain in reported figures: .*: EUR 0\.02 against 0\.03 \(0\.01 within the 0\.02 allowed\), USD 12\.00; 6 spans/,
+    );
   });
 
   it('fails a day whose outcomes or instruction states do not add up, and an unanswered instruction', () => {
@@ -208,55 +210,40 @@ describe('multi-day demo summary', () => {
 
   it('fails an opening that is not the previous close, and a day total that is not the change', () => {
     // Arrange: day 2 opens the USD position at 90 shares and 4.00 unrealized (a late amend restated into the
-    // opening), and says 5.00 where its cumulative P&L moved 3.00 + 7.50 - 5.00 = 5.50
-    const broken = [first, day('2024-05-27', { pnl: [['USD', '3.00', '4.00', '7.50', '5.00', '90', '80']] })];
+    // opening), and says 7.05 where its cumulative P&L moved 7.00
+    const broken = [
+      first,
+      day('2024-05-27', {
+        chain: withBase(chain2, usd.key, { unrealizedAtPreviousClose: '4.00', totalToday: '7.05' }, '90'),
+      }),
+    ];
 
     // Act
     const checks = demoChecks({ ...input, days: broken });
 
     // Assert
-    const [opening, chain] = checks.filter((c) => !c.ok);
+    const [opening, exact, reported] = checks.filter((c) => !c.ok);
     expect(opening?.detail).toBe(
-      '1 of 1 do not (a correction of an earlier day restated into the opening instead of landing in a day): ' +
-        '2024-05-27 ACC-USD|US0378331005 opened at 90 (unrealized 4.00), closed the day before at 100 (5.00)',
+      '1 of 2 do not (a correction of an earlier day restated into the opening instead of landing in a day): ' +
+        '2024-05-27 ACC-USD|US0378331005 opened at 90 (unrealized 4.00 USD), closed the day before at 100 (5.00)',
     );
-    expect(chain?.detail).toContain('USD 20.00 against 20.50 (0.5 beyond the 0.03 the roundings of its figures allow)');
-    expect(chain?.detail).toContain(
-      '1 of 2 position days further from their change than rounding allows: ' +
-        '2024-05-27 ACC-USD|US0378331005 total 5.00, cumulative moved 5.5',
+    expect(exact?.detail).toContain(
+      '1 of 4 position days not the exact figures rounded once: ' +
+        '2024-05-27 ACC-USD|US0378331005 base totalToday 7.05, exact 7',
     );
+    expect(reported?.detail).toContain('USD 12.05 against 12.00 (0.05 beyond the 0.02 allowed)');
+    expect(reported?.detail).toContain('2 of 6 spans beyond the bound');
   });
 
-  it('fails a position that held something yesterday and has no line today (a late cancel dropped from the day)', () => {
-    // Arrange: day 2 reports only the EUR position; the USD one held 100 at yesterday's close
-    const broken = [first, day('2024-05-27', { pnl: [['EUR', '-1.00', '0.00', '0.00', '-1.00', '0', '0']] })];
-
-    // Act
-    const opening = demoChecks({ ...input, days: broken }).find((c) => c.name.startsWith('every position opens'));
+  it('carries the chain on from the report before the run', () => {
+    // Act: day 2 alone, opening from day 1's report
+    const checks = demoChecks({ ...input, days: [day('2024-05-27', { chain: chain2 })], origin: chain1 });
 
     // Assert
-    expect(opening?.ok).toBe(false);
-    expect(opening?.detail).toContain(
-      '2024-05-27 ACC-USD|US0378331005 closed the day before at 100 (5.00), no line now',
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(checks.find((c) => c.name.startsWith('P&L chain at full precision'))?.detail).toMatch(
+      /^EUR 0\.0002, USD 7;/,
     );
-  });
-
-  it('accepts a chain off by what rounding each figure once can make it, and no more', () => {
-    // Arrange: day 2 total 5.51 where the reported figures move by 5.50 (the exact figures rounded once each)
-    const rounded = [first, day('2024-05-27', { pnl: [['USD', '3.00', '5.00', '7.50', '5.51', '100', '80']] })];
-    const tooFar = [first, day('2024-05-27', { pnl: [['USD', '3.00', '5.00', '7.50', '5.53', '100', '80']] })];
-
-    // Act / Assert: 0.01 is within 2.5 cents for the position and 0.03 for the currency; 0.03 is not
-    expect(demoChecks({ ...input, days: rounded }).every((c) => c.ok)).toBe(true);
-    expect(demoChecks({ ...input, days: tooFar }).find((c) => c.name.startsWith('P&L chain'))?.ok).toBe(false);
-  });
-
-  it('carries the cumulative P&L on from the report before the run', () => {
-    // An earlier run's last close: USD realized 100.00 since inception, nothing held
-    const before = new Map([['USD', { realizedSinceInception: new Dec('100.00'), unrealizedAtClose: new Dec(0) }]]);
-    const chain = demoChecks({ ...input, before }).find((c) => c.name.startsWith('P&L chain'));
-    expect(chain?.ok).toBe(true);
-    expect(formatDemoSummary({ ...input, before }).lines.join('\n')).toMatch(/ {2}cumulative +-1\.00 +120\.50/);
   });
 
   it('checks that reconciliation found each deliberate difference on its day and cleared those caught up with', () => {
