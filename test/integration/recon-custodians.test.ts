@@ -104,7 +104,7 @@ beforeAll(async () => {
     custodian: r.isin === SAP ? 'DEUTDEFF' : 'IRVTUS3N',
     sentAt: `${r.settlement_date}T18:00:00.000Z`,
   }));
-  await settlementStatusHandler({ pool: db.pool })(
+  await settlementStatusHandler({ pool: db.pool, publisher })(
     eventOf(
       Topics.SETTLEMENT_STATUS,
       settled.map((s) => ({ key: s.account, value: s })),
