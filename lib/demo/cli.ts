@@ -1,5 +1,5 @@
 /**
- * `npm run demo [-- --days N --from YYYY-MM-DD --trades N --seed S --keep --stall-timeout SECONDS]`: the platform's
+ * `npm run demo [-- --days N --from YYYY-MM-DD --trades N --seed S --undecodable-rate P --keep --stall-timeout SEC]`: the platform's
  * main job over several business days, the way an operations desk lives them. Starts the local stack (or uses a
  * running one), then for each day (lib/demo/day.ts): trades published and taken through the pipeline, the
  * custodian simulator answering every instruction at the close of its status date, end-of-day prices (and, past
@@ -27,7 +27,8 @@ import { createKafkaProducer, KafkaPublisher } from '../kafka/producer';
 import { Topics } from '../kafka/topics';
 import { PgDailyReportService } from '../pnl/service';
 import { DEFAULT_SEED_DIR, loadSimulatorData } from '../simulator/cli';
-import { simulateTrades } from '../simulator/generate';
+import { simulateTrades, type SimulatedTrade } from '../simulator/generate';
+import { undecodableRecord, undecodableSchedule, type UndecodableRecord } from '../simulator/undecodable';
 import { generateMarketData, withMarketData } from '../simulator/market-data';
 import { runDay, type DayResult } from './day';
 import { readExactCloses, readLastReportDateBefore, readReportDatesFrom } from './day-queries';
@@ -55,10 +56,14 @@ export interface DemoOptions {
   readonly seed: number | undefined;
   readonly keep: boolean;
   readonly stallTimeoutMs: number;
+  /** Share of undecodable records published besides the trades, so the summary shows the dead-letter path. */
+  readonly undecodableRate: number;
 }
 
 /** Default trades a day: enough for every account to carry positions, small enough for a run of a minute or two. */
 export const DEFAULT_TRADES_PER_DAY = 300;
+/** Default share of undecodable records besides the trades: one or two a day at 300 trades. */
+export const DEFAULT_UNDECODABLE_RATE = 0.005;
 /** Deliberate differences the custodian opens a day, and the most statement dates one lasts. */
 const DIFFERENCES_PER_DAY = 2;
 const DIFFERENCE_MAX_DAYS = 3;
@@ -80,6 +85,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
       seed: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'stall-timeout': { type: 'string', default: '120' },
+      'undecodable-rate': { type: 'string', default: String(DEFAULT_UNDECODABLE_RATE) },
     },
   });
   const days = Number(values.days);
@@ -93,7 +99,11 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
   if (seed !== undefined && !Number.isInteger(seed)) throw new DemoError('--seed must be an integer');
   const stall = Number(values['stall-timeout']);
   if (!(stall > 0)) throw new DemoError('--stall-timeout must be a positive number of seconds');
-  return { days, from: values.from, trades, seed, keep: values.keep, stallTimeoutMs: stall * 1000 };
+  const undecodableRate = Number(values['undecodable-rate']);
+  if (!(undecodableRate >= 0 && undecodableRate <= 1)) {
+    throw new DemoError('--undecodable-rate must be between 0 and 1');
+  }
+  return { days, from: values.from, trades, seed, keep: values.keep, stallTimeoutMs: stall * 1000, undecodableRate };
 }
 
 const say = (text: string): void => {
@@ -128,6 +138,36 @@ async function freshSeed(pool: Pool): Promise<number> {
 function pipelineShape(): PipelineShape {
   const yml = fs.readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8');
   return { settlement: /handler:\s*functions\/settle-trades\.handler/.test(yml) };
+}
+
+/**
+ * The undecodable records among the run's trades, at `share` of them, on the schedule `posttrade produce
+ * --undecodable-rate` follows (lib/simulator/undecodable.ts): each made from the trade it follows.
+ */
+class UndecodableRecords {
+  private readonly next: () => number;
+  private upcoming: number;
+  private trades = 0;
+  private made = 0;
+
+  constructor(seed: number, share: number) {
+    this.next = undecodableSchedule(seed, share);
+    this.upcoming = this.next();
+  }
+
+  /** Those that follow these trades, the next ones of the run. */
+  after(trades: readonly SimulatedTrade[]): UndecodableRecord[] {
+    const records: UndecodableRecord[] = [];
+    for (const trade of trades) {
+      this.trades += 1;
+      while (this.upcoming === this.trades) {
+        records.push(undecodableRecord(trade.event, this.made));
+        this.made += 1;
+        this.upcoming = this.next();
+      }
+    }
+    return records;
+  }
 }
 
 /** One line per day as it ends: what happened, in the order it happened. */
@@ -238,6 +278,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const generated = generateMarketData(seedData, { seed, through });
     const data = withMarketData(seedData, generated);
     const stream = simulateTrades(data, { seed, errorRate: 0.05, days, eventsPerDay: options.trades });
+    const broken = new UndecodableRecords(seed, options.undecodableRate);
     const logFile = path.join(paths.logDir, 'demo-custodian.log');
     fs.writeFileSync(logFile, '');
     publisher = new KafkaPublisher(createKafkaProducer({ brokers: brokers.split(','), clientId: 'posttrade-demo' }));
@@ -277,10 +318,15 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     for (const date of days) {
       checkInterrupted();
       const trades = Array.from({ length: options.trades }, () => stream.next().value);
-      say(`${date} ${weekdayName(date)}: trading on ${venuesOpen(data, date).join(', ')}`);
+      const undecodable = broken.after(trades);
+      say(
+        `${date} ${weekdayName(date)}: trading on ${venuesOpen(data, date).join(', ')}` +
+          (undecodable.length === 0 ? '' : `; ${undecodable.length} undecodable records among the trades`),
+      );
       const result = await runDay(context, {
         date,
         trades,
+        undecodable,
         endOfDay: endOfDayData(data, generated, date),
       });
       say(dayLine(result));
@@ -324,6 +370,8 @@ const usage = (): string => `usage: npm run demo [-- options]
   --seed S              simulator seed, also the custodian's (default: the first not used in this data directory)
   --keep                leave the stack running afterwards (npm run stop ends it)
   --stall-timeout SEC   fail when a step makes no progress for this long (default 120)
+  --undecodable-rate P  besides the trades, this share of records no consumer can decode, to show the
+                        dead-letter path (default ${DEFAULT_UNDECODABLE_RATE}; see posttrade produce --help)
 environment: POSTTRADE_DATA_DIR, KAFKA_PORT, PG_PORT, HTTP_PORT, LAMBDA_PORT, DATABASE_URL (see npm start)
 example: npm run demo -- --days 3 --from 2024-05-24 --trades 100
 `;

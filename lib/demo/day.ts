@@ -31,6 +31,7 @@ import type { PgDailyReportService } from '../pnl/service';
 import { writeReport } from '../pnl/writers';
 import { loadReferenceData } from '../refdata/load';
 import type { SimulatedTrade } from '../simulator/generate';
+import type { UndecodableRecord } from '../simulator/undecodable';
 import type { EndOfDayData } from './days';
 import {
   readBreakEvents,
@@ -87,6 +88,8 @@ export interface DayContext {
 export interface DayPlan {
   readonly date: string;
   readonly trades: readonly SimulatedTrade[];
+  /** Records no consumer can decode, published among the day's trades (`--undecodable-rate`): dead-lettered. */
+  readonly undecodable: readonly UndecodableRecord[];
   readonly endOfDay: EndOfDayData;
 }
 
@@ -199,7 +202,10 @@ async function loadFxRates(context: DayContext, plan: DayPlan): Promise<number> 
   return rates.length;
 }
 
-/** Step 2: the day's trades to trades.captured, in the simulator's order; the offsets they were written at. */
+/**
+ * Step 2: the day's trades to trades.captured, in the simulator's order, and the day's undecodable records after
+ * them (keyed by the account of the trade each was made from); the offsets they were written at.
+ */
 async function publishTrades(context: DayContext, plan: DayPlan): Promise<CapturedRange[]> {
   const before = await context.capturedEndOffsets();
   for (let start = 0; start < plan.trades.length; start += 500) {
@@ -208,11 +214,17 @@ async function publishTrades(context: DayContext, plan: DayPlan): Promise<Captur
       context.publisher,
     );
   }
+  if (plan.undecodable.length > 0) {
+    await context.publisher.publish(
+      plan.undecodable.map((record) => ({ topic: Topics.TRADES_CAPTURED, key: record.key, value: record.value })),
+    );
+  }
   const after = await context.capturedEndOffsets();
   const ranges = [...after].map(([partition, to]) => ({ partition, from: before.get(partition) ?? 0, to }));
-  if (capturedCount(ranges) !== plan.trades.length) {
+  const expected = plan.trades.length + plan.undecodable.length;
+  if (capturedCount(ranges) !== expected) {
     throw new DemoStepError(
-      `${plan.date}: trades.captured grew by ${capturedCount(ranges)} records, not ${plan.trades.length}: ` +
+      `${plan.date}: trades.captured grew by ${capturedCount(ranges)} records, not ${expected}: ` +
         'another producer is writing to this stack; run the demo on a stack of its own',
     );
   }

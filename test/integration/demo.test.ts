@@ -25,6 +25,7 @@ import { Client } from 'pg';
 
 import { MINOR_UNITS } from '../../lib/domain/money';
 import type { DailyReportDoc, FiguresDoc, ReportLineDoc } from '../../lib/pnl/document';
+import { undecodableCount } from '../../lib/simulator/undecodable';
 import { startPostgres } from '../../localstack/postgres';
 import { freePort, ROOT, run, slsEnv } from './offline-helpers';
 
@@ -168,7 +169,21 @@ test('npm run demo lives four business days: every figure adds up, the P&L chain
   // Arrange
   const demo = run(
     'npm',
-    ['run', 'demo', '--', '--days', '4', '--from', DAYS[0] ?? '', '--trades', '60', '--seed', '3'],
+    [
+      'run',
+      'demo',
+      '--',
+      '--days',
+      '4',
+      '--from',
+      DAYS[0] ?? '',
+      '--trades',
+      '60',
+      '--seed',
+      '3',
+      '--undecodable-rate',
+      '0.02',
+    ],
     {
       cwd: ROOT,
       env,
@@ -185,9 +200,18 @@ test('npm run demo lives four business days: every figure adds up, the P&L chain
   expect(output).toContain('Demo summary: 4 business day(s), 2024-05-23 Thu to 2024-05-28 Tue, 60 trades a day');
   const trades = section(output, 'Trades (');
   expect(trades.map((row) => row[0])).toEqual([...DAYS, 'all']);
+  // Besides the 60 trades a day, the undecodable records (--undecodable-rate 0.02 of 240 trades), dead-lettered
+  const undecodable = undecodableCount(3, 0.02, 60 * DAYS.length);
+  expect(undecodable).toBeGreaterThanOrEqual(4);
+  expect(trades.at(-1)?.slice(2, 6).map(Number)).toEqual([
+    60 * DAYS.length + undecodable,
+    expect.any(Number),
+    expect.any(Number),
+    undecodable,
+  ]);
   for (const row of trades.slice(0, DAYS.length)) {
     const [captured, booked, rejected, deadLettered, duplicates, held] = row.slice(2, 8).map(Number);
-    expect(captured).toBe(60);
+    expect(captured).toBe(60 + (deadLettered ?? NaN));
     expect((booked ?? 0) + (rejected ?? 0) + (deadLettered ?? 0) + (duplicates ?? 0) + (held ?? 0)).toBe(captured);
     // The simulator builds 5% of its trades to fail validation: 3 of 60 a day
     expect(rejected).toBeGreaterThanOrEqual(3);

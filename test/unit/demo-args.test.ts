@@ -6,7 +6,7 @@ import { generateMarketData, withMarketData } from '../../lib/simulator/market-d
 const data = loadSimulatorData(DEFAULT_SEED_DIR);
 
 describe('demo options', () => {
-  it('takes --days, --from, --trades, --seed, --keep and --stall-timeout', () => {
+  it('takes --days, --from, --trades, --seed, --keep, --stall-timeout and --undecodable-rate', () => {
     expect(parseDemoArgs(['--days', '3', '--from', '2024-06-27', '--trades', '50', '--seed', '4', '--keep'])).toEqual({
       days: 3,
       from: '2024-06-27',
@@ -23,7 +23,9 @@ describe('demo options', () => {
       seed: undefined,
       keep: false,
       stallTimeoutMs: 120_000,
+      undecodableRate: 0.005,
     });
+    expect(parseDemoArgs(['--undecodable-rate', '0'])).toMatchObject({ undecodableRate: 0 });
   });
 
   it('refuses what cannot work, naming the option', () => {
@@ -32,6 +34,7 @@ describe('demo options', () => {
     expect(() => parseDemoArgs(['--days', '21'])).toThrow('--days must be a whole number from 1 to 20');
     expect(() => parseDemoArgs(['--trades', '1.5'])).toThrow('--trades must be a positive integer');
     expect(() => parseDemoArgs(['--stall-timeout', '0'])).toThrow('--stall-timeout');
+    expect(() => parseDemoArgs(['--undecodable-rate', '2'])).toThrow('--undecodable-rate must be between 0 and 1');
   });
 });
 
