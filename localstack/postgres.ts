@@ -12,7 +12,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { arch, platform, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -329,10 +329,24 @@ async function logTail(dataDir: string): Promise<string> {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: the process exists but belongs to another user (e.g. `postgres` while we are not root).
-    return isErrnoException(error) && error.code === 'EPERM';
+    if (!(isErrnoException(error) && error.code === 'EPERM')) return false;
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * A postmaster killed with SIGKILL is reparented to PID 1, which in a container may never reap it: its pid then
+ * stays "alive" to kill(0) for ever while nothing serves, and a restart would take the stale postmaster.pid for a
+ * running server. /proc/<pid>/stat's third field is the state; Z is a zombie. Without /proc, trust kill(0).
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
   }
 }
 

@@ -10,6 +10,15 @@ PROBE_SECONDS=5
 offline_responds() {
   curl --silent --output /dev/null --max-time "$PROBE_SECONDS" "http://localhost:$LAMBDA_PORT/"
 }
+# restarts NAME: one line on how often the stack restarted NAME, when last and why (run/NAME.restarts).
+restarts() {
+  local file=$RUN_DIR/$1.restarts count at reason
+  [[ -s $file ]] || return 0
+  count=$(wc -l <"$file")
+  read -r at reason < <(tail -n 1 "$file")
+  printf '          restarted %s time(s), last %s: %s\n' "$count" "$(date -u -d "@$at" '+%Y-%m-%d %H:%M:%S UTC')" \
+    "$reason"
+}
 rss_mb() { ps -o rss= -p "$1" 2>/dev/null | awk '{ printf "%d", $1 / 1024 }'; }
 
 running=0 total=0
@@ -20,18 +29,30 @@ for name in stack "${COMPONENTS[@]}"; do
     running=$((running + 1))
     printf '%-9s external (DATABASE_URL), not managed by the stack\n' "$name"
   elif pid=$(running_pid "$name"); then
+    if [[ -f $RUN_DIR/$name.starting ]]; then
+      # Restarted by the stack and not serving yet (not counted as running).
+      printf '%-9s STARTING pid %-7s restarted by the stack, not ready yet\n' "$name" "$pid"
+      restarts "$name"
+      continue
+    fi
     if [[ $name == offline ]] && ! offline_responds; then
       # Alive but deaf: its event loop is blocked (a heap near its limit spends it in GC), so Kafka batches and
       # heartbeats stall too. Counted as not running.
       printf '%-9s NOT RESPONDING  pid %-7s rss %s MB; lambda port %s gave no answer in %s s (see %s)\n' \
         "$name" "$pid" "$(rss_mb "$pid")" "$LAMBDA_PORT" "$PROBE_SECONDS" "$LOG_DIR/$name.log"
+      restarts "$name"
       continue
     fi
     running=$((running + 1))
     printf '%-9s running  pid %-7s %s\n' "$name" "$pid" "${WHERE[$name]:-}"
   elif [[ -f $(pid_file "$name") ]]; then
     # The pid file outlived its process: it died without a stop (crash, out of memory, kill -9).
-    printf '%-9s DEAD     pid %-7s exited without a stop\n' "$name" "$(<"$(pid_file "$name")")"
+    if [[ $name != stack ]] && running_pid stack >/dev/null; then
+      printf '%-9s DEAD     pid %-7s exited without a stop; the stack is restarting it\n' "$name" \
+        "$(<"$(pid_file "$name")")"
+    else
+      printf '%-9s DEAD     pid %-7s exited without a stop\n' "$name" "$(<"$(pid_file "$name")")"
+    fi
     if [[ -f $LOG_DIR/$name.log ]]; then
       printf '          last lines of %s:\n' "$LOG_DIR/$name.log"
       # Up to esbuild's goroutine dump (its service exits that way when offline dies): the lines that say why.
@@ -41,6 +62,7 @@ for name in stack "${COMPONENTS[@]}"; do
   else
     printf '%-9s stopped\n' "$name"
   fi
+  restarts "$name"
 done
 echo "data $DATA_DIR"
 [[ -f $RUN_DIR/stack.env ]] && cat "$RUN_DIR/stack.env"
