@@ -1,0 +1,451 @@
+/**
+ * `npm run test:faults [-- --seed S --trades N --days D --minutes M --no-baseline --keep-data]`: the
+ * fault-injection suite (issue 13). On a local stack of its own (scripts/start.sh: embedded PostgreSQL, the
+ * development broker, the handlers under sls offline through the event-source emulator, supervised):
+ *
+ * 1. the workload: the demo's days (lib/demo, run as its own process against this stack): the simulator's trades
+ *    with amends, cancels, late corrections, 5 % invalid, 1 % undecodable; the custodian answering; prices,
+ *    statements, the day's report; meanwhile the handlers' process is killed with SIGKILL at seeded random moments
+ *    (the stack restarts it);
+ * 2. then every record of trades.captured republished (duplicates) with a poison record among them, and while
+ *    they drain: kill -9 of the broker, kill -9 of the PostgreSQL postmaster, SIGTERM of the whole stack (timed)
+ *    and a fresh start;
+ * 3. once nothing moves, the checks (checks.ts) from the database and the topics, the positions against an
+ *    independent recomputation from the workload (recompute.ts), and, unless --no-baseline, every position and
+ *    report line against the same workload run with no faults on a second stack.
+ *
+ * Prints each fault with its time and each check with its counts; exit 0 when every check holds.
+ * --minutes M (soak): repeats step 2's faults on the same stack until M minutes have passed.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { Pool } from 'pg';
+
+import { demoDays } from '../../lib/demo/days';
+import { DEFAULT_SEED_DIR, loadSimulatorData } from '../../lib/simulator/cli';
+import { simulateTrades } from '../../lib/simulator/generate';
+import { generateMarketData, withMarketData } from '../../lib/simulator/market-data';
+import {
+  capturesAddUp,
+  deadLettersKept,
+  netEqualsGross,
+  noConsumerLag,
+  oneInstructionPerLiveVersion,
+  outboxesEmpty,
+  positionsRecomputed,
+  readPositions,
+  readReportLines,
+  transitionsOnce,
+  type Check,
+} from './checks';
+import type { WorkloadEvent } from './recompute';
+import { FaultStack, pause, ROOT } from './stack-control';
+
+const FIRST_DAY = '2024-05-23';
+
+interface Options {
+  seed: number;
+  trades: number;
+  days: number;
+  minutes: number;
+  baseline: boolean;
+  keepData: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      seed: { type: 'string' },
+      trades: { type: 'string', default: '20000' },
+      days: { type: 'string', default: '5' },
+      minutes: { type: 'string', default: '0' },
+      'no-baseline': { type: 'boolean', default: false },
+      'keep-data': { type: 'boolean', default: false },
+    },
+  });
+  const seed = values.seed === undefined ? Math.floor(Math.random() * 1_000_000) + 1 : Number(values.seed);
+  const options = {
+    seed,
+    trades: Number(values.trades),
+    days: Number(values.days),
+    minutes: Number(values.minutes),
+    baseline: !values['no-baseline'],
+    keepData: values['keep-data'],
+  };
+  if (!Number.isInteger(options.seed) || options.seed < 1) throw new Error('--seed must be a positive integer');
+  if (!Number.isInteger(options.trades) || options.trades < options.days) throw new Error('--trades: too few');
+  if (!Number.isInteger(options.days) || options.days < 1) throw new Error('--days must be a positive integer');
+  if (!(options.minutes >= 0)) throw new Error('--minutes must be a number of minutes');
+  return options;
+}
+
+const began = Date.now();
+const stamp = (): string => `+${((Date.now() - began) / 1000).toFixed(1).padStart(6)} s`;
+const say = (text: string): void => {
+  process.stdout.write(`[faults ${stamp()}] ${text}\n`);
+};
+
+/** A seeded stream of numbers in [0, 1) (mulberry32), so that the fault moments replay with the seed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** The demo's workload, regenerated in this process from the seed exactly as lib/demo/cli.ts builds it. */
+function workloadOf(options: Options): WorkloadEvent[] {
+  const seedData = loadSimulatorData(DEFAULT_SEED_DIR);
+  const days = demoDays(seedData, FIRST_DAY, options.days);
+  const generated = generateMarketData(seedData, { seed: options.seed, through: days.at(-1) ?? FIRST_DAY });
+  const data = withMarketData(seedData, generated);
+  const perDay = Math.ceil(options.trades / options.days);
+  const stream = simulateTrades(data, { seed: options.seed, errorRate: 0.05, days, eventsPerDay: perDay });
+  return Array.from({ length: perDay * days.length }, () => {
+    const t = stream.next().value;
+    return { event: t.event, builtToFail: t.intendedFault !== undefined };
+  });
+}
+
+/** Runs the demo against `stack` as its own process; `onTick` is called every second while it runs. */
+async function runDemoOn(stack: FaultStack, options: Options, tag: string): Promise<number | null> {
+  const log = path.join(stack.dataDir, 'logs', `faults-demo-${tag}.log`);
+  const out = fs.openSync(log, 'w');
+  const perDay = Math.ceil(options.trades / options.days);
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'lib/demo/cli.ts',
+      ...['--days', String(options.days), '--from', FIRST_DAY, '--trades', String(perDay)],
+      ...['--seed', String(options.seed), '--undecodable-rate', '0.01', '--stall-timeout', '300', '--keep'],
+    ],
+    { cwd: ROOT, env: stack.env, stdio: ['ignore', out, out] },
+  );
+  fs.closeSync(out);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const tail = fs.readFileSync(log, 'utf8').trimEnd().split('\n').slice(-4).join('\n    ');
+  say(`demo (${tag}) exited ${String(code)}; its last lines:\n    ${tail}`);
+  return code;
+}
+
+async function retrying<T>(what: string, run: () => Promise<T>, timeoutMs = 180_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      return await run();
+    } catch (error) {
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(`${what}: still failing after ${timeoutMs / 1000} s: ${String(error)}`, { cause: error });
+      }
+      await pause(1_000);
+    }
+  }
+}
+
+interface Connections {
+  pool: Pool;
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+}
+
+async function connect(stack: FaultStack): Promise<Connections> {
+  const env = stack.stackEnv();
+  const pool = new Pool({ connectionString: env.DATABASE_URL, max: 4 });
+  // A postmaster killed under us breaks idle clients: the next query gets a new connection.
+  pool.on('error', () => undefined);
+  const kafka = new Kafka({
+    clientId: 'posttrade-faults',
+    brokers: (env.KAFKA_BROKERS ?? '').split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = kafka.producer();
+  await producer.connect();
+  return { pool, kafka, admin, producer };
+}
+
+async function disconnect(c: Connections | undefined): Promise<void> {
+  if (c === undefined) return;
+  await Promise.allSettled([c.admin.disconnect(), c.producer.disconnect(), c.pool.end()]);
+}
+
+/** Every record of trades.captured so far, as written (key, value, headers), to republish. */
+async function readCaptured(c: Connections, count: number): Promise<{ key: Buffer | null; value: Buffer | null }[]> {
+  const consumer = c.kafka.consumer({ groupId: `faults-republish-${Date.now()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'trades.captured', fromBeginning: true });
+  const records: { key: Buffer | null; value: Buffer | null }[] = [];
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        records.push({ key: message.key, value: message.value });
+        if (records.length === count) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return records;
+}
+
+/** Waits until every group has consumed everything and no outbox holds a message, twice in a row. */
+async function drained(c: Connections, timeoutMs = 600_000): Promise<number> {
+  const started = Date.now();
+  let calm = 0;
+  while (calm < 2) {
+    const ok = await retrying('reading lag and outboxes', async () => {
+      const lag = await noConsumerLag(c.admin);
+      const outbox = await outboxesEmpty(c.pool);
+      return lag.ok && outbox.ok;
+    });
+    calm = ok ? calm + 1 : 0;
+    if (Date.now() - started > timeoutMs) throw new Error(`the pipeline did not drain in ${timeoutMs / 1000} s`);
+    await pause(2_000);
+  }
+  return Date.now() - started;
+}
+
+/** A trade event PostgreSQL cannot store (a NUL in a text field): the record that made validation throw. */
+function poisonRecord(seed: number): { key: string; value: string } {
+  const event = {
+    schemaVersion: 1,
+    execId: `POISON-${seed}\u0000X`,
+    tradeId: `POISON-${seed}`,
+    version: 1,
+    lifecycle: 'NEW',
+    account: 'ACC-001',
+    counterpartyLei: '529900T8BM49AURSDO55',
+    isin: 'US0378331005',
+    mic: 'XNYS',
+    side: 'BUY',
+    quantity: '1',
+    price: '170.00',
+    currency: 'USD',
+    tradeDate: '2024-05-23',
+    tradeTime: '2024-05-23T14:00:00Z',
+    commission: '0',
+    fees: '0',
+  };
+  return { key: 'ACC-001', value: JSON.stringify(event) };
+}
+
+interface Fault {
+  readonly at: string;
+  readonly what: string;
+}
+
+/** Phase 1: the demo's days with the handlers' process killed at seeded random moments. */
+async function workloadUnderHandlerKills(stack: FaultStack, options: Options, faults: Fault[]): Promise<number | null> {
+  const next = random(options.seed);
+  let done = false;
+  const demo = runDemoOn(stack, options, 'faulted').finally(() => {
+    done = true;
+  });
+  const killer = (async () => {
+    let kills = 0;
+    // At least 5 kills while the demo runs; more if it runs long. Intervals of 5-25 s, from the seed.
+    while (!done && kills < 8) {
+      const wait = 5_000 + Math.floor(next() * 20_000);
+      const until = Date.now() + wait;
+      while (!done && Date.now() < until) await pause(250);
+      if (done) break;
+      const at = stamp();
+      const { pid, downMs } = await stack.killAndAwaitRestart('offline');
+      kills += 1;
+      faults.push({ at, what: `kill -9 of the handlers' process (sls offline pid ${pid}); back in ${downMs} ms` });
+      say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
+    }
+    return kills;
+  })();
+  const [code, kills] = await Promise.all([demo, killer]);
+  if (kills < 5) say(`only ${kills} handler kills happened before the workload ended (wanted 5)`);
+  return code;
+}
+
+/** Phase 2: duplicates and a poison record in flight while the broker, the postmaster and the stack go down. */
+async function duplicatesUnderInfrastructureFaults(
+  stack: FaultStack,
+  options: Options,
+  faults: Fault[],
+): Promise<{ terminateMs: number; terminateCode: number | null }> {
+  let c = await connect(stack);
+  const count = await retrying('counting trades.captured', async () =>
+    (await c.admin.fetchTopicOffsets('trades.captured')).reduce((s, o) => s + Number(o.high), 0),
+  );
+  const records = await readCaptured(c, count);
+  say(`republishing ${records.length} records of trades.captured (duplicates) with a poison record among them`);
+  const poison = poisonRecord(options.seed);
+  const chunks: { key: Buffer | string | null; value: Buffer | string | null }[][] = [];
+  for (let i = 0; i < records.length; i += 2_000) chunks.push(records.slice(i, i + 2_000));
+  chunks[0]?.splice(10, 0, poison);
+  const inject = async (n: number): Promise<void> => {
+    if (n === 1) {
+      const at = stamp();
+      const { pid, downMs } = await stack.killAndAwaitRestart('broker');
+      faults.push({ at, what: `kill -9 of the broker (pid ${pid}); back on its data directory in ${downMs} ms` });
+      say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
+    } else if (n === 3) {
+      const at = stamp();
+      const { pid, downMs } = await stack.killAndAwaitRestart('postmaster');
+      faults.push({ at, what: `kill -9 of the PostgreSQL postmaster (pid ${pid}); back in ${downMs} ms` });
+      say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
+    }
+  };
+  for (const [n, chunk] of chunks.entries()) {
+    await retrying(`republishing chunk ${n}`, () => c.producer.send({ topic: 'trades.captured', messages: chunk }));
+    await inject(n);
+  }
+  for (let n = chunks.length; n <= 3; n += 1) await inject(n);
+  // The stack stopped mid-run: SIGTERM as a person's Ctrl-C, timed, then started again.
+  await pause(3_000);
+  await disconnect(c);
+  const at = stamp();
+  const { code, ms } = await stack.terminate();
+  faults.push({ at, what: `SIGTERM of the stack mid-run: exited ${String(code)} in ${ms} ms; started again` });
+  say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
+  await stack.start();
+  c = await connect(stack);
+  say(`drained after the restart in ${await drained(c)} ms`);
+  await disconnect(c);
+  return { terminateMs: ms, terminateCode: code };
+}
+
+async function runChecks(stack: FaultStack, workload: WorkloadEvent[]): Promise<Check[]> {
+  const c = await connect(stack);
+  try {
+    return [
+      await capturesAddUp(c.pool, c.admin),
+      await deadLettersKept(c.pool, c.admin),
+      await oneInstructionPerLiveVersion(c.pool),
+      await netEqualsGross(c.pool),
+      await transitionsOnce(c.pool, c.admin),
+      ...(await positionsRecomputed(c.pool, workload)),
+      await noConsumerLag(c.admin),
+      await outboxesEmpty(c.pool),
+    ];
+  } finally {
+    await disconnect(c);
+  }
+}
+
+function compareMaps(name: string, a: Map<string, unknown>, b: Map<string, unknown>): Check {
+  const problems: string[] = [];
+  for (const [key, value] of a) {
+    if (JSON.stringify(b.get(key)) !== JSON.stringify(value)) {
+      problems.push(`${key}: faulted ${JSON.stringify(value)}, no-fault ${JSON.stringify(b.get(key))}`);
+    }
+  }
+  for (const key of b.keys()) if (!a.has(key)) problems.push(`${key}: only in the no-fault run`);
+  return {
+    name,
+    ok: problems.length === 0,
+    counts: `${a.size} faulted, ${b.size} no-fault`,
+    problems: problems.slice(0, 8),
+  };
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  say(
+    `seed ${options.seed} (replay: npm run test:faults -- --seed ${options.seed}); ${options.trades} trades over ` +
+      `${options.days} days${options.minutes > 0 ? `; soak ${options.minutes} min` : ''}`,
+  );
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), `posttrade-faults-${options.seed}-`));
+  fs.chmodSync(root, 0o755);
+  const stack = await FaultStack.create(path.join(root, 'faulted'));
+  const faults: Fault[] = [];
+  const checks: Check[] = [];
+  let baseline: FaultStack | undefined;
+  try {
+    say(`starting the stack (data ${stack.dataDir})`);
+    await stack.start();
+    say('stack ready; the workload runs with the handlers killed at random moments');
+    const demoCode = await workloadUnderHandlerKills(stack, options, faults);
+    const phase2 = await duplicatesUnderInfrastructureFaults(stack, options, faults);
+    const soakEnd = began + options.minutes * 60_000;
+    while (Date.now() < soakEnd) await duplicatesUnderInfrastructureFaults(stack, options, faults);
+
+    say('checking');
+    const workload = workloadOf(options);
+    checks.push({
+      name: 'the workload ran to its end (the demo exited 0)',
+      ok: demoCode === 0,
+      counts: `demo exit ${String(demoCode)}`,
+      problems: demoCode === 0 ? [] : [`see ${stack.dataDir}/logs/faults-demo-faulted.log`],
+    });
+    checks.push({
+      name: 'SIGTERM: the stack exited cleanly within 10 s',
+      ok: phase2.terminateCode === 0 && phase2.terminateMs <= 10_000,
+      counts: `exit ${String(phase2.terminateCode)} after ${phase2.terminateMs} ms`,
+      problems: phase2.terminateMs <= 10_000 ? [] : [`took ${phase2.terminateMs} ms`],
+    });
+    checks.push(...(await runChecks(stack, workload)));
+
+    if (options.baseline) {
+      say('the same workload with no faults, on a second stack');
+      const c = await connect(stack);
+      const faultedPositions = await readPositions(c.pool);
+      const faultedLines = await readReportLines(c.pool);
+      await disconnect(c);
+      await stack.stop();
+      baseline = await FaultStack.create(path.join(root, 'no-fault'));
+      await baseline.start();
+      const code = await runDemoOn(baseline, options, 'no-fault');
+      const b = await connect(baseline);
+      const cleanPositions = await readPositions(b.pool);
+      const cleanLines = await readReportLines(b.pool);
+      await disconnect(b);
+      checks.push({
+        name: 'no-fault run completed',
+        ok: code === 0,
+        counts: `demo exit ${String(code)}`,
+        problems: [],
+      });
+      checks.push(compareMaps('positions = the no-fault run', faultedPositions, cleanPositions));
+      checks.push(compareMaps('daily report lines = the no-fault run', faultedLines, cleanLines));
+    }
+  } finally {
+    await stack.stop();
+    await baseline?.stop();
+    if (!options.keepData) fs.rmSync(root, { recursive: true, force: true });
+    else say(`data kept in ${root}`);
+  }
+  say(`faults injected (${faults.length}):`);
+  for (const f of faults) process.stdout.write(`  ${f.at}  ${f.what}\n`);
+  say('checks:');
+  for (const c of checks) {
+    process.stdout.write(`  ${c.ok ? '✓' : '✗'} ${c.name}: ${c.counts}\n`);
+    for (const p of c.problems) process.stdout.write(`      ${p}\n`);
+  }
+  const failed = checks.filter((c) => !c.ok).length;
+  say(
+    `${checks.length - failed} of ${checks.length} checks hold; seed ${options.seed}; ` +
+      `${((Date.now() - began) / 1000).toFixed(0)} s`,
+  );
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `[faults] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);
