@@ -5,7 +5,8 @@
 # the broker, then PostgreSQL. While it runs it supervises them: one that dies is started again (see the end).
 #
 # Settings (environment): POSTTRADE_DATA_DIR (.local), KAFKA_PORT (9092), PG_PORT (5433), HTTP_PORT (3000),
-# LAMBDA_PORT (3002), DATABASE_URL (an external database instead of the embedded one).
+# LAMBDA_PORT (3002), DATABASE_URL (an external database instead of the embedded one); for the fault suite,
+# KAFKA_ADVERTISED_PORT and HANDLERS_DATABASE_URL (see below).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -102,8 +103,11 @@ else
 fi
 export DATABASE_URL
 
+# KAFKA_ADVERTISED_PORT: clients are told to connect there after bootstrapping (something in between, e.g. the
+# fault suite's TCP proxy, forwards it to KAFKA_PORT).
 launch broker "$LOG_DIR/broker.log" node --import tsx localstack/broker/cli.ts \
-  --port "$KAFKA_PORT" --data-dir "$DATA_DIR/kafka" --log-level warn
+  --port "$KAFKA_PORT" --data-dir "$DATA_DIR/kafka" --log-level warn \
+  ${KAFKA_ADVERTISED_PORT:+--advertised-port "$KAFKA_ADVERTISED_PORT"}
 line=$(wait_for broker "$LOG_DIR/broker.log" "${READY[broker]}" "${READY_SECONDS[broker]}")
 export KAFKA_BROKERS=${line#broker listening on }
 KAFKA_BROKERS=${KAFKA_BROKERS%% *}
@@ -114,8 +118,10 @@ node --import tsx lib/db/migrate-cli.ts | sed 's/^/[posttrade] /'
 node scripts/posttrade.js refdata load --dir migrations/seed | sed 's/^/[posttrade] /'
 
 export HTTP_PORT LAMBDA_PORT
-launch offline "$LOG_DIR/offline.log" node node_modules/osls/bin/serverless.js offline start \
-  --httpPort "$HTTP_PORT" --lambdaPort "$LAMBDA_PORT"
+# HANDLERS_DATABASE_URL: the handlers reach PostgreSQL there instead (e.g. through the fault suite's TCP proxy);
+# everything else, and stack.env, keeps DATABASE_URL.
+launch offline "$LOG_DIR/offline.log" env DATABASE_URL="${HANDLERS_DATABASE_URL:-$DATABASE_URL}" \
+  node node_modules/osls/bin/serverless.js offline start --httpPort "$HTTP_PORT" --lambdaPort "$LAMBDA_PORT"
 tail -n +1 -f "$LOG_DIR/offline.log" &
 TAIL_PID=$!
 wait_for offline "$LOG_DIR/offline.log" "${READY[offline]}" "${READY_SECONDS[offline]}" >/dev/null
@@ -154,9 +160,9 @@ restart() {
   pid=$(<"$(pid_file "$name")")
   exit_reason "$pid"
   reason=$REASON
-  # The component's own last words, when it left any (postgres-cli says the server exited unexpectedly).
+  # The component's own last words when it exited on its own (postgres-cli says the server exited unexpectedly).
   last=$(tail -c +"${LOG_MARK[$name]:-1}" "${LOG_OF[$name]}" | grep -v '^\s*$' | tail -n 1 | cut -c1-160)
-  [[ -n $last ]] && reason="$reason: $last"
+  [[ -n $last && $reason != killed* ]] && reason="$reason: $last"
   ((SECONDS - UP_SINCE[$name] >= 60)) && BACKOFF[$name]=1
   delay=${BACKOFF[$name]}
   BACKOFF[$name]=$((delay * 2 > 30 ? 30 : delay * 2))

@@ -5,6 +5,7 @@ import { consoleLogger } from './types';
 const usage = `Usage: npm run broker -- [options]
   --port N                  port to listen on (default 9092; 0 picks a free one)
   --host H                  interface to listen on (default 127.0.0.1)
+  --advertised-port N       port clients are told to connect to (default: the one it listens on)
   --data-dir DIR            where partition logs and offsets live (default .local/kafka)
   --partitions N            partitions of auto-created topics (default 1)
   --no-auto-create          refuse unknown topics instead of creating them
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     options: {
       port: { type: 'string', default: '9092' },
       host: { type: 'string', default: '127.0.0.1' },
+      'advertised-port': { type: 'string' },
       'data-dir': { type: 'string', default: '.local/kafka' },
       partitions: { type: 'string', default: '1' },
       'no-auto-create': { type: 'boolean', default: false },
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
   const broker = await startBroker({
     port: int('port', values.port),
     host: values.host,
+    advertisedPort: int('advertised-port', values['advertised-port']),
     dataDir: values['data-dir'],
     defaultPartitions: int('partitions', values.partitions),
     autoCreateTopics: !values['no-auto-create'],

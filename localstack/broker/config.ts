@@ -8,6 +8,11 @@ export interface BrokerOptions {
   port?: number;
   /** Host clients are told to connect to (Metadata, FindCoordinator); defaults to `host`. */
   advertisedHost?: string;
+  /**
+   * Port clients are told to connect to; defaults to the bound port. Another one puts something between the
+   * clients and the broker (the fault suite's TCP proxy) for every connection after the bootstrap one.
+   */
+  advertisedPort?: number;
   nodeId?: number;
   dataDir: string;
   autoCreateTopics?: boolean;
@@ -32,6 +37,7 @@ export interface BrokerConfig {
   readonly host: string;
   readonly port: number;
   readonly advertisedHost: string;
+  readonly advertisedPort: number | undefined;
   readonly nodeId: number;
   readonly dataDir: string;
   readonly autoCreateTopics: boolean;
@@ -53,6 +59,7 @@ export function resolveConfig(opts: BrokerOptions, clusterId: string = randomUUI
     host,
     port: opts.port ?? 9092,
     advertisedHost: opts.advertisedHost ?? host,
+    advertisedPort: opts.advertisedPort,
     nodeId: opts.nodeId ?? 1,
     dataDir: opts.dataDir,
     autoCreateTopics: opts.autoCreateTopics ?? true,

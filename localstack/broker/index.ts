@@ -65,14 +65,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     topics,
     logger,
     appended: new AppendSignal(),
-    advertisedPort: () => boundPort,
+    advertisedPort: () => config.advertisedPort ?? boundPort,
     nextProducerId: producerIds(config.dataDir),
   };
   const groups = createGroupService({
     config,
     logger,
     partitionCount: (t) => topics.get(t)?.partitions.length,
-    advertisedPort: () => boundPort,
+    advertisedPort: () => config.advertisedPort ?? boundPort,
   });
 
   const handlers = new Map<number, Handler>([

