@@ -266,6 +266,7 @@ async function workloadUnderHandlerKills(
   const second = await stack.startSecondHandlers();
   faults.push({ at: stamp(), what: `a second handlers' process (pid ${second.pid}) in the same consumer groups` });
   let done = false;
+  let secondKilled = false;
   const demo = runDemoOn(stack, options, 'faulted').finally(() => {
     done = true;
   });
@@ -281,15 +282,18 @@ async function workloadUnderHandlerKills(
       while (!done && Date.now() < until) await pause(250);
       if (done) break;
       const at = stamp();
-      if (kills === 2) {
-        // One of the two scaled-out processes dies; the other must take over its partitions (no lag at the end).
+      if (kills === 2 && !secondKilled) {
+        // One of the two scaled-out processes dies alone; the other must take over its partitions (no lag at the
+        // end) while it keeps serving.
         process.kill(second.pid, 'SIGKILL');
         await second.exited;
+        secondKilled = true;
         faults.push({
           at,
           what: `kill -9 of the second handlers' process (pid ${second.pid}); the survivor takes over`,
         });
         say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
+        continue;
       }
       const { pid, downMs } = await stack.killAndAwaitRestart('offline');
       kills += 1;
@@ -315,7 +319,7 @@ async function workloadUnderHandlerKills(
     return kills;
   })();
   const [code, kills] = await Promise.all([demo, killer]);
-  if (kills <= 2) {
+  if (!secondKilled) {
     // The workload ended before its turn: stopped here, as it is not the stack's to stop.
     try {
       process.kill(second.pid, 'SIGKILL');
