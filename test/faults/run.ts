@@ -305,6 +305,9 @@ async function workloadUnderHandlerKills(
       while (!done && Date.now() < cutAfter) await pause(250);
       if (done) break;
       const side = next() < 0.5 ? 'postgres' : 'broker';
+      // A cut with nothing open injects nothing: wait (a little) for the handlers to hold connections.
+      const openBy = Date.now() + 20_000;
+      while (stack.proxies[side].open() === 0 && Date.now() < openBy) await pause(100);
       const cutAt = stamp();
       const cut = stack.proxies[side].cutAll();
       faults.push({
@@ -388,6 +391,8 @@ async function duplicatesUnderInfrastructureFaults(
       what: `kill -9 of the handlers' process (sls offline pid ${pid}); back in ${downMs} ms`,
     });
     say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
+    const openBy = Date.now() + 20_000;
+    while (stack.proxies.postgres.open() === 0 && Date.now() < openBy) await pause(100);
     const cut = stack.proxies.postgres.cutAll();
     faults.push({ at: stamp(), what: `${cut} connections from the handlers to PostgreSQL cut (TCP reset)` });
     say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
