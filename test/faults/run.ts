@@ -275,9 +275,11 @@ async function workloadUnderHandlerKills(
     let kills = 0;
     // The demo refuses a stack that is partly down when it starts: the faults begin once its days do.
     while (!done && !fs.readFileSync(demoLog, 'utf8').includes(' business day(s) from ')) await pause(250);
-    // At least 5 kills while the demo runs; more if it runs long. Intervals of 5-25 s, from the seed.
-    while (!done && kills < 8) {
-      const wait = 5_000 + Math.floor(next() * 20_000);
+    // Up to 5 kills while the demo runs (the rest while the duplicates flow). Each lands 35-60 s (from the seed)
+    // after the last restart: a killed member holds its partitions until its session times out (30 s), so a
+    // kill sooner would hit handlers that never got to work, and the workload would only stall.
+    while (!done && kills < 5) {
+      const wait = 35_000 + Math.floor(next() * 25_000);
       const until = Date.now() + wait;
       while (!done && Date.now() < until) await pause(250);
       if (done) break;
