@@ -239,7 +239,14 @@ export async function readPositions(pool: Pool): Promise<Map<string, PositionFig
  * The live trades and positions equal an independent recomputation from the workload: the set of live trade
  * versions, then per position quantity, open cost and realized P&L (trade currency) to the cent.
  */
-export async function positionsRecomputed(pool: Pool, workload: readonly WorkloadEvent[]): Promise<Check[]> {
+export async function positionsRecomputed(pool: Pool, all: readonly WorkloadEvent[]): Promise<Check[]> {
+  // The workload as far as it was published (a workload cut short by a failure published only its first days):
+  // the events whose ExecID reached trades.captured, whatever became of them.
+  const published = await pool.query<{ exec_id: string }>(
+    `SELECT DISTINCT exec_id FROM trade_captures WHERE source_topic = 'trades.captured' AND exec_id IS NOT NULL`,
+  );
+  const seen = new Set(published.rows.map((r) => r.exec_id));
+  const workload = all.filter((w) => seen.has(w.event.execId));
   const live = expectedLiveTrades(workload);
   const booked = await pool.query<{ trade_id: string; version: number; exec_id: string }>(
     `SELECT trade_id, version, exec_id FROM trades WHERE status = 'LIVE' AND trade_id IN (SELECT unnest($1::text[]))
