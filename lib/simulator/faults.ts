@@ -8,7 +8,14 @@ import { Dec, Rounding } from '../domain/money';
 import { ValidationCode } from '../domain/validation/codes';
 import type { TradeEventV1 } from '../kafka/schemas/trade-event';
 import type { Book } from './book';
-import { commissionOf, seededRandom, sessionTime, type Market, type SimulatorInstrument } from './market';
+import {
+  commissionOf,
+  seededRandom,
+  sessionTime,
+  type Market,
+  type SimulatorData,
+  type SimulatorInstrument,
+} from './market';
 
 /** The faults the simulator builds, each a rule of lib/domain/validation it is meant to break. */
 export const FAULTS = [
@@ -68,6 +75,20 @@ export interface FaultContext {
 
 export class FaultBuilder {
   constructor(private readonly context: FaultContext) {}
+
+  /** The SSIs by account, market and currency, indexed on first use: scanning them per listing made faults slow. */
+  private ssiIndex: Map<string, SimulatorData['ssis'][number][]> | undefined;
+
+  private ssisOf(account: string, market: string, currency: string): readonly SimulatorData['ssis'][number][] {
+    if (this.ssiIndex === undefined) {
+      this.ssiIndex = new Map();
+      for (const ssi of this.context.market.data.ssis) {
+        const key = `${ssi.account}|${ssi.market}|${ssi.currency}`;
+        this.ssiIndex.set(key, [...(this.ssiIndex.get(key) ?? []), ssi]);
+      }
+    }
+    return this.ssiIndex.get(`${account}|${market}|${currency}`) ?? [];
+  }
 
   /** Another instrument of today, at its close: for faults that need a particular listing. */
   private listing(
@@ -139,9 +160,7 @@ export class FaultBuilder {
         // An account and listing whose SSIs are all missing (or all inactive) in the reference data.
         for (const candidate of data.accounts.filter((a) => a.active)) {
           const instrument = this.listing((listing) => {
-            const ssis = data.ssis.filter(
-              (ssi) => ssi.account === candidate.id && ssi.market === listing.mic && ssi.currency === listing.currency,
-            );
+            const ssis = this.ssisOf(candidate.id, listing.mic, listing.currency);
             return fault === ValidationCode.SSI_MISSING
               ? ssis.length === 0
               : ssis.length > 0 && ssis.every((ssi) => !ssi.active);

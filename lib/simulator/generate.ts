@@ -253,11 +253,11 @@ class Simulator {
   private earlier(): Execution | undefined {
     const previous = this.previousDay();
     if (previous !== undefined && this.random() < (this.options.lateCorrectionRate ?? DEFAULT_LATE_CORRECTION_RATE)) {
-      const late = [...this.book.live.values()].filter((execution) => execution.event.tradeDate === previous);
+      const late = this.book.liveOn(previous);
       if (late.length > 0) return pick(this.random, late);
     }
     const today = this.today();
-    const candidates = [...this.book.live.values()].filter((execution) => execution.event.tradeDate === today);
+    const candidates = this.book.liveOn(today);
     return candidates.length === 0 ? undefined : pick(this.random, candidates);
   }
 
