@@ -3,14 +3,13 @@
  * directory, the topics at the run's partition count) and a fresh database cloned from a template that holds the
  * migrations and the scaled reference data; and the worker process that runs the handlers.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 
-import { migrate } from '../../lib/db/migrate';
 import { createPool } from '../../lib/db/pool';
 import { topicSpecs } from '../../lib/kafka/topics';
 import { loadReferenceData } from '../../lib/refdata/load';
@@ -98,6 +97,21 @@ async function onServer<T>(serverUrl: string, work: (client: Client) => Promise<
   }
 }
 
+/** `npm run migrate` on `url`, in a child process: node-pg-migrate is ESM-only, which Jest's registry cannot load. */
+function migrateInChild(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [require.resolve('tsx/cli'), path.join(ROOT, 'lib/db/migrate-cli.ts')],
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: url } },
+      (error, stdout, stderr) => {
+        if (error === null) resolve();
+        else reject(new Error(`migrations failed: ${stderr || stdout}`, { cause: error }));
+      },
+    );
+  });
+}
+
 /** A migrated database holding the reference data of `refdataDir`, to clone each run's database from. */
 export async function createTemplate(serverUrl: string, name: string, refdataDir: string): Promise<string> {
   await onServer(serverUrl, async (client) => {
@@ -105,7 +119,7 @@ export async function createTemplate(serverUrl: string, name: string, refdataDir
     await client.query(`CREATE DATABASE ${name}`);
   });
   const url = databaseUrl(serverUrl, name);
-  await migrate(url);
+  await migrateInChild(url);
   const pool = createPool({ url, poolMax: 2, statementTimeoutMs: 300_000 });
   try {
     await loadReferenceData(pool, refdataDir);

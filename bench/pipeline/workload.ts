@@ -73,7 +73,7 @@ export function workload(refdataDir: string, cacheDir: string, options: Workload
 }
 
 export interface Publisher {
-  /** Sends records in order, `batch` at a time, as fast as the broker acknowledges them (acks all). */
+  /** Sends records in order, `batch` at a time (2,000 keep one partition's batch under the broker's 1 MiB), acks all. */
   publish(records: Workload['records'], batch?: number): Promise<number>;
   /**
    * Sends records at `rate` a second, a hundredth of a second's worth at a time, each stamped with the time it
@@ -89,7 +89,7 @@ export async function capturePublisher(address: string): Promise<Publisher> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   return {
-    publish: async (records, batch = 10_000) => {
+    publish: async (records, batch = 2_000) => {
       const started = Date.now();
       for (let i = 0; i < records.length; i += batch) {
         const messages: Message[] = records.slice(i, i + batch).map((r) => ({ key: r.key, value: r.value }));
