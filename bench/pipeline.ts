@@ -21,9 +21,9 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --seed S              simulator seed (default 1)
   --rate R              offered rate of the latency run, trades/s (default 2000)
   --latency-trades N    trades offered in the latency run (default 20000; --quick 1000)
-  --naive-sample N      trades of the naive reference's sample (default 2000; --quick 200)
+  --naive-sample N      trades of the naive reference's sample (default 300; --quick 100)
   --scaling LIST        partition counts of the scaling curve (default 1,2,4,8)
-  --scaling-trades N    trades of each scaling run (default 50000; --quick 1000)
+  --scaling-trades N    trades of each scaling run (default 20000; --quick 1000)
   --cpu-prof DIR        write the handler process's CPU profile of the throughput run to DIR
   --quick               small sizes: what the integration suite runs
   --out FILE            results (default bench/results/pipeline.json)
@@ -127,9 +127,9 @@ async function main(): Promise<void> {
       seed: Number(values.seed),
       rate: num(values.rate, 2_000, 2_000),
       latencyTrades: num(values['latency-trades'], 20_000, 1_000),
-      naiveSample: num(values['naive-sample'], 2_000, 200),
+      naiveSample: num(values['naive-sample'], 300, 100),
       scalingPartitions: values.scaling.split(',').map(Number),
-      scalingTrades: num(values['scaling-trades'], 50_000, 1_000),
+      scalingTrades: num(values['scaling-trades'], 20_000, 1_000),
       ...(values['cpu-prof'] === undefined ? {} : { cpuProfileDir: path.resolve(values['cpu-prof']) }),
       log: (line) => process.stderr.write(`${line}\n`),
     });

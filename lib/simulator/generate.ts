@@ -120,6 +120,8 @@ class Simulator {
    * undefined when the stream walks the calendar.
    */
   private readonly schedule: Schedule | undefined;
+  /** Active accounts and counterparties, listed on first use: filtering 2,000 accounts per trade cost a fifth of a run. */
+  private active: { accounts: SimulatorAccount[]; counterparties: SimulatorData['counterparties'] } | undefined;
   /** Multi-day mode: the positions held at the start of the current day, and that day. */
   private carried: { readonly day: string; readonly positions: readonly CarriedPosition[] } | undefined;
 
@@ -386,8 +388,11 @@ class Simulator {
   private goodTrade(): TradeEventV1 {
     const today = this.today();
     const closes = this.market.closesOn(today);
-    const accounts = this.market.data.accounts.filter((account) => account.active);
-    const counterparties = this.market.data.counterparties.filter((cp) => cp.active);
+    this.active ??= {
+      accounts: this.market.data.accounts.filter((account) => account.active),
+      counterparties: this.market.data.counterparties.filter((cp) => cp.active),
+    };
+    const { accounts, counterparties } = this.active;
     for (let attempt = 0; attempt < 1000; attempt++) {
       const close = pick(this.random, closes);
       const instrument = this.market.instruments.get(close.isin);
