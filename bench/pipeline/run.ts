@@ -98,7 +98,13 @@ export interface PipelineBenchResult {
     readonly rowsPerSecond: number;
     readonly tables: TableRows[];
   };
-  readonly reconciliation: { readonly statements: number; readonly ms: number };
+  readonly reconciliation: {
+    readonly statements: number;
+    readonly ms: number;
+    /** Records settlementStatus and reconcile had handled once the custodian had answered everything. */
+    readonly statusReports: number;
+    readonly statementRecords: number;
+  };
   readonly copy: { readonly ms: number; readonly rows: number; readonly tradesPerSecond: number };
   readonly copyShare: number;
   readonly naive: { readonly sample: number; readonly tradesPerSecond: number; readonly scaledSeconds: number };
@@ -226,7 +232,8 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
   await custodian.idle();
   const reconStarted = Date.now();
   const statements = await custodian.publishStatements(lastTradeDate(main));
-  await worker1.drain();
+  // After the custodian has answered every instruction: the status reports and the statements, all applied.
+  const settled = await worker1.drain();
   const reconMs = Date.now() - reconStarted;
   await custodian.stop();
   const rss1 = await worker1.stop();
@@ -325,7 +332,12 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       rowsPerSecond: Math.round(rows / throughput.seconds),
       tables,
     },
-    reconciliation: { statements: statements.length, ms: reconMs },
+    reconciliation: {
+      statements: statements.length,
+      ms: reconMs,
+      statusReports: settled.stages.settlementStatus?.records ?? 0,
+      statementRecords: settled.stages.reconcile?.records ?? 0,
+    },
     copy: { ms: Math.round(copyMs), rows, tradesPerSecond: Math.round(copyRate) },
     copyShare: round(throughput.tradesPerSecond / copyRate, 3),
     naive: {
