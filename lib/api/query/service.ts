@@ -14,7 +14,7 @@ import { Dec, minorUnits, roundToCurrency } from '../../domain/money';
 import type { Trade } from '../../domain/trade';
 import { TOTAL_AMOUNTS } from '../../domain/pnl';
 import type { AccountTotalsDoc, DailyReportDoc, ReportLineDoc, TotalsDoc } from '../../pnl/document';
-import { PgDailyReportService } from '../../pnl/service';
+import { PgStoredReports } from '../../pnl/stored-reports';
 import { PgPositionStore, type StoredPosition } from '../../positions/store';
 import { positionKeyOf, positionReconciliations, type PositionReconciliation } from '../../recon/position-status';
 import type { BreakDoc, DailyPnl, PositionDoc, SettlementDoc, TradeDetail, TradeDoc } from './schemas';
@@ -50,12 +50,12 @@ export interface QueryService {
 export class PgQueryService implements QueryService {
   private readonly tradeStore: PgTradeStore;
   private readonly positionStore: PgPositionStore;
-  private readonly reports: PgDailyReportService;
+  private readonly reports: PgStoredReports;
 
   constructor(private readonly pool: Pool) {
     this.tradeStore = new PgTradeStore(pool);
     this.positionStore = new PgPositionStore(pool);
-    this.reports = new PgDailyReportService(pool);
+    this.reports = new PgStoredReports(pool);
   }
 
   async trade(tradeId: string) {
