@@ -1,7 +1,8 @@
 /** `authorizer`: HTTP API Lambda request authorizer (simple responses) for the capture API. */
 import middy from '@middy/core';
 
-import { tokenTableFromEnv } from '../lib/api/auth';
+import { requiredTokenTable } from '../lib/api/auth';
+import { config } from '../lib/config';
 import { authorizerHandler, type AuthorizerContext } from '../lib/pipeline/handlers';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 
@@ -9,4 +10,4 @@ import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWith
 export const handler = middy<
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>
->().handler(authorizerHandler(tokenTableFromEnv()));
+>().handler(authorizerHandler(requiredTokenTable(config())));

@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 
+import { DEV_TOKEN, parseApiTokens, type TokenTable } from './api/auth';
+
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 
 /** `host:port`, as Kafka clients and the MSK event's `bootstrapServers` write a broker. */
@@ -113,6 +115,8 @@ const environment = z.object({
   API_INLINE_RESPONSE_MAX_BYTES: z.coerce.number().int().min(1024).max(6_291_456).default(6_000_000),
   /** How long a pre-signed report URL stays valid. */
   REPORT_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(900),
+  /** Bearer tokens of the capture API's local authorizer: `token=scope,...` (lib/api/auth.ts). */
+  API_TOKENS: z.string().optional(),
   /** JWT claim holding the accounts a caller may see (`*`, or accounts separated by `|`, `,` or spaces). */
   API_JWT_ACCOUNTS_CLAIM: z.string().min(1).default('custom:accounts'),
   KAFKA_CLIENT_ID: z
@@ -150,6 +154,11 @@ export interface Config {
   readonly api: {
     readonly largeResponses: LargeResponseSettings;
     readonly jwtAccountsClaim: string;
+    /**
+     * The bearer tokens API_TOKENS lists; unset, the development token alone on the `local` stage, and undefined
+     * on any other (the authorizer then refuses to start: requiredTokenTable).
+     */
+    readonly tokens: TokenTable | undefined;
   };
 }
 
@@ -226,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: { variable: string; message: string }[] = [];
   const database = databaseServer(vars, problems);
   const kafka = kafkaSettings(vars, problems);
+  const tokens = apiTokens(vars, problems);
   if (problems.length > 0) {
     throw new ConfigError(
       [...new Set(problems.map((problem) => problem.variable))],
@@ -254,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             : { store: 'inline' as const }),
       },
       jwtAccountsClaim: vars.API_JWT_ACCOUNTS_CLAIM,
+      tokens,
     },
   };
 }
@@ -299,6 +310,19 @@ function databaseServer(vars: Vars, problems: Problems): DatabaseServer | undefi
     // A cloud database is reached over TLS with its certificate checked unless someone says otherwise.
     ssl: { mode: vars.DB_SSL ?? DbSslMode.VERIFY_FULL, caFile: vars.DB_SSL_CA_FILE },
   };
+}
+
+/** API_TOKENS parsed, or the development token when it is unset on the local stage (never on another). */
+function apiTokens(vars: Vars, problems: Problems): TokenTable | undefined {
+  if (vars.API_TOKENS === undefined || vars.API_TOKENS.trim() === '') {
+    return vars.STAGE === 'local' ? new Map([[DEV_TOKEN, { all: true }]]) : undefined;
+  }
+  const parsed = parseApiTokens(vars.API_TOKENS);
+  if (parsed.ok) return parsed.value;
+  // parseApiTokens names the variable in each message already.
+  for (const error of parsed.errors)
+    problems.push({ variable: 'API_TOKENS', message: error.replace(/^API_TOKENS: /, '') });
+  return undefined;
 }
 
 function kafkaSettings(vars: Vars, problems: Problems): KafkaSettings {

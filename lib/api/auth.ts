@@ -1,5 +1,5 @@
 /**
- * Bearer tokens for the capture API. `API_TOKENS` is a comma list of `token=scope`, scope `*` (every account) or
+ * Bearer tokens for the capture API. `API_TOKENS` (read by lib/config.ts) is a comma list of `token=scope`, scope `*` (every account) or
  * accounts separated by `|` or spaces (`ops-token=*,desk7=ACC-001|ACC-002`). When it is unset on the `local` stage,
  * the development token `dev-token` with scope `*` is the only one — never in any other stage.
  */
@@ -33,16 +33,16 @@ export function parseApiTokens(list: string): { ok: true; value: TokenTable } | 
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: table };
 }
 
-/** The token table of this process, from `API_TOKENS` (or the development token on the local stage). */
-export function tokenTableFromEnv(env: NodeJS.ProcessEnv = process.env): TokenTable {
-  const list = env.API_TOKENS ?? '';
-  if (list.trim() === '') {
-    if ((env.STAGE ?? 'local') === 'local') return new Map([[DEV_TOKEN, { all: true }]]);
-    throw new Error('Invalid configuration: API_TOKENS: required outside the local stage');
-  }
-  const parsed = parseApiTokens(list);
-  if (!parsed.ok) throw new Error(`Invalid configuration: ${parsed.errors.join('; ')}`);
-  return parsed.value;
+/**
+ * The token table the authorizer serves (lib/config.ts reads API_TOKENS and STAGE into `api.tokens`); throws when
+ * none is configured, so that the authorizer fails its cold start rather than refuse every request.
+ */
+export function requiredTokenTable(settings: {
+  readonly api: { readonly tokens: TokenTable | undefined };
+}): TokenTable {
+  const tokens = settings.api.tokens;
+  if (tokens === undefined) throw new Error('Invalid configuration: API_TOKENS: required outside the local stage');
+  return tokens;
 }
 
 /** The scope of the bearer token in an `Authorization` header, or undefined when it is missing or unknown. */

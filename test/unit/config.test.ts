@@ -1,3 +1,4 @@
+import { requiredTokenTable } from '../../lib/api/auth';
 import { ConfigError, loadConfig } from '../../lib/config';
 
 describe('loadConfig', () => {
@@ -19,6 +20,7 @@ describe('loadConfig', () => {
       api: {
         largeResponses: { store: 'inline', inlineMaxBytes: 6_000_000, urlTtlSeconds: 900 },
         jwtAccountsClaim: 'custom:accounts',
+        tokens: new Map([['dev-token', { all: true }]]),
       },
     });
   });
@@ -142,6 +144,27 @@ describe('loadConfig', () => {
       }
 
       expect((thrown as ConfigError).variables).toEqual(['DATABASE_URL', 'DB_NAME', 'DB_USER', 'DB_SECRET_ARN']);
+    });
+
+    it('reads the API tokens, the development token only on the local stage, and names a malformed list', () => {
+      expect(loadConfig({ API_TOKENS: 'ops=*,desk7=ACC-001|ACC-002', STAGE: 'prod' }).api.tokens).toEqual(
+        new Map([
+          ['ops', { all: true }],
+          ['desk7', { all: false, accounts: new Set(['ACC-001', 'ACC-002']) }],
+        ]),
+      );
+      expect(loadConfig({ STAGE: 'prod' }).api.tokens).toBeUndefined();
+      expect(() => requiredTokenTable(loadConfig({ STAGE: 'prod' }))).toThrow(/API_TOKENS: required outside/);
+      expect(requiredTokenTable(loadConfig({})).get('dev-token')).toEqual({ all: true });
+      let error: unknown;
+      try {
+        loadConfig({ API_TOKENS: 'ops=*,broken', STAGE: 'prod' });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variables).toEqual(['API_TOKENS']);
+      expect((error as ConfigError).message).toMatch(/API_TOKENS: entry "brok…" is not token=scope/);
     });
 
     it('picks where large responses go: a bucket, else a directory, else inline', () => {
