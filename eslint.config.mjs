@@ -30,6 +30,35 @@ export default tseslint.config(
     },
   },
   {
+    // The domain is pure (README "Architecture"): no database, broker, cloud or handler code, nothing outside it.
+    files: ['lib/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['pg', 'pg-*', 'kafkajs', '@aws-sdk/*', '@middy/*', 'aws-lambda', '@aws-lambda-powertools/*'],
+              message: 'lib/domain is pure: I/O belongs to the stores and handlers that call it.',
+            },
+            { group: ['../../*', '!../../domain/*'], message: 'lib/domain imports only lib/domain.' },
+            { regex: '^\\.\\./(?!domain/)[a-z-]+/', message: 'lib/domain imports only lib/domain.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The emulator depends on the product, never the reverse; handlers are product code.
+    files: ['functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/localstack/**'], message: 'functions/ never imports localstack/.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {
       globals: {

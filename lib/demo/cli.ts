@@ -69,10 +69,7 @@ const DIFFERENCES_PER_DAY = 2;
 const DIFFERENCE_MAX_DAYS = 3;
 
 export class DemoError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DemoError';
-  }
+  override readonly name: string = 'DemoError';
 }
 
 export function parseDemoArgs(argv: readonly string[]): DemoOptions {

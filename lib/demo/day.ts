@@ -60,10 +60,7 @@ import { chainDay, type ChainDay } from './pnl-chain';
 export const DEMO_PRICE_SOURCE = 'posttrade-demo';
 
 export class DemoStepError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DemoStepError';
-  }
+  override readonly name: string = 'DemoStepError';
 }
 
 /** What a day needs from the run: connections, the custodian, and where output goes. */

@@ -72,7 +72,7 @@ export interface ChainDay {
 }
 
 export class PnlChainInputError extends Error {
-  override readonly name = 'PnlChainInputError';
+  override readonly name: string = 'PnlChainInputError';
   /** The report is what it is: reading it again gives the same answer. */
   readonly retriable = false;
 }

@@ -49,10 +49,7 @@ export function readStackEnv(paths: StackPaths): Record<string, string> {
 }
 
 export class StackError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StackError';
-  }
+  override readonly name: string = 'StackError';
 }
 
 /** A stack this process started: the start.sh supervisor, its output in `log`. */

@@ -10,9 +10,9 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Thrown for a string that is not a real 'YYYY-MM-DD' calendar date: a programming error, never retriable. */
 export class InvalidDateError extends RangeError {
+  override readonly name: string = 'InvalidDateError';
   constructor(readonly text: string) {
     super(`not an ISO calendar date (YYYY-MM-DD): ${JSON.stringify(text)}`);
-    this.name = 'InvalidDateError';
   }
 }
 

@@ -34,9 +34,9 @@ export const MINOR_UNITS: Readonly<Record<string, number>> = {
 };
 
 export class UnknownCurrencyError extends Error {
+  override readonly name: string = 'UnknownCurrencyError';
   constructor(readonly currency: string) {
     super(`unknown currency ${currency}: no ISO 4217 minor units configured`);
-    this.name = 'UnknownCurrencyError';
   }
 }
 
