@@ -25,8 +25,8 @@ const REPORT_LOCK_CLASS = 1_732_406_801;
 /** What insertQuietLines inserted: the count, the positions it could not value, and the totals per account. */
 export interface QuietLines {
   readonly count: number;
-  readonly issues: ReportIssue[];
-  readonly totals: Map<string, PnlTotals>;
+  readonly issues: readonly ReportIssue[];
+  readonly totals: ReadonlyMap<string, PnlTotals>;
 }
 
 export const NO_QUIET_LINES: QuietLines = { count: 0, issues: [], totals: new Map() };
