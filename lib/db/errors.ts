@@ -26,7 +26,12 @@ const NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET'
  * node-postgres reports a dropped connection and a pool acquire timeout with messages only, no code.
  * Matched as a last resort; if pg rewords them we classify those errors as not retriable, the safe side.
  */
-const CONNECTION_MESSAGES = [/connection terminated/i, /timeout exceeded when trying to connect/i];
+const CONNECTION_MESSAGES = [
+  /connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  // A query on a client whose connection already failed (pg's `_queryable` false).
+  /has encountered a connection error and is not queryable/i,
+];
 
 export interface DbErrorOptions {
   readonly cause?: unknown;

@@ -14,7 +14,7 @@ import { Pool, type PoolClient } from 'pg';
 import { getSecretSource } from '../aws/secrets';
 import { config, ConfigError } from '../config';
 import { awsCredentialDeps, passwordProvider, sslOptions } from './credentials';
-import { isDatabaseError, toDbError } from './errors';
+import { DbConnectionError, isDatabaseError, toDbError } from './errors';
 
 /** A server named by its parts, its password asked for per connection (a secret's, or an IAM token). */
 export interface ServerConnection {
@@ -79,7 +79,23 @@ export function createPool(settings: PoolSettings): Pool {
   const onIdleClientError =
     settings.onIdleClientError ?? ((error: Error) => console.error(`idle PostgreSQL client failed: ${error.message}`));
   pool.on('error', onIdleClientError);
+  // A checked-out client has no pool listener: its 'error' event (the backend terminated, the server restarted, the
+  // socket reset) would be thrown as an uncaught exception and take the whole process down. Every client gets one
+  // listener for its lifetime that only remembers the failure; withTransaction turns it into a DbConnectionError.
+  pool.on('connect', (client) => {
+    client.on('error', (error: Error) => {
+      brokenClients.set(client, error);
+    });
+  });
   return pool;
+}
+
+/** Clients whose connection failed while checked out, with the error their socket or the server reported. */
+const brokenClients = new WeakMap<PoolClient, Error>();
+
+/** The failure of `client`'s connection, if it has failed (see createPool). */
+export function connectionFailure(client: PoolClient): Error | undefined {
+  return brokenClients.get(client);
 }
 
 let containerPool: Pool | undefined;
@@ -167,6 +183,15 @@ export async function withTransaction<T>(
     await client.query('COMMIT');
     return result;
   } catch (error) {
+    const lost = connectionFailure(client);
+    if (lost !== undefined) {
+      // The connection went with the transaction (rolled back by the server, or committed if it failed during
+      // COMMIT: every unit of work is idempotent, so running it again is right either way). Whatever `work` threw
+      // (pg's "not queryable", or the caller's own error raised by a failed query), retrying on a fresh connection
+      // is what helps.
+      connectionBroken = true;
+      throw new DbConnectionError(`transaction lost with its connection: ${lost.message}`, { cause: lost });
+    }
     try {
       await client.query('ROLLBACK');
     } catch {
