@@ -1,10 +1,12 @@
 /** `eodPrices`: on `prices.eod`. Upserts end-of-day prices into reference_prices (idempotent, one statement). */
 import middy from '@middy/core';
 
+import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
 import { PgDeadLetterStore } from '../lib/db/dead-letter-store';
 import { getPool } from '../lib/db/pool';
+import { Stage } from '../lib/kafka/dead-letter';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { getPublisher } from '../lib/kafka/producer';
 import { eodPricesFromEvent, type EodPricesSummary } from '../lib/prices/on-eod-prices';
@@ -16,12 +18,18 @@ const deps = {
   publisher: getPublisher(),
 };
 
-export const handler = middy<KafkaEvent, EodPricesSummary>()
+export const handler = middy<KafkaEvent, BatchResult<EodPricesSummary>>()
   .use(releaseAfterLocalInvoke())
-  .handler(async (event) => {
-    const summary = await eodPricesFromEvent(event, deps);
-    // A price that fails its schema or its instrument's rules needs a person; retrying would not help.
-    for (const skipped of summary.skipped)
-      console.error(JSON.stringify({ message: 'end-of-day price skipped', ...skipped }));
-    return summary;
-  });
+  .handler(
+    withFailurePolicy(
+      Stage.EOD_PRICES,
+      async (event) => {
+        const summary = await eodPricesFromEvent(event, deps);
+        // A price that fails its schema or its instrument's rules needs a person; retrying would not help.
+        for (const skipped of summary.skipped)
+          console.error(JSON.stringify({ message: 'end-of-day price skipped', ...skipped }));
+        return summary;
+      },
+      deps,
+    ),
+  );

@@ -1,10 +1,12 @@
 /** `positions`: on `trades.booked`. Rebuilds every touched position by replay of its live trade set. */
 import middy from '@middy/core';
 
+import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
 import { PgDeadLetterStore } from '../lib/db/dead-letter-store';
 import { getPool } from '../lib/db/pool';
+import { Stage } from '../lib/kafka/dead-letter';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { getPublisher } from '../lib/kafka/producer';
 import { positionsFromBookedTrades, type PositionsSummary } from '../lib/positions/on-booked-trades';
@@ -16,12 +18,18 @@ const deps = {
   publisher: getPublisher(),
 };
 
-export const handler = middy<KafkaEvent, PositionsSummary>()
+export const handler = middy<KafkaEvent, BatchResult<PositionsSummary>>()
   .use(releaseAfterLocalInvoke())
-  .handler(async (event) => {
-    const summary = await positionsFromBookedTrades(event, deps);
-    // A position that cannot be built (missing FX, conflicting versions) needs a person; retrying would not help.
-    for (const failure of summary.failures)
-      console.error(JSON.stringify({ message: 'position not rebuilt', ...failure }));
-    return summary;
-  });
+  .handler(
+    withFailurePolicy(
+      Stage.POSITIONS,
+      async (event) => {
+        const summary = await positionsFromBookedTrades(event, deps);
+        // A position that cannot be built (missing FX, conflicting versions) needs a person; retrying would not help.
+        for (const failure of summary.failures)
+          console.error(JSON.stringify({ message: 'position not rebuilt', ...failure }));
+        return summary;
+      },
+      deps,
+    ),
+  );

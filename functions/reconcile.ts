@@ -4,14 +4,21 @@
  */
 import middy from '@middy/core';
 
+import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
+import { PgDeadLetterStore } from '../lib/db/dead-letter-store';
 import { getPool } from '../lib/db/pool';
+import { Stage } from '../lib/kafka/dead-letter';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { getPublisher } from '../lib/kafka/producer';
 import { reconcileHandler } from '../lib/recon/handlers';
 import type { ReconSummary } from '../lib/recon/service';
 
-export const handler = middy<KafkaEvent, ReconSummary>()
+const failurePolicy = { deadLetters: new PgDeadLetterStore(getPool()), publisher: getPublisher() };
+
+export const handler = middy<KafkaEvent, BatchResult<ReconSummary>>()
   .use(releaseAfterLocalInvoke())
-  .handler(reconcileHandler({ pool: getPool(), publisher: getPublisher() }));
+  .handler(
+    withFailurePolicy(Stage.RECONCILE, reconcileHandler({ pool: getPool(), publisher: getPublisher() }), failurePolicy),
+  );

@@ -4,14 +4,25 @@
  */
 import middy from '@middy/core';
 
+import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
+import { PgDeadLetterStore } from '../lib/db/dead-letter-store';
 import { getPool } from '../lib/db/pool';
+import { Stage } from '../lib/kafka/dead-letter';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { getPublisher } from '../lib/kafka/producer';
 import { settleTradesHandler } from '../lib/settlement/handlers';
 import type { SettlementSummary } from '../lib/settlement/service';
 
-export const handler = middy<KafkaEvent, SettlementSummary>()
+const failurePolicy = { deadLetters: new PgDeadLetterStore(getPool()), publisher: getPublisher() };
+
+export const handler = middy<KafkaEvent, BatchResult<SettlementSummary>>()
   .use(releaseAfterLocalInvoke())
-  .handler(settleTradesHandler({ pool: getPool(), publisher: getPublisher() }));
+  .handler(
+    withFailurePolicy(
+      Stage.SETTLE_TRADES,
+      settleTradesHandler({ pool: getPool(), publisher: getPublisher() }),
+      failurePolicy,
+    ),
+  );

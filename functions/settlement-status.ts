@@ -4,14 +4,25 @@
  */
 import middy from '@middy/core';
 
+import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
+import { PgDeadLetterStore } from '../lib/db/dead-letter-store';
 import { getPool } from '../lib/db/pool';
+import { Stage } from '../lib/kafka/dead-letter';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { getPublisher } from '../lib/kafka/producer';
 import { settlementStatusHandler } from '../lib/settlement/handlers';
 import type { StatusSummary } from '../lib/settlement/status-service';
 
-export const handler = middy<KafkaEvent, StatusSummary>()
+const failurePolicy = { deadLetters: new PgDeadLetterStore(getPool()), publisher: getPublisher() };
+
+export const handler = middy<KafkaEvent, BatchResult<StatusSummary>>()
   .use(releaseAfterLocalInvoke())
-  .handler(settlementStatusHandler({ pool: getPool(), publisher: getPublisher() }));
+  .handler(
+    withFailurePolicy(
+      Stage.SETTLEMENT_STATUS,
+      settlementStatusHandler({ pool: getPool(), publisher: getPublisher() }),
+      failurePolicy,
+    ),
+  );

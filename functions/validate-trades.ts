@@ -4,14 +4,25 @@
  */
 import middy from '@middy/core';
 
+import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
+import { PgDeadLetterStore } from '../lib/db/dead-letter-store';
 import { getPool } from '../lib/db/pool';
+import { Stage } from '../lib/kafka/dead-letter';
 import { getPublisher } from '../lib/kafka/producer';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import type { ValidationSummary } from '../lib/pipeline/validate';
 import { validateHandler } from '../lib/pipeline/handlers';
 
-export const handler = middy<KafkaEvent, ValidationSummary>()
+const failurePolicy = { deadLetters: new PgDeadLetterStore(getPool()), publisher: getPublisher() };
+
+export const handler = middy<KafkaEvent, BatchResult<ValidationSummary>>()
   .use(releaseAfterLocalInvoke())
-  .handler(validateHandler({ pool: getPool(), publisher: getPublisher() }));
+  .handler(
+    withFailurePolicy(
+      Stage.VALIDATE_TRADES,
+      validateHandler({ pool: getPool(), publisher: getPublisher() }),
+      failurePolicy,
+    ),
+  );

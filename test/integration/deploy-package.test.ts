@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { deadLetterTopic } from '../../lib/kafka/dead-letter';
 import { Topics } from '../../lib/kafka/topics';
 import { OSLS, ROOT, slsEnv } from './offline-helpers';
 
@@ -65,14 +66,14 @@ const ACCESS: Record<string, { reads: string[]; writes: string[]; database: bool
     writes: [Topics.SETTLEMENT_INSTRUCTIONS, Topics.TRADES_DEAD_LETTER],
     database: true,
   },
-  settlementStatus: { reads: [Topics.SETTLEMENT_STATUS], writes: [Topics.TRADES_DEAD_LETTER], database: true },
+  settlementStatus: { reads: [Topics.SETTLEMENT_STATUS], writes: [Topics.SETTLEMENT_DEAD_LETTER], database: true },
   reconcile: {
     reads: [Topics.CUSTODY_STATEMENTS],
-    writes: [Topics.RECON_BREAKS, Topics.TRADES_DEAD_LETTER],
+    writes: [Topics.RECON_BREAKS, Topics.CUSTODY_DEAD_LETTER],
     database: true,
   },
   positions: { reads: [Topics.TRADES_BOOKED], writes: [Topics.TRADES_DEAD_LETTER], database: true },
-  eodPrices: { reads: [Topics.PRICES_EOD], writes: [Topics.TRADES_DEAD_LETTER], database: true },
+  eodPrices: { reads: [Topics.PRICES_EOD], writes: [Topics.PRICES_DEAD_LETTER], database: true },
   dailyPnl: { reads: [], writes: [], database: true },
   checkDailyReport: { reads: [], writes: [], database: true },
   migrate: { reads: [], writes: [], database: true },
@@ -195,19 +196,24 @@ describe('sls package --stage prod (no AWS credentials)', () => {
     }
   });
 
-  it('declares the failure handling of the mappings that have it, on-failure destinations on a dead-letter topic', () => {
-    const withDestination = ofType('AWS::Lambda::EventSourceMapping').filter(
-      ([, r]) => r.Properties.DestinationConfig !== undefined,
-    );
+  it('declares failure handling on every mapping: bisect, bounded retries, the source family’s dead-letter topic', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
 
-    expect(withDestination.length).toBeGreaterThanOrEqual(2);
-    for (const [, r] of withDestination) {
-      expect(r.Properties).toMatchObject({
-        FunctionResponseTypes: ['ReportBatchItemFailures'],
-        BisectBatchOnFunctionError: true,
-        MaximumRetryAttempts: expect.any(Number) as unknown,
-        DestinationConfig: { OnFailure: { Destination: `kafka://${Topics.TRADES_DEAD_LETTER}` } },
+    expect(mappings).toHaveLength(Object.keys(MAPPINGS).length);
+    for (const [id, r] of mappings) {
+      const topic = String((r.Properties.Topics as string[])[0]);
+      expect({ id, properties: r.Properties }).toMatchObject({
+        id,
+        properties: {
+          BisectBatchOnFunctionError: true,
+          MaximumRetryAttempts: expect.any(Number) as unknown,
+          DestinationConfig: { OnFailure: { Destination: `kafka://${deadLetterTopic(topic)}` } },
+        },
       });
+      // The destination is written with the function's role.
+      const fn = id.replace(/EventSourceMapping.*$/, '');
+      const access = Object.entries(ACCESS).find(([name]) => logicalId(name) === fn)?.[1];
+      expect({ id, writes: access?.writes.includes(deadLetterTopic(topic)) }).toEqual({ id, writes: true });
     }
   });
 
@@ -280,6 +286,11 @@ describe('sls package --stage prod (no AWS credentials)', () => {
       expect({ fn, writes: allowed('kafka-cluster:WriteData').sort() }).toEqual({
         fn,
         writes: access.writes.map(topicArn).sort(),
+      });
+      // Every producer of the platform is idempotent (lib/kafka/producer.ts): without this, its first send fails.
+      expect({ fn, idempotent: allowed('kafka-cluster:WriteDataIdempotently').length > 0 }).toEqual({
+        fn,
+        idempotent: access.writes.length > 0,
       });
       expect({ fn, groups: allowed('kafka-cluster:AlterGroup') }).toEqual({
         fn,
