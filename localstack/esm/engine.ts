@@ -148,6 +148,8 @@ export class MappingPoller {
   private consumer: Consumer | undefined;
   private admin: Admin | undefined;
   private stopping = false;
+  /** Set when stop() gave up waiting for a batch in flight: nothing is committed from then on. */
+  private abandoned = false;
   private stopped: Promise<void> | undefined;
 
   constructor(private readonly opts: MappingPollerOptions) {
@@ -414,7 +416,9 @@ export class MappingPoller {
 
   private async commit(partition: number, next: number): Promise<void> {
     const consumer = this.consumer;
-    if (consumer === undefined) return;
+    // An abandoned batch's invocation may still finish (in-process handlers cannot be cancelled): its offsets stay
+    // uncommitted, so the next start delivers it again, which every handler's idempotence makes safe.
+    if (consumer === undefined || this.abandoned) return;
     await consumer.commitOffsets([{ topic: this.mapping.topic, partition, offset: String(next) }]);
     this.committed.set(partition, Math.max(next, this.committed.get(partition) ?? -1));
     this.progress.emit('progress');
@@ -476,10 +480,12 @@ export class MappingPoller {
   }
 
   /**
-   * Graceful stop: no new batch starts, a retry wait ends, the invocation in flight finishes and is committed,
-   * then the consumer leaves the group. Buffered, uncommitted records are delivered again by the next start.
+   * Stop: no new batch starts, a retry wait ends, then the invocations in flight get `graceMs` (default: as long as
+   * they take) to finish and be committed; those still running then are abandoned, their offsets left uncommitted,
+   * and the consumer leaves the group. Everything uncommitted (buffered or abandoned) is delivered again by the next
+   * start of the group, here or on another consumer.
    */
-  stop(): Promise<void> {
+  stop(options: { readonly graceMs?: number } = {}): Promise<void> {
     this.stopped ??= (async () => {
       this.stopping = true;
       this.progress.emit('stopping');
@@ -487,7 +493,22 @@ export class MappingPoller {
         if (w.timer) clearTimeout(w.timer);
         w.timer = undefined;
       }
-      await Promise.all([...this.workers.values()].map((w) => w.delivering));
+      const inFlight = [...this.workers.values()].filter((w) => w.delivering !== undefined);
+      const finished = Promise.all(inFlight.map((w) => w.delivering)).then(() => true);
+      const graceMs = options.graceMs ?? Number.POSITIVE_INFINITY;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = Number.isFinite(graceMs)
+        ? new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))
+        : new Promise<boolean>(() => {});
+      const allFinished = await Promise.race([finished, deadline]);
+      clearTimeout(timer);
+      if (!allFinished) {
+        this.abandoned = true;
+        const partitions = inFlight.filter((w) => w.delivering !== undefined).map((w) => w.partition);
+        this.opts.logger.warn(
+          `[esm] ${this.label}: abandoned the batch in flight on partition(s) ${partitions.join(', ')} after ${graceMs} ms: not committed, delivered again after restart`,
+        );
+      }
       await this.consumer?.disconnect();
       await this.admin?.disconnect();
       this.opts.logger.info(`[esm] ${this.label}: stopped`);

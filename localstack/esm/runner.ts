@@ -30,8 +30,11 @@ export interface EventSourceRunnerOptions {
 }
 
 export interface EventSourceRunner {
-  /** Finishes in-flight batches, commits them, leaves the groups. */
-  stop(): Promise<void>;
+  /**
+   * Stops polling, gives in-flight batches `graceMs` (default: as long as they take) to finish and be committed,
+   * abandons the rest uncommitted (delivered again by the next start), leaves the groups.
+   */
+  stop(options?: { readonly graceMs?: number }): Promise<void>;
   /** Resolves when every record present in the mapped topics at call time has been processed. */
   idle(): Promise<void>;
 }
@@ -119,8 +122,8 @@ export async function startEventSourceRunner(options: EventSourceRunnerOptions):
     });
   });
 
-  const stopAll = async (): Promise<void> => {
-    await Promise.all(pollers.map((p) => p.stop()));
+  const stopAll = async (stopOptions: { readonly graceMs?: number } = {}): Promise<void> => {
+    await Promise.all(pollers.map((p) => p.stop(stopOptions)));
     if (producer) await (await producer).disconnect();
   };
   try {

@@ -6,7 +6,8 @@
  *
  * Lifecycle: mappings start on `offline:start:init` (after serverless-offline's HTTP servers are up, as the plugin
  * is listed after it) and stop on `before:offline:start:end` — before serverless-offline's end hook, which calls
- * process.exit — so an in-flight batch finishes and is committed and each consumer leaves its group.
+ * process.exit — so an in-flight batch finishes and is committed (or, past the grace period, is abandoned
+ * uncommitted) and each consumer leaves its group.
  */
 import type Lambda from 'serverless-offline/lambda';
 import {
@@ -65,7 +66,12 @@ export interface KafkaPluginSettings {
   /** Concurrent invocations per mapping that sets no MaximumPollers. */
   readonly pollers: number | undefined;
   readonly retryBackoff: { initialMs: number; maxMs: number } | undefined;
+  /** On shutdown, how long a batch in flight may take to finish and be committed before it is abandoned. */
+  readonly shutdownGraceMs: number;
 }
+
+/** Short enough that SIGTERM to exit stays within a few seconds, long enough for a typical batch to finish. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 3_000;
 
 function positiveInt(v: unknown, path: string): number | undefined {
   if (v === undefined || v === null) return undefined;
@@ -78,7 +84,7 @@ function positiveInt(v: unknown, path: string): number | undefined {
 
 /**
  * custom.serverless-offline-kafka: `brokers` ("host:port,..." or a list; else KAFKA_BROKERS, else 127.0.0.1:9092),
- * `pollers`, `retryBackoffMs` / `maxRetryBackoffMs`.
+ * `pollers`, `retryBackoffMs` / `maxRetryBackoffMs`, `shutdownGraceMs` (default 3000).
  */
 export function readSettings(custom: unknown, env: NodeJS.ProcessEnv): KafkaPluginSettings {
   const own = isObj(custom) && isObj(custom[PLUGIN_KEY]) ? custom[PLUGIN_KEY] : {};
@@ -90,6 +96,7 @@ export function readSettings(custom: unknown, env: NodeJS.ProcessEnv): KafkaPlug
   return {
     brokers: list,
     pollers: positiveInt(own.pollers, 'pollers'),
+    shutdownGraceMs: positiveInt(own.shutdownGraceMs, 'shutdownGraceMs') ?? DEFAULT_SHUTDOWN_GRACE_MS,
     retryBackoff:
       initialMs === undefined && maxMs === undefined
         ? undefined
@@ -143,6 +150,7 @@ export class ServerlessOfflineKafka {
   private readonly log: PluginLog;
   private lambda: Lambda | undefined;
   private runner: EventSourceRunner | undefined;
+  private shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_MS;
 
   constructor(
     private readonly serverless: ServerlessLike,
@@ -171,6 +179,7 @@ export class ServerlessOfflineKafka {
     const enabled = mappings.filter((m) => m.enabled);
     if (enabled.length === 0) return;
     const settings = readSettings(service.custom, process.env);
+    this.shutdownGraceMs = settings.shutdownGraceMs;
 
     const functionKeys = [...new Set(enabled.map((m) => m.functionName))];
     // serverless-offline is an ES module; this file is loaded as CommonJS by osls.
@@ -216,13 +225,17 @@ export class ServerlessOfflineKafka {
     );
   }
 
-  /** Finishes in-flight batches, commits them, leaves the groups, then ends the function workers. */
+  /**
+   * On Ctrl-C or SIGTERM: stops polling, gives in-flight batches `shutdownGraceMs` to finish and be committed,
+   * abandons the rest with their offsets uncommitted (the next start delivers them again), leaves the groups, then
+   * ends the function workers, and with them their database pools and producers. serverless-offline exits 0 after.
+   */
   async stop(): Promise<void> {
     const runner = this.runner;
     this.runner = undefined;
     if (runner !== undefined) {
-      this.log.notice(`[${PLUGIN_KEY}] stopping: finishing in-flight batches`);
-      await runner.stop();
+      this.log.notice(`[${PLUGIN_KEY}] stopping: in-flight batches get ${this.shutdownGraceMs} ms to finish`);
+      await runner.stop({ graceMs: this.shutdownGraceMs });
       this.log.notice(`[${PLUGIN_KEY}] stopped: offsets committed, consumer groups left`);
     }
     await this.lambda?.cleanup();
