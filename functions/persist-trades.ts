@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
+import { config } from '../lib/config';
 import { PgDeadLetterStore } from '../lib/db/dead-letter-store';
 import { getPool } from '../lib/db/pool';
 import { Stage } from '../lib/kafka/dead-letter';
@@ -22,7 +23,11 @@ export const handler = middy<KafkaEvent, BatchResult<PersistSummary>>()
   .handler(
     withFailurePolicy(
       Stage.PERSIST_TRADES,
-      persistHandler({ pool: getPool(), publisher: getPublisher() }),
+      persistHandler({
+        pool: getPool(),
+        publisher: getPublisher(),
+        pendingEventMaxWaitSeconds: config().pipeline.pendingEventMaxWaitSeconds,
+      }),
       failurePolicy,
     ),
   );

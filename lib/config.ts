@@ -123,6 +123,12 @@ const environment = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
     .default('posttrade'),
+  /**
+   * How long an amend or cancel held for its trade may wait for the trade's NEW before it is rejected
+   * `PENDING_EXPIRED` (lib/pipeline/pending-events.ts). Out-of-order delivery takes seconds; a NEW an hour late
+   * is not coming.
+   */
+  PENDING_EVENT_MAX_WAIT_SECONDS: z.coerce.number().int().min(1).default(3_600),
   /** Powertools logger levels; any case. */
   LOG_LEVEL: z
     .string()
@@ -150,6 +156,7 @@ export interface Config {
     readonly statementTimeoutMs: number;
   };
   readonly kafka: KafkaSettings;
+  readonly pipeline: { readonly pendingEventMaxWaitSeconds: number };
   readonly aws: { readonly region: string | undefined };
   readonly api: {
     readonly largeResponses: LargeResponseSettings;
@@ -252,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       statementTimeoutMs: vars.DB_STATEMENT_TIMEOUT_MS,
     },
     kafka,
+    pipeline: { pendingEventMaxWaitSeconds: vars.PENDING_EVENT_MAX_WAIT_SECONDS },
     aws: { region: vars.AWS_REGION },
     api: {
       largeResponses: {

@@ -815,3 +815,81 @@ async function insertRejections(client: PoolClient, columns: unknown[][]): Promi
   const recorded = new Set(inserted.rows.map((row) => row.rejection_key));
   return { recorded: [...recorded], duplicates: keys.filter((key) => !recorded.has(key)) };
 }
+
+/** Why a held amend or cancel can never be booked. */
+export const UnresolvableCause = {
+  /** Its trade's NEW was rejected (at validation or at booking) and the trade was never booked. */
+  TRADE_REJECTED: 'TRADE_REJECTED',
+  /** Its trade did not arrive within the wait (PENDING_EVENT_MAX_WAIT_SECONDS). */
+  EXPIRED: 'EXPIRED',
+} as const;
+export type UnresolvableCause = (typeof UnresolvableCause)[keyof typeof UnresolvableCause];
+
+/** A held event taken out of `pending_trade_events` because it can never be booked. */
+export interface UnresolvablePending {
+  readonly trade: Trade;
+  readonly source: RecordSource;
+  readonly cause: UnresolvableCause;
+  /** When it was held. */
+  readonly heldSince: string;
+  /** The reason codes of its trade's rejected NEW (TRADE_REJECTED only). */
+  readonly newRejectionCodes: readonly string[];
+}
+
+/** Most held events one call takes out; the rest go with the next call. */
+const UNRESOLVABLE_CHUNK = 1_000;
+
+/**
+ * Takes out of `pending_trade_events`, in `client`'s transaction, the held amends and cancels that can never be
+ * booked: their trade was never booked and either its NEW was rejected, or they were held before `expiredBefore`.
+ * The caller records each one's outcome in the same transaction. The trade's booking lock is taken first (as a
+ * booking takes it), and the condition checked again under it, so an event released by a booking that commits at
+ * the same moment is never also taken out here. Only events read from Kafka (with a source record) are taken: the
+ * source is the outcome's key.
+ */
+export async function takeUnresolvablePending(
+  client: PoolClient,
+  options: { readonly expiredBefore: Date },
+): Promise<UnresolvablePending[]> {
+  const unresolvable = `NOT EXISTS (SELECT 1 FROM trade_versions v WHERE v.trade_id = p.trade_id)
+    AND p.source_topic IS NOT NULL
+    AND (p.received_at < $1::timestamptz OR EXISTS (
+      SELECT 1 FROM trade_rejections r WHERE r.trade_id = p.trade_id AND r.event ->> 'lifecycle' = 'NEW'))`;
+  const candidates = await client.query<{ trade_id: string }>(
+    `SELECT DISTINCT p.trade_id FROM pending_trade_events p WHERE ${unresolvable} LIMIT ${UNRESOLVABLE_CHUNK}`,
+    [options.expiredBefore.toISOString()],
+  );
+  if (candidates.rows.length === 0) return [];
+  const tradeIds = candidates.rows.map((row) => row.trade_id);
+  await client.query(
+    `SELECT pg_advisory_xact_lock($1::integer, h) FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest($2::text[]) id
+     ORDER BY h) ordered`,
+    [TRADE_LOCK_CLASS, tradeIds],
+  );
+  const taken = await client.query<EventRow & { trade_rejected: boolean; held_since: string; codes: string[] | null }>(
+    `WITH taken AS (
+       DELETE FROM pending_trade_events p WHERE p.trade_id = ANY($2::text[]) AND ${unresolvable} RETURNING p.*)
+     SELECT ${eventColumns('t')},
+       to_char(t.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS held_since,
+       EXISTS (SELECT 1 FROM trade_rejections r WHERE r.trade_id = t.trade_id AND r.event ->> 'lifecycle' = 'NEW')
+         AS trade_rejected,
+       (SELECT array_agg(DISTINCT reason ->> 'code' ORDER BY reason ->> 'code')
+          FROM trade_rejections r CROSS JOIN jsonb_array_elements(r.reasons) AS reason
+          WHERE r.trade_id = t.trade_id AND r.event ->> 'lifecycle' = 'NEW') AS codes
+     FROM taken t ORDER BY t.trade_id, t.version, t.exec_id`,
+    [options.expiredBefore.toISOString(), tradeIds],
+  );
+  return taken.rows.flatMap((row) => {
+    const source = sourceOf(row);
+    if (source === undefined) return [];
+    return [
+      {
+        trade: tradeFromRow(row),
+        source,
+        cause: row.trade_rejected ? UnresolvableCause.TRADE_REJECTED : UnresolvableCause.EXPIRED,
+        heldSince: row.held_since,
+        newRejectionCodes: row.codes ?? [],
+      },
+    ];
+  });
+}

@@ -5,7 +5,7 @@
  * undelivered decisions — with the same content, never re-deciding a record (which would turn a redelivered trade
  * into a DUPLICATE_EXEC_ID rejection).
  */
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 import type { TradeRejection } from '../db/trade-store';
 import type { RecordCoordinates } from '../kafka/decode';
@@ -99,10 +99,10 @@ export class PgCaptureLedger {
     }));
   }
 
-  /** Records decisions; a record already decided keeps its first decision. */
-  async record(decisions: readonly CaptureDecision[]): Promise<void> {
+  /** Records decisions (in `client`'s transaction when given); a record already decided keeps its first decision. */
+  async record(decisions: readonly CaptureDecision[], client?: PoolClient): Promise<void> {
     if (decisions.length === 0) return;
-    await this.pool.query(
+    await (client ?? this.pool).query(
       `INSERT INTO trade_captures (source_topic, source_partition, source_offset, exec_id, content_hash, outcome,
          out_topic, out_key, out_value, rejection, published_at)
        SELECT t, p, o, e, h, oc, ot, ok, ov, r, CASE WHEN ot IS NULL THEN now() END
@@ -120,6 +120,21 @@ export class PgCaptureLedger {
         decisions.map((d) => (d.rejection === undefined ? null : JSON.stringify(d.rejection))),
       ],
     );
+  }
+
+  /**
+   * Records read from `topic` whose decision was recorded more than `olderThanMs` ago and is still unpublished: left
+   * by a crash between recording and delivering, when nothing redelivers the record itself (the decisions of the
+   * pending-event sweep). The age keeps a batch that is delivering its own decisions right now out of it.
+   */
+  async undelivered(topic: string, olderThanMs: number): Promise<RecordCoordinates[]> {
+    const { rows } = await this.pool.query<{ source_partition: number; source_offset: string }>(
+      `SELECT source_partition, source_offset::text AS source_offset FROM trade_captures
+       WHERE published_at IS NULL AND source_topic = $1 AND recorded_at < now() - make_interval(secs => $2)
+       ORDER BY source_partition, source_offset LIMIT 1000`,
+      [topic, olderThanMs / 1000],
+    );
+    return rows.map((row) => ({ topic, partition: row.source_partition, offset: Number(row.source_offset) }));
   }
 
   async markPublished(sources: readonly RecordCoordinates[]): Promise<void> {

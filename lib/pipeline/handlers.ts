@@ -85,6 +85,8 @@ export interface PipelineDeps {
   readonly pool: Pool;
   readonly publisher: EventPublisher;
   readonly now?: () => Date;
+  /** How long an amend or cancel may wait for its trade (lib/pipeline/pending-events.ts); default an hour. */
+  readonly pendingEventMaxWaitSeconds?: number;
 }
 
 function stores(deps: PipelineDeps) {
@@ -94,7 +96,11 @@ function stores(deps: PipelineDeps) {
     ledger: new PgCaptureLedger(deps.pool),
     bookedOutbox: new PgBookedTradeOutbox(deps.pool),
     publisher: deps.publisher,
+    pool: deps.pool,
     ...(deps.now === undefined ? {} : { now: deps.now }),
+    ...(deps.pendingEventMaxWaitSeconds === undefined
+      ? {}
+      : { pendingEventMaxWaitSeconds: deps.pendingEventMaxWaitSeconds }),
   };
 }
 

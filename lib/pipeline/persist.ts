@@ -13,6 +13,8 @@
  * through the capture ledger, and a record it already decided is not booked again, so a redelivery repeats none
  * of them and changes no decision. The exact redelivery of a booked execution is a no-op (PgTradeStore).
  */
+import type { Pool } from 'pg';
+
 import type { RejectionReason, TradeStore } from '../db/trade-store';
 import type { Trade } from '../domain/trade';
 import type { ValidatedTrade } from '../domain/validation';
@@ -24,6 +26,7 @@ import { Topics } from '../kafka/topics';
 import type { PgBookedTradeOutbox } from './booked-outbox';
 import { CaptureOutcome, coordinatesKey, type CaptureDecision, type PgCaptureLedger } from './capture-ledger';
 import { deliverDecisions } from './outbox';
+import { rejectUnresolvablePendingEvents } from './pending-events';
 import { deadLetterDecision } from './validate';
 
 /**
@@ -37,6 +40,9 @@ export interface PersistDeps {
   readonly ledger: PgCaptureLedger;
   readonly bookedOutbox: PgBookedTradeOutbox;
   readonly publisher: EventPublisher;
+  /** For the sweep of held events that can never be booked (lib/pipeline/pending-events.ts). */
+  readonly pool: Pool;
+  readonly pendingEventMaxWaitSeconds?: number;
   readonly now?: () => Date;
 }
 
@@ -55,6 +61,11 @@ export interface PersistSummary {
   readonly deadLettered: number;
   /** `trades.booked` events published by this call. */
   readonly published: number;
+  /**
+   * Held amends and cancels this call rejected because they can never be booked: their trade's NEW was rejected,
+   * or it did not arrive in time (lib/pipeline/pending-events.ts).
+   */
+  readonly unresolvable: { readonly tradeRejected: number; readonly expired: number };
 }
 
 /** Books a batch of validated trades and publishes each newly booked version once (see module TSDoc). */
@@ -123,6 +134,10 @@ export async function persistValidatedTrades(
   );
   await deps.bookedOutbox.markPublished(unpublished.map((version) => version.execId));
 
+  // Last, so that this batch's own rejections of NEWs are stored: the amends and cancels held for those trades end
+  // here, in the same batch.
+  const swept = await rejectUnresolvablePendingEvents(deps);
+
   return {
     received: records.length,
     booked: booking.booked.length,
@@ -133,5 +148,6 @@ export async function persistValidatedTrades(
     decidedBefore: records.length - undecided.length,
     deadLettered: undecided.length - decoded.length,
     published: unpublished.length,
+    unresolvable: { tradeRejected: swept.tradeRejected, expired: swept.expired },
   };
 }

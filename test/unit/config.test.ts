@@ -16,6 +16,7 @@ describe('loadConfig', () => {
         auth: { mechanism: 'none' },
         tls: false,
       },
+      pipeline: { pendingEventMaxWaitSeconds: 3_600 },
       aws: { region: undefined },
       api: {
         largeResponses: { store: 'inline', inlineMaxBytes: 6_000_000, urlTtlSeconds: 900 },
@@ -23,6 +24,11 @@ describe('loadConfig', () => {
         tokens: new Map([['dev-token', { all: true }]]),
       },
     });
+  });
+
+  it('reads how long a held amend or cancel may wait for its trade, and refuses a wait of none', () => {
+    expect(loadConfig({ PENDING_EVENT_MAX_WAIT_SECONDS: '600' }).pipeline.pendingEventMaxWaitSeconds).toBe(600);
+    expect(() => loadConfig({ PENDING_EVENT_MAX_WAIT_SECONDS: '0' })).toThrow(/PENDING_EVENT_MAX_WAIT_SECONDS/);
   });
 
   it('reads every variable, splitting the broker list and normalising the log level', () => {
