@@ -816,6 +816,12 @@ async function insertRejections(client: PoolClient, columns: unknown[][]): Promi
   return { recorded: [...recorded], duplicates: keys.filter((key) => !recorded.has(key)) };
 }
 
+/** Rejection codes of held amends and cancels that can never be booked (lib/pipeline/pending-events.ts). */
+export const PendingRejectionCode = {
+  TRADE_REJECTED: 'TRADE_REJECTED',
+  PENDING_EXPIRED: 'PENDING_EXPIRED',
+} as const;
+
 /** Why a held amend or cancel can never be booked. */
 export const UnresolvableCause = {
   /** Its trade's NEW was rejected (at validation or at booking) and the trade was never booked. */

@@ -16,6 +16,7 @@ import type { Pool } from 'pg';
 
 import { withTransaction } from '../db/pool';
 import {
+  PendingRejectionCode,
   takeUnresolvablePending,
   UnresolvableCause,
   type TradeStore,
@@ -27,11 +28,7 @@ import { Topics } from '../kafka/topics';
 import { CaptureOutcome, coordinatesKey, type CaptureDecision, type PgCaptureLedger } from './capture-ledger';
 import { deliverDecisions } from './outbox';
 
-/** Rejection codes of held events that can never be booked. */
-export const PendingRejectionCode = {
-  TRADE_REJECTED: 'TRADE_REJECTED',
-  PENDING_EXPIRED: 'PENDING_EXPIRED',
-} as const;
+export { PendingRejectionCode };
 
 /** How long an amend or cancel may wait for its trade by default (PENDING_EVENT_MAX_WAIT_SECONDS). */
 export const DEFAULT_PENDING_EVENT_MAX_WAIT_SECONDS = 3_600;

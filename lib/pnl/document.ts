@@ -69,6 +69,22 @@ export interface ReportIssue {
   readonly message: string;
 }
 
+/**
+ * An amend or cancel that could never be booked (lib/pipeline/pending-events.ts): its trade's NEW was rejected
+ * (`TRADE_REJECTED`) or never arrived (`PENDING_EXPIRED`). Listed by the report of its trade date's day.
+ */
+export interface TradeException {
+  readonly execId: string;
+  readonly tradeId: string;
+  readonly accountId: string;
+  readonly lifecycle: string;
+  readonly version: number;
+  readonly tradeDate: string;
+  readonly code: string;
+  readonly message: string;
+  readonly rejectedAt: string;
+}
+
 /** One report's overall figures in one base currency, for the cumulative chart. */
 export interface HistoryPoint {
   readonly reportDate: string;
@@ -95,6 +111,11 @@ export interface DailyReportDoc {
   /** One entry per base currency: amounts in different base currencies are never added. */
   readonly overall: readonly TotalsDoc[];
   readonly issues: readonly ReportIssue[];
+  /**
+   * Amends and cancels of trades dated in the report's day (after the previous report date, through this one) that
+   * could never be booked, as known when the report is read.
+   */
+  readonly exceptions: readonly TradeException[];
   /** Overall totals of this and earlier reports, oldest first (at most the last 20 report dates). */
   readonly history: readonly HistoryPoint[];
 }

@@ -6,14 +6,23 @@
 import type { Pool } from 'pg';
 
 import { Dec, minorUnits } from '../domain/money';
-import type { AccountTotalsDoc, DailyReportDoc, HistoryPoint, ReportIssue, ReportLineDoc, TotalsDoc } from './document';
+import { PendingRejectionCode } from '../db/trade-store';
+import type {
+  AccountTotalsDoc,
+  DailyReportDoc,
+  HistoryPoint,
+  ReportIssue,
+  ReportLineDoc,
+  TotalsDoc,
+  TradeException,
+} from './document';
 import { LINE_COLUMNS } from './valuation';
 
 /** How many report dates the cumulative chart shows. */
 export const HISTORY_DATES = 20;
 
 /** A stored report without its lines and history: its time, totals and issues. */
-export type ReportSummary = Omit<DailyReportDoc, 'lines' | 'history'>;
+export type ReportSummary = Omit<DailyReportDoc, 'lines' | 'history' | 'exceptions'>;
 
 /** daily_pnl_reports.summary, as the writing side stores it. */
 export interface StoredSummary {
@@ -44,7 +53,51 @@ export class PgStoredReports {
     const report = await this.summary(reportDate);
     if (report === undefined) return undefined;
     const lines = await this.lines({ reportDate, ...(accounts === undefined ? {} : { accounts }) });
-    return { ...report, lines, history: await this.history(reportDate) };
+    return {
+      ...report,
+      lines,
+      history: await this.history(reportDate),
+      exceptions: await this.exceptions(reportDate, report.previousReportDate),
+    };
+  }
+
+  /**
+   * Amends and cancels that could never be booked (lib/pipeline/pending-events.ts) of trades dated after
+   * `previousReportDate` through `reportDate`: the operations desk's exceptions for that day, as known now.
+   */
+  async exceptions(reportDate: string, previousReportDate: string | null): Promise<TradeException[]> {
+    const { rows } = await this.pool.query<{
+      exec_id: string;
+      trade_id: string;
+      account_id: string;
+      lifecycle: string;
+      version: number;
+      trade_date: string;
+      code: string;
+      message: string;
+      rejected_at: string;
+    }>(
+      `SELECT exec_id, trade_id, event ->> 'account' AS account_id, event ->> 'lifecycle' AS lifecycle,
+         (event ->> 'version')::integer AS version, event ->> 'tradeDate' AS trade_date,
+         reasons -> 0 ->> 'code' AS code, reasons -> 0 ->> 'message' AS message,
+         to_char(rejected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS rejected_at
+       FROM trade_rejections
+       WHERE reasons -> 0 ->> 'code' = ANY($1::text[]) AND exec_id IS NOT NULL AND trade_id IS NOT NULL
+         AND event ->> 'tradeDate' <= $2 AND ($3::text IS NULL OR event ->> 'tradeDate' > $3)
+       ORDER BY trade_date, trade_id, version, exec_id`,
+      [Object.values(PendingRejectionCode), reportDate, previousReportDate],
+    );
+    return rows.map((row) => ({
+      execId: row.exec_id,
+      tradeId: row.trade_id,
+      accountId: row.account_id,
+      lifecycle: row.lifecycle,
+      version: row.version,
+      tradeDate: row.trade_date,
+      code: row.code,
+      message: row.message,
+      rejectedAt: row.rejected_at,
+    }));
   }
 
   /** Stored lines of a date (LineQuery), ordered by account and instrument. */

@@ -254,6 +254,15 @@ export function reportHtml(report: DailyReportDoc): string {
       : `<h2>Not valued (${report.issues.length})</h2><ul class="issues">${report.issues
           .map((i) => `<li>${escapeHtml(`${i.accountId} ${i.isin}: ${i.code} — ${i.message}`)}</li>`)
           .join('')}</ul>`;
+  const exceptions =
+    report.exceptions.length === 0
+      ? ''
+      : `<h2>Exceptions (${report.exceptions.length})</h2><ul class="issues" id="exceptions">${report.exceptions
+          .map(
+            (e) =>
+              `<li>${escapeHtml(`${e.accountId} ${e.tradeId} ${e.lifecycle} ${e.execId} (${e.tradeDate}): ${e.code} — ${e.message}`)}</li>`,
+          )
+          .join('')}</ul>`;
   const day =
     report.previousReportDate === null
       ? 'the day runs from the previous weekday’s close'
@@ -276,6 +285,7 @@ export function reportHtml(report: DailyReportDoc): string {
 <table id="lines"><thead><tr><th>Account</th><th>ISIN</th><th>Method</th><th class="num">Open qty</th><th class="num">Close qty</th><th class="num">Trades</th><th class="num">Close price</th><th class="num">Realized today (local)</th><th class="num">Total today (local)</th><th class="num">Realized today</th><th class="num">Unrealized change today</th><th class="num">Total today</th><th class="num">Fees today</th><th class="num">Price effect today</th><th class="num">FX effect today</th><th class="num">Realized since inception</th><th class="num">Unrealized at close</th><th>Base</th></tr></thead>
 <tbody>${lineRows}</tbody></table>
 ${issues}
+${exceptions}
 <h2>What the figures mean</h2>
 <dl id="glossary">${glossary}</dl>
 </body></html>

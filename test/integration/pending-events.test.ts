@@ -12,6 +12,7 @@ import type { EventPublisher, OutgoingMessage } from '../../lib/kafka/producer';
 import type { TradeEventV1 } from '../../lib/kafka/schemas/trade-event';
 import { Topics } from '../../lib/kafka/topics';
 import { persistHandler, validateHandler } from '../../lib/pipeline/handlers';
+import { PgStoredReports } from '../../lib/pnl/stored-reports';
 import { loadReferenceData } from '../../lib/refdata/load';
 import { seedTrade } from '../helpers/trades';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
@@ -191,5 +192,27 @@ describe('held amends and cancels that can never be booked', () => {
     expect(arrived).toMatchObject({ booked: 1 });
     const trade = await db.pool.query('SELECT version, status FROM trades WHERE trade_id = $1', ['PE-T1']);
     expect(trade.rows).toEqual([{ version: 1, status: 'LIVE' }]);
+  });
+
+  it('lists every one of them among the exceptions of the report of its trade date’s day', async () => {
+    // Act: the report of 2024-04-02 (the day after the 2024-04-01 close), and of the day after
+    const service = new PgStoredReports(db.pool);
+    const exceptions = await service.exceptions('2024-04-02', '2024-04-01');
+    const nextDay = await service.exceptions('2024-04-03', '2024-04-02');
+
+    // Assert
+    expect(exceptions.map((e) => [e.execId, e.lifecycle, e.code])).toEqual([
+      ['PD-A2', 'AMEND', 'TRADE_REJECTED'],
+      ['PE-A2', 'AMEND', 'PENDING_EXPIRED'],
+      ['PV-A2', 'AMEND', 'TRADE_REJECTED'],
+      ['PW-C2', 'CANCEL', 'TRADE_REJECTED'],
+    ]);
+    expect(exceptions[0]).toMatchObject({
+      tradeId: 'PD-T2',
+      accountId: 'ACC-001',
+      version: 2,
+      tradeDate: '2024-04-02',
+    });
+    expect(nextDay).toEqual([]);
   });
 });

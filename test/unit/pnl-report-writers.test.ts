@@ -36,6 +36,7 @@ const report: DailyReportDoc = {
   accounts: [{ accountId: 'ACC-001', baseCurrency: 'USD', lineCount: 1, ...baseFigures }],
   overall: [{ baseCurrency: 'USD', lineCount: 1, ...baseFigures }],
   issues: [],
+  exceptions: [],
   history: [
     { reportDate: '2024-07-01', baseCurrency: 'USD', totalToday: '-2.00', cumulative: '-2.00' },
     { reportDate: '2024-07-02', baseCurrency: 'USD', totalToday: '448.50', cumulative: '446.50' },

@@ -132,6 +132,20 @@ export const dailyReportExample = {
   ...reportHead,
   overall: reportHead.accounts.map(({ accountId: _accountId, ...totals }) => totals),
   issues: [],
+  exceptions: [
+    {
+      execId: 'EX-20240528-0042-A',
+      tradeId: 'TR-20240528-0042',
+      accountId: 'ACC-001',
+      lifecycle: 'AMEND',
+      version: 2,
+      tradeDate: '2024-05-28',
+      code: 'TRADE_REJECTED',
+      message:
+        'not booked: the NEW of trade TR-20240528-0042 was rejected (WASH_TRADE), so its AMEND EX-20240528-0042-A (version 2) has no trade to apply to',
+      rejectedAt: '2024-05-28T14:31:02.000Z',
+    },
+  ],
   history: [{ reportDate: '2024-05-28', baseCurrency: 'USD', totalToday: '450.00', cumulative: '450.00' }],
 };
 

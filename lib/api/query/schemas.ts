@@ -256,6 +256,24 @@ export const DailyPnl = ReportHead.extend({
 export const DailyReport = ReportHead.extend({
   overall: z.array(Totals),
   issues: z.array(z.object({ accountId: z.string(), isin: z.string(), code: z.string(), message: z.string() })),
+  exceptions: z
+    .array(
+      z.object({
+        execId: z.string(),
+        tradeId: z.string(),
+        accountId: AccountId,
+        lifecycle: z.enum(['AMEND', 'CANCEL']),
+        version: z.number().int(),
+        tradeDate: IsoDate,
+        code: z.enum(['TRADE_REJECTED', 'PENDING_EXPIRED']),
+        message: z.string(),
+        rejectedAt: z.string(),
+      }),
+    )
+    .meta({
+      description:
+        'Amends and cancels of trades dated in the report’s day that could never be booked: their NEW was rejected, or did not arrive in time',
+    }),
   history: z.array(
     z.object({
       reportDate: IsoDate,

@@ -440,6 +440,7 @@ export function restrictReport(report: DailyReportDoc, accounts: readonly string
     accounts: accountTotals,
     overall,
     issues: report.issues.filter((issue) => allowed.has(issue.accountId)),
+    exceptions: report.exceptions.filter((exception) => allowed.has(exception.accountId)),
     history: [],
   };
 }
