@@ -5,6 +5,9 @@
  * (with a default when there is a safe one) and map it in `loadConfig`; a missing or malformed variable then fails
  * the container's cold start with a message that names it, instead of failing a trade later.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+
 import { z } from 'zod';
 
 import { DEV_TOKEN, parseApiTokens, type TokenTable } from './api/auth';
@@ -384,4 +387,208 @@ let loaded: Config | undefined;
 export function config(): Config {
   loaded ??= loadConfig();
   return loaded;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The local stack and the command line
+//
+// `npm start` (scripts/start.sh) runs the stack on KAFKA_PORT, PG_PORT, HTTP_PORT and LAMBDA_PORT with its state in
+// POSTTRADE_DATA_DIR, and once it is ready records what it listens on in `<data dir>/run/stack.env`. The command
+// line reaches that same stack: each setting is taken from the environment first, then from the running stack's
+// file, then from the defaults below (the same ones scripts/lib.sh uses; a unit test keeps them equal).
+
+/** The local stack's defaults. The PostgreSQL role and database are those the embedded server is initialised with. */
+export const LOCAL_STACK_DEFAULTS = {
+  dataDir: '.local',
+  kafkaPort: 9092,
+  pgPort: 5433,
+  httpPort: 3000,
+  lambdaPort: 3002,
+  pgUser: 'posttrade',
+  pgPassword: 'posttrade',
+  pgDatabase: 'posttrade',
+} as const;
+
+const port = z.coerce.number().int().min(1).max(65_535);
+const localEnvironment = z.object({
+  /** Where the local stack keeps its data, logs and run files; relative paths are taken from the package root. */
+  POSTTRADE_DATA_DIR: z.string().min(1).default(LOCAL_STACK_DEFAULTS.dataDir),
+  KAFKA_PORT: port.optional(),
+  PG_PORT: port.optional(),
+  HTTP_PORT: port.default(LOCAL_STACK_DEFAULTS.httpPort),
+  LAMBDA_PORT: port.default(LOCAL_STACK_DEFAULTS.lambdaPort),
+});
+
+/** The package's root: the nearest directory above this module (or the bundle built from it) with package.json. */
+export function packageRoot(from: string = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return from;
+  }
+}
+
+export interface StackPaths {
+  readonly dataDir: string;
+  readonly runDir: string;
+  readonly logDir: string;
+  /** Written by `npm start` once the stack is ready, removed when it stops: DATABASE_URL, KAFKA_BROKERS, HTTP_URL. */
+  readonly stackEnv: string;
+}
+
+/** Where the scripts keep the stack (a relative POSTTRADE_DATA_DIR is resolved against the package root). */
+export function stackPaths(env: NodeJS.ProcessEnv = process.env): StackPaths {
+  const dataDir = path.resolve(packageRoot(), env.POSTTRADE_DATA_DIR || LOCAL_STACK_DEFAULTS.dataDir);
+  const runDir = path.join(dataDir, 'run');
+  return { dataDir, runDir, logDir: path.join(dataDir, 'logs'), stackEnv: path.join(runDir, 'stack.env') };
+}
+
+/** The `NAME=value` lines of a stack file; empty when there is none (no stack running on that data directory). */
+export function readStackFile(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+  const entries = text.split('\n').flatMap((line) => {
+    const at = line.indexOf('=');
+    return at > 0 && line.slice(at + 1) !== '' ? [[line.slice(0, at), line.slice(at + 1)] as const] : [];
+  });
+  return Object.fromEntries(entries);
+}
+
+/** The local PostgreSQL URL on `port`, as the embedded server is reached. */
+export function localDatabaseUrl(pgPort: number): string {
+  const url = new URL('postgres://127.0.0.1');
+  url.username = encodeURIComponent(LOCAL_STACK_DEFAULTS.pgUser);
+  url.password = encodeURIComponent(LOCAL_STACK_DEFAULTS.pgPassword);
+  url.port = String(pgPort);
+  url.pathname = `/${encodeURIComponent(LOCAL_STACK_DEFAULTS.pgDatabase)}`;
+  return url.toString();
+}
+
+/** Hides the password of a connection URL for printing. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+/** Where a setting's value came from, as `posttrade config` and the unreachable-service messages say it. */
+export type SettingSource =
+  | { readonly kind: 'environment'; readonly variable: string }
+  | { readonly kind: 'stack'; readonly file: string }
+  | { readonly kind: 'default' };
+
+export function describeSource(source: SettingSource): string {
+  switch (source.kind) {
+    case 'environment':
+      return `${source.variable} in the environment`;
+    case 'stack':
+      return `the running stack's ${source.file}`;
+    case 'default':
+      return 'the default';
+  }
+}
+
+export interface CliConfig extends Config {
+  readonly local: {
+    readonly paths: StackPaths;
+    readonly httpPort: number;
+    readonly lambdaPort: number;
+    /** The API's base URL: the running stack's, else http://localhost:HTTP_PORT. */
+    readonly httpUrl: string;
+    /** True when the data directory holds the file of a running stack. */
+    readonly stackRunning: boolean;
+  };
+  readonly sources: {
+    readonly database: SettingSource;
+    readonly kafka: SettingSource;
+    readonly httpUrl: SettingSource;
+  };
+}
+
+/**
+ * The configuration of a command-line process: `loadConfig` over the environment, with the brokers and the database
+ * filled in, in this order, from KAFKA_BROKERS / DATABASE_URL (or DB_HOST), KAFKA_PORT / PG_PORT, the running
+ * stack's file in POSTTRADE_DATA_DIR, and the local defaults. Throws `ConfigError` like `loadConfig`.
+ */
+export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = localEnvironment.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`);
+    throw new ConfigError(
+      [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))],
+      `Invalid configuration: ${problems.join('; ')}`,
+    );
+  }
+  const local = parsed.data;
+  const paths = stackPaths(present);
+  const stack = readStackFile(paths.stackEnv);
+  const fromStack: SettingSource = { kind: 'stack', file: paths.stackEnv };
+  const filled: NodeJS.ProcessEnv = { ...present };
+  let kafka: SettingSource;
+  if (present.KAFKA_BROKERS !== undefined || present.KAFKA_MSK_CLUSTER_ARN !== undefined) {
+    kafka = {
+      kind: 'environment',
+      variable: present.KAFKA_BROKERS !== undefined ? 'KAFKA_BROKERS' : 'KAFKA_MSK_CLUSTER_ARN',
+    };
+  } else if (local.KAFKA_PORT !== undefined) {
+    filled.KAFKA_BROKERS = `127.0.0.1:${local.KAFKA_PORT}`;
+    kafka = { kind: 'environment', variable: 'KAFKA_PORT' };
+  } else if (stack.KAFKA_BROKERS !== undefined) {
+    filled.KAFKA_BROKERS = stack.KAFKA_BROKERS;
+    kafka = fromStack;
+  } else {
+    filled.KAFKA_BROKERS = `127.0.0.1:${LOCAL_STACK_DEFAULTS.kafkaPort}`;
+    kafka = { kind: 'default' };
+  }
+  let database: SettingSource;
+  if (present.DATABASE_URL !== undefined || present.DB_HOST !== undefined) {
+    database = { kind: 'environment', variable: present.DATABASE_URL !== undefined ? 'DATABASE_URL' : 'DB_HOST' };
+  } else if (local.PG_PORT !== undefined) {
+    filled.DATABASE_URL = localDatabaseUrl(local.PG_PORT);
+    database = { kind: 'environment', variable: 'PG_PORT' };
+  } else if (stack.DATABASE_URL !== undefined) {
+    filled.DATABASE_URL = stack.DATABASE_URL;
+    database = fromStack;
+  } else {
+    filled.DATABASE_URL = localDatabaseUrl(LOCAL_STACK_DEFAULTS.pgPort);
+    database = { kind: 'default' };
+  }
+  const httpFromEnv = present.HTTP_PORT !== undefined;
+  const httpUrl = !httpFromEnv && stack.HTTP_URL !== undefined ? stack.HTTP_URL : `http://localhost:${local.HTTP_PORT}`;
+  return {
+    ...loadConfig(filled),
+    local: {
+      paths,
+      httpPort: local.HTTP_PORT,
+      lambdaPort: local.LAMBDA_PORT,
+      httpUrl,
+      stackRunning: Object.keys(stack).length > 0,
+    },
+    sources: {
+      database,
+      kafka,
+      httpUrl: httpFromEnv
+        ? { kind: 'environment', variable: 'HTTP_PORT' }
+        : stack.HTTP_URL !== undefined
+          ? fromStack
+          : { kind: 'default' },
+    },
+  };
+}
+
+/**
+ * Makes `config` a command-line configuration for the rest of this process (the stores and publishers created by
+ * `getPool` and `getPublisher` then reach the same stack). Called once by the command runner before any command.
+ */
+export function useCliConfig(cli: CliConfig): void {
+  loaded = cli;
 }

@@ -114,7 +114,7 @@ KAFKA_BROKERS=${KAFKA_BROKERS%% *}
 say "broker listening on $KAFKA_BROKERS"
 
 node --import tsx localstack/topics.ts --brokers "$KAFKA_BROKERS" | sed 's/^/[posttrade] /'
-node --import tsx lib/db/migrate-cli.ts | sed 's/^/[posttrade] /'
+node scripts/posttrade.js migrate | sed 's/^/[posttrade] /'
 node scripts/posttrade.js refdata load --dir migrations/seed | sed 's/^/[posttrade] /'
 
 export HTTP_PORT LAMBDA_PORT

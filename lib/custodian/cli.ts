@@ -11,12 +11,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 
-import { config } from '../config';
-import { HolidayCalendar, isIsoDate } from '../domain/calendar';
+import type { CustodianOptions } from '../cli/commands';
+import { UsageError } from '../cli/errors';
+import type { CommandContext } from '../cli/program';
+import { HolidayCalendar } from '../domain/calendar';
 import { parseCsv } from '../refdata/load';
-import { DEFAULT_CUSTODIAN_RATES, validateRates, type CustodianDecision } from './decide';
+import { validateRates, type CustodianDecision } from './decide';
 import { runCustodian } from './loop';
 import { InjectableBreak } from './statement';
 
@@ -45,65 +46,39 @@ export function calendarsFromReferenceData(dir: string): (placeOfSettlement: str
   };
 }
 
-function share(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!(value >= 0 && value <= 1)) throw new Error(`--${name} must be between 0 and 1, got ${text}`);
-  return value;
-}
-
 function summary(decisions: readonly CustodianDecision[]): string {
   const counts = new Map<string, number>();
   for (const d of decisions) counts.set(d.outcome, (counts.get(d.outcome) ?? 0) + 1);
   return [...counts].map(([outcome, n]) => `${outcome} ${n}`).join(', ');
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      seed: { type: 'string', default: '1' },
-      'match-rate': { type: 'string' },
-      'settle-rate': { type: 'string' },
-      'partial-rate': { type: 'string' },
-      'fail-rate': { type: 'string' },
-      'recover-rate': { type: 'string' },
-      'delay-ms': { type: 'string', default: '200' },
-      custodian: { type: 'string' },
-      'statement-date': { type: 'string' },
-      'break-rate': { type: 'string', default: '0' },
-      'break-classes': { type: 'string' },
-      once: { type: 'boolean', default: false },
-      dir: { type: 'string', default: path.resolve(__dirname, '..', '..', 'migrations', 'seed') },
-    },
-  });
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
-  const delayMs = Number(values['delay-ms']);
-  if (!(delayMs >= 0)) throw new Error('--delay-ms must be zero or more');
-  const d = DEFAULT_CUSTODIAN_RATES;
+/** `posttrade custodian`: resolves once it runs (or, with --once, once it has caught up and stopped). */
+export async function custodianCommand(options: CustodianOptions, context: CommandContext): Promise<void> {
+  const { seed, delayMs, breakRate } = options;
   const rates = validateRates({
-    matchRate: share('match-rate', values['match-rate'], d.matchRate),
-    settleRate: share('settle-rate', values['settle-rate'], d.settleRate),
-    partialRate: share('partial-rate', values['partial-rate'], d.partialRate),
-    failRate: share('fail-rate', values['fail-rate'], d.failRate),
-    recoverRate: share('recover-rate', values['recover-rate'], d.recoverRate),
+    matchRate: options.matchRate,
+    settleRate: options.settleRate,
+    partialRate: options.partialRate,
+    failRate: options.failRate,
+    recoverRate: options.recoverRate,
   });
-  if (!rates.ok) throw new Error(rates.errors.join('; '));
-  const statementDate = values['statement-date'];
-  if (statementDate !== undefined && !isIsoDate(statementDate)) throw new Error('--statement-date must be YYYY-MM-DD');
-  const breakRate = share('break-rate', values['break-rate'], 0);
+  if (!rates.ok) throw new UsageError(rates.errors.join('; '));
+  const statementDate = options.statementDate;
   const known = Object.values(InjectableBreak) as string[];
-  const classes = values['break-classes']?.split(',').map((c) => c.trim().toUpperCase());
+  const classes = options.breakClasses?.map((c) => c.toUpperCase());
   const unknown = classes?.filter((c) => !known.includes(c)) ?? [];
-  if (unknown.length > 0) throw new Error(`--break-classes: unknown ${unknown.join(', ')}; known ${known.join(', ')}`);
-  const serves = values.custodian?.split(',').map((b) => b.trim()) ?? [];
+  if (unknown.length > 0) {
+    throw new UsageError(`--break-classes: unknown ${unknown.join(', ')}; known ${known.join(', ').toLowerCase()}`);
+  }
+  const serves = options.custodian ?? [];
+  const stderr = context.stderr;
 
   const custodian = await runCustodian({
-    brokers: config().kafka.brokers,
+    brokers: context.config.kafka.brokers,
     seed,
     rates: rates.value,
     delayMs,
-    calendarFor: calendarsFromReferenceData(values.dir),
+    calendarFor: calendarsFromReferenceData(options.dir),
     serves,
     defaultBic: serves[0] ?? 'IRVTUS3N',
   });
@@ -111,7 +86,7 @@ async function main(): Promise<void> {
   const stop = () => {
     stopping ??= custodian.stop().then(() => {
       const { instructionsRead, reportsSent } = custodian.stats();
-      process.stderr.write(
+      stderr.write(
         `custodian stopped: ${instructionsRead} messages read, ${reportsSent} reports sent` +
           ` (${summary(custodian.simulator.decisions()) || 'no instructions'})\n`,
       );
@@ -120,7 +95,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
-  process.stderr.write(`custodian: answering ${serves.length > 0 ? serves.join(', ') : 'every agent'}, seed ${seed}\n`);
+  stderr.write(`custodian: answering ${serves.length > 0 ? serves.join(', ') : 'every agent'}, seed ${seed}\n`);
 
   if (statementDate !== undefined) {
     await custodian.idle();
@@ -130,22 +105,15 @@ async function main(): Promise<void> {
       ...(classes === undefined ? {} : { classes: classes as InjectableBreak[] }),
     });
     for (const { statement, injected } of statements) {
-      process.stderr.write(
+      stderr.write(
         `statement ${statement.statementId}: ${statement.positions.length} positions, ${statement.cash.length} cash` +
           `, ${injected.length} injected break(s)\n`,
       );
-      for (const b of injected) process.stderr.write(`  ${b.breakClass.padEnd(22)} ${b.breakKey}  ${b.detail}\n`);
+      for (const b of injected) stderr.write(`  ${b.breakClass.padEnd(22)} ${b.breakKey}  ${b.detail}\n`);
     }
   }
-  if (values.once) {
+  if (options.once) {
     if (statementDate === undefined) await custodian.idle();
     await stop();
   }
-}
-
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`posttrade custodian: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  });
 }

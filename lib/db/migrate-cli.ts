@@ -1,31 +1,19 @@
 /**
- * `npm run migrate`: applies pending migrations to DATABASE_URL, or, when it is unset, to the local embedded
- * server (started for the occasion and stopped again, unless it was already running).
+ * `posttrade migrate`: applies pending migrations to the configured database (DATABASE_URL, PG_PORT, the running
+ * stack, or the local default; lib/config.ts `loadCliConfig`).
  */
-import { startPostgres } from '../../localstack/postgres';
-import { loadConfig } from '../config';
+import { CliError } from '../cli/errors';
+import type { CommandContext } from '../cli/program';
 import { migrate } from './migrate';
 
-async function main(): Promise<void> {
-  const databaseUrl = loadConfig().database.url;
-  if (databaseUrl !== undefined) {
-    report(await migrate(databaseUrl));
-    return;
+export async function migrateCommand(_options: unknown, context: CommandContext): Promise<void> {
+  const url = context.config.database.url;
+  if (url === undefined) {
+    // The DB_HOST form takes its password from Secrets Manager or IAM: the deployed migrate function's job.
+    throw new CliError('posttrade migrate needs DATABASE_URL (or PG_PORT); in AWS, invoke the migrate function');
   }
-  const server = await startPostgres();
-  if (server.reused) console.log(`using the embedded PostgreSQL already running on ${server.dataDir}`);
-  try {
-    report(await migrate(server.url));
-  } finally {
-    await server.stop();
-  }
+  const applied = await migrate(url);
+  context.stdout.write(
+    applied.length === 0 ? 'migrations: already up to date\n' : `migrations applied: ${applied.join(', ')}\n`,
+  );
 }
-
-function report(applied: readonly string[]): void {
-  console.log(applied.length === 0 ? 'migrations: already up to date' : `migrations applied: ${applied.join(', ')}`);
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});

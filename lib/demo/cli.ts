@@ -13,11 +13,19 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 
 import { Kafka, logLevel } from 'kafkajs';
 import type { Pool } from 'pg';
 
+import {
+  DEFAULT_TRADES_PER_DAY,
+  DEFAULT_UNDECODABLE_RATE,
+  demoSpec,
+  parseOptions,
+  type DemoCliOptions,
+} from '../cli/commands';
+import { ExitCode } from '../cli/errors';
+import type { CommandContext } from '../cli/program';
 import { calendarsFromReferenceData } from '../custodian/cli';
 import { DEFAULT_CUSTODIAN_RATES } from '../custodian/decide';
 import { LastingDifferences } from '../custodian/lasting-breaks';
@@ -32,7 +40,7 @@ import { undecodableRecord, undecodableSchedule, type UndecodableRecord } from '
 import { generateMarketData, withMarketData } from '../simulator/market-data';
 import { runDay, type DayResult } from './day';
 import { readExactCloses, readLastReportDateBefore, readReportDatesFrom } from './day-queries';
-import { DEFAULT_DAYS, DEFAULT_FIRST_DAY, demoDays, endOfDayData, MAX_DAYS, venuesOpen, weekdayName } from './days';
+import { demoDays, endOfDayData, venuesOpen, weekdayName } from './days';
 import { chainDay, PnlChainInputError, type ChainDay } from './pnl-chain';
 import { ProgressLine, type PipelineShape } from './progress';
 import { readUsedSeeds } from './queries';
@@ -60,10 +68,7 @@ export interface DemoOptions {
   readonly undecodableRate: number;
 }
 
-/** Default trades a day: enough for every account to carry positions, small enough for a run of a minute or two. */
-export const DEFAULT_TRADES_PER_DAY = 300;
-/** Default share of undecodable records besides the trades: one or two a day at 300 trades. */
-export const DEFAULT_UNDECODABLE_RATE = 0.005;
+export { DEFAULT_TRADES_PER_DAY, DEFAULT_UNDECODABLE_RATE };
 /** Deliberate differences the custodian opens a day, and the most statement dates one lasts. */
 const DIFFERENCES_PER_DAY = 2;
 const DIFFERENCE_MAX_DAYS = 3;
@@ -72,35 +77,22 @@ export class DemoError extends Error {
   override readonly name: string = 'DemoError';
 }
 
+/** The demo's options from the command line's form of them. */
+export function demoOptions(cli: DemoCliOptions): DemoOptions {
+  return {
+    days: cli.days,
+    from: cli.from,
+    trades: cli.trades,
+    seed: cli.seed,
+    keep: cli.keep,
+    stallTimeoutMs: cli.stallTimeout * 1000,
+    undecodableRate: cli.undecodableRate,
+  };
+}
+
+/** The demo's options from its arguments, parsed as `posttrade demo` does (UsageError on a bad one). */
 export function parseDemoArgs(argv: readonly string[]): DemoOptions {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      days: { type: 'string', default: String(DEFAULT_DAYS) },
-      from: { type: 'string', default: DEFAULT_FIRST_DAY },
-      trades: { type: 'string', default: String(DEFAULT_TRADES_PER_DAY) },
-      seed: { type: 'string' },
-      keep: { type: 'boolean', default: false },
-      'stall-timeout': { type: 'string', default: '120' },
-      'undecodable-rate': { type: 'string', default: String(DEFAULT_UNDECODABLE_RATE) },
-    },
-  });
-  const days = Number(values.days);
-  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
-    throw new DemoError(`--days must be a whole number from 1 to ${MAX_DAYS}`);
-  }
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(values.from)) throw new DemoError('--from must be YYYY-MM-DD');
-  const trades = Number(values.trades);
-  if (!Number.isInteger(trades) || trades < 1) throw new DemoError('--trades must be a positive integer');
-  const seed = values.seed === undefined ? undefined : Number(values.seed);
-  if (seed !== undefined && !Number.isInteger(seed)) throw new DemoError('--seed must be an integer');
-  const stall = Number(values['stall-timeout']);
-  if (!(stall > 0)) throw new DemoError('--stall-timeout must be a positive number of seconds');
-  const undecodableRate = Number(values['undecodable-rate']);
-  if (!(undecodableRate >= 0 && undecodableRate <= 1)) {
-    throw new DemoError('--undecodable-rate must be between 0 and 1');
-  }
-  return { days, from: values.from, trades, seed, keep: values.keep, stallTimeoutMs: stall * 1000, undecodableRate };
+  return demoOptions(parseOptions<DemoCliOptions>(demoSpec, argv));
 }
 
 const say = (text: string): void => {
@@ -358,33 +350,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
-const usage = (): string => `usage: npm run demo [-- options]
-  --days N              business days to live through (default ${DEFAULT_DAYS}, at most ${MAX_DAYS}): weekdays on which
-                        some venue trades, market holidays of one venue included
-  --from YYYY-MM-DD     the first day (default ${DEFAULT_FIRST_DAY}); past the seed data's last close (2024-06-28)
-                        the simulator generates prices and FX rates
-  --trades N            simulated trades a day (default ${DEFAULT_TRADES_PER_DAY}), 5% of them built to fail validation
-  --seed S              simulator seed, also the custodian's (default: the first not used in this data directory)
-  --keep                leave the stack running afterwards (npm run stop ends it)
-  --stall-timeout SEC   fail when a step makes no progress for this long (default 120)
-  --undecodable-rate P  besides the trades, this share of records no consumer can decode, to show the
-                        dead-letter path (default ${DEFAULT_UNDECODABLE_RATE}; see posttrade produce --help)
-environment: POSTTRADE_DATA_DIR, KAFKA_PORT, PG_PORT, HTTP_PORT, LAMBDA_PORT, DATABASE_URL (see npm start)
-example: npm run demo -- --days 3 --from 2024-05-24 --trades 100
-`;
-
-if (require.main === module && (process.argv.includes('--help') || process.argv.includes('-h'))) {
-  process.stdout.write(usage());
-} else if (require.main === module) {
-  Promise.resolve()
-    .then(() => runDemo(parseDemoArgs(process.argv.slice(2))))
-    .then(
-      (code) => {
-        process.exitCode = code;
-      },
-      (error: unknown) => {
-        process.stderr.write(`[demo] failed: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exitCode = 1;
-      },
-    );
+/** `posttrade demo` (`npm run demo`): exit 0 when every check holds. */
+export async function demoCommand(options: DemoCliOptions, _context: CommandContext): Promise<ExitCode> {
+  return (await runDemo(demoOptions(options))) === 0 ? ExitCode.OK : ExitCode.FAILURE;
 }

@@ -8,21 +8,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+import { packageRoot, readStackFile, stackPaths, type StackPaths } from '../config';
 
-export interface StackPaths {
-  readonly dataDir: string;
-  readonly runDir: string;
-  readonly logDir: string;
-  readonly stackEnv: string;
-}
+export const ROOT = packageRoot();
 
-/** Where the scripts keep the stack (scripts/lib.sh resolves a relative data dir against the repository). */
-export function stackPaths(env: NodeJS.ProcessEnv = process.env): StackPaths {
-  const dataDir = path.resolve(ROOT, env.POSTTRADE_DATA_DIR || '.local');
-  const runDir = path.join(dataDir, 'run');
-  return { dataDir, runDir, logDir: path.join(dataDir, 'logs'), stackEnv: path.join(runDir, 'stack.env') };
-}
+export { stackPaths, type StackPaths };
 
 export const StackState = { RUNNING: 'RUNNING', STOPPED: 'STOPPED', PARTIAL: 'PARTIAL' } as const;
 export type StackState = (typeof StackState)[keyof typeof StackState];
@@ -38,14 +28,7 @@ export function stackState(): { state: StackState; output: string } {
 
 /** The values start.sh records for other processes: DATABASE_URL, KAFKA_BROKERS, HTTP_URL. */
 export function readStackEnv(paths: StackPaths): Record<string, string> {
-  const entries = fs
-    .readFileSync(paths.stackEnv, 'utf8')
-    .split('\n')
-    .flatMap((line) => {
-      const at = line.indexOf('=');
-      return at > 0 ? [[line.slice(0, at), line.slice(at + 1)] as const] : [];
-    });
-  return Object.fromEntries(entries);
+  return readStackFile(paths.stackEnv);
 }
 
 export class StackError extends Error {

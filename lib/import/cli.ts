@@ -1,7 +1,9 @@
 /** `posttrade submit --file trades.csv|trades.jsonl`: publishes the valid rows, reports the invalid ones by line. */
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 
+import type { SubmitOptions } from '../cli/commands';
+import { ExitCode } from '../cli/errors';
+import type { CommandContext } from '../cli/program';
 import { getPublisher, type EventPublisher } from '../kafka/producer';
 import { MAX_TRADES_PER_CAPTURE, captureTrades } from '../pipeline/capture';
 import { parseJsonLines, parseTradeCsv, type RowError } from './parse';
@@ -17,11 +19,9 @@ export interface SubmitSummary {
   readonly invalid: readonly RowError[];
 }
 
-/** `posttrade submit` with its arguments: every invalid row on stderr as `file:line: field: message; ...`. */
-export async function runSubmit(argv: readonly string[], io: SubmitIo = {}): Promise<SubmitSummary> {
-  const { values } = parseArgs({ args: [...argv], options: { file: { type: 'string' } } });
-  const file = values.file;
-  if (file === undefined) throw new Error('--file is required (.csv, .jsonl or .ndjson)');
+/** `posttrade submit`: every invalid row on stderr as `file:line: field: message; ...`. */
+export async function runSubmit(options: SubmitOptions, io: SubmitIo = {}): Promise<SubmitSummary> {
+  const file = options.file;
   // Bytes, not text: a line that is not UTF-8 is reported, not read as U+FFFD.
   const content = fs.readFileSync(file);
   const parsed = /\.(jsonl|ndjson)$/i.test(file) ? parseJsonLines(content) : parseTradeCsv(content);
@@ -41,16 +41,9 @@ export async function runSubmit(argv: readonly string[], io: SubmitIo = {}): Pro
   return { published: parsed.trades.length, invalid: parsed.invalid };
 }
 
-if (require.main === module) {
-  runSubmit(process.argv.slice(2)).then(
-    (summary) => {
-      process.stdout.write(`published ${summary.published}, invalid ${summary.invalid.length}\n`);
-      // A file with invalid rows is a partial success: scripts must notice.
-      if (summary.invalid.length > 0) process.exitCode = 1;
-    },
-    (error: unknown) => {
-      process.stderr.write(`posttrade submit: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+/** The command: a file with invalid rows is a partial success, exit 1, so that scripts notice. */
+export async function submitCommand(options: SubmitOptions, context: CommandContext): Promise<ExitCode> {
+  const summary = await runSubmit(options, { stderr: context.stderr });
+  context.stdout.write(`published ${summary.published}, invalid ${summary.invalid.length}\n`);
+  return summary.invalid.length > 0 ? ExitCode.FAILURE : ExitCode.OK;
 }

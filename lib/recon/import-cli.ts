@@ -11,12 +11,12 @@
  * posting_type FEE|FX) or ACCOUNT (an account covered with nothing to report).
  */
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 
-import { startPostgres } from '../../localstack/postgres';
-import { loadConfig } from '../config';
-import { createPool } from '../db/pool';
-import { getPublisher } from '../kafka/producer';
+import type { ReconImportOptions } from '../cli/commands';
+import { CliError, ExitCode } from '../cli/errors';
+import type { CommandContext } from '../cli/program';
+import { endPool, getPool } from '../db/pool';
+import { getPublisher, releasePublisher } from '../kafka/producer';
 import { decodeCustodyStatement, type CustodyStatementV1 } from '../kafka/schemas/custody-statement';
 import type { FieldError } from '../kafka/schemas/trade-event';
 import { decodeUtf8, parseStrictJsonText } from '../kafka/strict-json';
@@ -219,42 +219,33 @@ export function parseStatementFile(file: string, text: string): ParsedStatements
   return parseStatementJson(text);
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { file: { type: 'string' } } });
-  const file = values.file;
-  if (file === undefined) throw new Error('usage: posttrade recon import --file statement.json|statement.csv');
+/** `posttrade recon import`: exit 1 when a line was invalid (its statement is not reconciled). */
+export async function reconImportCommand(options: ReconImportOptions, context: CommandContext): Promise<ExitCode> {
+  const file = options.file;
   const bytes = fs.readFileSync(file);
   const text = decodeUtf8(bytes);
-  if (text === undefined) throw new Error(`${file} is not valid UTF-8`);
+  if (text === undefined) throw new CliError(`${file} is not valid UTF-8`);
   const parsed = parseStatementFile(file, text);
   for (const row of parsed.invalid) {
     const detail = row.errors.map((e) => (e.path === '' ? e.message : `${e.path}: ${e.message}`));
-    process.stderr.write(`${file}:${row.line}: ${detail.join('; ')}\n`);
+    context.stderr.write(`${file}:${row.line}: ${detail.join('; ')}\n`);
   }
-  for (const id of parsed.rejectedStatementIds) process.stderr.write(`statement ${id} not reconciled: invalid lines\n`);
+  for (const id of parsed.rejectedStatementIds) context.stderr.write(`statement ${id} not reconciled: invalid lines\n`);
   if (parsed.statements.length > 0) {
-    const configured = loadConfig().database.url;
-    const server = configured === undefined ? await startPostgres() : undefined;
-    const pool = createPool({ url: configured ?? server?.url ?? '', applicationName: 'posttrade-recon-import' });
-    const publisher = getPublisher();
     try {
-      const summary = await reconcileStatements({ pool, publisher }, parsed.statements, 'FILE');
-      process.stdout.write(
+      const summary = await reconcileStatements(
+        { pool: getPool(), publisher: getPublisher() },
+        parsed.statements,
+        'FILE',
+      );
+      context.stdout.write(
         `statements ${summary.statements} (already received ${summary.skippedAsSeen}): breaks opened ` +
           `${summary.opened}, aged ${summary.aged}, resolved ${summary.resolved}\n`,
       );
     } finally {
-      await publisher.disconnect();
-      await pool.end();
-      await server?.stop();
+      await releasePublisher();
+      await endPool();
     }
   }
-  if (parsed.invalid.length > 0) process.exitCode = 1;
-}
-
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`posttrade recon import: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  });
+  return parsed.invalid.length > 0 ? ExitCode.FAILURE : ExitCode.OK;
 }

@@ -1,54 +1,43 @@
 /**
  * `posttrade refdata load [--dir DIR]`: loads the reference-data CSVs of DIR (default: the shipped seed,
- * migrations/seed) into DATABASE_URL, or, when it is unset, into the local embedded server (started for the
- * occasion and stopped again, unless it was already running). The schema must be migrated (`npm run migrate`).
+ * migrations/seed) into the configured database (lib/config.ts `loadCliConfig`: DATABASE_URL, PG_PORT, the running
+ * stack, or the local default). The schema must be migrated (`posttrade migrate`).
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 
-import { startPostgres } from '../../localstack/postgres';
-import { loadConfig } from '../config';
+import type { RefdataLoadOptions } from '../cli/commands';
+import { CliError } from '../cli/errors';
+import type { CommandContext, OutputStream } from '../cli/program';
 import { DbError } from '../db/errors';
-import { createPool } from '../db/pool';
+import { endPool, getPool } from '../db/pool';
 import { loadReferenceData, type ReferenceDataLoad } from './load';
-
-const DEFAULT_SEED_DIR = path.resolve(__dirname, '..', '..', 'migrations', 'seed');
 
 /** SQLSTATE undefined_table: the database has not been migrated. */
 const UNDEFINED_TABLE = '42P01';
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { dir: { type: 'string', default: DEFAULT_SEED_DIR } } });
-  const dir = path.resolve(values.dir);
-  const configured = loadConfig().database.url;
-  const server = configured === undefined ? await startPostgres() : undefined;
-  const pool = createPool({ url: configured ?? server?.url ?? '', applicationName: 'posttrade-refdata-load' });
+export async function refdataLoadCommand(options: RefdataLoadOptions, context: CommandContext): Promise<void> {
+  const dir = path.resolve(options.dir);
+  const pool = getPool();
   try {
-    report(dir, await loadReferenceData(pool, dir));
+    report(context.stdout, dir, await loadReferenceData(pool, dir));
   } catch (error) {
     if (error instanceof DbError && error.code === UNDEFINED_TABLE) {
-      throw new Error('reference tables are missing: run `npm run migrate` first', { cause: error });
+      throw new CliError('reference tables are missing: run `posttrade migrate` first', undefined, { cause: error });
     }
     throw error;
   } finally {
-    await pool.end();
-    await server?.stop();
+    await endPool();
   }
 }
 
-function report(dir: string, load: ReferenceDataLoad): void {
-  console.log(`reference data from ${dir}:`);
+function report(out: OutputStream, dir: string, load: ReferenceDataLoad): void {
+  out.write(`reference data from ${dir}:\n`);
   for (const table of load.tables) {
     const unchanged = table.rows - table.inserted - table.updated;
-    console.log(
+    out.write(
       `  ${table.table.padEnd(22)} ${String(table.rows).padStart(6)} rows: ` +
-        `${table.inserted} inserted, ${table.updated} updated, ${unchanged} unchanged`,
+        `${table.inserted} inserted, ${table.updated} updated, ${unchanged} unchanged\n`,
     );
   }
-  if (load.missingFiles.length > 0) console.log(`  not in ${dir} (left alone): ${load.missingFiles.join(', ')}`);
+  if (load.missingFiles.length > 0) out.write(`  not in ${dir} (left alone): ${load.missingFiles.join(', ')}\n`);
 }
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});

@@ -7,8 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 
+import { parseOptions, produceSpec, SEED_DIR, type ProduceOptions } from '../cli/commands';
+import type { CommandContext } from '../cli/program';
 import { Dec } from '../domain/money';
 import { getPublisher, type EventPublisher } from '../kafka/producer';
 import { Topics } from '../kafka/topics';
@@ -17,7 +18,7 @@ import { parseCsv } from '../refdata/load';
 import { simulateTrades, type SimulatorData } from './generate';
 import { undecodableRecord, undecodableSchedule } from './undecodable';
 
-export const DEFAULT_SEED_DIR = path.resolve(__dirname, '..', '..', 'migrations', 'seed');
+export const DEFAULT_SEED_DIR = SEED_DIR;
 
 function table(dir: string, file: string): Record<string, string>[] {
   const [header, ...rows] = parseCsv(fs.readFileSync(path.join(dir, file), 'utf8'));
@@ -120,47 +121,14 @@ function chunkSize(rate: number | undefined): number {
   return rate === undefined ? 2_000 : Math.max(1, Math.min(500, Math.floor(rate / 100)));
 }
 
-export const PRODUCE_USAGE = `usage: posttrade produce [options]
-  --count N             trades to publish (default 100)
-  --rate R              at most R trades a second (default: as fast as the broker takes them)
-  --seed S              simulator seed; the same seed gives the same trades (default 1)
-  --error-rate P        share (0..1) of trades built to fail validation (default 0.05)
-  --undecodable-rate P  besides the trades, this share (0..1) of records that no consumer can decode (bad UTF-8,
-                        truncated JSON, an unknown schema version, a key named twice, a NUL in a field): they
-                        go to trades.deadletter (default 0)
-  --date YYYY-MM-DD     every trade on this trade date, spread over each venue's session (a date the reference
-                        prices have closes for); default: walk the calendar from its first date, 100 trades a day
-  --dir DIR             reference-data CSVs (default migrations/seed)
-environment: KAFKA_BROKERS
-`;
-
-/** `posttrade produce` with its arguments (without the command word). */
-export async function runProduce(argv: readonly string[], io: ProduceIo = {}): Promise<ProduceSummary> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      count: { type: 'string', default: '100' },
-      rate: { type: 'string' },
-      seed: { type: 'string', default: '1' },
-      'error-rate': { type: 'string', default: '0.05' },
-      'undecodable-rate': { type: 'string', default: '0' },
-      date: { type: 'string' },
-      dir: { type: 'string', default: DEFAULT_SEED_DIR },
-    },
-  });
-  const count = Number(values.count);
-  const rate = values.rate === undefined ? undefined : Number(values.rate);
-  const seed = Number(values.seed);
-  const errorRate = Number(values['error-rate']);
-  const undecodableRate = Number(values['undecodable-rate']);
-  if (!Number.isInteger(count) || count < 1) throw new Error('--count must be a positive integer');
-  if (rate !== undefined && !(rate > 0)) throw new Error('--rate must be positive (trades per second)');
-  if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
-  if (!(errorRate >= 0 && errorRate <= 1)) throw new Error('--error-rate must be between 0 and 1');
-  if (!(undecodableRate >= 0 && undecodableRate <= 1)) throw new Error('--undecodable-rate must be between 0 and 1');
-  if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) {
-    throw new Error('--date must be YYYY-MM-DD');
-  }
+/** `posttrade produce` with its options, or with its arguments (without the command word) parsed as the command line does. */
+export async function runProduce(
+  input: readonly string[] | ProduceOptions,
+  io: ProduceIo = {},
+): Promise<ProduceSummary> {
+  const options = isArgv(input) ? parseOptions<ProduceOptions>(produceSpec, input) : input;
+  const { count, rate, seed, errorRate, undecodableRate } = options;
+  const values = { date: options.date, dir: options.dir };
   // Single-day mode spreads exactly the trades asked for over the day's sessions.
   const trades = simulateTrades(loadSimulatorData(values.dir), {
     seed,
@@ -213,20 +181,15 @@ export async function runProduce(argv: readonly string[], io: ProduceIo = {}): P
   return { published: done, faulty, undecodable, elapsedMs: Date.now() - started };
 }
 
-if (require.main === module && (process.argv.includes('--help') || process.argv.includes('-h'))) {
-  process.stdout.write(PRODUCE_USAGE);
-} else if (require.main === module) {
-  runProduce(process.argv.slice(2)).then(
-    (summary) => {
-      process.stdout.write(
-        `published ${summary.published} (${summary.faulty} built to fail validation)` +
-          (summary.undecodable > 0 ? ` and ${summary.undecodable} undecodable records` : '') +
-          ` in ${summary.elapsedMs} ms\n`,
-      );
-    },
-    (error: unknown) => {
-      process.stderr.write(`posttrade produce: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    },
+function isArgv(input: readonly string[] | ProduceOptions): input is readonly string[] {
+  return Array.isArray(input);
+}
+
+export async function produceCommand(options: ProduceOptions, context: CommandContext): Promise<void> {
+  const summary = await runProduce(options, { stderr: context.stderr });
+  context.stdout.write(
+    `published ${summary.published} (${summary.faulty} built to fail validation)` +
+      (summary.undecodable > 0 ? ` and ${summary.undecodable} undecodable records` : '') +
+      ` in ${summary.elapsedMs} ms\n`,
   );
 }

@@ -40,7 +40,8 @@ function repoRoot(from: string): string {
 
 export const REPO_ROOT = repoRoot(__dirname);
 const TEST_CLUSTERS_DIR = path.join(REPO_ROOT, '.local', 'test-pg');
-const MIGRATE_CLI = path.join(REPO_ROOT, 'lib', 'db', 'migrate-cli.ts');
+/** `posttrade migrate`, run from the sources (tsx), as the command line runs it. */
+const CLI_MAIN = path.join(REPO_ROOT, 'lib', 'cli', 'main.ts');
 
 export interface TestServer {
   readonly serverUrl: string;
@@ -120,7 +121,7 @@ export function runMigrations(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [require.resolve('tsx/cli'), MIGRATE_CLI],
+      [require.resolve('tsx/cli'), CLI_MAIN, 'migrate'],
       { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: url } },
       (error, stdout, stderr) => {
         if (error === null) resolve(stdout);

@@ -1,3 +1,0 @@
-import { daily, runCommand } from './cli';
-
-runCommand(daily);

@@ -1,3 +1,0 @@
-import { positions, runCommand } from './cli';
-
-runCommand(positions);
