@@ -19,6 +19,8 @@ import path from 'node:path';
 import { isNativeError } from 'node:util/types';
 import { Client } from 'pg';
 
+import { LOCAL_STACK_DEFAULTS } from '../lib/config';
+
 export interface PostgresOptions {
   /** Data directory; initialised on first start. Default `.local/postgres` (relative to the working directory). */
   readonly dataDir?: string;
@@ -49,12 +51,13 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
+/** The product's local defaults (lib/config.ts), which the command line dials: the emulator follows them. */
 export const POSTGRES_DEFAULTS = {
-  dataDir: '.local/postgres',
-  port: 5433,
-  user: 'posttrade',
-  password: 'posttrade',
-  database: 'posttrade',
+  dataDir: `${LOCAL_STACK_DEFAULTS.dataDir}/postgres`,
+  port: LOCAL_STACK_DEFAULTS.pgPort,
+  user: LOCAL_STACK_DEFAULTS.pgUser,
+  password: LOCAL_STACK_DEFAULTS.pgPassword,
+  database: LOCAL_STACK_DEFAULTS.pgDatabase,
 } as const;
 
 /** Name of the server log file, inside the data directory. */

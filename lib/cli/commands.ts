@@ -8,10 +8,11 @@
  */
 import path from 'node:path';
 
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 import { packageRoot } from '../config';
 import { DEFAULT_CUSTODIAN_RATES } from '../custodian/decide';
+import { InjectableBreak } from '../custodian/statement';
 import { DEFAULT_DAYS, DEFAULT_FIRST_DAY, MAX_DAYS } from '../demo/days';
 import { UsageError } from './errors';
 import { collect, integer, isoDate, list, nonNegative, positive, share } from './parsers';
@@ -106,6 +107,17 @@ export interface CustodianOptions {
   readonly once: boolean;
   readonly dir: string;
 }
+const INJECTABLE = Object.values(InjectableBreak).map((c) => c.toLowerCase());
+
+/** `quantity,missing_internal` → the break classes, upper case; an unknown one is a usage error. */
+function breakClasses(text: string): string[] {
+  const classes = list(text).map((c) => c.toLowerCase());
+  const unknown = classes.filter((c) => !INJECTABLE.includes(c));
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(`unknown ${unknown.join(', ')}; known ${INJECTABLE.join(', ')}`);
+  return classes.map((c) => c.toUpperCase());
+}
+
 export const custodianSpec: CommandSpec = {
   path: ['custodian'],
   summary: 'answer settlement instructions as a custodian would (settlement.status), and publish statements',
@@ -134,8 +146,8 @@ export const custodianSpec: CommandSpec = {
       .option('--break-rate <r>', 'share of statement lines given a deliberate difference (listed on stderr)', share, 0)
       .option(
         '--break-classes <classes>',
-        'differences to inject: quantity,amount,missing_at_custodian,missing_internal,duplicate,timing',
-        list,
+        `differences to inject, comma-separated: ${INJECTABLE.join(',')}`,
+        breakClasses,
       )
       .option('--once', 'exit once every instruction is answered (and the statements published)', false)
       .option('--dir <dir>', 'reference data: the settlement calendars (ssis.csv, holidays.csv)', SEED_DIR);

@@ -64,12 +64,7 @@ export async function custodianCommand(options: CustodianOptions, context: Comma
   });
   if (!rates.ok) throw new UsageError(rates.errors.join('; '));
   const statementDate = options.statementDate;
-  const known = Object.values(InjectableBreak) as string[];
-  const classes = options.breakClasses?.map((c) => c.toUpperCase());
-  const unknown = classes?.filter((c) => !known.includes(c)) ?? [];
-  if (unknown.length > 0) {
-    throw new UsageError(`--break-classes: unknown ${unknown.join(', ')}; known ${known.join(', ').toLowerCase()}`);
-  }
+  const classes = options.breakClasses;
   const serves = options.custodian ?? [];
   const stderr = context.stderr;
 
