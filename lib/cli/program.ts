@@ -158,7 +158,18 @@ export async function runCli(argv: readonly string[], io: RunIo): Promise<ExitCo
       if (error.exitCode === ExitCode.USAGE) io.stderr.write(`(run ${name} --help for the options and an example)\n`);
       return error.exitCode;
     }
-    io.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr.write(`${name}: ${describeFailure(error)}\n`);
     return ExitCode.FAILURE;
   }
+}
+
+/** An unexpected error's message with those of its causes (`migration failed: relation ... does not exist`). */
+export function describeFailure(error: unknown): string {
+  const messages: string[] = [];
+  for (let current: unknown = error; current !== undefined && messages.length < 5;) {
+    const message = current instanceof Error ? current.message : String(current);
+    if (message !== '' && !messages.some((seen) => seen.includes(message))) messages.push(message);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return messages.join(': ');
 }

@@ -9,10 +9,11 @@ import path from 'node:path';
 import { runner } from 'node-pg-migrate';
 import type { ClientConfig } from 'pg';
 
+import { packageRoot } from '../config';
 import { toDbError } from './errors';
 
-/** Where the migrations live, independent of the working directory. */
-export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'migrations');
+/** Where the migrations live, independent of the working directory (and of being bundled into dist/). */
+export const MIGRATIONS_DIR = path.join(packageRoot(), 'migrations');
 
 /** node-pg-migrate's bookkeeping table (its default name, kept so that its CLI agrees with us). */
 export const MIGRATIONS_TABLE = 'pgmigrations';

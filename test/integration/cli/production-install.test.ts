@@ -63,8 +63,11 @@ describe('posttrade after a production install', () => {
 
   it('builds on prepare, answers npx posttrade --help, and migrates and loads a database', async () => {
     await exec('npm', ['run', 'prepare'], { cwd: copy, env: env() });
-    const help = await exec('npx', ['--no', 'posttrade', '--help'], { cwd: copy, env: env() });
-    const reportHelp = await exec('npx', ['--no', 'posttrade', 'report', 'daily', '--help'], { cwd: copy, env: env() });
+    const help = await exec('npx', ['--no', '--', 'posttrade', '--help'], { cwd: copy, env: env() });
+    const reportHelp = await exec('npx', ['--no', '--', 'posttrade', 'report', 'daily', '--help'], {
+      cwd: copy,
+      env: env(),
+    });
     const migrated = await exec('node', ['scripts/posttrade.js', 'migrate'], {
       cwd: copy,
       env: env({ DATABASE_URL: db.url }),
