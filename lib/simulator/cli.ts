@@ -10,6 +10,7 @@ import path from 'node:path';
 
 import { parseOptions, produceSpec, SEED_DIR, type ProduceOptions } from '../cli/commands';
 import type { CommandContext } from '../cli/program';
+import { CountProgress } from '../cli/progress';
 import { Dec } from '../domain/money';
 import { getPublisher, type EventPublisher } from '../kafka/producer';
 import { Topics } from '../kafka/topics';
@@ -85,18 +86,6 @@ export interface ProgressStream {
   write(text: string): unknown;
 }
 
-/** A bar redrawn in place on a terminal; a plain line per tenth otherwise (logs and pipes). */
-export function reportProgress(stream: ProgressStream, done: number, total: number): void {
-  if (stream.isTTY === true) {
-    const width = 30;
-    const filled = Math.round((done / total) * width);
-    stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
-    if (done === total) stream.write('\n');
-  } else if (done === total || Math.floor((done * 10) / total) !== Math.floor(((done - 1) * 10) / total)) {
-    stream.write(`produced ${done}/${total}\n`);
-  }
-}
-
 export interface ProduceIo {
   /** Defaults to the container's Kafka publisher (KAFKA_BROKERS), disconnected at the end. */
   readonly publisher?: EventPublisher;
@@ -144,6 +133,7 @@ export async function runProduce(
   let undecodable = 0;
   const nextUndecodable = undecodableSchedule(seed, undecodableRate);
   let undecodableAfter = nextUndecodable();
+  const progress = new CountProgress(stderr, 'produced', count);
   try {
     while (done < count) {
       const batch = Array.from({ length: Math.min(chunk, count - done) }, () => trades.next().value);
@@ -168,7 +158,7 @@ export async function runProduce(
         );
       }
       done += batch.length;
-      reportProgress(stderr, done, count);
+      progress.update(done);
       if (rate !== undefined) {
         // Message n goes out no earlier than n / rate seconds after the start, and the run lasts count / rate.
         const wait = started + (done / rate) * 1000 - Date.now();
@@ -176,6 +166,7 @@ export async function runProduce(
       }
     }
   } finally {
+    progress.end();
     if (io.publisher === undefined) await getPublisher().disconnect();
   }
   return { published: done, faulty, undecodable, elapsedMs: Date.now() - started };

@@ -1,5 +1,5 @@
 import { decodeTradeEvent } from '../../lib/kafka/schemas/trade-event';
-import { DEFAULT_SEED_DIR, loadSimulatorData, reportProgress } from '../../lib/simulator/cli';
+import { DEFAULT_SEED_DIR, loadSimulatorData } from '../../lib/simulator/cli';
 import { Dec } from '../../lib/domain/money';
 import { EVENTS_PER_DAY, LIMIT_HEADROOM, lastTradingDay, simulateTrades } from '../../lib/simulator/generate';
 
@@ -208,36 +208,5 @@ describe('trade simulator', () => {
       expect(lastTradingDay({ ...data, closes: data.closes.filter((c) => c.date <= '2024-05-27') })).toBe('2024-05-27');
       expect(lastTradingDay({ ...data, closes: [] })).toBeUndefined();
     });
-  });
-
-  it('draws a bar in place on a terminal and a line per tenth elsewhere', () => {
-    // Arrange
-    const tty = {
-      isTTY: true,
-      text: '',
-      write(text: string) {
-        this.text += text;
-      },
-    };
-    const pipe = {
-      isTTY: false,
-      text: '',
-      write(text: string) {
-        this.text += text;
-      },
-    };
-
-    // Act
-    for (let done = 1; done <= 20; done++) {
-      reportProgress(tty, done, 20);
-      reportProgress(pipe, done, 20);
-    }
-
-    // Assert
-    expect(tty.text.endsWith(`\r[${'#'.repeat(30)}] 20/20\n`)).toBe(true);
-    expect(tty.text).toContain(`\r[${'#'.repeat(15)}${'.'.repeat(15)}] 10/20`);
-    expect(pipe.text.split('\n').filter((line) => line !== '')).toEqual(
-      [2, 4, 6, 8, 10, 12, 14, 16, 18, 20].map((done) => `produced ${done}/20`),
-    );
   });
 });
