@@ -17,16 +17,73 @@ export interface Address {
   readonly port: number;
 }
 
-/** Resolves with undefined when something accepts a connection on `address`, else with the reason. */
-export function probe(address: Address, timeoutMs: number = REACH_TIMEOUT_MS): Promise<string | undefined> {
+/**
+ * The first bytes of each protocol that make its server answer at once, so that a port something else holds (or a
+ * proxy that accepts every connection) is not taken for the service.
+ */
+export interface Hello {
+  readonly service: string;
+  readonly bytes: Buffer;
+  /** Whether the first bytes back are this service's answer (an HTTP proxy's 400 is not). */
+  answers(data: Buffer): boolean;
+}
+
+export const Hello = {
+  /** Kafka ApiVersions v0, correlation id 1, client id `posttrade`: any broker answers it with that correlation id. */
+  KAFKA: {
+    service: 'a Kafka broker',
+    answers: (data: Buffer) => data.length >= 8 && data.readInt32BE(4) === 1,
+    bytes: (() => {
+      const clientId = Buffer.from('posttrade');
+      const body = Buffer.alloc(10 + clientId.length);
+      body.writeInt16BE(18, 0); // api_key ApiVersions
+      body.writeInt16BE(0, 2); // api_version
+      body.writeInt32BE(1, 4); // correlation_id
+      body.writeInt16BE(clientId.length, 8);
+      clientId.copy(body, 10);
+      const size = Buffer.alloc(4);
+      size.writeInt32BE(body.length, 0);
+      return Buffer.concat([size, body]);
+    })(),
+  },
+  /** PostgreSQL SSLRequest: the server answers one byte, S or N, before any authentication. */
+  POSTGRES: {
+    service: 'PostgreSQL',
+    answers: (data: Buffer) => data.length === 1 && (data[0] === 0x53 || data[0] === 0x4e),
+    bytes: Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]),
+  },
+} as const satisfies Record<string, Hello>;
+
+/**
+ * Resolves with undefined when the server on `address` answers `hello` (or, without one, accepts a connection)
+ * within `timeoutMs`, else with the reason.
+ */
+export function probe(
+  address: Address,
+  timeoutMs: number = REACH_TIMEOUT_MS,
+  hello?: Hello,
+): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: address.host, port: address.port });
+    let connected = false;
     const done = (reason: string | undefined): void => {
       socket.destroy();
       resolve(reason);
     };
-    socket.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs / 1000} s`));
-    socket.once('connect', () => done(undefined));
+    socket.setTimeout(timeoutMs, () =>
+      done(
+        connected ? `connected, but no answer within ${timeoutMs / 1000} s` : `no answer within ${timeoutMs / 1000} s`,
+      ),
+    );
+    socket.once('connect', () => {
+      connected = true;
+      if (hello === undefined) done(undefined);
+      else socket.write(hello.bytes);
+    });
+    socket.once('data', (data: Buffer) =>
+      done(hello === undefined || hello.answers(data) ? undefined : `something answered that is not ${hello.service}`),
+    );
+    socket.once('end', () => done('the connection was closed without an answer'));
     socket.once('error', (error: NodeJS.ErrnoException) => {
       done(error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message));
     });
@@ -64,7 +121,7 @@ function unreachable(service: string, address: string, source: SettingSource, re
 export async function requireKafka(config: CliConfig, timeoutMs: number = REACH_TIMEOUT_MS): Promise<void> {
   if (config.kafka.mskClusterArn !== undefined) return; // looked up from AWS: nothing to dial yet
   const brokers = config.kafka.brokers;
-  const reasons = await Promise.all(brokers.map((broker) => probe(parseHostPort(broker), timeoutMs)));
+  const reasons = await Promise.all(brokers.map((broker) => probe(parseHostPort(broker), timeoutMs, Hello.KAFKA)));
   if (reasons.some((reason) => reason === undefined)) return;
   throw unreachable(
     'the Kafka broker',
@@ -85,7 +142,7 @@ export async function requirePostgres(config: CliConfig, timeoutMs: number = REA
         ? undefined
         : databaseAddress(config.database.url);
   if (address === undefined) return;
-  const reason = await probe(address, timeoutMs);
+  const reason = await probe(address, timeoutMs, Hello.POSTGRES);
   if (reason === undefined) return;
   throw unreachable(
     'PostgreSQL',
