@@ -102,7 +102,7 @@ function migrateInChild(url: string): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [require.resolve('tsx/cli'), path.join(ROOT, 'lib/db/migrate-cli.ts')],
+      [require.resolve('tsx/cli'), path.join(ROOT, 'lib/cli/main.ts'), 'migrate'],
       { cwd: ROOT, env: { ...process.env, DATABASE_URL: url } },
       (error, stdout, stderr) => {
         if (error === null) resolve();

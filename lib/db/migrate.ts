@@ -2,7 +2,7 @@
  * Applies the SQL migrations in `migrations/` (forward only) with node-pg-migrate's programmatic runner.
  *
  * node-pg-migrate 8 is ESM-only. Node 20.19+ `require`s it natively and tsx loads it, but Jest's CommonJS module
- * registry cannot: tests run migrations through the CLI (`lib/db/migrate-cli.ts`) in a child process.
+ * registry cannot: tests run migrations through `posttrade migrate` (lib/db/migrate-cli.ts) in a child process.
  */
 import path from 'node:path';
 

@@ -127,7 +127,8 @@ async function runDemoOn(stack: FaultStack, options: Options, tag: string): Prom
     [
       '--import',
       'tsx',
-      'lib/demo/cli.ts',
+      'lib/cli/main.ts',
+      'demo',
       ...['--days', String(options.days), '--from', FIRST_DAY, '--trades', String(perDay)],
       ...['--seed', String(options.seed), '--undecodable-rate', '0.01', '--stall-timeout', '300', '--keep'],
     ],
