@@ -5,6 +5,7 @@ import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failure
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
 import { PgDeadLetterStore } from '../lib/db/dead-letter-store';
+import { PgStageHeartbeatStore } from '../lib/db/stage-heartbeat-store';
 import { getPool } from '../lib/db/pool';
 import { Stage } from '../lib/kafka/dead-letter';
 import type { KafkaEvent } from '../lib/kafka/decode';
@@ -15,6 +16,7 @@ import { PgEodPriceStore } from '../lib/prices/store';
 const deps = {
   store: new PgEodPriceStore(getPool()),
   deadLetters: new PgDeadLetterStore(getPool()),
+  heartbeats: new PgStageHeartbeatStore(getPool()),
   publisher: getPublisher(),
 };
 

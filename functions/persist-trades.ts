@@ -9,6 +9,7 @@ import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
 import { config } from '../lib/config';
 import { PgDeadLetterStore } from '../lib/db/dead-letter-store';
+import { PgStageHeartbeatStore } from '../lib/db/stage-heartbeat-store';
 import { getPool } from '../lib/db/pool';
 import { Stage } from '../lib/kafka/dead-letter';
 import { getPublisher } from '../lib/kafka/producer';
@@ -16,7 +17,11 @@ import type { KafkaEvent } from '../lib/kafka/decode';
 import type { PersistSummary } from '../lib/pipeline/persist';
 import { persistHandler } from '../lib/pipeline/handlers';
 
-const failurePolicy = { deadLetters: new PgDeadLetterStore(getPool()), publisher: getPublisher() };
+const failurePolicy = {
+  deadLetters: new PgDeadLetterStore(getPool()),
+  heartbeats: new PgStageHeartbeatStore(getPool()),
+  publisher: getPublisher(),
+};
 
 export const handler = middy<KafkaEvent, BatchResult<PersistSummary>>()
   .use(releaseAfterLocalInvoke())

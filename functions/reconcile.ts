@@ -8,6 +8,7 @@ import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failure
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
 import { PgDeadLetterStore } from '../lib/db/dead-letter-store';
+import { PgStageHeartbeatStore } from '../lib/db/stage-heartbeat-store';
 import { getPool } from '../lib/db/pool';
 import { Stage } from '../lib/kafka/dead-letter';
 import type { KafkaEvent } from '../lib/kafka/decode';
@@ -15,7 +16,11 @@ import { getPublisher } from '../lib/kafka/producer';
 import { reconcileHandler } from '../lib/recon/handlers';
 import type { ReconSummary } from '../lib/recon/service';
 
-const failurePolicy = { deadLetters: new PgDeadLetterStore(getPool()), publisher: getPublisher() };
+const failurePolicy = {
+  deadLetters: new PgDeadLetterStore(getPool()),
+  heartbeats: new PgStageHeartbeatStore(getPool()),
+  publisher: getPublisher(),
+};
 
 export const handler = middy<KafkaEvent, BatchResult<ReconSummary>>()
   .use(releaseAfterLocalInvoke())

@@ -8,6 +8,7 @@ import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failure
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
 import { PgDeadLetterStore } from '../lib/db/dead-letter-store';
+import { PgStageHeartbeatStore } from '../lib/db/stage-heartbeat-store';
 import { getPool } from '../lib/db/pool';
 import { Stage } from '../lib/kafka/dead-letter';
 import { getPublisher } from '../lib/kafka/producer';
@@ -15,7 +16,11 @@ import type { KafkaEvent } from '../lib/kafka/decode';
 import type { ValidationSummary } from '../lib/pipeline/validate';
 import { validateHandler } from '../lib/pipeline/handlers';
 
-const failurePolicy = { deadLetters: new PgDeadLetterStore(getPool()), publisher: getPublisher() };
+const failurePolicy = {
+  deadLetters: new PgDeadLetterStore(getPool()),
+  heartbeats: new PgStageHeartbeatStore(getPool()),
+  publisher: getPublisher(),
+};
 
 export const handler = middy<KafkaEvent, BatchResult<ValidationSummary>>()
   .use(releaseAfterLocalInvoke())

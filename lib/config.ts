@@ -132,6 +132,15 @@ const environment = z.object({
    * is not coming.
    */
   PENDING_EVENT_MAX_WAIT_SECONDS: z.coerce.number().int().min(1).default(3_600),
+  /**
+   * `posttrade status` and GET /health say "degraded" when a stage's consumer group is more than this many records
+   * behind the end of its topic (summed over the partitions).
+   */
+  STATUS_LAG_MAX: z.coerce.number().int().min(0).default(1_000),
+  /** ...when more records than this were dead-lettered in the last hour (every stage together)... */
+  STATUS_DEAD_LETTERS_PER_HOUR_MAX: z.coerce.number().int().min(0).default(10),
+  /** ...and when a stage has records waiting but its last batch ended longer ago than this (or it never ran). */
+  STATUS_STALE_STAGE_SECONDS: z.coerce.number().int().min(1).default(300),
   /** Powertools logger levels; any case. */
   LOG_LEVEL: z
     .string()
@@ -160,6 +169,7 @@ export interface Config {
   };
   readonly kafka: KafkaSettings;
   readonly pipeline: { readonly pendingEventMaxWaitSeconds: number };
+  readonly status: StatusThresholds;
   readonly aws: { readonly region: string | undefined };
   readonly api: {
     readonly largeResponses: LargeResponseSettings;
@@ -170,6 +180,13 @@ export interface Config {
      */
     readonly tokens: TokenTable | undefined;
   };
+}
+
+/** When `posttrade status` and GET /health call the pipeline degraded (README "Settings"). */
+export interface StatusThresholds {
+  readonly lagMax: number;
+  readonly deadLettersPerHourMax: number;
+  readonly staleStageSeconds: number;
 }
 
 export interface DatabaseServer {
@@ -263,6 +280,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     kafka,
     pipeline: { pendingEventMaxWaitSeconds: vars.PENDING_EVENT_MAX_WAIT_SECONDS },
+    status: {
+      lagMax: vars.STATUS_LAG_MAX,
+      deadLettersPerHourMax: vars.STATUS_DEAD_LETTERS_PER_HOUR_MAX,
+      staleStageSeconds: vars.STATUS_STALE_STAGE_SECONDS,
+    },
     aws: { region: vars.AWS_REGION },
     api: {
       largeResponses: {

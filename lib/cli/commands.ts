@@ -340,6 +340,29 @@ export const migrateSpec: CommandSpec = {
   define: (command) => command,
 };
 
+export interface StatusOptions {
+  readonly json: boolean;
+}
+export const statusSpec: CommandSpec = {
+  path: ['status'],
+  summary:
+    "the pipeline's health: consumer lag per group and partition, each stage's last batch, counts, dead letters; " +
+    'exit 0 healthy, 1 degraded, 2 down (broker or database unreachable)',
+  examples: ['posttrade status', 'posttrade status --json', 'STATUS_LAG_MAX=100 posttrade status || echo attention'],
+  environment: [
+    ...KAFKA_ENV,
+    'DATABASE_URL',
+    'PG_PORT',
+    'STAGE',
+    'STATUS_LAG_MAX',
+    'STATUS_DEAD_LETTERS_PER_HOUR_MAX',
+    'STATUS_STALE_STAGE_SECONDS',
+  ],
+  // Not checked by the runner: an unreachable broker or database is this command's answer (down, exit 2), not an error.
+  needs: [],
+  define: (command) => command.option('--json', 'one JSON document instead of text', false),
+};
+
 export const ConfigFormats = ['text', 'env', 'json'] as const;
 export interface ConfigOptions {
   readonly format: (typeof ConfigFormats)[number];
@@ -380,6 +403,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   demoSpec,
   migrateSpec,
   configSpec,
+  statusSpec,
 ];
 
 /** Text after a command's options: its examples and the settings it reads. */

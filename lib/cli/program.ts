@@ -42,6 +42,7 @@ const IMPLEMENTATIONS: Record<string, () => Promise<Implementation>> = {
   demo: async () => (await import('../demo/cli')).demoCommand,
   migrate: async () => (await import('../db/migrate-cli')).migrateCommand,
   config: async () => (await import('./config-command')).configCommand,
+  status: async () => (await import('../status/cli')).statusCommand,
 };
 
 /** Groups of subcommands and what they hold. */

@@ -14,6 +14,11 @@
  *   record is to blame, so nothing is dead-lettered; the batch fails and the mapping's retries and on-failure
  *   destination take over.
  *
+ * Every batch, whatever its end, also leaves a heartbeat (`deps.heartbeats`, the `stage_heartbeats` row of the stage):
+ * when it started, how long it took, how many records and how it ended. `posttrade status` and GET /health read it to
+ * tell a stage that keeps up from one that has stopped. A heartbeat that cannot be written is logged and never fails
+ * the batch: the pipeline must not stop for its own monitoring.
+ *
  * A plain wrapper rather than a middy middleware because it must run the handler again on parts of the event,
  * which middy's before/after/onError hooks cannot; functions/*.ts put it inside their middy chain.
  */
@@ -21,6 +26,7 @@ import type { PoolClient } from 'pg';
 
 import { ConfigError } from '../config';
 import type { UndecodedRecord } from '../db/dead-letter-store';
+import { BatchOutcome, type StageHeartbeatRecorder } from '../db/stage-heartbeat-store';
 import { isDatabaseError, toDbError } from '../db/errors';
 import type { Stage } from '../kafka/dead-letter';
 import { consumedRecords, type ConsumedRecord, type KafkaEvent, type KafkaEventRecord } from '../kafka/decode';
@@ -39,6 +45,8 @@ export interface PoisonRecordStore {
 export interface FailurePolicyDeps {
   readonly deadLetters: PoisonRecordStore;
   readonly publisher: EventPublisher;
+  /** Where each batch's heartbeat goes (PgStageHeartbeatStore); without one, none is kept. */
+  readonly heartbeats?: StageHeartbeatRecorder;
   readonly now?: () => Date;
   /** One structured line per dead-lettered record. Default: console.error. */
   readonly log?: (line: Readonly<Record<string, unknown>>) => void;
@@ -145,7 +153,7 @@ export function withFailurePolicy<R>(
     }
   };
 
-  return async (event) => {
+  const run = async (event: KafkaEvent): Promise<BatchResult<R>> => {
     try {
       return await handler(event);
     } catch (error) {
@@ -161,4 +169,47 @@ export function withFailurePolicy<R>(
       return { isolated: true, results, deadLettered: poison };
     }
   };
+
+  const now = deps.now ?? (() => new Date());
+  const heartbeat = async (event: KafkaEvent, startedAt: Date, outcome: BatchOutcome, error?: unknown) => {
+    if (deps.heartbeats === undefined) return;
+    try {
+      await deps.heartbeats.recordBatch({
+        stage,
+        startedAt,
+        endedAt: now(),
+        records: recordCount(event),
+        outcome,
+        ...(error === undefined
+          ? {}
+          : { error: `${error instanceof Error ? error.name : typeof error}: ${messageOf(error)}` }),
+      });
+    } catch (heartbeatError) {
+      log({ event: 'stage heartbeat not recorded', stage, error: messageOf(heartbeatError) });
+    }
+  };
+
+  return async (event) => {
+    const startedAt = now();
+    let result: BatchResult<R>;
+    try {
+      result = await run(event);
+    } catch (error) {
+      await heartbeat(event, startedAt, BatchOutcome.FAILED, error);
+      throw error;
+    }
+    await heartbeat(event, startedAt, isIsolated(result) ? BatchOutcome.ISOLATED : BatchOutcome.OK);
+    return result;
+  };
+}
+
+function isIsolated<R>(result: BatchResult<R>): result is IsolatedBatch<R> {
+  return typeof result === 'object' && result !== null && 'isolated' in result && result.isolated === true;
+}
+
+/** The event's record count, 0 for something that is not a Kafka event (its failure is reported elsewhere). */
+function recordCount(event: KafkaEvent): number {
+  if (typeof event !== 'object' || event === null || typeof event.records !== 'object' || event.records === null)
+    return 0;
+  return Object.values(event.records).reduce((sum, records) => sum + (Array.isArray(records) ? records.length : 0), 0);
 }

@@ -17,6 +17,7 @@ describe('loadConfig', () => {
         tls: false,
       },
       pipeline: { pendingEventMaxWaitSeconds: 3_600 },
+      status: { lagMax: 1_000, deadLettersPerHourMax: 10, staleStageSeconds: 300 },
       aws: { region: undefined },
       api: {
         largeResponses: { store: 'inline', inlineMaxBytes: 6_000_000, urlTtlSeconds: 900 },
