@@ -51,6 +51,7 @@ const DEPLOYER_ENV = {
 const ACCESS: Record<string, { reads: string[]; writes: string[]; database: boolean }> = {
   captureTrades: { reads: [], writes: [Topics.TRADES_CAPTURED], database: false },
   queryApi: { reads: [], writes: [], database: true },
+  health: { reads: [], writes: [], database: true },
   validateTrades: {
     reads: [Topics.TRADES_CAPTURED],
     writes: [Topics.TRADES_VALIDATED, Topics.TRADES_REJECTED, Topics.TRADES_DEAD_LETTER],

@@ -56,7 +56,7 @@ describe('OpenAPI document', () => {
     const documented = documentOperations(buildOpenApiDocument()).sort(byKey);
 
     expect(documented).toEqual(deployed);
-    expect(deployed.length).toBe(ROUTES.length + 1); // the routes of the query API and POST /trades
+    expect(deployed.length).toBe(ROUTES.length + 2); // the routes of the query API, POST /trades and GET /health
   });
 
   it('is OpenAPI 3.1 with a bearer scheme and one operation id per route', () => {

@@ -134,6 +134,29 @@ function captureOperation(): Record<string, unknown> {
   };
 }
 
+/** GET /health is served by the health function (lib/api/health.ts), not the router; it needs no token. */
+function healthOperation(): Record<string, unknown> {
+  const body = { 'application/json': { schema: ref('Health') } };
+  return {
+    operationId: 'health',
+    summary: "The pipeline's verdict, as `posttrade status` gives it, without its internals",
+    security: [],
+    responses: {
+      '200': {
+        description: 'healthy, or degraded (a stage behind, stale or failing; dead letters piling up)',
+        content: body,
+      },
+      '503': { description: 'down: the broker or the database does not answer', content: body },
+      ...errorResponses([500]),
+    },
+  };
+}
+
+const Health = z.object({
+  status: z.enum(['healthy', 'degraded', 'down']),
+  checkedAt: z.iso.datetime(),
+});
+
 const Captured = z.object({
   accepted: z.number().int(),
   trades: z.array(z.object({ execId: z.string(), tradeId: z.string() })),
@@ -145,6 +168,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     Error: jsonSchema(S.ErrorBody, 'output'),
     TradeEvent: jsonSchema(TradeEventV1Schema, 'input'),
     Captured: jsonSchema(Captured, 'output'),
+    Health: jsonSchema(Health, 'output'),
   };
   for (const route of ROUTES) components[route.response.name] = jsonSchema(route.response.schema, 'output');
 
@@ -153,6 +177,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route) };
   }
   paths['/trades'] = { ...paths['/trades'], post: captureOperation() };
+  paths['/health'] = { get: healthOperation() };
 
   return {
     openapi: '3.1.0',
