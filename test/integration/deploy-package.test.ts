@@ -368,12 +368,13 @@ describe('sls package --stage prod (no AWS credentials)', () => {
         'GET /settlements',
         'GET /breaks',
         'GET /openapi.json',
+        'GET /health',
       ].sort(),
     );
     for (const [key, route] of Object.entries(routes)) {
       expect({ key, type: route.Properties.AuthorizationType }).toEqual({
         key,
-        type: key === 'GET /openapi.json' ? undefined : 'JWT',
+        type: key === 'GET /openapi.json' || key === 'GET /health' ? undefined : 'JWT',
       });
     }
     expect(resources.AuthorizerLambdaFunction).toBeUndefined();
