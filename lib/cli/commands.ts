@@ -363,6 +363,21 @@ export const statusSpec: CommandSpec = {
   define: (command) => command.option('--json', 'one JSON document instead of text', false),
 };
 
+export interface SchemasOptions {
+  readonly check: boolean;
+}
+export const schemasSpec: CommandSpec = {
+  path: ['schemas'],
+  summary:
+    "write every event's JSON Schema (generated from its zod schema) under schemas/; an incompatible change " +
+    'without a version bump is refused (exit 1)',
+  examples: ['posttrade schemas', 'posttrade schemas --check'],
+  environment: [],
+  needs: [],
+  define: (command) =>
+    command.option('--check', 'write nothing; exit 1 when a file is missing, out of date or incompatible', false),
+};
+
 export const ConfigFormats = ['text', 'env', 'json'] as const;
 export interface ConfigOptions {
   readonly format: (typeof ConfigFormats)[number];
@@ -404,6 +419,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   migrateSpec,
   configSpec,
   statusSpec,
+  schemasSpec,
 ];
 
 /** Text after a command's options: its examples and the settings it reads. */

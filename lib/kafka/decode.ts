@@ -8,6 +8,7 @@ import type { MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
 import { SCHEMA_INVALID, type DecodeResult, type FieldError } from './schemas/trade-event';
 import { KafkaEventShapeError } from './errors';
 import { JsonErrorCode, parseStrictJson, unstorableTextReason } from './strict-json';
+import { SCHEMA_VERSION_HEADER, schemaVersionOf } from './schemas/versioning';
 
 /** The event both MSK and self-managed Kafka mappings deliver; key and value may be absent (null on the wire). */
 export type KafkaEvent = (Omit<MSKEvent, 'records'> | Omit<SelfManagedKafkaEvent, 'records'>) & {
@@ -112,6 +113,14 @@ export function decodeRecord<T>(record: ConsumedRecord, decode: (json: unknown) 
   }
   const json = parseStrictJson(record.value);
   if (!json.ok) return { ok: false, errors: json.errors, record };
+  const disagreement = headerDisagreement(record, json.value);
+  if (disagreement !== undefined) {
+    return {
+      ok: false,
+      errors: [{ code: UNSUPPORTED_SCHEMA_VERSION, path: SCHEMA_VERSION_PATH, message: disagreement }],
+      record,
+    };
+  }
   const decoded = decode(json.value);
   if (decoded.ok) return { ok: true, value: decoded.value, record };
   const versionError = decoded.errors.find((error) => error.path === SCHEMA_VERSION_PATH);
@@ -119,8 +128,28 @@ export function decodeRecord<T>(record: ConsumedRecord, decode: (json: unknown) 
   const errors: DecodeError[] =
     versionError === undefined
       ? decoded.errors.map((error) => ({ ...error, code: SCHEMA_INVALID }))
-      : [{ ...versionError, code: UNSUPPORTED_SCHEMA_VERSION, message: schemaVersionMessage(json.value) }];
+      : [
+          {
+            ...versionError,
+            code: UNSUPPORTED_SCHEMA_VERSION,
+            // A versioned decoder's own message names the versions it reads; zod's literal message does not.
+            message: versionError.message.startsWith('version ')
+              ? versionError.message
+              : schemaVersionMessage(json.value),
+          },
+        ];
   return { ok: false, errors, record };
+}
+
+/** Why the `schema-version` header and the body's `schemaVersion` disagree; undefined when they do not. */
+function headerDisagreement(record: ConsumedRecord, json: unknown): string | undefined {
+  const header = record.headers.find((h) => h.key === SCHEMA_VERSION_HEADER);
+  const body = schemaVersionOf(json);
+  if (header === undefined || body === undefined) return undefined;
+  const text = header.value.toString('utf8');
+  return text === String(body)
+    ? undefined
+    : `header ${SCHEMA_VERSION_HEADER} ${JSON.stringify(text)} disagrees with the body's schemaVersion ${body}`;
 }
 
 function schemaVersionMessage(json: unknown): string {

@@ -10,6 +10,7 @@ import { getSecretSource } from '../aws/secrets';
 import { config, KafkaAuth } from '../config';
 import { awsConnectionDeps, kafkaClientConfig } from './connection';
 import { KafkaPublishError } from './errors';
+import { schemaVersionHeader } from './schemas/versioning';
 
 /**
  * A message to publish: `value` is serialised as JSON, except a Buffer, which is sent as its bytes (the simulator's
@@ -76,10 +77,12 @@ export class KafkaPublisher implements EventPublisher {
     const byTopic = new Map<string, { key: string; value: string | Buffer; headers?: Record<string, string> }[]>();
     for (const message of messages) {
       const list = byTopic.get(message.topic) ?? [];
+      // The body's schema version, also as a header (lib/kafka/schemas/versioning.ts); a caller's own header wins.
+      const headers = { ...schemaVersionHeader(message.value), ...message.headers };
       list.push({
         key: message.key,
         value: Buffer.isBuffer(message.value) ? message.value : JSON.stringify(message.value),
-        ...(message.headers === undefined ? {} : { headers: { ...message.headers } }),
+        ...(Object.keys(headers).length === 0 ? {} : { headers }),
       });
       byTopic.set(message.topic, list);
     }
