@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # `npm run status`: which parts of the stack run. Exit 0 when all run, 3 when none does, 1 when only some do.
+# When all run, it also shows whether the pipeline keeps up (`posttrade status`, whose own exit code is 0 healthy,
+# 1 degraded, 2 down); that verdict does not change this script's exit code, which is about the processes.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -66,6 +68,10 @@ for name in stack "${COMPONENTS[@]}"; do
 done
 echo "data $DATA_DIR"
 [[ -f $RUN_DIR/stack.env ]] && cat "$RUN_DIR/stack.env"
-if ((running == total)); then exit 0; fi
+if ((running == total)); then
+  echo
+  node "$ROOT/scripts/posttrade.js" status || true
+  exit 0
+fi
 if ((running == 0)); then exit 3; fi
 exit 1

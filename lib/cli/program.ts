@@ -43,7 +43,7 @@ const IMPLEMENTATIONS: Record<string, () => Promise<Implementation>> = {
   migrate: async () => (await import('../db/migrate-cli')).migrateCommand,
   config: async () => (await import('./config-command')).configCommand,
   status: async () => (await import('../status/cli')).statusCommand,
-  schemas: async () => (await import('../kafka/schemas/cli')).schemasCommand,
+  schemas: async () => (await import('./schemas-command')).schemasCommand,
 };
 
 /** Groups of subcommands and what they hold. */

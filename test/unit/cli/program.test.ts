@@ -62,9 +62,11 @@ describe('posttrade commands', () => {
         'demo',
         'migrate',
         'config',
+        'status',
+        'schemas',
       ]),
     );
-    expect(ALL).toHaveLength(15);
+    expect(ALL).toHaveLength(17);
   });
 
   it.each(ALL.map((words) => [words.join(' '), words]))(

@@ -8,7 +8,7 @@ import { z } from 'zod';
 
 import { Stage, encodeDeadLetter } from '../../../lib/kafka/dead-letter';
 import { UNSUPPORTED_SCHEMA_VERSION, decodeRecord, type ConsumedRecord } from '../../../lib/kafka/decode';
-import { schemaState } from '../../../lib/kafka/schemas/cli';
+import { schemaState } from '../../../lib/cli/schemas-command';
 import { incompatibilities, jsonSchemaOf } from '../../../lib/kafka/schemas/json-schema';
 import { EVENT_SUBJECTS } from '../../../lib/kafka/schemas/registry';
 import { decodeBookedTrade } from '../../../lib/kafka/schemas/booked-trade';

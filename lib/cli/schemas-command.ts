@@ -6,12 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import type { SchemasOptions } from '../../cli/commands';
-import { ExitCode } from '../../cli/errors';
-import type { CommandContext } from '../../cli/program';
-import { packageRoot } from '../../config';
-import { incompatibilities, jsonSchemaOf, schemaFile } from './json-schema';
-import { EVENT_SUBJECTS, type EventSubject } from './registry';
+import { packageRoot } from '../config';
+import { incompatibilities, jsonSchemaOf, schemaFile } from '../kafka/schemas/json-schema';
+import { EVENT_SUBJECTS, type EventSubject } from '../kafka/schemas/registry';
+import type { SchemasOptions } from './commands';
+import { ExitCode } from './errors';
+import type { CommandContext } from './program';
 
 export type SchemaState =
   | { readonly state: 'current' }
