@@ -67,7 +67,8 @@ export function renderStatus(report: StatusReport): string {
     lines.push(
       `  ${group.stage.padEnd(18)} ${group.topic.padEnd(20)} lag ${String(group.lag).padStart(7)}  ${group.group}`,
     );
-    for (const p of group.partitions) {
+    // Partitions only where something waits: the JSON has them all.
+    for (const p of group.lag === 0 ? [] : group.partitions) {
       lines.push(
         `    partition ${String(p.partition).padStart(2)}  committed ${String(p.committed ?? '-').padStart(8)}  ` +
           `end ${String(p.end).padStart(8)}  lag ${String(p.lag).padStart(7)}`,
