@@ -1,0 +1,164 @@
+/**
+ * One-day 99 % value at risk by historical simulation (issue 19), exact up to one documented rounding.
+ *
+ * The window: the `days` (≥ 250, default {@link VAR_WINDOW_DAYS}) most recent scenario dates up to and including
+ * the as-of date, where a scenario date is a date on which any of the portfolio's instruments has a close (the
+ * union of their venues' business days), plus the date before the first (the base of the first return). On a
+ * date an instrument did not trade (its venue's holiday), its price is its latest close before: its return that
+ * day is 0. An instrument with no close on or before the window's base date has too short a history: the VaR is
+ * then not computed (`INSUFFICIENT_HISTORY`, naming the instruments), never computed on a shorter window.
+ *
+ * Scenario t's P&L, for positions of base-currency market value v_i at the as-of close:
+ *
+ *   r_i,t = p_i,t / p_i,t−1 − 1, rounded half-even to {@link RETURN_DECIMALS} decimal places (the one rounding)
+ *   P&L_t = Σ_i v_i · r_i,t   (exact: v_i and r_i,t are decimals, products and sums are BigInt)
+ *
+ * FX rates are held at the as-of date's (the scenarios move prices, not currencies).
+ *
+ * The quantile rule: the n scenario P&Ls are ranked from the worst (most negative) to the best, exactly; ties keep
+ * either order (equal values). The VaR at confidence c is the loss of the k-th worst, k = ⌈n · (1 − c)⌉ (n = 250,
+ * c = 0.99: k = ⌈2.5⌉ = 3, the third-worst day), floored at 0 (a book that gained on its k-th worst day has no
+ * one-day loss at that confidence). It is returned exact; callers round once, half-even, to the base currency.
+ */
+import { Dec } from './money';
+
+export const VAR_WINDOW_DAYS = 250;
+export const VAR_CONFIDENCE = new Dec('0.99');
+/** Decimal places of each scenario return. */
+export const RETURN_DECIMALS = 20;
+
+/** An instrument's closes, ascending by date (ISO dates). */
+export interface PriceHistory {
+  readonly isin: string;
+  readonly closes: readonly { readonly date: string; readonly price: Dec }[];
+}
+
+/** Per instrument, its scenario returns on the window's dates, as integers scaled by 10^RETURN_DECIMALS. */
+export interface ScenarioReturns {
+  readonly dates: readonly string[];
+  readonly returns: ReadonlyMap<string, readonly bigint[]>;
+  /** Instruments whose history does not reach the window's base date. */
+  readonly shortHistory: readonly string[];
+}
+
+export type VarResult =
+  | {
+      readonly ok: true;
+      /** The loss of the k-th worst scenario, ≥ 0, exact. */
+      readonly valueAtRisk: Dec;
+      /** The k-th worst scenario's date and P&L. */
+      readonly scenarioDate: string;
+      readonly scenarioPnl: Dec;
+      readonly rank: number;
+      readonly scenarios: number;
+    }
+  | { readonly ok: false; readonly code: 'INSUFFICIENT_HISTORY'; readonly message: string; readonly isins: string[] };
+
+/** k = ⌈n · (1 − c)⌉, at least 1: the rank (1 = the worst) of the scenario whose loss is the VaR. */
+export function varRank(scenarios: number, confidence: Dec = VAR_CONFIDENCE): number {
+  const tail = new Dec(scenarios).times(new Dec(1).minus(confidence));
+  return Math.max(1, Number(tail.ceil().toFixed()));
+}
+
+/** a / b − 1 to RETURN_DECIMALS places, half-even, as a scaled integer. */
+function scaledReturn(price: Dec, previous: Dec): bigint {
+  return BigInt(price.div(previous).minus(1).toFixed(RETURN_DECIMALS).replace('.', ''));
+}
+
+/**
+ * The window's dates and each instrument's scenario returns on them (see the module's TSDoc). `asOf` bounds the
+ * window; closes after it are ignored. Computed once per price load and shared by every account.
+ */
+export function scenarioReturns(
+  histories: readonly PriceHistory[],
+  asOf: string,
+  days: number = VAR_WINDOW_DAYS,
+): ScenarioReturns {
+  if (!Number.isInteger(days) || days < VAR_WINDOW_DAYS)
+    throw new RangeError(`a VaR window needs at least ${VAR_WINDOW_DAYS} days, got ${days}`);
+  const allDates = new Set<string>();
+  for (const history of histories) for (const close of history.closes) if (close.date <= asOf) allDates.add(close.date);
+  const sorted = [...allDates].sort();
+  // days + 1 dates: the base date, then the scenario dates.
+  const window = sorted.slice(-(days + 1));
+  const dates = window.length === days + 1 ? window.slice(1) : [];
+  const base = window.length === days + 1 ? window[0] : undefined;
+  const returns = new Map<string, bigint[]>();
+  const shortHistory: string[] = [];
+  for (const history of histories) {
+    const closes = history.closes.filter((close) => close.date <= asOf);
+    const first = closes[0];
+    if (base === undefined || first === undefined || first.date > base) {
+      shortHistory.push(history.isin);
+      continue;
+    }
+    let index = 0;
+    // The latest close on or before the base date.
+    while (index + 1 < closes.length && (closes[index + 1]?.date ?? '') <= base) index += 1;
+    let previous = (closes[index] as { price: Dec }).price;
+    const series: bigint[] = [];
+    for (const date of dates) {
+      const next = closes[index + 1];
+      if (next !== undefined && next.date === date) {
+        series.push(scaledReturn(next.price, previous));
+        previous = next.price;
+        index += 1;
+      } else {
+        series.push(0n);
+      }
+    }
+    returns.set(history.isin, series);
+  }
+  return { dates, returns, shortHistory: shortHistory.sort() };
+}
+
+/** A decimal as an integer at `scale` decimal places (exact: scale must be ≥ its own decimal places). */
+function scaled(value: Dec, scale: number): bigint {
+  return BigInt(value.toFixed(scale).replace('.', ''));
+}
+
+/**
+ * The VaR of positions of market value `values` (base currency, by ISIN) over the scenarios (see the module's
+ * TSDoc). Positions of zero value need no history.
+ */
+export function historicalVar(
+  values: ReadonlyMap<string, Dec>,
+  scenarios: ScenarioReturns,
+  confidence: Dec = VAR_CONFIDENCE,
+): VarResult {
+  const held = [...values.entries()].filter(([, value]) => !value.isZero());
+  const missing = held.map(([isin]) => isin).filter((isin) => !scenarios.returns.has(isin));
+  const n = scenarios.dates.length;
+  if (missing.length > 0 || n === 0) {
+    return {
+      ok: false,
+      code: 'INSUFFICIENT_HISTORY',
+      message:
+        n === 0
+          ? `fewer than ${VAR_WINDOW_DAYS + 1} price dates up to the as-of date`
+          : `no close on or before the window's first date (${scenarios.dates[0] ?? ''}'s base) for ${missing.join(', ')}`,
+      isins: missing.sort(),
+    };
+  }
+  const valueScale = Math.max(0, ...held.map(([, value]) => value.decimalPlaces()));
+  const pnl: bigint[] = new Array<bigint>(n).fill(0n);
+  for (const [isin, value] of held) {
+    const v = scaled(value, valueScale);
+    const series = scenarios.returns.get(isin) as readonly bigint[];
+    for (let t = 0; t < n; t += 1) pnl[t] = (pnl[t] as bigint) + v * (series[t] as bigint);
+  }
+  const order = pnl
+    .map((value, t) => ({ value, t }))
+    .sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.t - b.t));
+  const rank = varRank(n, confidence);
+  const kth = order[rank - 1] as { value: bigint; t: number };
+  const scenarioPnl = new Dec(kth.value, valueScale + RETURN_DECIMALS);
+  return {
+    ok: true,
+    valueAtRisk: scenarioPnl.isNegative() ? scenarioPnl.negated() : new Dec(0),
+    scenarioDate: scenarios.dates[kth.t] as string,
+    scenarioPnl,
+    rank,
+    scenarios: n,
+  };
+}
