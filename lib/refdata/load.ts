@@ -142,6 +142,39 @@ export const REFERENCE_TABLES: readonly TableSpec[] = [
     key: ['key'],
     columns: [text('key'), numeric('value')],
   },
+  // Risk (migrations/1732407500000_risk.sql): sectors, the margin rule set, collateral and limits per account.
+  {
+    table: 'instrument_sectors',
+    file: 'instrument_sectors.csv',
+    key: ['isin'],
+    columns: [text('isin'), text('sector')],
+  },
+  {
+    table: 'margin_rules',
+    file: 'margin_rules.csv',
+    key: ['scope'],
+    columns: [
+      text('scope'),
+      numeric('initial_long'),
+      numeric('initial_short'),
+      numeric('maintenance_long'),
+      numeric('maintenance_short'),
+      text('note', true),
+    ],
+  },
+  {
+    table: 'risk_accounts',
+    file: 'risk_accounts.csv',
+    key: ['account_id'],
+    columns: [
+      text('account_id'),
+      numeric('collateral'),
+      numeric('gross_exposure_limit', true),
+      numeric('net_exposure_limit', true),
+      numeric('instrument_concentration_limit', true),
+      numeric('sector_concentration_limit', true),
+    ],
+  },
 ];
 
 /** What loading one file did. `rows - inserted - updated` rows were already there, unchanged. */
