@@ -1,0 +1,272 @@
+/**
+ * The risk stage's evaluation (issue 19): for some accounts (or every account with positions or risk settings),
+ * read their positions marked at the latest close on or before the as-of date, compute exposure and margin
+ * (lib/domain/risk-exposure.ts, risk-margin.ts), store the account's current snapshot (`risk_snapshots`), and
+ * raise and clear its alerts (`risk_alerts`, lib/domain/risk-alerts.ts) — all in one transaction per call.
+ *
+ * Concurrency: each evaluated account is locked (a transaction-scoped advisory lock, taken in sorted order, so two
+ * evaluations cannot deadlock) before its inputs are read, so the later of two evaluations of an account reads
+ * what the earlier one committed and an alert is never raised twice (the partial unique index of migration
+ * 1732407500000_risk.sql enforces it too). Risk only reads prices and positions, never writes them: it takes no
+ * lock that the prices or positions stages take (the deadlock of a previous attempt came from writing prices).
+ */
+import type { Pool, PoolClient } from 'pg';
+
+import { withTransaction } from '../db/pool';
+import { Dec } from '../domain/money';
+import { alertTransitions, isRiskAlertKind, riskBreaches, type AlertKey, type RiskLimits } from '../domain/risk-alerts';
+import { accountExposure, type Exposure, type RiskPosition } from '../domain/risk-exposure';
+import {
+  REG_T_FINRA_4210,
+  accountMargin,
+  type Margin,
+  type MarginRule,
+  type MarginRuleSet,
+} from '../domain/risk-margin';
+
+/** Namespace of the per-account advisory locks (first key of the two-key form). */
+const RISK_LOCK_CLASS = 1_732_407_500;
+
+export interface AccountRisk {
+  readonly accountId: string;
+  readonly baseCurrency: string;
+  readonly exposure: Exposure;
+  readonly margin: Margin;
+  readonly pricesAsOf: string | undefined;
+}
+
+export interface EvaluationSummary {
+  readonly accounts: number;
+  readonly raised: number;
+  readonly cleared: number;
+}
+
+interface AccountRow {
+  id: string;
+  base_currency: string;
+  collateral: string;
+  gross_exposure_limit: string | null;
+  net_exposure_limit: string | null;
+  instrument_concentration_limit: string | null;
+  sector_concentration_limit: string | null;
+}
+
+interface PositionRow {
+  account_id: string;
+  isin: string;
+  quantity: string;
+  open_cost_base: string;
+  realized_base: string;
+  sector: string | null;
+  price: string | null;
+  price_date: string | null;
+  fx: string | null;
+}
+
+const optional = (text: string | null): Dec | undefined => (text === null ? undefined : new Dec(text));
+
+function ruleOf(row: {
+  initial_long: string;
+  initial_short: string;
+  maintenance_long: string;
+  maintenance_short: string;
+}): MarginRule {
+  return {
+    initialLong: new Dec(row.initial_long),
+    initialShort: new Dec(row.initial_short),
+    maintenanceLong: new Dec(row.maintenance_long),
+    maintenanceShort: new Dec(row.maintenance_short),
+  };
+}
+
+/** The margin rule set of `margin_rules`: its DEFAULT row (Reg T / FINRA 4210 when absent) and overrides by ISIN. */
+export async function loadMarginRules(client: Pool | PoolClient): Promise<MarginRuleSet> {
+  const { rows } = await client.query<{
+    scope: string;
+    initial_long: string;
+    initial_short: string;
+    maintenance_long: string;
+    maintenance_short: string;
+  }>('SELECT scope, initial_long, initial_short, maintenance_long, maintenance_short FROM margin_rules');
+  const overrides = new Map<string, MarginRule>();
+  let defaults = REG_T_FINRA_4210;
+  for (const row of rows) {
+    if (row.scope === 'DEFAULT') defaults = ruleOf(row);
+    else overrides.set(row.scope, ruleOf(row));
+  }
+  return { default: defaults, overrides };
+}
+
+export class PgRiskService {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Evaluates `accounts` (undefined: every account with a position or a risk_accounts row) at the latest closes on
+   * or before `asOf` (undefined: the latest there are), stores the snapshots and alerts; idempotent.
+   */
+  async evaluate(
+    accounts: readonly string[] | undefined,
+    options: { readonly asOf?: string; readonly now?: Date } = {},
+  ): Promise<EvaluationSummary & { readonly risks: readonly AccountRisk[] }> {
+    const at = (options.now ?? new Date()).toISOString();
+    return withTransaction(this.pool, async (client) => {
+      const { rows: accountRows } = await client.query<AccountRow>(
+        `SELECT a.id, a.base_currency, coalesce(r.collateral, 0) AS collateral, r.gross_exposure_limit,
+           r.net_exposure_limit, r.instrument_concentration_limit, r.sector_concentration_limit
+         FROM accounts a LEFT JOIN risk_accounts r ON r.account_id = a.id
+         WHERE ($1::text[] IS NULL OR a.id = ANY($1::text[]))
+           AND (r.account_id IS NOT NULL OR EXISTS (SELECT 1 FROM positions p WHERE p.account_id = a.id))
+         ORDER BY a.id`,
+        [accounts ?? null],
+      );
+      const ids = accountRows.map((row) => row.id);
+      if (ids.length === 0) return { accounts: 0, raised: 0, cleared: 0, risks: [] };
+      await client.query(`SELECT pg_advisory_xact_lock($1, hashtext(k)) FROM unnest($2::text[]) AS k ORDER BY k`, [
+        RISK_LOCK_CLASS,
+        ids,
+      ]);
+      const rules = await loadMarginRules(client);
+      const { rows: positionRows } = await client.query<PositionRow>(
+        `SELECT p.account_id, p.isin, p.quantity, p.open_cost_base, p.realized_base, s.sector, lp.price,
+           to_char(lp.price_date, 'YYYY-MM-DD') AS price_date,
+           CASE WHEN lp.price_date IS NULL THEN NULL ELSE fx_rate_to_base(p.currency, a.base_currency, lp.price_date) END AS fx
+         FROM positions p
+         JOIN accounts a ON a.id = p.account_id
+         LEFT JOIN instrument_sectors s ON s.isin = p.isin
+         LEFT JOIN LATERAL (
+           SELECT rp.price, rp.price_date FROM reference_prices rp
+           WHERE rp.isin = p.isin AND ($2::date IS NULL OR rp.price_date <= $2::date)
+           ORDER BY rp.price_date DESC LIMIT 1
+         ) lp ON true
+         WHERE p.account_id = ANY($1::text[])`,
+        [ids, options.asOf ?? null],
+      );
+      const { rows: openRows } = await client.query<{ account_id: string; kind: string; subject: string }>(
+        'SELECT account_id, kind, subject FROM risk_alerts WHERE cleared_at IS NULL AND account_id = ANY($1::text[])',
+        [ids],
+      );
+      const positions = new Map<string, { list: RiskPosition[]; asOf: string | undefined }>();
+      for (const row of positionRows) {
+        const entry = positions.get(row.account_id) ?? { list: [], asOf: undefined };
+        entry.list.push({
+          isin: row.isin.trim(),
+          sector: row.sector ?? undefined,
+          quantity: new Dec(row.quantity),
+          price: optional(row.price),
+          fxRate: optional(row.fx),
+          openCostBase: new Dec(row.open_cost_base),
+          realizedBase: new Dec(row.realized_base),
+        });
+        if (row.price_date !== null && (entry.asOf === undefined || row.price_date > entry.asOf))
+          entry.asOf = row.price_date;
+        positions.set(row.account_id, entry);
+      }
+      const open = new Map<string, AlertKey[]>();
+      for (const row of openRows)
+        if (isRiskAlertKind(row.kind))
+          open.set(row.account_id, [...(open.get(row.account_id) ?? []), { kind: row.kind, subject: row.subject }]);
+
+      const risks: AccountRisk[] = [];
+      const raised: { accountId: string; kind: string; subject: string; value: string; limit: string }[] = [];
+      const cleared: { accountId: string; kind: string; subject: string }[] = [];
+      for (const row of accountRows) {
+        const entry = positions.get(row.id);
+        const exposure = accountExposure(entry?.list ?? []);
+        const equity = new Dec(row.collateral).plus(exposure.realizedBase).plus(exposure.unrealizedBase);
+        const margin = accountMargin(exposure.instruments, equity, rules);
+        const limits: RiskLimits = {
+          grossExposureLimit: optional(row.gross_exposure_limit),
+          netExposureLimit: optional(row.net_exposure_limit),
+          instrumentConcentrationLimit: optional(row.instrument_concentration_limit),
+          sectorConcentrationLimit: optional(row.sector_concentration_limit),
+        };
+        const transitions = alertTransitions(open.get(row.id) ?? [], riskBreaches(exposure, margin, limits));
+        for (const breach of transitions.raise)
+          raised.push({
+            accountId: row.id,
+            kind: breach.kind,
+            subject: breach.subject,
+            value: breach.value.toFixed(),
+            limit: breach.limit.toFixed(),
+          });
+        for (const key of transitions.clear) cleared.push({ accountId: row.id, ...key });
+        risks.push({ accountId: row.id, baseCurrency: row.base_currency, exposure, margin, pricesAsOf: entry?.asOf });
+      }
+      await writeSnapshots(client, risks, at);
+      if (raised.length > 0)
+        await client.query(
+          `INSERT INTO risk_alerts (account_id, kind, subject, raised_at, value, limit_value)
+           SELECT a, k, s, $1, v, l FROM unnest($2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[])
+             AS x(a, k, s, v, l)`,
+          [
+            at,
+            raised.map((r) => r.accountId),
+            raised.map((r) => r.kind),
+            raised.map((r) => r.subject),
+            raised.map((r) => r.value),
+            raised.map((r) => r.limit),
+          ],
+        );
+      if (cleared.length > 0)
+        await client.query(
+          `UPDATE risk_alerts r SET cleared_at = $1
+           FROM unnest($2::text[], $3::text[], $4::text[]) AS x(a, k, s)
+           WHERE r.cleared_at IS NULL AND r.account_id = x.a AND r.kind = x.k AND r.subject = x.s`,
+          [at, cleared.map((c) => c.accountId), cleared.map((c) => c.kind), cleared.map((c) => c.subject)],
+        );
+      return { accounts: risks.length, raised: raised.length, cleared: cleared.length, risks };
+    });
+  }
+}
+
+/** Upserts each account's current snapshot, exact (rounding is the reader's, once, to the base currency). */
+async function writeSnapshots(client: PoolClient, risks: readonly AccountRisk[], at: string): Promise<void> {
+  const column = <T>(f: (risk: AccountRisk) => T): T[] => risks.map(f);
+  await client.query(
+    `INSERT INTO risk_snapshots (account_id, base_currency, computed_at, prices_as_of, long_market_value,
+       short_market_value, gross_exposure, net_exposure, equity, initial_requirement, maintenance_requirement,
+       excess_over_initial, excess_over_maintenance, margin_call, detail)
+     SELECT a, b, $1, d, lm, sm, g, n, e, i, m, ei, em, mc, dt FROM unnest($2::text[], $3::text[], $4::date[],
+       $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[],
+       $12::numeric[], $13::numeric[], $14::boolean[], $15::jsonb[]) AS x(a, b, d, lm, sm, g, n, e, i, m, ei, em, mc, dt)
+     ON CONFLICT (account_id) DO UPDATE SET base_currency = EXCLUDED.base_currency, computed_at = EXCLUDED.computed_at,
+       prices_as_of = EXCLUDED.prices_as_of, long_market_value = EXCLUDED.long_market_value,
+       short_market_value = EXCLUDED.short_market_value, gross_exposure = EXCLUDED.gross_exposure,
+       net_exposure = EXCLUDED.net_exposure, equity = EXCLUDED.equity,
+       initial_requirement = EXCLUDED.initial_requirement, maintenance_requirement = EXCLUDED.maintenance_requirement,
+       excess_over_initial = EXCLUDED.excess_over_initial, excess_over_maintenance = EXCLUDED.excess_over_maintenance,
+       margin_call = EXCLUDED.margin_call, detail = EXCLUDED.detail`,
+    [
+      at,
+      column((r) => r.accountId),
+      column((r) => r.baseCurrency),
+      column((r) => r.pricesAsOf ?? null),
+      column((r) => r.exposure.longMarketValue.toFixed()),
+      column((r) => r.exposure.shortMarketValue.toFixed()),
+      column((r) => r.exposure.grossExposure.toFixed()),
+      column((r) => r.exposure.netExposure.toFixed()),
+      column((r) => r.margin.equity.toFixed()),
+      column((r) => r.margin.initialRequirement.toFixed()),
+      column((r) => r.margin.maintenanceRequirement.toFixed()),
+      column((r) => r.margin.excessOverInitial.toFixed()),
+      column((r) => r.margin.excessOverMaintenance.toFixed()),
+      column((r) => r.margin.marginCall),
+      column((r) =>
+        JSON.stringify({
+          instruments: r.exposure.instruments.map((l) => ({
+            isin: l.isin,
+            sector: l.sector,
+            marketValue: l.marketValue.toFixed(),
+            concentration: l.concentration.toFixed(),
+          })),
+          sectors: r.exposure.sectors.map((s) => ({
+            sector: s.sector,
+            grossMarketValue: s.grossMarketValue.toFixed(),
+            concentration: s.concentration.toFixed(),
+          })),
+          unvalued: r.exposure.unvalued,
+        }),
+      ),
+    ],
+  );
+}
