@@ -226,6 +226,24 @@ export const reportPositionsSpec: CommandSpec = {
       .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv']).default('json')),
 };
 
+export interface RiskOptions {
+  readonly account: string;
+  readonly asOf?: string;
+  readonly format: 'text' | 'json';
+}
+export const riskSpec: CommandSpec = {
+  path: ['risk'],
+  summary: "evaluate an account's risk now (exposure, margin, alerts raised or cleared) and print it",
+  examples: ['posttrade risk --account ACC-001', 'posttrade risk --account ACC-001 --as-of 2024-05-28 --format json'],
+  environment: PG_ENV,
+  needs: ['postgres'],
+  define: (command) =>
+    command
+      .requiredOption('--account <id>', 'the account')
+      .option('--as-of <yyyy-mm-dd>', 'mark at the latest closes on or before this date (default: the latest)', isoDate)
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
+};
+
 export interface SmokeOptions {
   readonly url?: string;
   readonly token: string;
@@ -414,6 +432,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   reconImportSpec,
   reportDailySpec,
   reportPositionsSpec,
+  riskSpec,
   smokeSpec,
   demoSpec,
   migrateSpec,

@@ -38,6 +38,7 @@ const IMPLEMENTATIONS: Record<string, () => Promise<Implementation>> = {
   'recon import': async () => (await import('../recon/import-cli')).reconImportCommand,
   'report daily': async () => (await import('../pnl/cli')).reportDailyCommand,
   'report positions': async () => (await import('../pnl/cli')).reportPositionsCommand,
+  risk: async () => (await import('../risk/cli')).riskCommand,
   smoke: async () => (await import('../smoke/cli')).smokeCommand,
   demo: async () => (await import('../demo/cli')).demoCommand,
   migrate: async () => (await import('../db/migrate-cli')).migrateCommand,

@@ -4,10 +4,23 @@
  * call, raised once however often the account is evaluated; at 200.00 equity is 300,000 + 300,000 = 600,000 >
  * 500,000: cleared; back at 170.00 a new alert, once even when two evaluations run at the same time.
  */
+import { execFile } from 'node:child_process';
+
 import { PgPositionStore } from '../../../lib/positions/store';
 import { PgRiskService } from '../../../lib/risk/service';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { REPO_ROOT, createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { AAPL, book, seedReferenceData, setPrice, trade } from '../helpers/pnl-fixtures';
+
+function posttrade(args: string[], databaseUrl: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'npx',
+      ['--no', 'posttrade', ...args],
+      { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
+    );
+  });
+}
 
 describe('risk alerts', () => {
   let db: TestDatabase;
@@ -87,4 +100,27 @@ describe('risk alerts', () => {
     expect(past.risks[0]?.margin.marginCall).toBe(false);
     expect(past.cleared).toBe(1);
   });
+
+  it('posttrade risk --account evaluates at the latest closes (170.00 on 2024-07-03) and prints rounded figures', async () => {
+    const { code, stdout } = await posttrade(['risk', '--account', 'ACC-001', '--format', 'json'], db.url);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      accountId: 'ACC-001',
+      pricesAsOf: '2024-07-03',
+      grossExposure: '1700000.00',
+      equity: '300000.00',
+      maintenanceRequirement: '425000.00',
+      excessOverMaintenance: '-125000.00',
+      marginCall: true,
+      sectors: [{ sector: 'INFORMATION_TECHNOLOGY', grossMarketValue: '1700000.00', concentrationPercent: '100.00' }],
+      openAlerts: [{ kind: 'MARGIN_CALL', subject: '', value: '300000', limit: '425000' }],
+    });
+    expect((await alerts()).map((a) => a.cleared)).toEqual([true, true, false]);
+  }, 90_000);
+
+  it('posttrade risk: exit 1 for an unknown account, 2 without --account', async () => {
+    expect((await posttrade(['risk', '--account', 'NOPE'], db.url)).code).toBe(1);
+    expect((await posttrade(['risk'], db.url)).code).toBe(2);
+  }, 90_000);
 });

@@ -1,0 +1,78 @@
+/**
+ * `posttrade risk --account A`: evaluates the account now (lib/risk/service.ts: its snapshot is stored and its
+ * alerts raised or cleared, as the risk stage would) and prints the figures, each rounded once, half-even, to the
+ * account's base currency (concentrations as percentages to two places). Exit 1 for an account with no positions
+ * and no risk settings.
+ */
+import type { RiskOptions } from '../cli/commands';
+import { CliError } from '../cli/errors';
+import type { CommandContext } from '../cli/program';
+import { endPool, getPool } from '../db/pool';
+import { minorUnits, roundToCurrency, type Dec } from '../domain/money';
+import { PgRiskService, type AccountRisk } from './service';
+
+/** An account's risk as JSON: amounts rounded to its base currency, rates exact. */
+export function riskDocument(risk: AccountRisk, openAlerts: readonly Record<string, string>[]) {
+  const money = (amount: Dec) => roundToCurrency(amount, risk.baseCurrency).toFixed(minorUnits(risk.baseCurrency));
+  return {
+    accountId: risk.accountId,
+    baseCurrency: risk.baseCurrency,
+    pricesAsOf: risk.pricesAsOf ?? null,
+    longMarketValue: money(risk.exposure.longMarketValue),
+    shortMarketValue: money(risk.exposure.shortMarketValue),
+    grossExposure: money(risk.exposure.grossExposure),
+    netExposure: money(risk.exposure.netExposure),
+    equity: money(risk.margin.equity),
+    initialRequirement: money(risk.margin.initialRequirement),
+    maintenanceRequirement: money(risk.margin.maintenanceRequirement),
+    excessOverInitial: money(risk.margin.excessOverInitial),
+    excessOverMaintenance: money(risk.margin.excessOverMaintenance),
+    marginCall: risk.margin.marginCall,
+    instruments: risk.exposure.instruments.map((line) => ({
+      isin: line.isin,
+      sector: line.sector,
+      marketValue: money(line.marketValue),
+      concentrationPercent: line.concentration.times(100).toFixed(2),
+    })),
+    sectors: risk.exposure.sectors.map((line) => ({
+      sector: line.sector,
+      grossMarketValue: money(line.grossMarketValue),
+      concentrationPercent: line.concentration.times(100).toFixed(2),
+    })),
+    unvalued: risk.exposure.unvalued,
+    openAlerts,
+  };
+}
+
+export async function riskCommand(options: RiskOptions, context: CommandContext): Promise<void> {
+  try {
+    const pool = getPool();
+    const result = await new PgRiskService(pool).evaluate([options.account], { asOf: options.asOf });
+    const risk = result.risks[0];
+    if (risk === undefined) throw new CliError(`no account ${options.account} with positions or risk settings`);
+    const { rows } = await pool.query<Record<string, string>>(
+      `SELECT kind, subject, value::text, limit_value::text AS "limit", to_char(raised_at AT TIME ZONE 'UTC',
+         'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "raisedAt"
+       FROM risk_alerts WHERE account_id = $1 AND cleared_at IS NULL ORDER BY alert_id`,
+      [options.account],
+    );
+    const doc = riskDocument(risk, rows);
+    if (options.format === 'json') {
+      context.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      return;
+    }
+    const lines = [
+      `${doc.accountId} (${doc.baseCurrency}), prices as of ${doc.pricesAsOf ?? 'none'}`,
+      `  long ${doc.longMarketValue}  short ${doc.shortMarketValue}  gross ${doc.grossExposure}  net ${doc.netExposure}`,
+      `  equity ${doc.equity}  initial ${doc.initialRequirement}  maintenance ${doc.maintenanceRequirement}`,
+      `  excess over initial ${doc.excessOverInitial}  over maintenance ${doc.excessOverMaintenance}` +
+        (doc.marginCall ? '  MARGIN CALL' : ''),
+      ...doc.sectors.map((s) => `  sector ${s.sector}: ${s.grossMarketValue} (${s.concentrationPercent} %)`),
+      ...doc.unvalued.map((isin) => `  not valued (no price or FX): ${isin}`),
+      ...doc.openAlerts.map((a) => `  open alert ${a.kind} ${a.subject} value ${a.value} limit ${a.limit}`),
+    ];
+    context.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await endPool();
+  }
+}
