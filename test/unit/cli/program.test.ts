@@ -58,6 +58,7 @@ describe('posttrade commands', () => {
         'report',
         'report daily',
         'report positions',
+        'risk',
         'smoke',
         'demo',
         'migrate',
@@ -66,7 +67,7 @@ describe('posttrade commands', () => {
         'schemas',
       ]),
     );
-    expect(ALL).toHaveLength(17);
+    expect(ALL).toHaveLength(18);
   });
 
   it.each(ALL.map((words) => [words.join(' '), words]))(
