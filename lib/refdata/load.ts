@@ -142,7 +142,7 @@ export const REFERENCE_TABLES: readonly TableSpec[] = [
     key: ['key'],
     columns: [text('key'), numeric('value')],
   },
-  // Risk (migrations/1732407500000_risk.sql): sectors, the margin rule set, collateral and limits per account.
+  // Risk (migrations/1732407600000_risk.sql): sectors, the margin rule set, collateral and limits per account.
   {
     table: 'instrument_sectors',
     file: 'instrument_sectors.csv',

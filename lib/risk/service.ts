@@ -7,7 +7,7 @@
  * Concurrency: each evaluated account is locked (a transaction-scoped advisory lock, taken in sorted order, so two
  * evaluations cannot deadlock) before its inputs are read, so the later of two evaluations of an account reads
  * what the earlier one committed and an alert is never raised twice (the partial unique index of migration
- * 1732407500000_risk.sql enforces it too). Risk only reads prices and positions, never writes them: it takes no
+ * 1732407600000_risk.sql enforces it too). Risk only reads prices and positions, never writes them: it takes no
  * lock that the prices or positions stages take (the deadlock of a previous attempt came from writing prices).
  */
 import type { Pool, PoolClient } from 'pg';
@@ -25,7 +25,7 @@ import {
 } from '../domain/risk-margin';
 
 /** Namespace of the per-account advisory locks (first key of the two-key form). */
-const RISK_LOCK_CLASS = 1_732_407_500;
+const RISK_LOCK_CLASS = 1_732_407_600;
 
 export interface AccountRisk {
   readonly accountId: string;
