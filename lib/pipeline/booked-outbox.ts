@@ -6,18 +6,23 @@
 import type { Pool } from 'pg';
 
 import { tradeFromRow, type TradeVersionRow } from '../db/trade-store';
+import type { TraceContext } from '../observability/correlation';
 import { encodeBookedTrade, type BookedTradeEventV1, type BookedTradeStatus } from '../kafka/schemas/booked-trade';
 
 interface UnpublishedRow extends TradeVersionRow {
   settlement_date: string;
   booked_at: string;
   status: BookedTradeStatus;
+  correlation_id: string | null;
+  captured_at: string | null;
 }
 
 export interface UnpublishedVersion {
   readonly execId: string;
   readonly account: string;
   readonly event: BookedTradeEventV1;
+  /** The execution's trace context (trade_correlations), for the message's headers. */
+  readonly trace: TraceContext | undefined;
 }
 
 export class PgBookedTradeOutbox {
@@ -37,9 +42,11 @@ export class PgBookedTradeOutbox {
          to_char(v.trade_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS trade_time,
          to_char(v.settlement_date, 'YYYY-MM-DD') AS settlement_date, v.commission, v.fees, v.beneficial_owner,
          v.capture_source, to_char(v.booked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS booked_at,
-         t.status
+         t.status, c.correlation_id,
+         to_char(c.captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS captured_at
        FROM trade_versions v
        JOIN trades t ON t.trade_id = v.trade_id
+       LEFT JOIN trade_correlations c ON c.exec_id = v.exec_id
        LEFT JOIN booked_trade_publications p ON p.exec_id = v.exec_id
        WHERE v.trade_id = ANY($1::text[]) AND p.exec_id IS NULL AND v.settlement_date IS NOT NULL
        ORDER BY v.trade_id, v.version`,
@@ -54,6 +61,13 @@ export class PgBookedTradeOutbox {
         bookedAt: row.booked_at,
         settlementDate: row.settlement_date,
       }),
+      trace:
+        row.correlation_id === null
+          ? undefined
+          : {
+              correlationId: row.correlation_id,
+              ...(row.captured_at === null ? {} : { capturedAt: row.captured_at }),
+            },
     }));
   }
 

@@ -10,6 +10,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { TradeRejection } from '../db/trade-store';
 import type { RecordCoordinates } from '../kafka/decode';
 import type { OutgoingMessage } from '../kafka/producer';
+import type { TraceContext } from '../observability/correlation';
 
 export const CaptureOutcome = {
   VALIDATED: 'VALIDATED',
@@ -30,6 +31,8 @@ export interface CaptureDecision {
   readonly message?: OutgoingMessage;
   /** Stored in trade_rejections (without `source`, which is the record's own). */
   readonly rejection?: Omit<TradeRejection, 'source'>;
+  /** The record's trace context, stored in trade_correlations for its execution (decoded records only). */
+  readonly trace?: TraceContext & { readonly tradeId: string };
 }
 
 /** An earlier decision on an ExecID, for telling a redelivery from a genuine duplicate. */
@@ -53,6 +56,7 @@ interface LedgerRow {
   out_topic: string | null;
   out_key: string | null;
   out_value: unknown;
+  out_headers: Record<string, string> | null;
   rejection: Omit<TradeRejection, 'source'> | null;
   published: boolean;
 }
@@ -77,7 +81,7 @@ export class PgCaptureLedger {
     if (sources.length === 0) return new Map();
     const { rows } = await this.pool.query<LedgerRow>(
       `SELECT source_topic, source_partition, source_offset::text AS source_offset, exec_id, content_hash, outcome,
-         out_topic, out_key, out_value, rejection, published_at IS NOT NULL AS published
+         out_topic, out_key, out_value, out_headers, rejection, published_at IS NOT NULL AS published
        FROM trade_captures WHERE ${BATCH_FILTER}`,
       coordinateArrays(sources),
     );
@@ -99,15 +103,26 @@ export class PgCaptureLedger {
     }));
   }
 
-  /** Records decisions (in `client`'s transaction when given); a record already decided keeps its first decision. */
+  /**
+   * Records decisions (in `client`'s transaction when given); a record already decided keeps its first decision, and
+   * an execution keeps the first correlation id it was seen under (trade_correlations).
+   */
   async record(decisions: readonly CaptureDecision[], client?: PoolClient): Promise<void> {
     if (decisions.length === 0) return;
+    const traced = decisions.flatMap((d) =>
+      d.trace === undefined || d.execId === undefined ? [] : [{ execId: d.execId, ...d.trace }],
+    );
     await (client ?? this.pool).query(
-      `INSERT INTO trade_captures (source_topic, source_partition, source_offset, exec_id, content_hash, outcome,
-         out_topic, out_key, out_value, rejection, published_at)
-       SELECT t, p, o, e, h, oc, ot, ok, ov, r, CASE WHEN ot IS NULL THEN now() END
+      `WITH correlations AS (
+         INSERT INTO trade_correlations (exec_id, trade_id, correlation_id, captured_at)
+         SELECT DISTINCT ON (e) e, tr, c, ca FROM unnest($12::text[], $13::text[], $14::text[], $15::timestamptz[])
+           AS x(e, tr, c, ca)
+         ON CONFLICT DO NOTHING)
+       INSERT INTO trade_captures (source_topic, source_partition, source_offset, exec_id, content_hash, outcome,
+         out_topic, out_key, out_value, rejection, published_at, out_headers)
+       SELECT t, p, o, e, h, oc, ot, ok, ov, r, CASE WHEN ot IS NULL THEN now() END, oh
        FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
-         $8::text[], $9::jsonb[], $10::jsonb[]) AS d(t, p, o, e, h, oc, ot, ok, ov, r)
+         $8::text[], $9::jsonb[], $10::jsonb[], $11::jsonb[]) AS d(t, p, o, e, h, oc, ot, ok, ov, r, oh)
        ON CONFLICT DO NOTHING`,
       [
         ...coordinateArrays(decisions.map((d) => d.source)),
@@ -118,6 +133,11 @@ export class PgCaptureLedger {
         decisions.map((d) => d.message?.key ?? null),
         decisions.map((d) => (d.message === undefined ? null : JSON.stringify(d.message.value))),
         decisions.map((d) => (d.rejection === undefined ? null : JSON.stringify(d.rejection))),
+        decisions.map((d) => (d.message?.headers === undefined ? null : JSON.stringify(d.message.headers))),
+        traced.map((t) => t.execId),
+        traced.map((t) => t.tradeId),
+        traced.map((t) => t.correlationId),
+        traced.map((t) => t.capturedAt ?? null),
       ],
     );
   }
@@ -159,7 +179,14 @@ function decisionOf(row: LedgerRow): StoredDecision {
     ...(row.content_hash === null ? {} : { contentHash: row.content_hash }),
     ...(row.out_topic === null || row.out_key === null
       ? {}
-      : { message: { topic: row.out_topic, key: row.out_key, value: row.out_value } }),
+      : {
+          message: {
+            topic: row.out_topic,
+            key: row.out_key,
+            value: row.out_value,
+            ...(row.out_headers === null ? {} : { headers: row.out_headers }),
+          },
+        }),
     ...(row.rejection === null ? {} : { rejection: row.rejection }),
   };
 }

@@ -3,6 +3,7 @@
  * published to `trades.captured` keyed by account, so that one account's trades keep their order.
  */
 import type { EventPublisher } from '../kafka/producer';
+import { newCorrelationId, traceHeaders } from '../observability/correlation';
 import { TradeEventV1Schema, type FieldError, type TradeEventV1 } from '../kafka/schemas/trade-event';
 import { Topics } from '../kafka/topics';
 
@@ -12,6 +13,7 @@ export const MAX_TRADES_PER_CAPTURE = 1000;
 export interface CapturedId {
   readonly execId: string;
   readonly tradeId: string;
+  readonly correlationId: string;
 }
 
 export type CaptureCheck =
@@ -49,18 +51,31 @@ export function checkCaptureBody(body: unknown): CaptureCheck {
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: events };
 }
 
-/** Publishes checked trade events to `trades.captured`, keyed by account; returns their ids in order. */
+/**
+ * Publishes checked trade events to `trades.captured`, keyed by account, each with its correlation id and capture
+ * time in headers (lib/observability/correlation.ts); returns their ids in order. `correlationId` is the request's
+ * (every trade of one HTTP request shares it); without one, each trade gets its own (simulator, file import).
+ */
 export async function captureTrades(
   events: readonly TradeEventV1[],
   publisher: EventPublisher,
   source?: string,
+  correlationId?: string,
+  now: () => Date = () => new Date(),
 ): Promise<CapturedId[]> {
+  const capturedAt = now().toISOString();
+  const ids = events.map((event) => ({
+    execId: event.execId,
+    tradeId: event.tradeId,
+    correlationId: correlationId ?? newCorrelationId(),
+  }));
   await publisher.publish(
-    events.map((event) => ({
+    events.map((event, index) => ({
       topic: Topics.TRADES_CAPTURED,
       key: event.account,
       value: event.source === undefined && source !== undefined ? { ...event, source } : event,
+      headers: traceHeaders({ correlationId: ids[index]?.correlationId ?? newCorrelationId(), capturedAt }),
     })),
   );
-  return events.map((event) => ({ execId: event.execId, tradeId: event.tradeId }));
+  return ids;
 }

@@ -18,6 +18,7 @@ import { PgTradeStore } from '../db/trade-store';
 import type { ValidatedTrade } from '../domain/validation';
 import { decodeRecords, type KafkaEvent } from '../kafka/decode';
 import type { EventPublisher } from '../kafka/producer';
+import { correlationIdOfRequest } from '../observability/correlation';
 import { decodeTradeEvent, ValidatedTradeEventV1Schema, type DecodeResult } from '../kafka/schemas/trade-event';
 import { PgBookedTradeOutbox } from './booked-outbox';
 import { captureTrades, checkCaptureBody } from './capture';
@@ -60,8 +61,13 @@ export function captureHandler(
       const accounts = [...new Set(outside.map((trade) => trade.account))].join(', ');
       return errorResponse(403, HttpErrorCode.FORBIDDEN, `the token may not capture for ${accounts}`);
     }
-    const ids = await captureTrades(checked.value, publisher, 'api');
-    return jsonResponse(202, { accepted: ids.length, trades: ids });
+    const correlationId = correlationIdOfRequest(event);
+    const ids = await captureTrades(checked.value, publisher, 'api', correlationId);
+    return jsonResponse(
+      202,
+      { accepted: ids.length, correlationId, trades: ids.map(({ execId, tradeId }) => ({ execId, tradeId })) },
+      { 'x-correlation-id': correlationId },
+    );
   };
   return withErrorBoundary('captureTrades', capture, options.log);
 }

@@ -23,6 +23,7 @@ import type { DecodedRecord, RecordCoordinates } from '../kafka/decode';
 import type { EventPublisher } from '../kafka/producer';
 import { encodeRejectedTradeEvent } from '../kafka/schemas/trade-event';
 import { Topics } from '../kafka/topics';
+import { traceContextOf, traceHeaders } from '../observability/correlation';
 import type { PgBookedTradeOutbox } from './booked-outbox';
 import { CaptureOutcome, coordinatesKey, type CaptureDecision, type PgCaptureLedger } from './capture-ledger';
 import { deliverDecisions } from './outbox';
@@ -88,6 +89,9 @@ export async function persistValidatedTrades(
   // The store hands back the very Trade objects it was given, so each outcome finds its own record even when two
   // records share an ExecID.
   const sourceOf = new Map<Trade, RecordCoordinates>(decoded.map((record) => [record.value, record.record.source]));
+  const headersOf = new Map<Trade, Record<string, string>>(
+    decoded.map((record) => [record.value, traceHeaders(traceContextOf(record.record))]),
+  );
   const decisions: CaptureDecision[] = undecided.flatMap((record) =>
     record.ok ? [] : [deadLetterDecision(record.record, Stage.PERSIST_TRADES, record.errors, at)],
   );
@@ -97,7 +101,7 @@ export async function persistValidatedTrades(
       source,
       outcome: CaptureOutcome.REJECTED,
       execId: trade.execId,
-      message: { topic: Topics.TRADES_REJECTED, key: trade.account, value },
+      message: { topic: Topics.TRADES_REJECTED, key: trade.account, value, headers: headersOf.get(trade) ?? {} },
       rejection: { execId: trade.execId, tradeId: trade.tradeId, event: value.trade, reasons, rejectedAt: at },
     });
   };
@@ -130,7 +134,12 @@ export async function persistValidatedTrades(
   ];
   const unpublished = await deps.bookedOutbox.unpublished(tradeIds);
   await deps.publisher.publish(
-    unpublished.map((version) => ({ topic: Topics.TRADES_BOOKED, key: version.account, value: version.event })),
+    unpublished.map((version) => ({
+      topic: Topics.TRADES_BOOKED,
+      key: version.account,
+      value: version.event,
+      headers: traceHeaders(version.trace),
+    })),
   );
   await deps.bookedOutbox.markPublished(unpublished.map((version) => version.execId));
 

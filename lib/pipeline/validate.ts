@@ -19,6 +19,7 @@ import type { DecodeError, DecodedRecord } from '../kafka/decode';
 import type { EventPublisher } from '../kafka/producer';
 import { encodeRejectedTradeEvent, encodeTradeEvent, encodeValidatedTradeEvent } from '../kafka/schemas/trade-event';
 import { Topics } from '../kafka/topics';
+import { traceContextOf, traceHeaders } from '../observability/correlation';
 import { CaptureOutcome, coordinatesKey, type CaptureDecision, type PgCaptureLedger } from './capture-ledger';
 import { deliverDecisions } from './outbox';
 
@@ -56,10 +57,12 @@ export function deadLetterDecision(
   at: string,
 ): CaptureDecision {
   const value = encodeDeadLetter(record, stage, errors, at);
+  // The wrapper keeps every header of the record; the dead letter's own headers say whose it was, for `trace`.
+  const headers = traceHeaders(traceContextOf(record, { isCapture: record.source.topic === Topics.TRADES_CAPTURED }));
   return {
     source: record.source,
     outcome: CaptureOutcome.DEAD_LETTER,
-    message: { topic: deadLetterTopic(record.source.topic), key: deadLetterKey(record), value },
+    message: { topic: deadLetterTopic(record.source.topic), key: deadLetterKey(record), value, headers },
     rejection: { event: value, reasons: value.reasons, rejectedAt: at },
   };
 }
@@ -110,7 +113,14 @@ export async function validateCapturedTrades(
     results.forEach(({ trade, result }, index) => {
       const item = toValidate[index];
       if (item === undefined) return;
-      const common = { source: item.record.source, execId: trade.execId, contentHash: item.hash };
+      const trace = traceContextOf(item.record, { isCapture: true });
+      const headers = traceHeaders(trace);
+      const common = {
+        source: item.record.source,
+        execId: trade.execId,
+        contentHash: item.hash,
+        ...(trace === undefined ? {} : { trace: { ...trace, tradeId: trade.tradeId } }),
+      };
       if (result.ok) {
         decisions.push({
           ...common,
@@ -119,6 +129,7 @@ export async function validateCapturedTrades(
             topic: Topics.TRADES_VALIDATED,
             key: trade.account,
             value: encodeValidatedTradeEvent(result.value, at),
+            headers,
           },
         });
       } else {
@@ -127,7 +138,7 @@ export async function validateCapturedTrades(
         decisions.push({
           ...common,
           outcome: CaptureOutcome.REJECTED,
-          message: { topic: Topics.TRADES_REJECTED, key: trade.account, value },
+          message: { topic: Topics.TRADES_REJECTED, key: trade.account, value, headers },
           rejection: { execId: trade.execId, tradeId: trade.tradeId, event: value.trade, reasons, rejectedAt: at },
         });
       }

@@ -66,6 +66,7 @@ describe('POST /trades', () => {
     expect(response.statusCode).toBe(202);
     expect(JSON.parse(response.body ?? '')).toEqual({
       accepted: 2,
+      correlationId: expect.any(String) as unknown,
       trades: [
         { execId: 'E-1', tradeId: 'T-1' },
         { execId: 'E-2', tradeId: 'T-2' },

@@ -78,6 +78,7 @@ describe('sample trade events', () => {
     expect(response.statusCode).toBe(202);
     expect(JSON.parse(response.body ?? '{}')).toEqual({
       accepted: 1,
+      correlationId: expect.any(String) as unknown,
       trades: [{ execId: 'EX-20240402-0001', tradeId: 'TR-20240402-0001' }],
     });
     expect(published.map((message) => [message.topic, message.key])).toEqual([[Topics.TRADES_CAPTURED, 'ACC-001']]);

@@ -159,6 +159,8 @@ const Health = z.object({
 
 const Captured = z.object({
   accepted: z.number().int(),
+  /** The request's correlation id: its X-Correlation-Id when well formed, else the request id (README Observability). */
+  correlationId: z.string(),
   trades: z.array(z.object({ execId: z.string(), tradeId: z.string() })),
 });
 
