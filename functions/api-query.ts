@@ -3,6 +3,8 @@
  * /settlements, /breaks behind `authorizer`; /openapi.json public). See lib/api/query/router.ts.
  */
 import middy from '@middy/core';
+import { getLogger } from '../lib/observability/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -14,6 +16,7 @@ import { config } from '../lib/config';
 import { getPool } from '../lib/db/pool';
 
 export const handler = middy<QueryEvent, APIGatewayProxyStructuredResultV2>()
+  .use(injectLambdaContext(getLogger()))
   .use(releaseAfterLocalInvoke())
   .handler(
     queryApiHandler({

@@ -1,5 +1,7 @@
 /** `authorizer`: HTTP API Lambda request authorizer (simple responses) for the capture API. */
 import middy from '@middy/core';
+import { getLogger } from '../lib/observability/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 
 import { requiredTokenTable } from '../lib/api/auth';
 import { config } from '../lib/config';
@@ -10,4 +12,6 @@ import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWith
 export const handler = middy<
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>
->().handler(authorizerHandler(requiredTokenTable(config())));
+>()
+  .use(injectLambdaContext(getLogger()))
+  .handler(authorizerHandler(requiredTokenTable(config())));

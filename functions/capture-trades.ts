@@ -1,5 +1,7 @@
 /** `captureTrades`: httpApi POST /trades behind `authorizer`. See lib/pipeline/handlers.ts captureHandler. */
 import middy from '@middy/core';
+import { getLogger } from '../lib/observability/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
@@ -9,5 +11,6 @@ import { captureHandler, type CaptureEvent } from '../lib/pipeline/handlers';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 export const handler = middy<CaptureEvent, APIGatewayProxyStructuredResultV2>()
+  .use(injectLambdaContext(getLogger()))
   .use(releaseAfterLocalInvoke())
   .handler(captureHandler(getPublisher(), { accountsClaim: config().api.jwtAccountsClaim }));

@@ -3,6 +3,8 @@
  * Throws when the report `dailyPnl` should have stored is missing, so that its Errors alarm says so.
  */
 import middy from '@middy/core';
+import { getLogger } from '../lib/observability/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
@@ -14,6 +16,7 @@ import { checkDailyReport, type StoredReport } from '../lib/pnl/watchdog';
 const pool = getPool();
 
 export const handler = middy<{ readonly date?: unknown } | undefined, StoredReport>()
+  .use(injectLambdaContext(getLogger()))
   .use(releaseAfterLocalInvoke())
   .handler((input) => {
     // The same date dailyPnl reports when invoked without one, on the same UTC day.

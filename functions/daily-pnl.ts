@@ -3,6 +3,8 @@
  * Without a date it reports the previous business day. Runs and stores the report; a rerun replaces it.
  */
 import middy from '@middy/core';
+import { getLogger } from '../lib/observability/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
@@ -25,6 +27,7 @@ export interface DailyPnlResult {
 const service = new PgDailyReportService(getPool());
 
 export const handler = middy<DailyPnlInput | undefined, DailyPnlResult>()
+  .use(injectLambdaContext(getLogger()))
   .use(releaseAfterLocalInvoke())
   .handler(async (input) => {
     const date =

@@ -1,5 +1,6 @@
 /** `eodPrices`: on `prices.eod`. Upserts end-of-day prices into reference_prices (idempotent, one statement). */
 import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 
 import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
@@ -10,6 +11,7 @@ import { getPool } from '../lib/db/pool';
 import { Stage } from '../lib/kafka/dead-letter';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { getPublisher } from '../lib/kafka/producer';
+import { getLogger } from '../lib/observability/logger';
 import { eodPricesFromEvent, type EodPricesSummary } from '../lib/prices/on-eod-prices';
 import { PgEodPriceStore } from '../lib/prices/store';
 
@@ -21,6 +23,7 @@ const deps = {
 };
 
 export const handler = middy<KafkaEvent, BatchResult<EodPricesSummary>>()
+  .use(injectLambdaContext(getLogger()))
   .use(releaseAfterLocalInvoke())
   .handler(
     withFailurePolicy(
@@ -28,8 +31,7 @@ export const handler = middy<KafkaEvent, BatchResult<EodPricesSummary>>()
       async (event) => {
         const summary = await eodPricesFromEvent(event, deps);
         // A price that fails its schema or its instrument's rules needs a person; retrying would not help.
-        for (const skipped of summary.skipped)
-          console.error(JSON.stringify({ message: 'end-of-day price skipped', ...skipped }));
+        for (const skipped of summary.skipped) getLogger().error('end-of-day price skipped', { ...skipped });
         return summary;
       },
       deps,

@@ -3,6 +3,8 @@
  * version to `trades.booked`; a failed publish fails the batch and the retry publishes what was missed.
  */
 import middy from '@middy/core';
+import { getLogger } from '../lib/observability/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 
 import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
@@ -24,6 +26,7 @@ const failurePolicy = {
 };
 
 export const handler = middy<KafkaEvent, BatchResult<PersistSummary>>()
+  .use(injectLambdaContext(getLogger()))
   .use(releaseAfterLocalInvoke())
   .handler(
     withFailurePolicy(

@@ -1,5 +1,6 @@
 /** `positions`: on `trades.booked`. Rebuilds every touched position by replay of its live trade set. */
 import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 
 import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
@@ -10,6 +11,7 @@ import { getPool } from '../lib/db/pool';
 import { Stage } from '../lib/kafka/dead-letter';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { getPublisher } from '../lib/kafka/producer';
+import { getLogger } from '../lib/observability/logger';
 import { positionsFromBookedTrades, type PositionsSummary } from '../lib/positions/on-booked-trades';
 import { PgPositionStore } from '../lib/positions/store';
 
@@ -21,6 +23,7 @@ const deps = {
 };
 
 export const handler = middy<KafkaEvent, BatchResult<PositionsSummary>>()
+  .use(injectLambdaContext(getLogger()))
   .use(releaseAfterLocalInvoke())
   .handler(
     withFailurePolicy(
@@ -28,8 +31,7 @@ export const handler = middy<KafkaEvent, BatchResult<PositionsSummary>>()
       async (event) => {
         const summary = await positionsFromBookedTrades(event, deps);
         // A position that cannot be built (missing FX, conflicting versions) needs a person; retrying would not help.
-        for (const failure of summary.failures)
-          console.error(JSON.stringify({ message: 'position not rebuilt', ...failure }));
+        for (const failure of summary.failures) getLogger().error('position not rebuilt', { ...failure });
         return summary;
       },
       deps,

@@ -3,6 +3,8 @@
  * publishes to `settlement.instructions` from the outbox after the batch's transaction commits.
  */
 import middy from '@middy/core';
+import { getLogger } from '../lib/observability/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 
 import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
@@ -23,6 +25,7 @@ const failurePolicy = {
 };
 
 export const handler = middy<KafkaEvent, BatchResult<SettlementSummary>>()
+  .use(injectLambdaContext(getLogger()))
   .use(releaseAfterLocalInvoke())
   .handler(
     withFailurePolicy(

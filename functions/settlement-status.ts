@@ -3,6 +3,8 @@
  * duplicate reports are recorded and change nothing.
  */
 import middy from '@middy/core';
+import { getLogger } from '../lib/observability/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 
 import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
@@ -23,6 +25,7 @@ const failurePolicy = {
 };
 
 export const handler = middy<KafkaEvent, BatchResult<StatusSummary>>()
+  .use(injectLambdaContext(getLogger()))
   .use(releaseAfterLocalInvoke())
   .handler(
     withFailurePolicy(

@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 import { JsonErrorCode, parseStrictJson, type JsonError } from '../kafka/strict-json';
 import type { FieldError } from '../kafka/schemas/trade-event';
+import { getLogger } from '../observability/logger';
 
 /**
  * Largest request body accepted, in bytes: 1 MiB holds about a thousand trades; API Gateway's own limit (10 MB)
@@ -136,10 +136,8 @@ export interface ErrorLog {
   error(message: string, attributes: Record<string, unknown>): void;
 }
 
-let defaultLogger: Logger | undefined;
 function containerLogger(): ErrorLog {
-  defaultLogger ??= new Logger({ serviceName: 'posttrade' });
-  return defaultLogger;
+  return getLogger();
 }
 
 type WithRequestId = { readonly requestContext?: { readonly requestId?: string } | null };

@@ -423,6 +423,23 @@ export const configSpec: CommandSpec = {
 };
 
 /** Every command, in the order `posttrade --help` lists them. */
+export interface TraceOptions {
+  readonly id: string;
+  readonly json?: boolean;
+}
+export const traceSpec: CommandSpec = {
+  path: ['trace'],
+  summary:
+    "a trade's path through the stages with timestamps, by ExecID, trade id or correlation id; exit 1 if unknown",
+  examples: ['posttrade trace TR-20240402-0001', 'posttrade trace EX-20240402-0001 --json'],
+  environment: PG_ENV,
+  needs: ['postgres'],
+  define: (command) =>
+    command
+      .argument('<id>', 'an ExecID, a trade id or a correlation id')
+      .option('--json', 'the timeline as JSON instead of lines'),
+};
+
 export const COMMAND_SPECS: readonly CommandSpec[] = [
   submitSpec,
   produceSpec,
@@ -439,6 +456,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   configSpec,
   statusSpec,
   schemasSpec,
+  traceSpec,
 ];
 
 /** Text after a command's options: its examples and the settings it reads. */

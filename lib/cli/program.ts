@@ -45,6 +45,7 @@ const IMPLEMENTATIONS: Record<string, () => Promise<Implementation>> = {
   config: async () => (await import('./config-command')).configCommand,
   status: async () => (await import('../status/cli')).statusCommand,
   schemas: async () => (await import('./schemas-command')).schemasCommand,
+  trace: async () => (await import('../observability/trace-cli')).traceCommand,
 };
 
 /** Groups of subcommands and what they hold. */
@@ -99,8 +100,13 @@ export function buildProgram(io: RunIo, result: { code: ExitCode }): Command {
     }
     const leaf = settle(parent.command(spec.path.at(-1) ?? ''), io).description(spec.summary);
     spec.define(leaf).addHelpText('after', helpFooter(spec));
-    leaf.action(async (options: Record<string, unknown>) => {
-      result.code = (await runSpec(spec, options, io)) ?? ExitCode.OK;
+    // Positional arguments (`posttrade trace <id>`) join the options under their names.
+    leaf.action(async (...args: unknown[]) => {
+      const command = args.at(-1) as Command;
+      const positional = Object.fromEntries(
+        command.registeredArguments.map((argument, index) => [argument.name(), command.processedArgs[index]]),
+      );
+      result.code = (await runSpec(spec, { ...command.opts(), ...positional }, io)) ?? ExitCode.OK;
     });
   }
   return program;

@@ -8,6 +8,7 @@ import type { Pool, PoolClient } from 'pg';
 
 import { deadLetterKey, deadLetterTopic, encodeDeadLetter, type Stage } from '../kafka/dead-letter';
 import type { DecodedRecord } from '../kafka/decode';
+import { CORRELATION_HEADER, CAPTURED_AT_HEADER, traceHeaders, type TraceContext } from '../observability/correlation';
 import type { EventPublisher } from '../kafka/producer';
 import { withTransaction } from './pool';
 
@@ -71,7 +72,14 @@ export class PgDeadLetterStore implements DeadLetterStore {
           [stage],
         );
         if (rows.length === 0) return 0;
-        await publisher.publish(rows.map((r) => ({ topic: r.out_topic, key: r.out_key, value: r.dead_letter })));
+        await publisher.publish(
+          rows.map((r) => ({
+            topic: r.out_topic,
+            key: r.out_key,
+            value: r.dead_letter,
+            headers: traceHeaders(traceContextOfDeadLetter(r.dead_letter)),
+          })),
+        );
         await client.query(
           `UPDATE dead_letters SET published_at = now()
            WHERE stage = $1 AND (source_topic, source_partition, source_offset) IN (
@@ -89,4 +97,20 @@ export class PgDeadLetterStore implements DeadLetterStore {
       if (published < PUBLISH_CHUNK) return total;
     }
   }
+}
+
+/** The trace context of the record a dead letter wraps, from the headers the wrapper kept (base64). */
+function traceContextOfDeadLetter(deadLetter: unknown): TraceContext | undefined {
+  const headers = (deadLetter as { headers?: unknown } | null)?.headers;
+  if (!Array.isArray(headers)) return undefined;
+  const text = (name: string): string | undefined => {
+    const found = (headers as { key?: unknown; valueBase64?: unknown }[]).find((header) => header.key === name);
+    return typeof found?.valueBase64 === 'string'
+      ? Buffer.from(found.valueBase64, 'base64').toString('utf8')
+      : undefined;
+  };
+  const correlationId = text(CORRELATION_HEADER);
+  if (correlationId === undefined) return undefined;
+  const capturedAt = text(CAPTURED_AT_HEADER);
+  return { correlationId, ...(capturedAt === undefined ? {} : { capturedAt }) };
 }

@@ -32,6 +32,8 @@ import type { Stage } from '../kafka/dead-letter';
 import { consumedRecords, type ConsumedRecord, type KafkaEvent, type KafkaEventRecord } from '../kafka/decode';
 import { KafkaEventShapeError, messageOf } from '../kafka/errors';
 import type { EventPublisher } from '../kafka/producer';
+import { traceContextOf } from '../observability/correlation';
+import { getLogger } from '../observability/logger';
 
 /** Reason code of a record dead-lettered because processing it failed (not its decoding). */
 export const PROCESSING_FAILED = 'PROCESSING_FAILED';
@@ -48,7 +50,7 @@ export interface FailurePolicyDeps {
   /** Where each batch's heartbeat goes (PgStageHeartbeatStore); without one, none is kept. */
   readonly heartbeats?: StageHeartbeatRecorder;
   readonly now?: () => Date;
-  /** One structured line per dead-lettered record. Default: console.error. */
+  /** One structured line per dead-lettered record. Default: the platform's logger (lib/observability/logger.ts). */
   readonly log?: (line: Readonly<Record<string, unknown>>) => void;
 }
 
@@ -106,7 +108,7 @@ export function withFailurePolicy<R>(
   handler: (event: KafkaEvent) => Promise<R>,
   deps: FailurePolicyDeps,
 ): (event: KafkaEvent) => Promise<BatchResult<R>> {
-  const log = deps.log ?? ((line) => console.error(JSON.stringify(line)));
+  const log = deps.log ?? ((line) => getLogger().error(String(line.event ?? 'dead-lettered'), { ...line }));
 
   const deadLetter = async (record: KafkaEventRecord, event: KafkaEvent, error: unknown): Promise<PoisonRecord> => {
     const [consumed] = consumedRecords(eventOf(event, [record])) as [ConsumedRecord];
@@ -125,7 +127,13 @@ export function withFailurePolicy<R>(
       at,
     );
     const poison = { topic: record.topic, partition: record.partition, offset: record.offset, errorType, message };
-    log({ event: 'record dead-lettered: processing it failed permanently', stage, ...poison });
+    const correlationId = traceContextOf(consumed)?.correlationId;
+    log({
+      event: 'record dead-lettered: processing it failed permanently',
+      stage,
+      ...poison,
+      ...(correlationId === undefined ? {} : { correlation_id: correlationId }),
+    });
     return poison;
   };
 
