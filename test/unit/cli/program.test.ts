@@ -65,6 +65,7 @@ describe('posttrade commands', () => {
         'config',
         'status',
         'schemas',
+        'trace',
       ]),
     );
     expect(ALL).toHaveLength(18);
