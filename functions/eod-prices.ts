@@ -12,6 +12,7 @@ import { Stage } from '../lib/kafka/dead-letter';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { getPublisher } from '../lib/kafka/producer';
 import { getLogger } from '../lib/observability/logger';
+import { withBatchMetrics } from '../lib/observability/metrics';
 import { eodPricesFromEvent, type EodPricesSummary } from '../lib/prices/on-eod-prices';
 import { PgEodPriceStore } from '../lib/prices/store';
 
@@ -26,14 +27,17 @@ export const handler = middy<KafkaEvent, BatchResult<EodPricesSummary>>()
   .use(injectLambdaContext(getLogger()))
   .use(releaseAfterLocalInvoke())
   .handler(
-    withFailurePolicy(
+    withBatchMetrics(
       Stage.EOD_PRICES,
-      async (event) => {
-        const summary = await eodPricesFromEvent(event, deps);
-        // A price that fails its schema or its instrument's rules needs a person; retrying would not help.
-        for (const skipped of summary.skipped) getLogger().error('end-of-day price skipped', { ...skipped });
-        return summary;
-      },
-      deps,
+      withFailurePolicy(
+        Stage.EOD_PRICES,
+        async (event) => {
+          const summary = await eodPricesFromEvent(event, deps);
+          // A price that fails its schema or its instrument's rules needs a person; retrying would not help.
+          for (const skipped of summary.skipped) getLogger().error('end-of-day price skipped', { ...skipped });
+          return summary;
+        },
+        deps,
+      ),
     ),
   );

@@ -4,6 +4,7 @@
  */
 import middy from '@middy/core';
 import { getLogger } from '../lib/observability/logger';
+import { withBatchMetrics } from '../lib/observability/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 
 import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
@@ -29,13 +30,16 @@ export const handler = middy<KafkaEvent, BatchResult<PersistSummary>>()
   .use(injectLambdaContext(getLogger()))
   .use(releaseAfterLocalInvoke())
   .handler(
-    withFailurePolicy(
+    withBatchMetrics(
       Stage.PERSIST_TRADES,
-      persistHandler({
-        pool: getPool(),
-        publisher: getPublisher(),
-        pendingEventMaxWaitSeconds: config().pipeline.pendingEventMaxWaitSeconds,
-      }),
-      failurePolicy,
+      withFailurePolicy(
+        Stage.PERSIST_TRADES,
+        persistHandler({
+          pool: getPool(),
+          publisher: getPublisher(),
+          pendingEventMaxWaitSeconds: config().pipeline.pendingEventMaxWaitSeconds,
+        }),
+        failurePolicy,
+      ),
     ),
   );

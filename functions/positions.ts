@@ -12,6 +12,7 @@ import { Stage } from '../lib/kafka/dead-letter';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { getPublisher } from '../lib/kafka/producer';
 import { getLogger } from '../lib/observability/logger';
+import { withBatchMetrics } from '../lib/observability/metrics';
 import { positionsFromBookedTrades, type PositionsSummary } from '../lib/positions/on-booked-trades';
 import { PgPositionStore } from '../lib/positions/store';
 
@@ -26,14 +27,17 @@ export const handler = middy<KafkaEvent, BatchResult<PositionsSummary>>()
   .use(injectLambdaContext(getLogger()))
   .use(releaseAfterLocalInvoke())
   .handler(
-    withFailurePolicy(
+    withBatchMetrics(
       Stage.POSITIONS,
-      async (event) => {
-        const summary = await positionsFromBookedTrades(event, deps);
-        // A position that cannot be built (missing FX, conflicting versions) needs a person; retrying would not help.
-        for (const failure of summary.failures) getLogger().error('position not rebuilt', { ...failure });
-        return summary;
-      },
-      deps,
+      withFailurePolicy(
+        Stage.POSITIONS,
+        async (event) => {
+          const summary = await positionsFromBookedTrades(event, deps);
+          // A position that cannot be built (missing FX, conflicting versions) needs a person; retrying would not help.
+          for (const failure of summary.failures) getLogger().error('position not rebuilt', { ...failure });
+          return summary;
+        },
+        deps,
+      ),
     ),
   );

@@ -4,6 +4,7 @@
  */
 import middy from '@middy/core';
 import { getLogger } from '../lib/observability/logger';
+import { withBatchMetrics } from '../lib/observability/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 
 import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
@@ -28,9 +29,12 @@ export const handler = middy<KafkaEvent, BatchResult<ValidationSummary>>()
   .use(injectLambdaContext(getLogger()))
   .use(releaseAfterLocalInvoke())
   .handler(
-    withFailurePolicy(
+    withBatchMetrics(
       Stage.VALIDATE_TRADES,
-      validateHandler({ pool: getPool(), publisher: getPublisher() }),
-      failurePolicy,
+      withFailurePolicy(
+        Stage.VALIDATE_TRADES,
+        validateHandler({ pool: getPool(), publisher: getPublisher() }),
+        failurePolicy,
+      ),
     ),
   );

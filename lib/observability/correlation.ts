@@ -79,6 +79,12 @@ export function traceContextOf(
   return { correlationId, ...(capturedAt === undefined ? {} : { capturedAt }) };
 }
 
+/** The capture time a record's `captured-at` header gives (epoch ms), whatever its correlation id. */
+export function capturedAtOf(record: Pick<ConsumedRecord, 'headers'>): number | undefined {
+  const at = Date.parse(headerText(record, CAPTURED_AT_HEADER) ?? '');
+  return Number.isNaN(at) ? undefined : at;
+}
+
 /** The correlation id of a request: the client's `X-Correlation-Id` when well formed, else the request id, else new. */
 export function correlationIdOfRequest(event: {
   readonly headers?: Readonly<Record<string, string | undefined>> | null;
