@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 
-import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
 
 import type { KafkaEvent, KafkaEventRecord } from '../../../lib/kafka/decode';
@@ -46,11 +46,6 @@ class FailingOnce implements EventPublisher {
     }
     return this.inner.publish(messages);
   }
-}
-
-function headerText(headers: IHeaders | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  return value === undefined ? undefined : String(value);
 }
 
 describe('correlation ids through the pipeline', () => {
