@@ -11,6 +11,7 @@ import { loadEvent } from '../helpers/events';
 import { startTestBroker, type TestBroker } from './helpers/broker';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
 import { AAPL, MSFT, seedReferenceData } from './helpers/pnl-fixtures';
+import { getLogger } from '../../lib/observability/logger';
 
 const HSBC = 'GB0005405286';
 
@@ -52,7 +53,7 @@ describe('eodPrices handler on prices.eod', () => {
 
   it('stores the latest valid price per ISIN and date and skips the rest with reasons', async () => {
     const event = loadEvent<KafkaEvent>('prices-eod');
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const errors = jest.spyOn(getLogger(), 'error').mockImplementation(() => undefined);
 
     const summary = await handler(event, context);
 
@@ -74,7 +75,7 @@ describe('eodPrices handler on prices.eod', () => {
 
   it('a redelivered batch writes nothing and leaves the prices as they were', async () => {
     const before = await storedPrices();
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const errors = jest.spyOn(getLogger(), 'error').mockImplementation(() => undefined);
 
     const summary = await handler(loadEvent<KafkaEvent>('prices-eod'), context);
 

@@ -46,6 +46,17 @@ interface Invocation {
  * stdout, an error included (then it also sets exit code 1). The invocation is over once that JSON is complete: a
  * process still running a grace period later is stopped here, and noted in `exitedByItself` (see the last test).
  */
+/**
+ * stdout without the functions' EMF metric documents (lib/observability/metrics.ts): in Lambda stdout is the log
+ * stream, so the metrics go there as one JSON line each, beside the result osls prints.
+ */
+function withoutMetrics(stdout: string): string {
+  return stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('{"_aws":'))
+    .join('\n');
+}
+
 function invokeLocal(fn: string, fixture: string): Promise<Invocation> {
   const args = [OSLS, 'invoke', 'local', '-f', fn, '--path', path.join('test', 'events', fixture)];
   const env = slsEnv({ DATABASE_URL: db.url, KAFKA_BROKERS: broker.address, STAGE: 'local', LOG_LEVEL: 'WARN' });
@@ -62,7 +73,7 @@ function invokeLocal(fn: string, fixture: string): Promise<Invocation> {
     }, INVOKE_TIMEOUT_MS);
     const printed = (): Record<string, unknown> | undefined => {
       try {
-        const json: unknown = JSON.parse(stdout);
+        const json: unknown = JSON.parse(withoutMetrics(stdout));
         return typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : undefined;
       } catch {
         return undefined;
