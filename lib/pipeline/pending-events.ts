@@ -10,13 +10,15 @@
  * transaction, on the coordinates of the `trades.validated` record it came from; then the ledger's outbox stores
  * the rejection in `trade_rejections` and publishes it to `trades.rejected`, as for any rejection at booking. A
  * crash after the commit leaves the decision undelivered: the next sweep delivers it. The persistence stage sweeps
- * at the end of every batch.
+ * at the end of every batch; since a quiet partition runs no batch, the `sweepPendingEvents` function also sweeps
+ * on a schedule (serverless.yml; serverless-offline runs it locally), so an expired wait ends without new trades.
  */
 import type { Pool } from 'pg';
 
 import { withTransaction } from '../db/pool';
 import {
   PendingRejectionCode,
+  PgTradeStore,
   takeUnresolvablePending,
   UnresolvableCause,
   type TradeStore,
@@ -25,7 +27,7 @@ import {
 import type { EventPublisher } from '../kafka/producer';
 import { encodeRejectedTradeEvent } from '../kafka/schemas/trade-event';
 import { Topics } from '../kafka/topics';
-import { CaptureOutcome, coordinatesKey, type CaptureDecision, type PgCaptureLedger } from './capture-ledger';
+import { CaptureOutcome, coordinatesKey, PgCaptureLedger, type CaptureDecision } from './capture-ledger';
 import { deliverDecisions } from './outbox';
 
 export { PendingRejectionCode };
@@ -106,5 +108,44 @@ export async function rejectUnresolvablePendingEvents(deps: PendingSweepDeps): P
     tradeRejected: count(PendingRejectionCode.TRADE_REJECTED),
     expired: count(PendingRejectionCode.PENDING_EXPIRED),
     published: delivered.published,
+  };
+}
+
+/** What the scheduled sweep needs: the container's pool and producer, and the settings. */
+export interface ScheduledSweepDeps {
+  readonly pool: Pool;
+  readonly publisher: EventPublisher;
+  readonly now?: () => Date;
+  readonly pendingEventMaxWaitSeconds?: number;
+}
+
+/**
+ * The body of the scheduled `sweepPendingEvents` function: sweeps, a chunk at a time, until no held event is left
+ * that can never be booked, whatever partition it came from. Safe beside a persistence batch sweeping at the same
+ * moment: each trade's held events are taken under that trade's lock and deleted as they are decided, and the
+ * ledger keeps a record's first decision.
+ */
+export function scheduledPendingSweep(deps: ScheduledSweepDeps): () => Promise<PendingSweepSummary> {
+  const sweepDeps: PendingSweepDeps = {
+    pool: deps.pool,
+    ledger: new PgCaptureLedger(deps.pool),
+    trades: new PgTradeStore(deps.pool),
+    publisher: deps.publisher,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+    ...(deps.pendingEventMaxWaitSeconds === undefined
+      ? {}
+      : { pendingEventMaxWaitSeconds: deps.pendingEventMaxWaitSeconds }),
+  };
+  return async () => {
+    let total = { tradeRejected: 0, expired: 0, published: 0 };
+    for (;;) {
+      const swept = await rejectUnresolvablePendingEvents(sweepDeps);
+      total = {
+        tradeRejected: total.tradeRejected + swept.tradeRejected,
+        expired: total.expired + swept.expired,
+        published: total.published + swept.published,
+      };
+      if (swept.tradeRejected + swept.expired === 0) return total;
+    }
   };
 }

@@ -77,6 +77,7 @@ const ACCESS: Record<string, { reads: string[]; writes: string[]; database: bool
   eodPrices: { reads: [Topics.PRICES_EOD], writes: [Topics.PRICES_DEAD_LETTER], database: true },
   dailyPnl: { reads: [], writes: [], database: true },
   checkDailyReport: { reads: [], writes: [], database: true },
+  sweepPendingEvents: { reads: [], writes: [Topics.TRADES_REJECTED], database: true },
   migrate: { reads: [], writes: [], database: true },
 };
 
@@ -326,7 +327,7 @@ describe('sls package --stage prod (no AWS credentials)', () => {
     expect(JSON.stringify(template)).not.toContain('dev-token');
   });
 
-  it('schedules the daily P&L on weekday evenings and its check an hour later', () => {
+  it('schedules the daily P&L on weekday evenings, its check an hour later and the held-event sweep every 5 minutes', () => {
     const rules = Object.fromEntries(
       ofType('AWS::Events::Rule').map(([, r]) => [
         (r.Properties.Targets as { Arn: { 'Fn::GetAtt': string[] } }[])[0]?.Arn['Fn::GetAtt'][0],
@@ -342,6 +343,11 @@ describe('sls package --stage prod (no AWS credentials)', () => {
     expect(rules.CheckDailyReportLambdaFunction).toMatchObject({
       ScheduleExpression: 'cron(30 22 ? * MON-FRI *)',
       Name: 'posttrade-prod-check-daily-pnl',
+    });
+    expect(rules.SweepPendingEventsLambdaFunction).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Name: 'posttrade-prod-sweep-pending-events',
     });
   });
 
