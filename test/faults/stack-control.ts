@@ -138,17 +138,40 @@ export class FaultStack {
       if (Date.now() - started > timeoutMs) {
         throw new Error(`the stack did not come back within ${timeoutMs / 1000} s:\n${this.status().output}`);
       }
-      await pause(500);
+      await pause(200);
     }
   }
 
-  /** kill -9 of a component; resolves with the pid killed once the supervisor has restarted it. */
+  /** How many restarts the supervisor has recorded for `name` (run/<name>.restarts, one line each). */
+  restarts(name: 'postgres' | 'broker' | 'offline'): number {
+    try {
+      return fs
+        .readFileSync(path.join(this.runDir, `${name}.restarts`), 'utf8')
+        .split('\n')
+        .filter(Boolean).length;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * kill -9 of a component; resolves once the supervisor has seen it die (a new line in run/<name>.restarts) and
+   * the component it started again serves (status 0: its readiness line seen, for sls offline "polling", i.e. every
+   * mapping has joined its group and got its partitions). No fixed pause: the time is what the restart took.
+   */
   async killAndAwaitRestart(target: 'broker' | 'offline' | 'postmaster'): Promise<{ pid: number; downMs: number }> {
+    const component = target === 'postmaster' ? 'postgres' : target;
+    const before = this.restarts(component);
     const pid = target === 'postmaster' ? this.postmasterPid() : this.pid(target);
     if (pid === undefined) throw new Error(`no pid for ${target}`);
+    const started = Date.now();
     process.kill(pid, 'SIGKILL');
-    await pause(1_500);
-    return { pid, downMs: (await this.waitRunning()) + 1_500 };
+    while (this.restarts(component) === before) {
+      if (Date.now() - started > 60_000) throw new Error(`the supervisor did not notice ${target} ${pid} die`);
+      await pause(100);
+    }
+    await this.waitRunning();
+    return { pid, downMs: Date.now() - started };
   }
 
   /** SIGTERM to the supervisor (a person's Ctrl-C or `npm run stop`); resolves with how long it took to exit. */
