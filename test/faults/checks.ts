@@ -28,33 +28,63 @@ export async function topicRecords(admin: Admin, topic: string): Promise<number>
 }
 
 /**
- * Every record of trades.captured has exactly one outcome (the primary key makes it at most one), and every
- * validated ExecID one outcome at persistence: booked, refused (REJECTED) or, the hole issue 13 names, still held.
+ * Every record of trades.captured has exactly one outcome, to the record: a decision in the capture ledger
+ * (validated, rejected, dead-lettered by decoding, or a recorded duplicate no-op) or a row in `dead_letters`
+ * (dead-lettered by the failure policy because processing it failed); never both, never none. Per ExecID, at most
+ * one record validated, and every duplicate's ExecID decided by another record. Then every validated ExecID has one
+ * outcome at persistence: booked, refused (REJECTED), dead-lettered there, or (the hole issue 13 names) still held.
  */
 export async function capturesAddUp(pool: Pool, admin: Admin): Promise<Check> {
   const records = await topicRecords(admin, 'trades.captured');
   const { rows } = await pool.query<{ outcome: string; n: string }>(
-    `SELECT outcome, count(*) AS n FROM trade_captures WHERE source_topic = 'trades.captured' GROUP BY outcome`,
+    `SELECT outcome, count(*) AS n FROM trade_captures WHERE source_topic = 'trades.captured' GROUP BY outcome
+     UNION ALL
+     SELECT 'POLICY_DEAD_LETTER', count(*) FROM dead_letters WHERE source_topic = 'trades.captured'`,
   );
   const by = Object.fromEntries(rows.map((r) => [r.outcome, Number(r.n)]));
   const outcomes = rows.reduce((sum, r) => sum + Number(r.n), 0);
-  const persisted = await pool.query<{ booked: string; refused: string; held: string; none: string }>(
+  const both = await pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM dead_letters d JOIN trade_captures c USING (source_topic, source_partition, source_offset)
+     WHERE d.source_topic = 'trades.captured'`,
+  );
+  const perExecId = await pool.query<{ exec_id: string; validated: string; decided: string }>(
+    `SELECT exec_id, count(*) FILTER (WHERE outcome = 'VALIDATED') AS validated,
+            count(*) FILTER (WHERE outcome <> 'REDELIVERED') AS decided
+     FROM trade_captures WHERE source_topic = 'trades.captured' AND exec_id IS NOT NULL
+     GROUP BY exec_id HAVING count(*) FILTER (WHERE outcome = 'VALIDATED') > 1
+                          OR count(*) FILTER (WHERE outcome <> 'REDELIVERED') = 0
+     ORDER BY exec_id LIMIT 8`,
+  );
+  // A dead letter of persistence keeps the validated event's bytes: its ExecID is in them.
+  const persisted = await pool.query<{ booked: string; refused: string; dead: string; held: string; none: string }>(
     `WITH v AS (SELECT DISTINCT exec_id FROM trade_captures
-                WHERE source_topic = 'trades.captured' AND outcome = 'VALIDATED')
-     SELECT
-       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM trade_versions t WHERE t.exec_id = v.exec_id)) AS booked,
-       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM trade_captures c WHERE c.source_topic = 'trades.validated'
-                                        AND c.outcome = 'REJECTED' AND c.exec_id = v.exec_id)) AS refused,
-       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM pending_trade_events p WHERE p.exec_id = v.exec_id)) AS held,
-       count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM trade_versions t WHERE t.exec_id = v.exec_id)
-                          AND NOT EXISTS (SELECT 1 FROM pending_trade_events p WHERE p.exec_id = v.exec_id)
-                          AND NOT EXISTS (SELECT 1 FROM trade_captures c WHERE c.source_topic = 'trades.validated'
-                                            AND c.outcome = 'REJECTED' AND c.exec_id = v.exec_id)) AS none
-     FROM v`,
+                WHERE source_topic = 'trades.captured' AND outcome = 'VALIDATED'),
+          dl AS (SELECT convert_from(decode(dead_letter ->> 'valueBase64', 'base64'), 'UTF8')::jsonb ->> 'execId'
+                          AS exec_id
+                 FROM dead_letters WHERE source_topic = 'trades.validated'),
+          o AS (SELECT v.exec_id,
+                  EXISTS (SELECT 1 FROM trade_versions t WHERE t.exec_id = v.exec_id) AS booked,
+                  EXISTS (SELECT 1 FROM trade_captures c WHERE c.source_topic = 'trades.validated'
+                            AND c.outcome IN ('REJECTED', 'DEAD_LETTER') AND c.exec_id = v.exec_id) AS refused,
+                  EXISTS (SELECT 1 FROM dl WHERE dl.exec_id = v.exec_id) AS dead,
+                  EXISTS (SELECT 1 FROM pending_trade_events p WHERE p.exec_id = v.exec_id) AS held
+                FROM v)
+     SELECT count(*) FILTER (WHERE booked) AS booked, count(*) FILTER (WHERE refused) AS refused,
+            count(*) FILTER (WHERE dead) AS dead, count(*) FILTER (WHERE held) AS held,
+            count(*) FILTER (WHERE NOT (booked OR refused OR dead OR held)) AS none
+     FROM o`,
   );
   const p = persisted.rows[0];
   const problems: string[] = [];
   if (outcomes !== records) problems.push(`${records} records on trades.captured, ${outcomes} outcomes recorded`);
+  if (Number(both.rows[0]?.n ?? 0) > 0) problems.push(`${both.rows[0]?.n} records with two outcomes`);
+  problems.push(
+    ...perExecId.rows.map((r) =>
+      Number(r.validated) > 1
+        ? `${r.exec_id}: validated ${r.validated} times`
+        : `${r.exec_id}: only duplicates, no decision`,
+    ),
+  );
   if (p !== undefined && Number(p.none) > 0) problems.push(`${p.none} validated ExecIDs with no outcome at booking`);
   if (p !== undefined && Number(p.held) > 0) {
     const held = await pool.query<{ exec_id: string; trade_id: string }>(
@@ -68,22 +98,28 @@ export async function capturesAddUp(pool: Pool, admin: Admin): Promise<Check> {
   return check(
     'captured = booked + rejected + dead-lettered + duplicates',
     `${records} captured = ${by.VALIDATED ?? 0} validated + ${by.REJECTED ?? 0} rejected + ` +
-      `${by.DEAD_LETTER ?? 0} dead-lettered + ${by.REDELIVERED ?? 0} duplicates; of the validated ExecIDs ` +
-      `${p?.booked ?? '?'} booked, ${p?.refused ?? '?'} refused at booking, ${p?.held ?? '?'} held`,
+      `${by.DEAD_LETTER ?? 0} dead-lettered at decoding + ${by.POLICY_DEAD_LETTER ?? 0} dead-lettered by the ` +
+      `failure policy + ${by.REDELIVERED ?? 0} duplicates; of the validated ExecIDs ` +
+      `${p?.booked ?? '?'} booked, ${p?.refused ?? '?'} refused at booking, ${p?.dead ?? '?'} dead-lettered there, ` +
+      `${p?.held ?? '?'} held`,
     problems,
   );
 }
 
-/** Each dead-lettered capture kept its raw bytes on trades.deadletter (at least one record per dead letter). */
+/**
+ * Each dead letter of the trades.* family (the ledger's and the failure policy's) kept its raw bytes on
+ * trades.deadletter (at least one record per dead letter).
+ */
 export async function deadLettersKept(pool: Pool, admin: Admin): Promise<Check> {
   const onTopic = await topicRecords(admin, 'trades.deadletter');
   const { rows } = await pool.query<{ n: string }>(
-    `SELECT count(*) AS n FROM trade_captures WHERE outcome = 'DEAD_LETTER' AND source_topic = 'trades.captured'`,
+    `SELECT (SELECT count(*) FROM trade_captures WHERE outcome = 'DEAD_LETTER')
+          + (SELECT count(*) FROM dead_letters WHERE out_topic = 'trades.deadletter') AS n`,
   );
   const stored = Number(rows[0]?.n ?? 0);
   return check(
     'every dead letter on trades.deadletter',
-    `${stored} dead-lettered captures, ${onTopic} records on trades.deadletter`,
+    `${stored} dead letters stored, ${onTopic} records on trades.deadletter`,
     onTopic >= stored ? [] : [`${stored - onTopic} dead letters missing from the topic`],
   );
 }
@@ -173,21 +209,22 @@ export async function transitionsOnce(pool: Pool, admin: Admin): Promise<Check> 
   );
 }
 
-/** Nothing left in an outbox: captures' decisions, settlement messages, booked versions all published. */
+/** Nothing left in an outbox: captures' decisions, settlement messages, booked versions, dead letters published. */
 export async function outboxesEmpty(pool: Pool): Promise<Check> {
-  const { rows } = await pool.query<{ captures: string; settlement: string; booked: string }>(
+  const { rows } = await pool.query<{ captures: string; settlement: string; booked: string; dead: string }>(
     `SELECT
        (SELECT count(*) FROM trade_captures WHERE out_topic IS NOT NULL AND published_at IS NULL) AS captures,
+       (SELECT count(*) FROM dead_letters WHERE published_at IS NULL) AS dead,
        (SELECT count(*) FROM settlement_outbox WHERE published_at IS NULL) AS settlement,
        (SELECT count(*) FROM trade_versions v
         WHERE NOT EXISTS (SELECT 1 FROM booked_trade_publications b WHERE b.exec_id = v.exec_id)) AS booked`,
   );
   const r = rows[0];
-  const left = r === undefined ? 0 : Number(r.captures) + Number(r.settlement) + Number(r.booked);
+  const left = r === undefined ? 0 : Number(r.captures) + Number(r.settlement) + Number(r.booked) + Number(r.dead);
   return check(
     'no message left in an outbox',
     `unpublished: ${r?.captures ?? '?'} capture decisions, ${r?.settlement ?? '?'} settlement messages, ` +
-      `${r?.booked ?? '?'} booked versions`,
+      `${r?.booked ?? '?'} booked versions, ${r?.dead ?? '?'} dead letters`,
     left === 0 ? [] : [`${left} messages unpublished`],
   );
 }
