@@ -360,3 +360,34 @@ export async function readReportLines(pool: Pool): Promise<Map<string, string>> 
   );
   return new Map(rows.map((r) => [r.key, r.figures]));
 }
+
+/**
+ * The poison record (a NUL in a text field, which PostgreSQL cannot store) was dead-lettered with its reason and its
+ * exact bytes every time it was sent, and did not stall its partition: records after it there were decided.
+ */
+export async function poisonDeadLettered(pool: Pool, seed: number): Promise<Check> {
+  const { rows } = await pool.query<{ source_partition: number; source_offset: string; codes: string; after: string }>(
+    `SELECT c.source_partition, c.source_offset::text,
+            (SELECT string_agg(r ->> 'code', ',') FROM jsonb_array_elements(c.out_value -> 'reasons') r) AS codes,
+            (SELECT count(*) FROM trade_captures a WHERE a.source_topic = c.source_topic
+               AND a.source_partition = c.source_partition AND a.source_offset > c.source_offset) AS after
+     FROM trade_captures c
+     WHERE c.source_topic = 'trades.captured' AND c.outcome = 'DEAD_LETTER'
+       AND position(convert_to($1, 'UTF8') IN decode(c.out_value ->> 'valueBase64', 'base64')) > 0
+     ORDER BY c.source_partition, c.source_offset`,
+    [`POISON-${seed}`],
+  );
+  const problems: string[] = [];
+  if (rows.length === 0) problems.push('no dead letter holds the poison record');
+  for (const r of rows) {
+    const where = `trades.captured[${r.source_partition}]@${r.source_offset}`;
+    if (r.codes !== 'UNSTORABLE_TEXT') problems.push(`${where}: reasons ${r.codes}, not UNSTORABLE_TEXT`);
+    if (Number(r.after) === 0) problems.push(`${where}: nothing after it on its partition was decided`);
+  }
+  return check(
+    'the poison record dead-lettered, its partition went on',
+    `${rows.length} poison records dead-lettered (UNSTORABLE_TEXT, exact bytes kept), ` +
+      `${rows.map((r) => r.after).join('/')} records decided after them on their partitions`,
+    problems,
+  );
+}

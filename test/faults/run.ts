@@ -37,6 +37,7 @@ import {
   noConsumerLag,
   oneInstructionPerLiveVersion,
   outboxesEmpty,
+  poisonDeadLettered,
   positionsRecomputed,
   readPositions,
   readReportLines,
@@ -439,12 +440,13 @@ async function duplicatesUnderInfrastructureFaults(
   return { terminateMs: ms, terminateCode: code };
 }
 
-async function runChecks(stack: FaultStack, workload: WorkloadEvent[]): Promise<Check[]> {
+async function runChecks(stack: FaultStack, workload: WorkloadEvent[], seed: number): Promise<Check[]> {
   const c = await connect(stack);
   try {
     return [
       await capturesAddUp(c.pool, c.admin),
       await deadLettersKept(c.pool, c.admin),
+      await poisonDeadLettered(c.pool, seed),
       await oneInstructionPerLiveVersion(c.pool),
       await netEqualsGross(c.pool),
       await transitionsOnce(c.pool, c.admin),
@@ -530,7 +532,7 @@ async function main(): Promise<number> {
       counts: `exit ${String(phase2.terminateCode)} after ${phase2.terminateMs} ms`,
       problems: phase2.terminateMs <= 10_000 ? [] : [`took ${phase2.terminateMs} ms`],
     });
-    checks.push(...(await runChecks(stack, workload)));
+    checks.push(...(await runChecks(stack, workload, options.seed)));
     checks.push(scheduledSweepsRan(stack));
 
     if (options.baseline) {
