@@ -351,11 +351,26 @@ export async function positionsRecomputed(pool: Pool, all: readonly WorkloadEven
   ];
 }
 
-/** The day's report lines of `date` as figures to compare between two runs. */
+/** Every stored daily report line, keyed `date account isin`, as its figures (numerics without trailing zeros). */
 export async function readReportLines(pool: Pool): Promise<Map<string, string>> {
+  const figures = [
+    'closing_quantity',
+    'open_cost',
+    'realized_today',
+    'unrealized_at_close',
+    'unrealized_change_today',
+    'fees_today',
+    'total_today',
+    'realized_today_base',
+    'unrealized_at_close_base',
+    'total_today_base',
+    'price_effect_today_base',
+    'fx_effect_today_base',
+    'realized_since_inception',
+    'realized_since_inception_base',
+  ].map((column) => `coalesce(trim_scale(${column})::text, '-')`);
   const { rows } = await pool.query<{ key: string; figures: string }>(
-    `SELECT report_date::text || ' ' || account_id || ' ' || isin AS key,
-            concat_ws(' ', closing_quantity::text, realized::text, unrealized::text, total::text, total_base::text) AS figures
+    `SELECT report_date::text || ' ' || account_id || ' ' || isin AS key, concat_ws(' ', ${figures.join(', ')}) AS figures
      FROM daily_pnl_lines`,
   );
   return new Map(rows.map((r) => [r.key, r.figures]));

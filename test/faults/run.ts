@@ -497,6 +497,44 @@ function compareMaps(name: string, a: Map<string, unknown>, b: Map<string, unkno
   };
 }
 
+/**
+ * The same workload with no faults on a second stack (the faulted one stopped first: the two never share the
+ * machine), then every position and every daily report line compared. A failure to run it is a failed check, not a
+ * lost report.
+ */
+async function compareWithBaseline(stack: FaultStack, root: string, options: Options): Promise<Check[]> {
+  say('the same workload with no faults, on a second stack');
+  const c = await connect(stack);
+  const faultedPositions = await readPositions(c.pool);
+  const faultedLines = await readReportLines(c.pool);
+  await disconnect(c);
+  await stack.stop();
+  const baseline = await FaultStack.create(path.join(root, 'no-fault'));
+  try {
+    await baseline.start();
+    const code = await runDemoOn(baseline, options, 'no-fault');
+    const b = await connect(baseline);
+    const cleanPositions = await readPositions(b.pool);
+    const cleanLines = await readReportLines(b.pool);
+    await disconnect(b);
+    return [
+      {
+        name: 'no-fault run completed',
+        ok: code === 0,
+        counts: `demo exit ${String(code)}`,
+        problems: code === 0 ? [] : [`see ${baseline.dataDir}/logs/faults-demo-no-fault.log`],
+      },
+      compareMaps('positions = the no-fault run', faultedPositions, cleanPositions),
+      compareMaps('daily report lines = the no-fault run', faultedLines, cleanLines),
+    ];
+  } catch (error) {
+    return [{ name: 'no-fault run completed', ok: false, counts: 'failed', problems: [String(error)] }];
+  } finally {
+    await baseline.stop();
+    await baseline.closeProxies();
+  }
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   say(
@@ -508,7 +546,6 @@ async function main(): Promise<number> {
   const stack = await FaultStack.create(path.join(root, 'faulted'));
   const faults: Fault[] = [];
   const checks: Check[] = [];
-  let baseline: FaultStack | undefined;
   try {
     say(`starting the stack (data ${stack.dataDir})`);
     await stack.start();
@@ -535,34 +572,10 @@ async function main(): Promise<number> {
     checks.push(...(await runChecks(stack, workload, options.seed)));
     checks.push(scheduledSweepsRan(stack));
 
-    if (options.baseline) {
-      say('the same workload with no faults, on a second stack');
-      const c = await connect(stack);
-      const faultedPositions = await readPositions(c.pool);
-      const faultedLines = await readReportLines(c.pool);
-      await disconnect(c);
-      await stack.stop();
-      baseline = await FaultStack.create(path.join(root, 'no-fault'));
-      await baseline.start();
-      const code = await runDemoOn(baseline, options, 'no-fault');
-      const b = await connect(baseline);
-      const cleanPositions = await readPositions(b.pool);
-      const cleanLines = await readReportLines(b.pool);
-      await disconnect(b);
-      checks.push({
-        name: 'no-fault run completed',
-        ok: code === 0,
-        counts: `demo exit ${String(code)}`,
-        problems: [],
-      });
-      checks.push(compareMaps('positions = the no-fault run', faultedPositions, cleanPositions));
-      checks.push(compareMaps('daily report lines = the no-fault run', faultedLines, cleanLines));
-    }
+    if (options.baseline) checks.push(...(await compareWithBaseline(stack, root, options)));
   } finally {
     await stack.stop();
-    await baseline?.stop();
     await stack.closeProxies();
-    await baseline?.closeProxies();
     if (!options.keepData) fs.rmSync(root, { recursive: true, force: true });
     else say(`data kept in ${root}`);
   }
