@@ -75,6 +75,11 @@ export class FaultStack {
     this.starts += 1;
     const logDir = path.join(this.dataDir, 'logs');
     fs.mkdirSync(logDir, { recursive: true });
+    // start.sh begins each component's log afresh: the handlers' log of the run before is kept beside it (the checks
+    // read the scheduled sweeps from every offline*.log).
+    const offlineLog = path.join(logDir, 'offline.log');
+    if (fs.existsSync(offlineLog))
+      fs.renameSync(offlineLog, path.join(logDir, `offline-before-start-${this.starts}.log`));
     const out = fs.openSync(path.join(logDir, `faults-stack-${this.starts}.log`), 'w');
     const child = spawn(path.join(ROOT, 'scripts', 'start.sh'), [], {
       cwd: ROOT,
