@@ -88,7 +88,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
   if (running !== undefined) {
     const url = connectionUrl({ user, password, port: running.port, database });
     await ensureDatabase(url);
-    return { url, port: running.port, dataDir, reused: true, pid: running.pid, stop: async () => undefined };
+    return { url, port: running.port, dataDir, reused: true, pid: running.pid, stop: () => Promise.resolve() };
   }
 
   const owner = await serverOwner();

@@ -39,10 +39,7 @@ export const epochMs = (): number => performance.timeOrigin + performance.now();
  * numbers), `${sls:stage}` as `local`. Only whole-value references are resolved; the mappings need no more.
  */
 function resolveLocalStage(config: unknown): unknown {
-  const params = ((config as { params?: { default?: Record<string, unknown> } }).params?.default ?? {}) as Record<
-    string,
-    unknown
-  >;
+  const params = (config as { params?: { default?: Record<string, unknown> } }).params?.default ?? {};
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') {
       const whole = /^\$\{param:([A-Za-z0-9_]+)\}$/.exec(value);
@@ -68,7 +65,7 @@ export async function benchMappings(overrides: WorkerStart['overrides']): Promis
     startingPosition: 'TRIM_HORIZON',
     ...(overrides.batchSize === undefined ? {} : { batchSize: overrides.batchSize }),
     ...(overrides.pollers === undefined ? {} : { maximumPollers: overrides.pollers }),
-  })) as EventSourceMapping[];
+  }));
 }
 
 const numericSums = (into: Record<string, number>, summary: unknown): void => {
@@ -102,7 +99,7 @@ class Measured {
     };
     this.stages.set(name, stats);
     return async (event, context) => {
-      const records = recordsOf(event as KafkaEvent);
+      const records = recordsOf(event);
       if (this.trackLatency && name === 'validateTrades') {
         for (const record of records) {
           const execId = execIdOf(record.value, false);

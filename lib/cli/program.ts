@@ -7,6 +7,7 @@
  * To add a command: a spec in commands.ts, an implementation exporting `(options, context) => Promise<ExitCode | void>`,
  * and a line in IMPLEMENTATIONS.
  */
+import { inspect } from 'node:util';
 import { Command, CommanderError } from 'commander';
 
 import { ConfigError, loadCliConfig, useCliConfig, type CliConfig } from '../config';
@@ -176,7 +177,9 @@ export async function runCli(argv: readonly string[], io: RunIo): Promise<ExitCo
 export function describeFailure(error: unknown): string {
   const messages: string[] = [];
   for (let current: unknown = error; current !== undefined && messages.length < 5;) {
-    const message = current instanceof Error ? current.message : String(current);
+    // A thrown non-Error is shown as itself (`{ code: 'X' }`), not as `[object Object]`.
+    const message =
+      current instanceof Error ? current.message : typeof current === 'string' ? current : inspect(current);
     if (message !== '' && !messages.some((seen) => seen.includes(message))) messages.push(message);
     current = current instanceof Error ? current.cause : undefined;
   }

@@ -86,7 +86,7 @@ export async function runCustodian(options: CustodianLoopOptions): Promise<Runni
   const timers = new Map<string, Set<NodeJS.Timeout>>();
   const processed = new Map<number, number>();
   let chain: Promise<void> = Promise.resolve();
-  let failure: unknown;
+  let failure: Error | undefined;
   let instructionsRead = 0;
   let reportsSent = 0;
   let stopped = false;
@@ -110,7 +110,7 @@ export async function runCustodian(options: CustodianLoopOptions): Promise<Runni
         for (const report of reports) simulator.markSent(report);
         reportsSent += reports.length;
       } catch (error) {
-        failure = error;
+        failure = error instanceof Error ? error : new Error(String(error));
         const ids = reports.map((r) => r.messageId);
         log(`custodian: sending ${ids.join(', ')} failed: ${error instanceof Error ? error.message : String(error)}`);
       }

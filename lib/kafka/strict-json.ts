@@ -81,7 +81,7 @@ export function unstorableStrings(value: unknown, path: readonly string[] = []):
         pending.push({ node: node[index] as unknown, segment: String(index), parent: visit });
       }
     } else if (typeof node === 'object' && node !== null) {
-      const entries = Object.entries(node);
+      const entries = Object.entries(node as Record<string, unknown>);
       for (let index = entries.length - 1; index >= 0; index -= 1) {
         const [key, item] = entries[index] ?? ['', undefined];
         const reason = unstorableTextReason(key);

@@ -14,7 +14,7 @@ import { CLOSE_COLUMNS, COST_COLUMNS, LINE_COLUMNS, type ValuedRows } from './va
  * the transaction; `failure` says so at once and `finish` throws it.
  */
 export class RowStream {
-  failure: unknown = undefined;
+  failure: Error | undefined = undefined;
   lineCount = 0;
   private closeRows: string[] = [];
   private lineRows: string[] = [];
@@ -64,7 +64,7 @@ export class RowStream {
         this.send();
       },
       (error: unknown) => {
-        this.failure = error;
+        this.failure = error instanceof Error ? error : new Error(String(error));
         this.sending = undefined;
       },
     );

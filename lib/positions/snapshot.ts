@@ -116,7 +116,7 @@ export function fromSnapshot(json: unknown): Position {
   const fees = object(s.fees, 'fees');
   return {
     method: method as CostMethod,
-    currency: currency as string | undefined,
+    currency: currency,
     lots,
     realized: {
       local: new Dec(decimal(realized.local, 'realized.local')),

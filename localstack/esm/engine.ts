@@ -302,7 +302,8 @@ export class MappingPoller {
     for (const p of assigned) this.worker(p).revoked = false;
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
     if (this.stopping || batch.messages.length === 0) return;
     const w = this.worker(batch.partition);
     const now = Date.now();
@@ -315,12 +316,18 @@ export class MappingPoller {
       w.nextExpected = record.offset + 1;
     }
     // Resolving lets KafkaJS fetch further; nothing is committed until the function has succeeded.
-    resolveOffset(batch.lastOffset());
+    payload.resolveOffset(batch.lastOffset());
     this.schedule(w);
     // Backpressure: while a full batch waits behind one in flight, stop fetching this partition (others go on).
-    while (w.kept >= this.mapping.batchSize && w.delivering && isRunning() && !isStale() && !this.stopping) {
+    while (
+      w.kept >= this.mapping.batchSize &&
+      w.delivering &&
+      payload.isRunning() &&
+      !payload.isStale() &&
+      !this.stopping
+    ) {
       await this.nextProgress(1_000);
-      await heartbeat();
+      await payload.heartbeat();
     }
   }
 
@@ -494,7 +501,8 @@ export class MappingPoller {
         w.timer = undefined;
       }
       const inFlight = [...this.workers.values()].filter((w) => w.delivering !== undefined);
-      const finished = Promise.all(inFlight.map((w) => w.delivering)).then(() => true);
+      const deliveries = inFlight.flatMap((w) => (w.delivering === undefined ? [] : [w.delivering]));
+      const finished = Promise.all(deliveries).then(() => true);
       const graceMs = options.graceMs ?? Number.POSITIVE_INFINITY;
       let timer: NodeJS.Timeout | undefined;
       const deadline = Number.isFinite(graceMs)

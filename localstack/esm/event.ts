@@ -63,7 +63,7 @@ export function buildKafkaEvent(envelope: EventEnvelope, records: readonly Fetch
     const key = `${r.topic}-${r.partition}`;
     (grouped[key] ??= []).push(toEventRecord(r));
   }
-  return { ...envelope, records: grouped } as KafkaLambdaEvent;
+  return { ...envelope, records: grouped };
 }
 
 function jsonBytes(v: unknown): number {

@@ -89,7 +89,10 @@ function positiveInt(v: unknown, path: string): number | undefined {
 export function readSettings(custom: unknown, env: NodeJS.ProcessEnv): KafkaPluginSettings {
   const own = isObj(custom) && isObj(custom[PLUGIN_KEY]) ? custom[PLUGIN_KEY] : {};
   const raw = own.brokers ?? env.KAFKA_BROKERS ?? DEFAULT_BROKERS;
-  const list = (Array.isArray(raw) ? raw : String(raw).split(',')).map((b) => String(b).trim()).filter((b) => b !== '');
+  if (typeof raw !== 'string' && !Array.isArray(raw)) {
+    throw new EsmConfigError([`custom.${PLUGIN_KEY}.brokers: must be a list or a comma-separated string of host:port`]);
+  }
+  const list = (Array.isArray(raw) ? raw : raw.split(',')).map((b) => String(b).trim()).filter((b) => b !== '');
   if (list.length === 0) throw new EsmConfigError([`custom.${PLUGIN_KEY}.brokers: no broker address given`]);
   const initialMs = positiveInt(own.retryBackoffMs, 'retryBackoffMs');
   const maxMs = positiveInt(own.maxRetryBackoffMs, 'maxRetryBackoffMs');
@@ -159,10 +162,11 @@ export class ServerlessOfflineKafka {
   ) {
     this.log = utils?.log ?? consoleLog;
     this.hooks = {
-      'before:offline:start': async () => {
+      'before:offline:start': () => {
         // Plain `sls offline` runs start, wait and exit inside one hook: there is no point to stop the mappings
         // gracefully before serverless-offline exits the process.
         this.log.warning(`[${PLUGIN_KEY}] Kafka events run with \`sls offline start\` only, not \`sls offline\``);
+        return Promise.resolve();
       },
       'offline:start:init': () => this.start(),
       'before:offline:start:end': () => this.stop(),

@@ -199,9 +199,10 @@ async function readTopic(
   if (count === 0) return records;
   await new Promise<void>((resolve) => {
     void consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: ({ message }) => {
         records.push({ key: message.key, value: message.value });
         if (records.length === count) resolve();
+        return Promise.resolve();
       },
     });
   });

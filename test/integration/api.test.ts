@@ -270,10 +270,10 @@ describe('query API over PostgreSQL', () => {
     expect(whole.nextCursor).toBeNull();
     expect(seen).toEqual(whole.lines.map((l) => `${l.accountId} ${l.isin}`));
     expect(first).not.toBeNull();
-    expect([reused.response.statusCode, JSON.parse(reused.response.body ?? '{}').error.message]).toEqual([
-      400,
-      'the cursor belongs to a listing with other filters',
-    ]);
+    expect([
+      reused.response.statusCode,
+      (JSON.parse(reused.response.body ?? '{}') as { error: { message: string } }).error.message,
+    ]).toEqual([400, 'the cursor belongs to a listing with other filters']);
   });
 
   it('GET /reports/daily/{date}: JSON by default, CSV by extension, HTML by Accept', async () => {

@@ -54,9 +54,10 @@ describe('broker durability across kill -9', () => {
     const seen: string[] = [];
     await new Promise<void>((resolve) => {
       void consumer.run({
-        eachMessage: async ({ message }) => {
+        eachMessage: ({ message }) => {
           seen.push(message.value?.toString() ?? '');
           if (seen.filter((v) => v !== 'maybe').length >= acknowledged.length) resolve();
+          return Promise.resolve();
         },
       });
     });

@@ -176,8 +176,9 @@ describe('development broker: consumer groups', () => {
     let count = 0;
     const all = new Promise<void>((resolve) => {
       void reread.run({
-        eachMessage: async () => {
+        eachMessage: () => {
           if (++count === 5) resolve();
+          return Promise.resolve();
         },
       });
     });

@@ -28,9 +28,10 @@ describe('development broker with KafkaJS 2.2.4', () => {
     const seen: EachMessagePayload[] = [];
     await new Promise<void>((resolve) => {
       void consumer.run({
-        eachMessage: async (payload) => {
+        eachMessage: (payload) => {
           seen.push(payload);
           if (seen.length >= count) resolve();
+          return Promise.resolve();
         },
       });
     });
@@ -117,7 +118,7 @@ describe('development broker with KafkaJS 2.2.4', () => {
     await consumer.connect();
     await consumer.subscribe({ topic: 'late', fromBeginning: true });
     const arrived = new Promise<number>((resolve) => {
-      void consumer.run({ eachMessage: async () => resolve(Date.now()) });
+      void consumer.run({ eachMessage: () => Promise.resolve(resolve(Date.now())) });
     });
     await new Promise<void>((resolve) => consumer.on(consumer.events.FETCH_START, () => resolve()));
     const producer = kafka.producer();
@@ -200,8 +201,8 @@ describe('development broker with KafkaJS 2.2.4', () => {
 
     // KafkaJS has no LZ4 codec of its own: a stand-in that produces LZ4-flagged batches is enough.
     CompressionCodecs[CompressionTypes.LZ4] = () => ({
-      compress: async (e: { buffer: Buffer }) => e.buffer,
-      decompress: async (b: Buffer) => b,
+      compress: (e: { buffer: Buffer }) => Promise.resolve(e.buffer),
+      decompress: (b: Buffer) => Promise.resolve(b),
     });
     await expect(
       producer.send({ topic: 'limits', compression: CompressionTypes.LZ4, messages: [{ value: 'x' }] }),

@@ -266,7 +266,7 @@ test('npm run demo lives four business days: every figure adds up, the P&L chain
   // Per report (and the flat start before the first), per base currency: the day's exact total (the lines' exact
   // changes), the exact cumulative P&L, the reported day total and cumulative P&L, and the lines.
   type Close = { exactTotal: Decimal; exact: Decimal; total: Decimal; reported: Decimal; lines: number };
-  const closes: Map<string, Close>[] = [new Map()];
+  const closes: Map<string, Close>[] = [new Map<string, Close>()];
   reports.forEach((report, d) => {
     const previous = new Map((reports[d - 1]?.lines ?? []).map((l) => [keyOf(l), l]));
     const byCurrency = new Map<string, Close>();

@@ -329,8 +329,8 @@ describe('sls package --stage prod (no AWS credentials)', () => {
 
   it('schedules the daily P&L on weekday evenings, its check an hour later and the held-event sweep every 5 minutes', () => {
     const rules = Object.fromEntries(
-      ofType('AWS::Events::Rule').map(([, r]) => [
-        (r.Properties.Targets as { Arn: { 'Fn::GetAtt': string[] } }[])[0]?.Arn['Fn::GetAtt'][0],
+      ofType('AWS::Events::Rule').map(([, r]): [string, Json] => [
+        (r.Properties.Targets as { Arn: { 'Fn::GetAtt': string[] } }[])[0]?.Arn['Fn::GetAtt'][0] ?? '',
         r.Properties,
       ]),
     );

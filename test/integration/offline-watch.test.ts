@@ -61,7 +61,7 @@ describe('the file watcher of sls offline start', () => {
     plugin.watch();
     const started = watch.mock.results[0];
     if (started === undefined || started.type !== 'return') throw new Error('serverless-esbuild started no watcher');
-    watcher = started.value as FSWatcher;
+    watcher = started.value;
     const w = watcher;
     await new Promise<void>((resolve) => w.once('ready', () => resolve()));
     const watched = w.getWatched();

@@ -184,7 +184,9 @@ describe('on a migrated database', () => {
         withTransaction(db.pool, readThenInsert('skew.b'), { isolation: ISOLATION_LEVELS.serializable }),
       ]);
 
-      const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+      const failures = outcomes.flatMap((outcome) =>
+        outcome.status === 'rejected' ? [outcome.reason as unknown] : [],
+      );
       expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
       expect(failures).toHaveLength(1);
       expect(failures[0]).toBeInstanceOf(DbConflictError);

@@ -75,7 +75,10 @@ async function snapshot(): Promise<unknown[]> {
   const tables = ['settlement_instructions', 'net_instructions', 'net_instruction_links', 'settlement_cancellations'];
   return Promise.all(
     tables.map(async (t) =>
-      (await db.pool.query(`SELECT * FROM ${t} ORDER BY 1, 2`)).rows.map((r) => ({ ...r, updated_at: null })),
+      (await db.pool.query<Record<string, unknown>>(`SELECT * FROM ${t} ORDER BY 1, 2`)).rows.map((r) => ({
+        ...r,
+        updated_at: null,
+      })),
     ),
   );
 }
@@ -253,14 +256,16 @@ describe('settleTrades handler', () => {
     expect(rows[2]?.replacesInstructionId).toBe(rows[0]?.instructionId);
 
     // 100 + 60 = 160 received; -18999.05 - 11406.00 = -30405.05.
-    const { rows: nets } = await db.pool.query(
+    const { rows: nets } = await db.pool.query<{ quantity: string; settlement_amount: string; credit_debit: string }>(
       `SELECT net_instruction_id, quantity, settlement_amount, credit_debit FROM net_instructions
        WHERE account_id = 'ACC-001' AND isin = 'US0378331005' AND state <> 'CANCELLED'`,
     );
     expect(nets.map((n) => [n.quantity, n.settlement_amount, n.credit_debit])).toEqual([['160', '30405.05', 'DBIT']]);
 
     // Netting totals equal gross totals over every live net instruction in the database.
-    const { rows: footing } = await db.pool.query(`
+    const { rows: footing } = await db.pool.query<
+      Record<'net_quantity' | 'net_cash' | 'gross_quantity' | 'gross_cash', string>
+    >(`
       SELECT n.net_instruction_id, n.net_quantity, n.net_cash,
              sum(CASE s.movement WHEN 'RECE' THEN s.quantity ELSE -s.quantity END) AS gross_quantity,
              sum(CASE s.credit_debit WHEN 'DBIT' THEN -s.settlement_amount ELSE coalesce(s.settlement_amount, 0) END) AS gross_cash

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 
 import { parseApiTokens } from '../../lib/api/auth';
-import { queryApiHandler, type QueryEvent } from '../../lib/api/query/router';
+import { queryApiHandler } from '../../lib/api/query/router';
 import { PgQueryService } from '../../lib/api/query/service';
 import { createKafkaProducer, KafkaPublisher } from '../../lib/kafka/producer';
 import { Topics, topicSpecs } from '../../lib/kafka/topics';
@@ -104,7 +104,7 @@ describe('posttrade smoke', () => {
                     isBase64Encoded: false,
                   } as unknown as Parameters<typeof capture>[0])
                 : { statusCode: 401, body: '{}' }
-              : await query(base as unknown as QueryEvent);
+              : await query(base);
           res.writeHead(answer.statusCode ?? 200, { 'content-type': 'application/json' });
           res.end(answer.body ?? '');
         })().catch((error: unknown) => {

@@ -168,7 +168,7 @@ describe('PgTradeStore', () => {
     const sources = batch.map((_, index) => ({ topic: 'trades.captured', partition: 3, offset: String(1000 + index) }));
     const dump = (): Promise<unknown> =>
       db.pool
-        .query(
+        .query<Record<'versions' | 'trades' | 'pending', unknown>>(
           `SELECT (SELECT json_agg(v ORDER BY v.trade_id, v.version) FROM trade_versions v
                    WHERE v.trade_id LIKE 'T-REDELIVER-%') AS versions,
                   (SELECT json_agg(t ORDER BY t.trade_id) FROM trades t WHERE t.trade_id LIKE 'T-REDELIVER-%') AS trades,

@@ -148,7 +148,7 @@ describe('POST /trades refuses bad input at the boundary', () => {
 
   it.each([
     ['text/plain', { 'content-type': 'text/plain' }],
-    ['no content type', {} as Record<string, string>],
+    ['no content type', {}],
     ['form encoding (curl -d without -H)', { 'content-type': 'application/x-www-form-urlencoded' }],
     ['JSON in another charset', { 'Content-Type': 'application/json; charset=latin1' }],
   ])('answers 415 for a body sent as %s, even when it is valid JSON', async (_, headers) => {

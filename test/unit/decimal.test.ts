@@ -166,7 +166,7 @@ describe('Dec computes what decimal.js (precision 40, half-even) computes', () =
 
   it('is JSON and text as its plain digits', () => {
     expect(JSON.stringify({ amount: new Dec('12.50') })).toBe('{"amount":"12.5"}');
-    expect(`${new Dec('-0.000')}`).toBe('0');
+    expect(String(new Dec('-0.000'))).toBe('0');
     expect(new Dec('1.50').eq('1.5')).toBe(true);
   });
 });

@@ -235,11 +235,11 @@ describe('any bytes as a record value decode or dead-letter, never throw', () =>
         topic: fc.constant(topic),
         records: fc.array(
           fc.oneof(
-            validValue(topic).map((value) => ({ good: true, bytes: Buffer.from(JSON.stringify(value)) as Uint8Array })),
+            validValue(topic).map((value) => ({ good: true, bytes: Buffer.from(JSON.stringify(value)) })),
             fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => ({
               // A leading 0xff is never valid UTF-8, so these are bad whatever follows.
               good: false,
-              bytes: Buffer.concat([Buffer.from([0xff]), bytes]) as Uint8Array,
+              bytes: Buffer.concat([Buffer.from([0xff]), bytes]),
             })),
           ),
           { minLength: 1, maxLength: 30 },

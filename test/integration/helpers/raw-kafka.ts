@@ -47,7 +47,7 @@ export class RawKafkaClient {
     head.writeInt32BE(payload.length);
     return new Promise((resolve, reject) => {
       this.waiting.set(correlationId, resolve);
-      this.closed.then(() => reject(new Error('connection closed before the response')));
+      void this.closed.then(() => reject(new Error('connection closed before the response')));
       this.socket.write(Buffer.concat([head, payload]));
     });
   }
