@@ -2,6 +2,7 @@ import type { MSKEvent } from 'aws-lambda';
 
 import type { KafkaEvent } from '../../lib/kafka/decode';
 import type { BookedTradeEventV1 } from '../../lib/kafka/schemas/booked-trade';
+import type { TradeEventV1 } from '../../lib/kafka/schemas/trade-event';
 import { loadEvent } from './events';
 
 /**
@@ -57,4 +58,43 @@ export function rawKafkaEvent(topic: string, values: readonly (Uint8Array | null
     headers: [],
   }));
   return { ...MSK_ENVELOPE, records: { [`${topic}-0`]: records } };
+}
+
+/** A trade as validation publishes it: the settlement date resolved (US T+2 before 2024-05-28: 2024-04-04). */
+export function validatedTrade(event: TradeEventV1): unknown {
+  return { ...event, settlementDate: '2024-04-04', validatedAt: '2024-04-02T14:31:00.000Z' };
+}
+
+/**
+ * Builds Lambda MSK events holding values on one partition of a topic, keyed `ACC`; the offsets one factory hands
+ * out rise per topic and partition, as a real partition's would.
+ */
+export function partitionedEventFactory(): (
+  topic: string,
+  values: readonly unknown[],
+  partition: number,
+) => KafkaEvent {
+  const offsets = new Map<string, number>();
+  return (topic, values, partition) => {
+    const key = `${topic}-${partition}`;
+    const first = offsets.get(key) ?? 0;
+    offsets.set(key, first + values.length);
+    return {
+      eventSource: 'aws:kafka',
+      eventSourceArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/posttrade/test',
+      bootstrapServers: 'localhost:9092',
+      records: {
+        [key]: values.map((value, index) => ({
+          topic,
+          partition,
+          offset: first + index,
+          timestamp: 1_712_068_200_000,
+          timestampType: 'CREATE_TIME',
+          key: Buffer.from('ACC').toString('base64'),
+          value: Buffer.from(JSON.stringify(value)).toString('base64'),
+          headers: [],
+        })),
+      },
+    };
+  };
 }

@@ -9,45 +9,18 @@ import path from 'node:path';
 
 import type { KafkaEvent } from '../../lib/kafka/decode';
 import type { EventPublisher, OutgoingMessage } from '../../lib/kafka/producer';
-import type { TradeEventV1 } from '../../lib/kafka/schemas/trade-event';
 import { Topics } from '../../lib/kafka/topics';
 import { persistHandler, validateHandler } from '../../lib/pipeline/handlers';
 import { PgStoredReports } from '../../lib/pnl/stored-reports';
 import { loadReferenceData } from '../../lib/refdata/load';
+import { partitionedEventFactory, validatedTrade } from '../helpers/kafka-events';
 import { seedTrade } from '../helpers/trades';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
 
 const SEED = path.join(__dirname, '..', '..', 'migrations', 'seed');
 
-/** As validation publishes it: the settlement date resolved (US T+2 before 2024-05-28: 2024-04-04). */
-function validated(event: TradeEventV1): unknown {
-  return { ...event, settlementDate: '2024-04-04', validatedAt: '2024-04-02T14:31:00.000Z' };
-}
-
-const offsets = new Map<string, number>();
-/** A Lambda MSK event holding `values` on one partition of `topic`; offsets rise per topic and partition. */
-function eventOf(topic: string, values: readonly unknown[], partition: number): KafkaEvent {
-  const key = `${topic}-${partition}`;
-  const first = offsets.get(key) ?? 0;
-  offsets.set(key, first + values.length);
-  return {
-    eventSource: 'aws:kafka',
-    eventSourceArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/posttrade/test',
-    bootstrapServers: 'localhost:9092',
-    records: {
-      [key]: values.map((value, index) => ({
-        topic,
-        partition,
-        offset: first + index,
-        timestamp: 1_712_068_200_000,
-        timestampType: 'CREATE_TIME',
-        key: Buffer.from('ACC').toString('base64'),
-        value: Buffer.from(JSON.stringify(value)).toString('base64'),
-        headers: [],
-      })),
-    },
-  };
-}
+const validated = validatedTrade;
+const eventOf = partitionedEventFactory();
 
 class RecordingPublisher implements EventPublisher {
   readonly messages: OutgoingMessage[] = [];
