@@ -2,24 +2,32 @@
  * `npm run db:start [-- --data-dir DIR --port N]`: runs the embedded PostgreSQL in the foreground until Ctrl-C.
  * Server logs go to `<data-dir>/server.log`, not to this terminal.
  */
-import { parseArgs } from 'node:util';
-
+import { Command, integerIn, parseStandalone } from '../lib/cli/standalone';
 import { POSTGRES_DEFAULTS, runningPostmaster, SERVER_LOG_FILE, startPostgres } from './postgres';
 
 /** How often to check that the server is still alive, so that a crash ends this process too. */
 const WATCH_INTERVAL_MS = 2_000;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      'data-dir': { type: 'string', default: POSTGRES_DEFAULTS.dataDir },
-      port: { type: 'string', default: String(POSTGRES_DEFAULTS.port) },
-    },
-  });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`--port: not a TCP port: ${values.port}`);
+interface DbStartOptions {
+  readonly dataDir: string;
+  readonly port: number;
+}
 
-  const server = await startPostgres({ dataDir: values['data-dir'], port });
+const command = new Command('npm run db:start --')
+  .description('Runs the embedded PostgreSQL in the foreground until Ctrl-C (reuses one already running there).')
+  .option('--data-dir <dir>', 'cluster directory', POSTGRES_DEFAULTS.dataDir)
+  .option('--port <n>', 'port to listen on', integerIn(1, 65_535), POSTGRES_DEFAULTS.port)
+  .addHelpText('after', '\nExit codes: 0 done, 1 failed, 2 usage.\nExamples:\n  $ npm run db:start -- --port 55432');
+
+async function main(): Promise<void> {
+  const parsed = parseStandalone<DbStartOptions>(command, process.argv.slice(2));
+  if (!parsed.ok) {
+    process.exitCode = parsed.code;
+    return;
+  }
+  const { dataDir, port } = parsed.options;
+
+  const server = await startPostgres({ dataDir, port });
   if (server.reused) {
     // Not ours to stop: report where it is and leave it alone.
     console.log(`postgres already running (pid ${server.pid}) at ${server.url}`);
