@@ -11,14 +11,25 @@
  */
 import type { Pool, PoolClient } from 'pg';
 
-import { Dec } from '../domain/money';
-import { DEFAULT_VALIDATION_THRESHOLDS } from '../domain/refdata';
-import { Side, Trade, TradeLifecycle } from '../domain/trade';
+import { Trade, TradeLifecycle } from '../domain/trade';
 import { ValidationCode } from '../domain/validation/codes';
-import type { RecentExecution } from '../domain/validation/context';
-import { findWashTrade, washTradeViolation } from '../domain/validation/duplicates';
 import { withTransaction } from './pool';
-import { THRESHOLD_KEYS } from './reference-store';
+import {
+  COLUMN_NAMES,
+  columnArrays,
+  eventColumns,
+  isNew,
+  rejectionRows,
+  sourceOf,
+  tradeFromRow,
+  UNNEST,
+  type CapturedEvent,
+  type EventRow,
+  type RejectionRow,
+} from './trade-rows';
+import { washTradesAmong } from './wash-check';
+
+export { rejectionKey, tradeFromRow, type TradeVersionRow } from './trade-rows';
 
 /** The Kafka record an event was read from, kept with what it produced for audit and idempotency. */
 export interface RecordSource {
@@ -174,80 +185,6 @@ export interface TradeStore {
 const TRADE_LOCK_CLASS = 1_732_406_500;
 const EXEC_ID_LOCK_CLASS = 1_732_407_201;
 const WASH_LOCK_CLASS = 1_732_407_202;
-
-/** Columns written for a version, in the order of the `unnest` arrays; shared by trade_versions and pending. */
-const EVENT_COLUMNS = [
-  ['exec_id', 'text'],
-  ['trade_id', 'text'],
-  ['version', 'integer'],
-  ['lifecycle', 'text'],
-  ['account_id', 'text'],
-  ['counterparty_lei', 'text'],
-  ['isin', 'text'],
-  ['mic', 'text'],
-  ['side', 'text'],
-  ['quantity', 'numeric'],
-  ['price', 'numeric'],
-  ['currency', 'text'],
-  ['trade_date', 'date'],
-  ['trade_time', 'timestamptz'],
-  ['settlement_date', 'date'],
-  ['commission', 'numeric'],
-  ['fees', 'numeric'],
-  ['beneficial_owner', 'text'],
-  ['capture_source', 'text'],
-  ['source_topic', 'text'],
-  ['source_partition', 'integer'],
-  ['source_offset', 'bigint'],
-] as const;
-
-const COLUMN_NAMES = EVENT_COLUMNS.map(([name]) => name).join(', ');
-const UNNEST = `unnest(${EVENT_COLUMNS.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})`;
-
-/** A stored event read back as text: dates and times formatted in SQL so that no host time zone can shift them. */
-function eventColumns(alias: string): string {
-  return `${alias}.exec_id, ${alias}.trade_id, ${alias}.version, ${alias}.lifecycle, ${alias}.account_id,
-    ${alias}.counterparty_lei, ${alias}.isin, ${alias}.mic, ${alias}.side, ${alias}.quantity, ${alias}.price,
-    ${alias}.currency, to_char(${alias}.trade_date, 'YYYY-MM-DD') AS trade_date,
-    to_char(${alias}.trade_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS trade_time,
-    to_char(${alias}.settlement_date, 'YYYY-MM-DD') AS settlement_date, ${alias}.commission, ${alias}.fees,
-    ${alias}.beneficial_owner, ${alias}.capture_source, ${alias}.source_topic, ${alias}.source_partition,
-    ${alias}.source_offset`;
-}
-
-/** The trade columns of a `trade_versions` row, as pg returns them (NUMERIC and dates as text). */
-export interface TradeVersionRow {
-  exec_id: string;
-  trade_id: string;
-  version: number;
-  lifecycle: string;
-  account_id: string;
-  counterparty_lei: string;
-  isin: string;
-  mic: string;
-  side: string;
-  quantity: string;
-  price: string;
-  currency: string;
-  trade_date: string;
-  trade_time: string;
-  settlement_date: string | null;
-  commission: string;
-  fees: string;
-  beneficial_owner: string | null;
-  capture_source: string | null;
-}
-
-interface EventRow extends TradeVersionRow {
-  source_topic: string | null;
-  source_partition: number | null;
-  source_offset: string | null;
-}
-
-interface CapturedEvent {
-  readonly trade: Trade;
-  readonly source: RecordSource | undefined;
-}
 
 /** {@link TradeStore} on PostgreSQL. The pool comes from the container's factory (lib/db/pool.ts). */
 export class PgTradeStore implements TradeStore {
@@ -534,10 +471,6 @@ async function bookEvents(
   };
 }
 
-function isNew(event: CapturedEvent): boolean {
-  return event.trade.lifecycle === TradeLifecycle.NEW;
-}
-
 /** The execution an ExecID already belongs to, and where it was found. */
 interface ExecIdHolder {
   readonly trade: Trade;
@@ -586,219 +519,6 @@ function duplicateExecIdReason(trade: Trade, holder: ExecIdHolder): RejectionRea
       `ExecID ${trade.execId} ${where} for another execution (trade ${holder.trade.tradeId} version ` +
       `${holder.trade.version}): not booked`,
   };
-}
-
-interface WashCheckRow {
-  /** Per event checked, in order: its beneficial owner, and whether its trade id and version are booked already. */
-  batch: { owner: string | null; taken: boolean }[];
-  /** Live trades of the batch's owners in its ISINs near its trade times; decimals as text. */
-  candidates: {
-    exec_id: string;
-    trade_id: string;
-    beneficial_owner: string;
-    isin: string;
-    side: Side;
-    quantity: string;
-    price: string;
-    trade_time: string;
-  }[];
-  window_seconds: string;
-}
-
-/**
- * The NEWs among `events` (in batch order) that wash against a live booked trade or an earlier NEW of the batch,
- * with their WASH_TRADE reason: validation's rule (findWashTrade) on what is booked now. One query, on the index of
- * live trades by ISIN and time, under the owner-and-ISIN locks taken by bookEvents. A NEW whose trade id and
- * version are already claimed is left to the version conflict it will be, and is nobody's wash-trade leg.
- */
-async function washTradesAmong(
-  client: PoolClient,
-  events: readonly CapturedEvent[],
-): Promise<Map<CapturedEvent, RejectionReason>> {
-  const news = events.filter(isNew);
-  const washes = new Map<CapturedEvent, RejectionReason>();
-  if (news.length === 0) return washes;
-  const { rows } = await client.query<WashCheckRow>(
-    // The window and the batch's time span are scalar subqueries (init plans), so that the trade-time bounds are
-    // index conditions on trades_live_isin_time: the scan reads the ISIN's live trades near the batch, not all.
-    `WITH batch AS (
-       SELECT b.ord, coalesce(b.owner, a.beneficial_owner) AS owner, b.isin, b.at, taken.version IS NOT NULL AS taken
-       FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::bpchar[], $6::timestamptz[])
-         WITH ORDINALITY AS b(trade_id, version, account_id, owner, isin, at, ord)
-       LEFT JOIN accounts a ON a.id = b.account_id
-       LEFT JOIN LATERAL (
-         SELECT v.version FROM trade_versions v WHERE v.trade_id = b.trade_id AND v.version = b.version LIMIT 1
-       ) taken ON true),
-     window_length AS (
-       SELECT seconds, make_interval(secs => seconds::double precision) AS w
-       FROM (SELECT coalesce((SELECT value FROM validation_thresholds WHERE key = $7), $8::numeric) AS seconds) s),
-     candidates AS (
-       SELECT t.exec_id, t.trade_id, coalesce(t.beneficial_owner, ta.beneficial_owner) AS beneficial_owner,
-         t.isin, t.side, t.quantity::text AS quantity, t.price::text AS price,
-         to_char(t.trade_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS trade_time
-       FROM trades t
-       LEFT JOIN accounts ta ON ta.id = t.account_id
-       WHERE t.status = 'LIVE'
-         AND t.isin = ANY($9::bpchar[])
-         AND t.trade_time BETWEEN (SELECT min(at) FROM batch) - (SELECT w FROM window_length)
-                              AND (SELECT max(at) FROM batch) + (SELECT w FROM window_length)
-         AND EXISTS (
-           SELECT 1 FROM batch b
-           WHERE b.isin = t.isin AND b.owner = coalesce(t.beneficial_owner, ta.beneficial_owner)
-             AND t.trade_time BETWEEN b.at - (SELECT w FROM window_length) AND b.at + (SELECT w FROM window_length)))
-     SELECT
-       (SELECT json_agg(json_build_object('owner', owner, 'taken', taken) ORDER BY ord) FROM batch) AS batch,
-       (SELECT coalesce(json_agg(c ORDER BY c.trade_time, c.exec_id), '[]'::json) FROM candidates c) AS candidates,
-       (SELECT seconds::text FROM window_length) AS window_seconds`,
-    [
-      news.map((event) => event.trade.tradeId),
-      news.map((event) => event.trade.version),
-      news.map((event) => event.trade.account),
-      news.map((event) => event.trade.beneficialOwner ?? null),
-      news.map((event) => event.trade.isin),
-      news.map((event) => event.trade.tradeTime),
-      THRESHOLD_KEYS.washTradeWindowSeconds,
-      DEFAULT_VALIDATION_THRESHOLDS.washTradeWindowSeconds,
-      [...new Set(news.map((event) => event.trade.isin))],
-    ],
-  );
-  const row = rows[0];
-  if (row === undefined) throw new Error('the wash-trade check returned no row');
-  const windowSeconds = Number(row.window_seconds);
-  const executions: RecentExecution[] = row.candidates.map((candidate) => ({
-    execId: candidate.exec_id,
-    tradeId: candidate.trade_id,
-    beneficialOwner: candidate.beneficial_owner,
-    isin: candidate.isin,
-    side: candidate.side,
-    quantity: new Dec(candidate.quantity),
-    price: new Dec(candidate.price),
-    tradeTime: candidate.trade_time,
-  }));
-  const claimedVersions = new Set<string>();
-  news.forEach((event, index) => {
-    const { trade } = event;
-    const facts = row.batch[index];
-    const version = `${trade.tradeId}|${trade.version}`;
-    if (facts === undefined || facts.taken || claimedVersions.has(version)) return;
-    claimedVersions.add(version);
-    if (facts.owner === null) return;
-    const match = findWashTrade(trade, facts.owner, executions, windowSeconds);
-    if (match !== undefined) {
-      washes.set(event, washTradeViolation(trade, facts.owner, match, windowSeconds));
-      return;
-    }
-    // Booked by this batch (unless a later statement refuses it): a leg for the NEWs after it, as in validation.
-    const { execId, tradeId, isin, side, quantity, price, tradeTime } = trade;
-    executions.push({ execId, tradeId, beneficialOwner: facts.owner, isin, side, quantity, price, tradeTime });
-  });
-  return washes;
-}
-
-/** One array per column of {@link EVENT_COLUMNS}; decimals as plain strings, straight into NUMERIC. */
-function columnArrays(events: readonly CapturedEvent[]): unknown[][] {
-  const value = ({ trade, source }: CapturedEvent): unknown[] => [
-    trade.execId,
-    trade.tradeId,
-    trade.version,
-    trade.lifecycle,
-    trade.account,
-    trade.counterpartyLei,
-    trade.isin,
-    trade.mic,
-    trade.side,
-    trade.quantity.toFixed(),
-    trade.price.toFixed(),
-    trade.currency,
-    trade.tradeDate,
-    trade.tradeTime,
-    trade.settlementDate ?? null,
-    trade.commission.toFixed(),
-    trade.fees.toFixed(),
-    trade.beneficialOwner ?? null,
-    trade.source ?? null,
-    source?.topic ?? null,
-    source?.partition ?? null,
-    source === undefined ? null : String(source.offset),
-  ];
-  const rows = events.map(value);
-  return EVENT_COLUMNS.map((_, column) => rows.map((row) => row[column]));
-}
-
-/** A stored trade version as the domain's {@link Trade}, money back to decimals. */
-export function tradeFromRow(row: TradeVersionRow): Trade {
-  return {
-    execId: row.exec_id,
-    tradeId: row.trade_id,
-    version: row.version,
-    lifecycle: row.lifecycle as TradeLifecycle,
-    account: row.account_id,
-    counterpartyLei: row.counterparty_lei,
-    isin: row.isin,
-    mic: row.mic,
-    side: row.side as Side,
-    quantity: new Dec(row.quantity),
-    price: new Dec(row.price),
-    currency: row.currency,
-    tradeDate: row.trade_date,
-    tradeTime: row.trade_time,
-    commission: new Dec(row.commission),
-    fees: new Dec(row.fees),
-    ...(row.settlement_date === null ? {} : { settlementDate: row.settlement_date }),
-    ...(row.beneficial_owner === null ? {} : { beneficialOwner: row.beneficial_owner }),
-    ...(row.capture_source === null ? {} : { source: row.capture_source }),
-  };
-}
-
-function sourceOf(row: {
-  source_topic: string | null;
-  source_partition: number | null;
-  source_offset: string | null;
-}): RecordSource | undefined {
-  if (row.source_topic === null || row.source_partition === null || row.source_offset === null) return undefined;
-  return { topic: row.source_topic, partition: row.source_partition, offset: row.source_offset };
-}
-
-interface RejectionRow {
-  rejection_key: string;
-  exec_id: string | null;
-  event: unknown;
-  reasons: RejectionReason[];
-  rejected_at: string;
-  source_topic: string | null;
-  source_partition: number | null;
-  source_offset: string | null;
-}
-
-/**
- * The idempotency key of a rejection: the Kafka record it came from (a redelivery is the same record), else its
- * ExecID. A resend of a rejected ExecID under a new offset is a new rejection (typically DUPLICATE_EXEC_ID).
- */
-export function rejectionKey(rejection: Pick<TradeRejection, 'execId' | 'source'>): string {
-  const { source, execId } = rejection;
-  if (source !== undefined) return `kafka:${source.topic}:${source.partition}:${String(source.offset)}`;
-  if (execId !== undefined && execId !== '') return `exec:${execId}`;
-  throw new RangeError('a rejection needs a source record or an ExecID to be stored idempotently');
-}
-
-function rejectionRows(rejections: readonly TradeRejection[]): unknown[][] {
-  const rows = rejections.map((rejection) => {
-    if (rejection.reasons.length === 0) {
-      throw new RangeError(`rejection ${rejectionKey(rejection)} has no reasons: every rejection states at least one`);
-    }
-    return [
-      rejectionKey(rejection),
-      rejection.execId ?? null,
-      rejection.tradeId ?? null,
-      JSON.stringify(rejection.event ?? null),
-      JSON.stringify(rejection.reasons.map(({ code, message }) => ({ code, message }))),
-      rejection.rejectedAt,
-      rejection.source?.topic ?? null,
-      rejection.source?.partition ?? null,
-      rejection.source === undefined ? null : String(rejection.source.offset),
-    ];
-  });
-  return Array.from({ length: 9 }, (_, column) => rows.map((row) => row[column]));
 }
 
 async function insertRejections(client: PoolClient, columns: unknown[][]): Promise<RejectionRecording> {
