@@ -14,7 +14,7 @@
  *   price effect today                                     total today − FX effect (as rounded)
  *
  * each exact, then rounded once, half-even (halfEvenSql). Nothing traded: realized and fees today are zero, so the
- * change in unrealized today is the day's total. test/integration/report-quiet-sql.test.ts checks this against
+ * change in unrealized today is the day's total. test/integration/pnl/report-quiet-sql.test.ts checks this against
  * dailyPnlLine on generated positions, prices and rates, to the minor unit.
  */
 import { halfEvenSql } from './half-even-sql';

@@ -29,7 +29,7 @@
  * next report computes a quiet line from them with one INSERT … SELECT (the arithmetic in quiet-sql.ts), using the
  * same prices and FX rates as the positions valued in code and rounding half-even once like Dec does. Only
  * positions that traded, have a split or must be replayed are loaded and valued in code. Figures agree with the
- * code path to the minor unit: test/integration/report-quiet-sql.test.ts runs the SQL against dailyPnlLine on
+ * code path to the minor unit: test/integration/pnl/report-quiet-sql.test.ts runs the SQL against dailyPnlLine on
  * generated positions, prices and rates, and report-quiet-lines.test.ts compares whole reports both ways. Q, C, B,
  * prices and rates are the same exact decimals on both sides, PostgreSQL multiplies exactly and Dec to 40
  * significant digits, which is exact for prices, quantities and rates; only a cost left by a pro-rata relief can

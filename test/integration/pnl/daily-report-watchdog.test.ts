@@ -1,0 +1,32 @@
+/** checkDailyReport against the real database: a stored report passes, a missing one fails non-retriably. */
+import { checkDailyReport, DailyReportMissingError } from '../../../lib/pnl/watchdog';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+
+describe('checkDailyReport', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('finds the stored report of the date', async () => {
+    await db.pool.query(
+      `INSERT INTO daily_pnl_reports (report_date, generated_at, line_count, summary)
+       VALUES ('2024-05-28', '2024-05-28T21:31:04Z', 3, '{}')`,
+    );
+
+    const found = await checkDailyReport(db.pool, '2024-05-28');
+
+    expect(found).toEqual({ reportDate: '2024-05-28', generatedAt: '2024-05-28T21:31:04.000Z', lineCount: 3 });
+  });
+
+  it('fails, not retriably, when the date has no report', async () => {
+    const missing = checkDailyReport(db.pool, '2024-05-29');
+
+    await expect(missing).rejects.toThrow(DailyReportMissingError);
+    await expect(missing).rejects.toMatchObject({ retriable: false, reportDate: '2024-05-29' });
+  });
+});
