@@ -6,17 +6,17 @@
  */
 import path from 'node:path';
 
-import type { KafkaEvent } from '../../lib/kafka/decode';
-import type { EventPublisher, OutgoingMessage } from '../../lib/kafka/producer';
-import type { TradeEventV1 } from '../../lib/kafka/schemas/trade-event';
-import { Topics } from '../../lib/kafka/topics';
-import { persistHandler } from '../../lib/pipeline/handlers';
-import { scheduledPendingSweep } from '../../lib/pipeline/pending-events';
-import { loadReferenceData } from '../../lib/refdata/load';
-import { seedTrade } from '../helpers/trades';
-import { createTestDatabase, type TestDatabase } from './helpers/postgres';
+import type { KafkaEvent } from '../../../lib/kafka/decode';
+import type { EventPublisher, OutgoingMessage } from '../../../lib/kafka/producer';
+import type { TradeEventV1 } from '../../../lib/kafka/schemas/trade-event';
+import { Topics } from '../../../lib/kafka/topics';
+import { persistHandler } from '../../../lib/pipeline/handlers';
+import { scheduledPendingSweep } from '../../../lib/pipeline/pending-events';
+import { loadReferenceData } from '../../../lib/refdata/load';
+import { seedTrade } from '../../helpers/trades';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 
-const SEED = path.join(__dirname, '..', '..', 'migrations', 'seed');
+const SEED = path.join(__dirname, '..', '..', '..', 'migrations', 'seed');
 const WAIT_SECONDS = 600;
 
 /** One trades.validated record at `offset` of partition 5, as validation publishes it. */
