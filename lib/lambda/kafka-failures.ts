@@ -108,7 +108,9 @@ export function withFailurePolicy<R>(
   handler: (event: KafkaEvent) => Promise<R>,
   deps: FailurePolicyDeps,
 ): (event: KafkaEvent) => Promise<BatchResult<R>> {
-  const log = deps.log ?? ((line) => getLogger().error(String(line.event ?? 'dead-lettered'), { ...line }));
+  const log =
+    deps.log ??
+    ((line) => getLogger().error(typeof line.event === 'string' ? line.event : 'dead-lettered', { ...line }));
 
   const deadLetter = async (record: KafkaEventRecord, event: KafkaEvent, error: unknown): Promise<PoisonRecord> => {
     const [consumed] = consumedRecords(eventOf(event, [record])) as [ConsumedRecord];
