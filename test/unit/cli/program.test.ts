@@ -68,7 +68,7 @@ describe('posttrade commands', () => {
         'trace',
       ]),
     );
-    expect(ALL).toHaveLength(18);
+    expect(ALL).toHaveLength(19);
   });
 
   it.each(ALL.map((words) => [words.join(' '), words]))(
