@@ -1,5 +1,7 @@
 /** `eodPrices`: on `prices.eod`. Upserts end-of-day prices into reference_prices (idempotent, one statement). */
 import middy from '@middy/core';
+import { getLogger } from '../lib/observability/logger';
+import { withBatchMetrics } from '../lib/observability/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 
 import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
@@ -11,13 +13,10 @@ import { getPool } from '../lib/db/pool';
 import { Stage } from '../lib/kafka/dead-letter';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { getPublisher } from '../lib/kafka/producer';
-import { getLogger } from '../lib/observability/logger';
-import { withBatchMetrics } from '../lib/observability/metrics';
-import { eodPricesFromEvent, type EodPricesSummary } from '../lib/prices/on-eod-prices';
-import { PgEodPriceStore } from '../lib/prices/store';
+import { eodPricesHandler } from '../lib/prices/handlers';
+import type { EodPricesSummary } from '../lib/prices/on-eod-prices';
 
-const deps = {
-  store: new PgEodPriceStore(getPool()),
+const failurePolicy = {
   deadLetters: new PgDeadLetterStore(getPool()),
   heartbeats: new PgStageHeartbeatStore(getPool()),
   publisher: getPublisher(),
@@ -31,13 +30,8 @@ export const handler = middy<KafkaEvent, BatchResult<EodPricesSummary>>()
       Stage.EOD_PRICES,
       withFailurePolicy(
         Stage.EOD_PRICES,
-        async (event) => {
-          const summary = await eodPricesFromEvent(event, deps);
-          // A price that fails its schema or its instrument's rules needs a person; retrying would not help.
-          for (const skipped of summary.skipped) getLogger().error('end-of-day price skipped', { ...skipped });
-          return summary;
-        },
-        deps,
+        eodPricesHandler({ pool: getPool(), publisher: getPublisher() }),
+        failurePolicy,
       ),
     ),
   );

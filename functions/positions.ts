@@ -1,5 +1,7 @@
 /** `positions`: on `trades.booked`. Rebuilds every touched position by replay of its live trade set. */
 import middy from '@middy/core';
+import { getLogger } from '../lib/observability/logger';
+import { withBatchMetrics } from '../lib/observability/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 
 import { withFailurePolicy, type BatchResult } from '../lib/lambda/kafka-failures';
@@ -11,13 +13,10 @@ import { getPool } from '../lib/db/pool';
 import { Stage } from '../lib/kafka/dead-letter';
 import type { KafkaEvent } from '../lib/kafka/decode';
 import { getPublisher } from '../lib/kafka/producer';
-import { getLogger } from '../lib/observability/logger';
-import { withBatchMetrics } from '../lib/observability/metrics';
-import { positionsFromBookedTrades, type PositionsSummary } from '../lib/positions/on-booked-trades';
-import { PgPositionStore } from '../lib/positions/store';
+import { positionsHandler } from '../lib/positions/handlers';
+import type { PositionsSummary } from '../lib/positions/on-booked-trades';
 
-const deps = {
-  store: new PgPositionStore(getPool()),
+const failurePolicy = {
   deadLetters: new PgDeadLetterStore(getPool()),
   heartbeats: new PgStageHeartbeatStore(getPool()),
   publisher: getPublisher(),
@@ -31,13 +30,8 @@ export const handler = middy<KafkaEvent, BatchResult<PositionsSummary>>()
       Stage.POSITIONS,
       withFailurePolicy(
         Stage.POSITIONS,
-        async (event) => {
-          const summary = await positionsFromBookedTrades(event, deps);
-          // A position that cannot be built (missing FX, conflicting versions) needs a person; retrying would not help.
-          for (const failure of summary.failures) getLogger().error('position not rebuilt', { ...failure });
-          return summary;
-        },
-        deps,
+        positionsHandler({ pool: getPool(), publisher: getPublisher() }),
+        failurePolicy,
       ),
     ),
   );

@@ -1,4 +1,5 @@
 /** checkDailyReport against the real database: a stored report passes, a missing one fails non-retriably. */
+import { checkDailyReportHandler } from '../../../lib/pnl/handlers';
 import { checkDailyReport, DailyReportMissingError } from '../../../lib/pnl/watchdog';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 
@@ -28,5 +29,18 @@ describe('checkDailyReport', () => {
 
     await expect(missing).rejects.toThrow(DailyReportMissingError);
     await expect(missing).rejects.toMatchObject({ retriable: false, reportDate: '2024-05-29' });
+  });
+
+  it('checks, as the scheduled function does, the business day before the clock\'s date, or the date it is given', async () => {
+    await db.pool.query(
+      `INSERT INTO daily_pnl_reports (report_date, generated_at, line_count, summary)
+       VALUES ('2024-05-31', '2024-05-31T21:30:00Z', 2, '{}')`,
+    );
+    // Monday 3 June 2024: the business day before is Friday 31 May.
+    const check = checkDailyReportHandler({ pool: db.pool, now: () => new Date('2024-06-03T22:00:00Z') });
+
+    await expect(check(undefined)).resolves.toMatchObject({ reportDate: '2024-05-31', lineCount: 2 });
+    await expect(check({ date: '2024-05-29' })).rejects.toMatchObject({ reportDate: '2024-05-29' });
+    await expect(check({ date: '31/05/2024' })).rejects.toThrow(RangeError);
   });
 });
