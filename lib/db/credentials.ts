@@ -8,9 +8,10 @@ import fs from 'node:fs';
 
 import { Signer } from '@aws-sdk/rds-signer';
 import type { ConnectionOptions } from 'node:tls';
+import type { ClientConfig } from 'pg';
 
 import { secretField, type SecretSource } from '../aws/secrets';
-import { DbSslMode, type DatabaseServer } from '../config';
+import { ConfigError, DbSslMode, type Config, type DatabaseServer } from '../config';
 import { DbError } from './errors';
 
 /**
@@ -93,4 +94,26 @@ export function awsCredentialDeps(secrets: SecretSource): CredentialDeps {
         region: server.credentials.region,
       }).getAuthToken(),
   };
+}
+
+/**
+ * What a one-off client (the `migrate` function) connects to: the cloud server, with its password callback and TLS,
+ * or DATABASE_URL. Neither set is a ConfigError: there is no embedded server to fall back on in the cloud.
+ */
+export function connectionTarget(database: Config['database'], deps: CredentialDeps): string | ClientConfig {
+  const server = database.server;
+  if (server !== undefined) {
+    return {
+      host: server.host,
+      port: server.port,
+      database: server.database,
+      user: server.user,
+      password: passwordProvider(server, deps),
+      ssl: sslOptions(server),
+    };
+  }
+  if (database.url === undefined) {
+    throw new ConfigError(['DB_HOST'], 'Invalid configuration: DB_HOST or DATABASE_URL: required to migrate');
+  }
+  return database.url;
 }

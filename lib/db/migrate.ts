@@ -45,3 +45,20 @@ export async function migrate(
     throw toDbError(error, 'migration failed');
   }
 }
+
+export interface MigrateHandlerDeps {
+  /** Where to migrate, resolved per invocation (lib/db/credentials.ts connectionTarget over the settings). */
+  readonly target: () => string | ClientConfig;
+  readonly dir: string;
+  /** The runner's narration and the summary line. */
+  readonly log: (message: string, fields?: Readonly<Record<string, unknown>>) => void;
+}
+
+/** The `migrate` function's body: apply what is pending, log and return the names applied (empty when current). */
+export function migrateHandler(deps: MigrateHandlerDeps) {
+  return async (): Promise<{ readonly applied: readonly string[] }> => {
+    const applied = await migrate(deps.target(), { dir: deps.dir, log: (line) => deps.log(line) });
+    deps.log('migrations applied', { applied });
+    return { applied };
+  };
+}

@@ -4,8 +4,14 @@
  * per-container secret cache.
  */
 import { CachedSecretSource, SecretError } from '../../../lib/aws/secrets';
-import { loadConfig, type DatabaseServer } from '../../../lib/config';
-import { awsCredentialDeps, passwordProvider, SECRET_MAX_AGE_MS, sslOptions } from '../../../lib/db/credentials';
+import { ConfigError, loadConfig, type DatabaseServer } from '../../../lib/config';
+import {
+  awsCredentialDeps,
+  connectionTarget,
+  passwordProvider,
+  SECRET_MAX_AGE_MS,
+  sslOptions,
+} from '../../../lib/db/credentials';
 import {
   awsConnectionDeps,
   BootstrapBrokersError,
@@ -214,5 +220,22 @@ describe('database credentials', () => {
       ),
     ).toMatchObject({ rejectUnauthorized: true, ca: 'PEM /opt/rds/global-bundle.pem' });
     expect(sslOptions(server({ ssl: { mode: 'disable', caFile: undefined } }))).toBe(false);
+  });
+
+  it('gives the migrate function the server with its password and TLS, else DATABASE_URL, else a ConfigError', async () => {
+    const { source } = secretsOf({ [DB_SECRET]: { username: 'posttrade_app', password: 'pw-1' } });
+    const credentialDeps = awsCredentialDeps(source);
+    const settings = { url: undefined, poolMax: 2, statementTimeoutMs: 1000 };
+
+    const cloud = connectionTarget({ ...settings, server: server() }, credentialDeps);
+    const url = connectionTarget({ ...settings, url: 'postgres://localhost:5432/posttrade' }, credentialDeps);
+
+    expect(cloud).toMatchObject({ host: server().host, port: 5432, database: 'posttrade', user: 'posttrade_app' });
+    expect(typeof cloud === 'string' ? undefined : cloud.ssl).toEqual(sslOptions(server()));
+    const password = typeof cloud === 'string' ? undefined : cloud.password;
+    await expect(typeof password === 'function' ? password() : password).resolves.toBe('pw-1');
+    expect(url).toBe('postgres://localhost:5432/posttrade');
+    expect(() => connectionTarget(settings, credentialDeps)).toThrow(ConfigError);
+    expect(() => connectionTarget(settings, credentialDeps)).toThrow(/DB_HOST or DATABASE_URL/);
   });
 });
