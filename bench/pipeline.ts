@@ -132,6 +132,7 @@ async function main(): Promise<void> {
       scalingTrades: num(values['scaling-trades'], 20_000, 1_000),
       ...(values['cpu-prof'] === undefined ? {} : { cpuProfileDir: path.resolve(values['cpu-prof']) }),
       log: (line) => process.stderr.write(`${line}\n`),
+      progress: process.stderr,
     });
     printTable(result, (line) => process.stdout.write(`${line}\n`));
     fs.mkdirSync(path.dirname(values.out), { recursive: true });

@@ -32,7 +32,8 @@ import { parseArgs } from 'node:util';
 import { Client, type Pool } from 'pg';
 
 import { createPool } from '../lib/db/pool';
-import { PgDailyReportService, type ReportStep } from '../lib/pnl/service';
+import { CountProgress } from '../lib/cli/progress';
+import { PgDailyReportService, REPORT_STEPS, type ReportStep } from '../lib/pnl/service';
 import { writeReport } from '../lib/pnl/writers';
 import { loadReferenceData } from '../lib/refdata/load';
 import { databaseUrl, REPO_ROOT, startTestServer, stopTestServer } from '../test/integration/helpers/postgres';
@@ -69,6 +70,20 @@ async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   const result = await work();
   log(`  ${label}: ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`);
   return result;
+}
+
+/** A report's generation with its steps' progress on stderr (lib/cli/progress.ts), quiet for the first second. */
+async function withStepProgress<T>(verb: string, work: (onStep: (step: ReportStep) => void) => Promise<T>): Promise<T> {
+  const progress = new CountProgress(process.stderr, verb, REPORT_STEPS.length, { quietMs: 1_000 });
+  let done = 0;
+  try {
+    return await work((step) => {
+      done += 1;
+      progress.update(done, step);
+    });
+  } finally {
+    progress.end();
+  }
 }
 
 /** Accounts, positions, trades (with amends and cancels) and the `trades` current-state rows, all in SQL. */
@@ -290,9 +305,10 @@ async function main(): Promise<void> {
     if (reused === undefined) {
       log(`generating ${ACCOUNTS} accounts × ${PER_ACCOUNT} instruments × ${PER_POSITION} trades`);
       await generateDataSet(pool);
-      const service = new PgDailyReportService(pool);
       const previous = await timed(`previous report ${PREVIOUS_DATE} (from flat, untimed)`, () =>
-        service.generate(PREVIOUS_DATE),
+        withStepProgress(`previous report ${PREVIOUS_DATE}: steps`, (onStep) =>
+          new PgDailyReportService(pool, { onStep }).generate(PREVIOUS_DATE),
+        ),
       );
       log(`  ${previous.lineCount} lines, ${previous.issues.length} issues`);
       await bookLateAmends(pool);
@@ -307,8 +323,13 @@ async function main(): Promise<void> {
     // When each step of a run ended, in seconds from the run's start: where the time goes.
     let runStarted = process.hrtime.bigint();
     let steps: [ReportStep, number][] = [];
+    // Each run's steps as they end, on stderr (lib/cli/progress.ts), ended before the run's line.
+    let progress: CountProgress | undefined;
     const service = new PgDailyReportService(pool, {
-      onStep: (step) => steps.push([step, Number(process.hrtime.bigint() - runStarted) / 1e9]),
+      onStep: (step) => {
+        steps.push([step, Number(process.hrtime.bigint() - runStarted) / 1e9]);
+        progress?.update(steps.length, step);
+      },
     });
     const seconds: number[] = [];
     const runSteps: Record<string, number>[] = [];
@@ -316,7 +337,14 @@ async function main(): Promise<void> {
     for (let run = 1; run <= RUNS; run += 1) {
       steps = [];
       runStarted = process.hrtime.bigint();
-      last = await service.generate(REPORT_DATE);
+      progress = new CountProgress(process.stderr, `run ${run}/${RUNS}: steps`, REPORT_STEPS.length, {
+        quietMs: 1_000,
+      });
+      try {
+        last = await service.generate(REPORT_DATE);
+      } finally {
+        progress.end();
+      }
       const elapsed = Number(process.hrtime.bigint() - runStarted) / 1e9;
       seconds.push(elapsed);
       runSteps.push(Object.fromEntries(steps.map(([step, at]) => [step, Number(at.toFixed(3))])));

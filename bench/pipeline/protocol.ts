@@ -25,6 +25,8 @@ export interface StageStats {
 
 export type WorkerReport =
   | { readonly type: 'ready' }
+  /** Sent while draining, twice a second: records every stage together has handled in this drain so far (for progress only). */
+  | { readonly type: 'progress'; readonly records: number }
   | {
       readonly type: 'drained';
       readonly stages: Record<string, StageStats>;

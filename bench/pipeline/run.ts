@@ -17,6 +17,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { CountProgress } from '../../lib/cli/progress';
+import type { OutputStream } from '../../lib/cli/program';
 import { calendarsFromReferenceData } from '../../lib/custodian/cli';
 import { runCustodian } from '../../lib/custodian/loop';
 import { TopicPartitions, Topics } from '../../lib/kafka/topics';
@@ -32,7 +34,7 @@ import {
   startBrokerProcess,
   Worker,
 } from './stack';
-import { capturePublisher, workload, type Workload } from './workload';
+import { capturePublisher, workload, type Publisher, type Workload } from './workload';
 
 export interface PipelineBenchOptions {
   readonly serverUrl: string;
@@ -58,6 +60,8 @@ export interface PipelineBenchOptions {
   /** Write the handler process's CPU profile of the throughput run here. */
   readonly cpuProfileDir?: string;
   readonly log: (line: string) => void;
+  /** Where each phase's progress goes (publishing, draining; lib/cli/progress.ts); none when absent. */
+  readonly progress?: OutputStream;
 }
 
 export interface StageFigure {
@@ -164,6 +168,25 @@ interface Run {
 
 export async function runPipelineBench(options: PipelineBenchOptions): Promise<PipelineBenchResult> {
   const { log } = options;
+  /** Runs a phase with its progress shown (after a second, so that short phases stay quiet). */
+  const phase = async <T>(
+    verb: string,
+    total: number | undefined,
+    work: (update: (done: number) => void) => Promise<T>,
+  ) => {
+    const stream = options.progress;
+    if (stream === undefined) return work(() => undefined);
+    const progress = new CountProgress(stream, verb, total, { quietMs: 1_000 });
+    try {
+      return await work((done) => progress.update(done));
+    } finally {
+      progress.end();
+    }
+  };
+  const publish = (what: string, publisher: Publisher, records: Workload['records']) =>
+    phase(`${what}: published`, records.length, (update) => publisher.publish(records, update));
+  const drain = (what: string, worker: Worker) =>
+    phase(`${what}: records handled`, undefined, (update) => worker.drain(update));
   fs.mkdirSync(options.dataDir, { recursive: true });
   const refdata = writeScaledReferenceData(
     options.seedDir,
@@ -210,7 +233,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
   const partitions = TopicPartitions[Topics.TRADES_CAPTURED];
   const run1 = await fresh(partitions);
   const publisher = await capturePublisher(run1.address);
-  const publishMs = await publisher.publish(main.records);
+  const publishMs = await publish('throughput run', publisher, main.records);
   await publisher.disconnect();
   log(`published ${options.trades} in ${publishMs} ms (${Math.round(options.trades / (publishMs / 1000))}/s)`);
   const custodian = await runCustodian({
@@ -226,14 +249,14 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     { brokers: [run1.address], databaseUrl: run1.url, overrides: {}, trackLatency: false },
     options.cpuProfileDir,
   );
-  const drained = await worker1.drain();
+  const drained = await drain('throughput run', worker1);
   const throughput = figures(drained.stages, options.trades, partitions, drained.maxRssMb);
   log(`throughput: ${throughput.tradesPerSecond} trades/s (${throughput.seconds} s)`);
   await custodian.idle();
   const reconStarted = Date.now();
   const statements = await custodian.publishStatements(lastTradeDate(main));
   // After the custodian has answered every instruction: the status reports and the statements, all applied.
-  const settled = await worker1.drain();
+  const settled = await drain('settlement and statements', worker1);
   const reconMs = Date.now() - reconStarted;
   await custodian.stop();
   const rss1 = await worker1.stop();
@@ -258,9 +281,11 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     trackLatency: true,
   });
   const paced = await capturePublisher(run3.address);
-  const pacedMs = await paced.publishPaced(sample.records, options.rate);
+  const pacedMs = await phase('latency run: published', sample.records.length, (update) =>
+    paced.publishPaced(sample.records, options.rate, update),
+  );
   await paced.disconnect();
-  const latencyRun = await worker3.drain();
+  const latencyRun = await drain('latency run', worker3);
   await worker3.stop();
   await run3.close();
   const latencies = [...latencyRun.latencies].sort((a, b) => a - b);
@@ -276,7 +301,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
   const naiveWl = wl(options.naiveSample, options.seed + 2);
   const run4 = await fresh(partitions);
   const naivePublisher = await capturePublisher(run4.address);
-  await naivePublisher.publish(naiveWl.records);
+  await publish('naive run', naivePublisher, naiveWl.records);
   await naivePublisher.disconnect();
   const worker4 = await Worker.start({
     brokers: [run4.address],
@@ -284,7 +309,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     overrides: { batchSize: 1 },
     trackLatency: false,
   });
-  const naiveRun = figures((await worker4.drain()).stages, options.naiveSample, partitions, 0);
+  const naiveRun = figures((await drain('naive run', worker4)).stages, options.naiveSample, partitions, 0);
   await worker4.stop();
   await run4.close();
   log(`naive (batch size 1, sample ${options.naiveSample}): ${naiveRun.tradesPerSecond} trades/s`);
@@ -295,7 +320,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
   for (const p of options.scalingPartitions) {
     const run = await fresh(p);
     const pub = await capturePublisher(run.address);
-    await pub.publish(scalingWl.records);
+    await publish(`scaling ${p}p`, pub, scalingWl.records);
     await pub.disconnect();
     const worker = await Worker.start({
       brokers: [run.address],
@@ -303,7 +328,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       overrides: { pollers: p },
       trackLatency: false,
     });
-    const result = figures((await worker.drain()).stages, options.scalingTrades, p, 0);
+    const result = figures((await drain(`scaling ${p}p`, worker)).stages, options.scalingTrades, p, 0);
     await worker.stop();
     await run.close();
     scaling.push({ partitions: p, tradesPerSecond: result.tradesPerSecond });

@@ -145,10 +145,15 @@ export async function dropDatabase(serverUrl: string, name: string): Promise<voi
 /** The handler process (bench/pipeline/worker.ts), started and ready. */
 export class Worker {
   private readonly waiting: ((report: WorkerReport) => void)[] = [];
+  private onProgress: ((records: number) => void) | undefined;
   private readonly exited: Promise<number | null>;
 
   private constructor(private readonly child: ChildProcess) {
     child.on('message', (report: WorkerReport) => {
+      if (report.type === 'progress') {
+        this.onProgress?.(report.records);
+        return;
+      }
       this.waiting.shift()?.(report);
     });
     this.exited = new Promise((resolve) => child.once('exit', resolve));
@@ -181,10 +186,16 @@ export class Worker {
     });
   }
 
-  async drain(): Promise<Extract<WorkerReport, { type: 'drained' }>> {
-    const report = await this.ask({ type: 'drain' });
-    if (report.type !== 'drained') throw new Error(`worker failed: ${JSON.stringify(report)}`);
-    return report;
+  /** Waits until every stage has drained; `onProgress` is told the records this drain has handled so far. */
+  async drain(onProgress?: (records: number) => void): Promise<Extract<WorkerReport, { type: 'drained' }>> {
+    this.onProgress = onProgress;
+    try {
+      const report = await this.ask({ type: 'drain' });
+      if (report.type !== 'drained') throw new Error(`worker failed: ${JSON.stringify(report)}`);
+      return report;
+    } finally {
+      this.onProgress = undefined;
+    }
   }
 
   /** Stops the runner (committing), ends the pools, waits for the process to exit. */

@@ -126,6 +126,11 @@ class Measured {
     };
   }
 
+  /** Records handled so far by every stage together. */
+  records(): number {
+    return [...this.stages.values()].reduce((sum, stage) => sum + stage.records, 0);
+  }
+
   invocations(): number {
     return [...this.stages.values()].reduce((sum, stage) => sum + stage.invocations, 0);
   }
@@ -215,7 +220,14 @@ if (require.main === module) {
           running = await start(message);
           report({ type: 'ready' });
         } else if (message.type === 'drain' && running !== undefined) {
-          await drain(running.runner, running.measured);
+          const measured = running.measured;
+          const from = measured.records();
+          const ticking = setInterval(() => report({ type: 'progress', records: measured.records() - from }), 500);
+          try {
+            await drain(running.runner, measured);
+          } finally {
+            clearInterval(ticking);
+          }
           report({
             type: 'drained',
             stages: Object.fromEntries(running.measured.stages),

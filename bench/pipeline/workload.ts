@@ -73,13 +73,16 @@ export function workload(refdataDir: string, cacheDir: string, options: Workload
 }
 
 export interface Publisher {
-  /** Sends records in order, `batch` at a time (2,000 keep one partition's batch under the broker's 1 MiB), acks all. */
-  publish(records: Workload['records'], batch?: number): Promise<number>;
+  /**
+   * Sends records in order, `batch` at a time (2,000 keep one partition's batch under the broker's 1 MiB), acks
+   * all; `onSent` is told how many are acknowledged after each batch.
+   */
+  publish(records: Workload['records'], onSent?: (sent: number) => void, batch?: number): Promise<number>;
   /**
    * Sends records at `rate` a second, a hundredth of a second's worth at a time, each stamped with the time it
-   * leaves (its capture timestamp).
+   * leaves (its capture timestamp); `onSent` as for `publish`.
    */
-  publishPaced(records: Workload['records'], rate: number): Promise<number>;
+  publishPaced(records: Workload['records'], rate: number, onSent?: (sent: number) => void): Promise<number>;
   disconnect(): Promise<void>;
 }
 
@@ -89,15 +92,16 @@ export async function capturePublisher(address: string): Promise<Publisher> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   return {
-    publish: async (records, batch = 2_000) => {
+    publish: async (records, onSent, batch = 2_000) => {
       const started = Date.now();
       for (let i = 0; i < records.length; i += batch) {
         const messages: Message[] = records.slice(i, i + batch).map((r) => ({ key: r.key, value: r.value }));
         await producer.send({ topic: Topics.TRADES_CAPTURED, messages, acks: -1 });
+        onSent?.(i + messages.length);
       }
       return Date.now() - started;
     },
-    publishPaced: async (records, rate) => {
+    publishPaced: async (records, rate, onSent) => {
       const started = Date.now();
       const chunk = Math.max(1, Math.floor(rate / 100));
       for (let i = 0; i < records.length; i += chunk) {
@@ -107,6 +111,7 @@ export async function capturePublisher(address: string): Promise<Publisher> {
         const timestamp = String(Date.now());
         const messages: Message[] = records.slice(i, i + chunk).map((r) => ({ key: r.key, value: r.value, timestamp }));
         await producer.send({ topic: Topics.TRADES_CAPTURED, messages, acks: -1 });
+        onSent?.(i + messages.length);
       }
       return Date.now() - started;
     },

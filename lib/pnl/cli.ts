@@ -4,23 +4,52 @@
  * P&L report for a date and writes it to FILE or stdout.
  * `posttrade report positions [--account ID]... [--format json|csv]`: positions with market value at the latest
  * end-of-day price.
+ * A daily report that takes longer than {@link QUIET_MS} shows its steps' progress on stderr (lib/cli/progress.ts).
  */
 import { writeFile } from 'node:fs/promises';
 
 import type { ReportDailyOptions, ReportPositionsOptions } from '../cli/commands';
 import type { CommandContext } from '../cli/program';
+import { CountProgress } from '../cli/progress';
 import { endPool, getPool } from '../db/pool';
 import { previousBusinessDay } from './dates';
 import { positionReport, positionReportCsv } from './position-report';
-import { PgDailyReportService } from './service';
+import { PgDailyReportService, REPORT_STEPS } from './service';
 import { writeReport } from './writers';
+
+/** Reports done within this many ms show no progress. */
+export const QUIET_MS = 1_000;
+
+/** After the steps of generating it: the stored report read back, then formatted. */
+const AFTER_STEPS = ['read back', 'formatted'] as const;
 
 export async function reportDailyCommand(options: ReportDailyOptions, context: CommandContext): Promise<void> {
   const date = options.date ?? previousBusinessDay(new Date().toISOString().slice(0, 10));
   const started = process.hrtime.bigint();
+  const progress = new CountProgress(
+    context.stderr,
+    `daily P&L ${date}: steps`,
+    REPORT_STEPS.length + AFTER_STEPS.length,
+    {
+      quietMs: QUIET_MS,
+    },
+  );
+  let done = 0;
+  const step = (name: string): void => {
+    done += 1;
+    progress.update(done, name);
+  };
   try {
-    const report = await new PgDailyReportService(getPool()).generateDocument(date);
-    const text = writeReport(report, options.format);
+    let text: string;
+    let report: Awaited<ReturnType<PgDailyReportService['generateDocument']>>;
+    try {
+      report = await new PgDailyReportService(getPool(), { onStep: step }).generateDocument(date);
+      step(AFTER_STEPS[0]);
+      text = writeReport(report, options.format);
+      step(AFTER_STEPS[1]);
+    } finally {
+      progress.end();
+    }
     if (options.out === undefined) {
       context.stdout.write(text);
       return;

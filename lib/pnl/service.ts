@@ -108,14 +108,17 @@ export interface DailyReportOptions {
 }
 
 /** The steps of `generate`, in the order they usually end (the quiet lines' INSERT runs alongside the others). */
-export type ReportStep =
-  | 'read'
-  | 'replaced run deleted'
-  | 'read for the code path'
-  | 'valued in code'
-  | 'quiet lines inserted'
-  | 'rows copied'
-  | 'stored';
+export const REPORT_STEPS = [
+  'read',
+  'replaced run deleted',
+  'read for the code path',
+  'valued in code',
+  'quiet lines inserted',
+  'rows copied',
+  'stored',
+] as const;
+
+export type ReportStep = (typeof REPORT_STEPS)[number];
 
 /** The report being computed: what `generate` knows before the transaction, and where it runs. */
 interface ReportRun {
