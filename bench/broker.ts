@@ -12,6 +12,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 
+import { CountProgress } from '../lib/cli/progress';
+
 const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '200000' },
@@ -79,6 +81,8 @@ async function benchKafkaJs(
   bytes: number,
   partitions?: number,
   consume = true,
+  /** Names the run in its progress lines. */
+  label = topic,
 ) {
   const kafka = new Kafka({ brokers: [address], clientId: 'bench', logLevel: logLevel.NOTHING });
   if (partitions !== undefined) {
@@ -95,6 +99,9 @@ async function benchKafkaJs(
   }
   const latencies: number[] = [];
   let next = 0;
+  // Progress on stderr (lib/cli/progress.ts), after a second; the figures go to stdout.
+  const produced = new CountProgress(process.stderr, `${label}: produced`, payloads.length, { quietMs: 1_000 });
+  let sent = 0;
   const t0 = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -102,9 +109,11 @@ async function benchKafkaJs(
         const s = process.hrtime.bigint();
         await producer.send({ topic, messages: batches[b] ?? [], acks: -1 });
         latencies.push(Number(process.hrtime.bigint() - s) / 1e6);
+        sent += batches[b]?.length ?? 0;
+        produced.update(sent);
       }
     }),
-  );
+  ).finally(() => produced.end());
   const produceSec = Number(process.hrtime.bigint() - t0) / 1e9;
   await producer.disconnect();
   latencies.sort((a, b) => a - b);
@@ -121,6 +130,7 @@ async function benchKafkaJs(
   await consumer.subscribe({ topic, fromBeginning: true });
   let received = 0;
   let firstAt = 0n;
+  const consumed = new CountProgress(process.stderr, `${label}: consumed`, payloads.length, { quietMs: 1_000 });
   const c0 = process.hrtime.bigint();
   const consumeSec = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`consumed ${received} of ${payloads.length} in 120 s`)), 120_000);
@@ -129,6 +139,7 @@ async function benchKafkaJs(
       eachBatch: ({ batch }) => {
         if (firstAt === 0n) firstAt = process.hrtime.bigint();
         received += batch.messages.length;
+        consumed.update(Math.min(received, payloads.length));
         if (received >= payloads.length) {
           clearTimeout(timer);
           resolve(Number(process.hrtime.bigint() - c0) / 1e9);
@@ -136,7 +147,10 @@ async function benchKafkaJs(
         return Promise.resolve();
       },
     });
-  }).finally(() => consumer.disconnect());
+  }).finally(() => {
+    consumed.end();
+    return consumer.disconnect();
+  });
   const joinSec = Number(firstAt - c0) / 1e9;
   return {
     produce,
@@ -240,8 +254,8 @@ async function benchReference(address: string, payloads: string[], bytes: number
   if (!mock) return { skipped: 'kcat (librdkafka mock cluster) is not available' };
   try {
     // KafkaJS's consumer group stalls part-way against the mock cluster, so the reference is the producer's.
-    const onMock = await benchKafkaJs(mock.address, 'bench-ref', payloads, bytes, undefined, false);
-    const onBroker = await benchKafkaJs(address, 'bench-ref', payloads, bytes, 4, false);
+    const onMock = await benchKafkaJs(mock.address, 'bench-ref', payloads, bytes, undefined, false, 'mock cluster');
+    const onBroker = await benchKafkaJs(address, 'bench-ref', payloads, bytes, 4, false, 'broker, 4 partitions');
     const ratio = (a: number, b: number) => round((100 * a) / b, 1);
     const summary = {
       partitions: 4,
@@ -271,7 +285,7 @@ async function main(): Promise<void> {
     console.log(
       `broker at ${address}; ${MESSAGES} messages, ${round(bytes / MESSAGES)} bytes average, ${PARTITIONS} partitions`,
     );
-    const kafkajs = await benchKafkaJs(address, 'bench-kafkajs', payloads, bytes, PARTITIONS);
+    const kafkajs = await benchKafkaJs(address, 'bench-kafkajs', payloads, bytes, PARTITIONS, true, 'KafkaJS');
     console.log(
       `KafkaJS  produce ${kafkajs.produce.msgsPerSec} msgs/s (${kafkajs.produce.mbPerSec} MB/s), request p50 ${kafkajs.produce.requestLatencyMs.p50} ms p99 ${kafkajs.produce.requestLatencyMs.p99} ms; consume ${kafkajs.consume?.msgsPerSec} msgs/s (${kafkajs.consume?.mbPerSec} MB/s)`,
     );

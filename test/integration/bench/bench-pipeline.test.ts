@@ -16,6 +16,15 @@ const TRADES = 600;
 describe('npm run bench (pipeline benchmark) at quick sizes', () => {
   let result: PipelineBenchResult;
   let dataDir: string;
+  // Where the phases' progress goes: a log, not a terminal (lib/cli/progress.ts).
+  const progress = {
+    isTTY: false,
+    text: '',
+    write(text: string) {
+      this.text += text;
+      return true;
+    },
+  };
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pipeline-'));
@@ -39,6 +48,7 @@ describe('npm run bench (pipeline benchmark) at quick sizes', () => {
       scalingPartitions: [1, 2],
       scalingTrades: 200,
       log: () => undefined,
+      progress,
     });
   }, 600_000);
 
@@ -51,6 +61,13 @@ describe('npm run bench (pipeline benchmark) at quick sizes', () => {
     if (found === undefined) throw new Error(`no stage ${name}`);
     return found;
   };
+
+  it('shows progress as plain lines, if at all (phases under a second stay quiet)', () => {
+    expect(progress.text).not.toContain('\u001b');
+    for (const line of progress.text.split('\n').filter((l) => l !== '')) {
+      expect(line).toMatch(/^[\w ]+: (published \d+\/\d+|records handled \d+) \(\d[\d,]*\/s\)$/);
+    }
+  });
 
   it('reports the keys of bench/results/pipeline.json, each a sane figure', () => {
     expect(result.tradesPerSecond).toBeGreaterThan(0);
