@@ -1,0 +1,34 @@
+/**
+ * The one shape of a Kafka-triggered function: the Lambda context on the logger, the local-invoke release, one EMF
+ * document per batch (withBatchMetrics) around the shared failure policy (withFailurePolicy) with this container's
+ * dead-letter and heartbeat stores, around the stage's handler. `functions/<stage>.ts` builds its handler from its
+ * factory and passes it here, so the middleware order is written once.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddyfiedHandler } from '@middy/core';
+
+import { PgDeadLetterStore } from '../db/dead-letter-store';
+import { getPool } from '../db/pool';
+import { PgStageHeartbeatStore } from '../db/stage-heartbeat-store';
+import type { Stage } from '../kafka/dead-letter';
+import type { KafkaEvent } from '../kafka/decode';
+import { getPublisher } from '../kafka/producer';
+import { getLogger } from '../observability/logger';
+import { withBatchMetrics } from '../observability/metrics';
+import { withFailurePolicy, type BatchResult } from './kafka-failures';
+import { releaseAfterLocalInvoke } from './local-invoke';
+
+export function kafkaFunction<R>(
+  stage: Stage,
+  handler: (event: KafkaEvent) => Promise<R>,
+): MiddyfiedHandler<KafkaEvent, BatchResult<R>> {
+  const failurePolicy = {
+    deadLetters: new PgDeadLetterStore(getPool()),
+    heartbeats: new PgStageHeartbeatStore(getPool()),
+    publisher: getPublisher(),
+  };
+  return middy<KafkaEvent, BatchResult<R>>()
+    .use(injectLambdaContext(getLogger()))
+    .use(releaseAfterLocalInvoke())
+    .handler(withBatchMetrics(stage, withFailurePolicy(stage, handler, failurePolicy)));
+}
