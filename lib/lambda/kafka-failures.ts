@@ -213,7 +213,8 @@ export function withFailurePolicy<R>(
   };
 }
 
-function isIsolated<R>(result: BatchResult<R>): result is IsolatedBatch<R> {
+/** Whether a batch's result is the failure policy's isolated form (the good records' results and the poison). */
+export function isIsolated<R>(result: BatchResult<R>): result is IsolatedBatch<R> {
   return typeof result === 'object' && result !== null && 'isolated' in result && result.isolated === true;
 }
 

@@ -7,6 +7,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 import { config } from '../config';
 import { consumedRecords, type KafkaEvent } from '../kafka/decode';
+import { isIsolated } from '../lambda/kafka-failures';
 import { capturedAtOf } from './correlation';
 
 export const METRICS_NAMESPACE = 'posttrade';
@@ -50,11 +51,8 @@ export function getMetrics(): Metrics {
 
 /** The counts a stage's summary reports under the names the metrics use (a field that is not a number counts 0). */
 function countsOf(result: unknown): { booked: number; rejected: number; deadLettered: number } {
-  const parts =
-    typeof result === 'object' && result !== null && 'isolated' in result && 'results' in result
-      ? (result as unknown as { results: unknown[]; deadLettered: unknown[] })
-      : undefined;
-  const summaries: unknown[] = parts === undefined ? [result] : parts.results;
+  const parts = isIsolated(result) ? result : undefined;
+  const summaries: readonly unknown[] = parts === undefined ? [result] : parts.results;
   const field = (name: string): number =>
     summaries.reduce<number>((sum, summary) => {
       const value = typeof summary === 'object' && summary !== null ? (summary as Record<string, unknown>)[name] : 0;
