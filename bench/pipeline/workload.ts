@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 
 import { Topics } from '../../lib/kafka/topics';
+import { tradeKey } from '../../lib/pipeline/trade-keys';
 import { loadSimulatorData } from '../../lib/simulator/cli';
 import { simulateTrades } from '../../lib/simulator/generate';
 
@@ -21,7 +22,7 @@ export interface WorkloadOptions {
 }
 
 export interface Workload {
-  /** trades.captured records, key = account, value = the event's JSON. */
+  /** trades.captured records, key = the account's owner (lib/pipeline/trade-keys.ts), value = the event's JSON. */
   readonly records: readonly { readonly key: string; readonly value: Buffer }[];
   readonly faulty: number;
   readonly amends: number;
@@ -32,7 +33,8 @@ export interface Workload {
 
 /** Generates (or reads back from `cacheDir`) the workload over the reference data in `refdataDir`. */
 export function workload(refdataDir: string, cacheDir: string, options: WorkloadOptions): Workload {
-  const name = `workload-${path.basename(refdataDir)}-${options.trades}-${options.seed}-${options.errorRate}-${options.amendRate}-${options.cancelRate}.tsv`;
+  // "by-owner": files of the time the records were keyed by account are not read back.
+  const name = `workload-by-owner-${path.basename(refdataDir)}-${options.trades}-${options.seed}-${options.errorRate}-${options.amendRate}-${options.cancelRate}.tsv`;
   const file = path.join(cacheDir, name);
   if (fs.existsSync(file)) {
     const lines = fs.readFileSync(file, 'utf8').split('\n');
@@ -47,7 +49,9 @@ export function workload(refdataDir: string, cacheDir: string, options: Workload
     if (records.length === options.trades) return { records, faulty, amends, cancels, generatedMs: 0 };
   }
   const started = Date.now();
-  const trades = simulateTrades(loadSimulatorData(refdataDir), {
+  const data = loadSimulatorData(refdataDir);
+  const owners = new Map(data.accounts.map((account) => [account.id, account.beneficialOwner]));
+  const trades = simulateTrades(data, {
     seed: options.seed,
     errorRate: options.errorRate,
     amendRate: options.amendRate,
@@ -64,8 +68,9 @@ export function workload(refdataDir: string, cacheDir: string, options: Workload
     else if (trade.event.lifecycle === 'AMEND') amends += 1;
     else if (trade.event.lifecycle === 'CANCEL') cancels += 1;
     const json = JSON.stringify(trade.event);
-    lines.push(`${trade.event.account}\t${json}`);
-    records.push({ key: trade.event.account, value: Buffer.from(json) });
+    const key = tradeKey(trade.event.account, owners);
+    lines.push(`${key}\t${json}`);
+    records.push({ key, value: Buffer.from(json) });
   }
   fs.mkdirSync(cacheDir, { recursive: true });
   fs.writeFileSync(file, `${faulty}\t${amends}\t${cancels}\n${lines.join('\n')}\n`);

@@ -20,7 +20,7 @@ import {
   ValidationThresholds,
 } from '../domain/refdata';
 import { SettlementCycleRule } from '../domain/settlement-date';
-import { Side, Trade, TradeLifecycle } from '../domain/trade';
+import { Trade, TradeLifecycle } from '../domain/trade';
 import {
   RecentExecution,
   ValidationSnapshot,
@@ -30,6 +30,8 @@ import {
   referencePriceKey,
 } from '../domain/validation/context';
 import { calendarsFromHolidays } from '../refdata/holidays';
+import { THRESHOLD_KEYS } from './thresholds';
+import { liveExecutionsNear } from './wash-check';
 
 /** Reference data and trade facts in the domain's terms. */
 export interface ReferenceDataStore {
@@ -42,13 +44,7 @@ export interface ReferenceDataStore {
   validationSnapshot(trades: readonly Trade[]): Promise<ValidationSnapshot>;
 }
 
-/** Keys of `validation_thresholds` this store understands; a missing key takes the domain default. */
-export const THRESHOLD_KEYS = {
-  priceToleranceBps: 'price_tolerance_bps',
-  washTradeWindowSeconds: 'wash_trade_window_seconds',
-  /** 0 = tolerate a missing reference price, anything else = reject. */
-  requireReferencePrice: 'require_reference_price',
-} as const;
+export { THRESHOLD_KEYS };
 
 /**
  * How far back a reference price or FX rate may be before it counts as missing: a fat-finger band around a
@@ -354,59 +350,11 @@ export class PgReferenceDataStore implements ReferenceDataStore {
 
   /**
    * Live executions of the batch's beneficial owners (stated on the trade, else the account's) in the batch's
-   * instruments within the wash window of any of the batch's trade times.
+   * instruments within the wash window of any of the batch's trade times: the query booking uses too.
    */
   private async recentExecutions(trades: readonly Trade[]): Promise<RecentExecution[]> {
-    const { rows } = await this.pool.query<{
-      exec_id: string;
-      trade_id: string;
-      beneficial_owner: string;
-      isin: string;
-      side: Side;
-      quantity: string;
-      price: string;
-      trade_time: string;
-    }>(
-      `WITH batch AS (
-         SELECT coalesce(b.owner, a.beneficial_owner) AS owner, b.isin, b.at
-         FROM unnest($1::text[], $2::text[], $3::bpchar[], $4::timestamptz[]) AS b(account_id, owner, isin, at)
-         LEFT JOIN accounts a ON a.id = b.account_id),
-       window_length AS (
-         SELECT make_interval(secs => coalesce(
-           (SELECT value FROM validation_thresholds WHERE key = $5), $6::numeric)::double precision) AS w)
-       SELECT t.exec_id, t.trade_id, coalesce(t.beneficial_owner, ta.beneficial_owner) AS beneficial_owner, t.isin,
-         t.side, t.quantity, t.price,
-         to_char(t.trade_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS trade_time
-       FROM trades t
-       LEFT JOIN accounts ta ON ta.id = t.account_id
-       CROSS JOIN window_length l
-       WHERE t.status = 'LIVE'
-         AND t.isin = ANY($3::bpchar[])
-         AND t.trade_time BETWEEN (SELECT min(at) FROM batch) - l.w AND (SELECT max(at) FROM batch) + l.w
-         AND EXISTS (
-           SELECT 1 FROM batch b
-           WHERE b.isin = t.isin AND b.owner = coalesce(t.beneficial_owner, ta.beneficial_owner)
-             AND t.trade_time BETWEEN b.at - l.w AND b.at + l.w)
-       ORDER BY t.trade_time, t.exec_id`,
-      [
-        trades.map((trade) => trade.account),
-        trades.map((trade) => trade.beneficialOwner ?? null),
-        trades.map((trade) => trade.isin),
-        trades.map((trade) => trade.tradeTime),
-        THRESHOLD_KEYS.washTradeWindowSeconds,
-        DEFAULT_VALIDATION_THRESHOLDS.washTradeWindowSeconds,
-      ],
-    );
-    return rows.map((row) => ({
-      execId: row.exec_id,
-      tradeId: row.trade_id,
-      beneficialOwner: row.beneficial_owner,
-      isin: row.isin,
-      side: row.side,
-      quantity: new Dec(row.quantity),
-      price: new Dec(row.price),
-      tradeTime: row.trade_time,
-    }));
+    const { executions } = await liveExecutionsNear(this.pool, trades);
+    return executions;
   }
 }
 

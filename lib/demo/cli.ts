@@ -30,6 +30,7 @@ import { calendarsFromReferenceData } from '../custodian/cli';
 import { DEFAULT_CUSTODIAN_RATES } from '../custodian/decide';
 import { LastingDifferences } from '../custodian/lasting-breaks';
 import { runCustodian, type RunningCustodian } from '../custodian/loop';
+import { PgAccountOwners } from '../db/account-owners';
 import { createPool } from '../db/pool';
 import { createKafkaProducer, KafkaPublisher } from '../kafka/producer';
 import { Topics } from '../kafka/topics';
@@ -285,6 +286,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const context = {
       pool,
       publisher,
+      owners: new PgAccountOwners(pool),
       custodian,
       lasting: new LastingDifferences({ seed, perDay: DIFFERENCES_PER_DAY, maxDays: DIFFERENCE_MAX_DAYS }),
       reports: new PgDailyReportService(pool),

@@ -27,6 +27,7 @@ import type { EventPublisher } from '../kafka/producer';
 import type { EodPriceV1 } from '../kafka/schemas/eod-price';
 import { Topics } from '../kafka/topics';
 import { captureTrades } from '../pipeline/capture';
+import type { AccountOwners } from '../pipeline/trade-keys';
 import type { PgDailyReportService } from '../pnl/service';
 import { writeReport } from '../pnl/writers';
 import { loadReferenceData } from '../refdata/load';
@@ -67,6 +68,8 @@ export class DemoStepError extends Error {
 export interface DayContext {
   readonly pool: Pool;
   readonly publisher: EventPublisher;
+  /** The accounts' owners: the trade topics' key. */
+  readonly owners: AccountOwners;
   readonly custodian: RunningCustodian;
   readonly lasting: LastingDifferences;
   readonly reports: PgDailyReportService;
@@ -209,6 +212,7 @@ async function publishTrades(context: DayContext, plan: DayPlan): Promise<Captur
     await captureTrades(
       plan.trades.slice(start, start + 500).map((t) => t.event),
       context.publisher,
+      context.owners,
     );
   }
   if (plan.undecodable.length > 0) {

@@ -4,13 +4,18 @@ import fs from 'node:fs';
 import type { SubmitOptions } from '../cli/commands';
 import { ExitCode } from '../cli/errors';
 import type { CommandContext } from '../cli/program';
+import { PgAccountOwners } from '../db/account-owners';
+import { endPool, getPool } from '../db/pool';
 import { getPublisher, type EventPublisher } from '../kafka/producer';
 import { MAX_TRADES_PER_CAPTURE, captureTrades } from '../pipeline/capture';
+import type { AccountOwners } from '../pipeline/trade-keys';
 import { parseJsonLines, parseTradeCsv, type RowError } from './parse';
 
 export interface SubmitIo {
   /** Defaults to the container's Kafka publisher (KAFKA_BROKERS), disconnected at the end. */
   readonly publisher?: EventPublisher;
+  /** The accounts' owners (the trade topics' key); defaults to the container's database (DATABASE_URL), closed at the end. */
+  readonly owners?: AccountOwners;
   readonly stderr?: { write(text: string): unknown };
 }
 
@@ -32,11 +37,15 @@ export async function runSubmit(options: SubmitOptions, io: SubmitIo = {}): Prom
   }
   const publisher = io.publisher ?? getPublisher();
   try {
-    for (let start = 0; start < parsed.trades.length; start += MAX_TRADES_PER_CAPTURE) {
-      await captureTrades(parsed.trades.slice(start, start + MAX_TRADES_PER_CAPTURE), publisher, 'file');
+    if (parsed.trades.length > 0) {
+      const owners = io.owners ?? new PgAccountOwners(getPool());
+      for (let start = 0; start < parsed.trades.length; start += MAX_TRADES_PER_CAPTURE) {
+        await captureTrades(parsed.trades.slice(start, start + MAX_TRADES_PER_CAPTURE), publisher, owners, 'file');
+      }
     }
   } finally {
     if (io.publisher === undefined) await getPublisher().disconnect();
+    if (io.owners === undefined) await endPool();
   }
   return { published: parsed.trades.length, invalid: parsed.invalid };
 }

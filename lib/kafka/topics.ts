@@ -21,9 +21,11 @@ export const Topics = {
 export type Topic = (typeof Topics)[keyof typeof Topics];
 
 /**
- * Partitions per topic for local topic creation. Trade topics are keyed by account, so one account's events keep
- * their order within a partition; four partitions let the event-source runner exercise concurrency without making
- * a laptop run dozens of pollers. A policy choice, not a Kafka limit.
+ * Partitions per topic for local topic creation. trades.captured and trades.validated are keyed by the account's
+ * beneficial owner (lib/pipeline/trade-keys.ts), so one owner's events, and so one account's, keep their order
+ * within a partition (the wash-trade rule needs it); the other trade topics by account. Four partitions let the
+ * event-source runner exercise concurrency without making a laptop run dozens of pollers. A policy choice, not a
+ * Kafka limit.
  */
 export const TopicPartitions: Readonly<Record<Topic, number>> = {
   [Topics.TRADES_CAPTURED]: 4,

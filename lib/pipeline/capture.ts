@@ -1,11 +1,13 @@
 /**
  * Capture: trade events from an API caller (or a file, or the simulator), checked against the wire schema and
- * published to `trades.captured` keyed by account, so that one account's trades keep their order.
+ * published to `trades.captured` keyed by the account's beneficial owner (lib/pipeline/trade-keys.ts), so that one
+ * owner's trades, and so one account's, keep their order.
  */
 import type { EventPublisher } from '../kafka/producer';
 import { newCorrelationId, traceHeaders } from '../observability/correlation';
 import { TradeEventV1Schema, type FieldError, type TradeEventV1 } from '../kafka/schemas/trade-event';
 import { Topics } from '../kafka/topics';
+import { tradeKey, type AccountOwners } from './trade-keys';
 
 /** Most trades accepted in one request or file chunk: keeps one publish well under the broker's message limits. */
 export const MAX_TRADES_PER_CAPTURE = 1000;
@@ -52,13 +54,15 @@ export function checkCaptureBody(body: unknown): CaptureCheck {
 }
 
 /**
- * Publishes checked trade events to `trades.captured`, keyed by account, each with its correlation id and capture
- * time in headers (lib/observability/correlation.ts); returns their ids in order. `correlationId` is the request's
- * (every trade of one HTTP request shares it); without one, each trade gets its own (simulator, file import).
+ * Publishes checked trade events to `trades.captured`, keyed by the account's owner (`owners`), each with its
+ * correlation id and capture time in headers (lib/observability/correlation.ts); returns their ids in order.
+ * `correlationId` is the request's (every trade of one HTTP request shares it); without one, each trade gets its
+ * own (simulator, file import).
  */
 export async function captureTrades(
   events: readonly TradeEventV1[],
   publisher: EventPublisher,
+  owners: AccountOwners,
   source?: string,
   correlationId?: string,
   now: () => Date = () => new Date(),
@@ -69,10 +73,11 @@ export async function captureTrades(
     tradeId: event.tradeId,
     correlationId: correlationId ?? newCorrelationId(),
   }));
+  const ownerOf = await owners.ownersOf([...new Set(events.map((event) => event.account))]);
   await publisher.publish(
     events.map((event, index) => ({
       topic: Topics.TRADES_CAPTURED,
-      key: event.account,
+      key: tradeKey(event.account, ownerOf),
       value: event.source === undefined && source !== undefined ? { ...event, source } : event,
       headers: traceHeaders({ correlationId: ids[index]?.correlationId ?? newCorrelationId(), capturedAt }),
     })),

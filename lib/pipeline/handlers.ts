@@ -24,6 +24,7 @@ import { PgBookedTradeOutbox } from './booked-outbox';
 import { captureTrades, checkCaptureBody } from './capture';
 import { PgCaptureLedger } from './capture-ledger';
 import { persistValidatedTrades, type PersistSummary } from './persist';
+import type { AccountOwners } from './trade-keys';
 import { validateCapturedTrades, type ValidationSummary } from './validate';
 
 export type AuthorizerContext = { readonly scope: string };
@@ -44,6 +45,7 @@ export type CaptureEvent = Omit<APIGatewayProxyEventV2WithLambdaAuthorizer<Autho
  */
 export function captureHandler(
   publisher: EventPublisher,
+  owners: AccountOwners,
   options: { readonly accountsClaim?: string; readonly log?: () => ErrorLog } = {},
 ) {
   const accountsClaim = options.accountsClaim ?? 'custom:accounts';
@@ -62,7 +64,7 @@ export function captureHandler(
       return errorResponse(403, HttpErrorCode.FORBIDDEN, `the token may not capture for ${accounts}`);
     }
     const correlationId = correlationIdOfRequest(event);
-    const ids = await captureTrades(checked.value, publisher, 'api', correlationId);
+    const ids = await captureTrades(checked.value, publisher, owners, 'api', correlationId);
     return jsonResponse(
       202,
       { accepted: ids.length, correlationId, trades: ids.map(({ execId, tradeId }) => ({ execId, tradeId })) },

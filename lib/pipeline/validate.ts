@@ -22,6 +22,7 @@ import { Topics } from '../kafka/topics';
 import { traceContextOf, traceHeaders } from '../observability/correlation';
 import { CaptureOutcome, coordinatesKey, type CaptureDecision, type PgCaptureLedger } from './capture-ledger';
 import { deliverDecisions } from './outbox';
+import { tradeKey } from './trade-keys';
 
 export interface ValidateDeps {
   readonly referenceData: ReferenceDataStore;
@@ -106,6 +107,9 @@ export async function validateCapturedTrades(
     const snapshot = await deps.referenceData.validationSnapshot(toValidate.map((item) => item.trade));
     // Accepted trades not yet booked are not in the store's "seen" set: the ledger knows them.
     const seenExecIds = new Set([...snapshot.seenExecIds, ...prior.map((capture) => capture.execId)]);
+    // trades.validated keeps trades.captured's key, the account's owner, so that persistence decides one owner's
+    // trades (the wash-trade rule's legs) in the order validation did (lib/pipeline/trade-keys.ts).
+    const owners = new Map([...snapshot.accounts].map(([id, account]) => [id, account.beneficialOwner]));
     const results = validateBatch(
       toValidate.map((item) => item.trade),
       { ...snapshot, seenExecIds },
@@ -127,7 +131,7 @@ export async function validateCapturedTrades(
           outcome: CaptureOutcome.VALIDATED,
           message: {
             topic: Topics.TRADES_VALIDATED,
-            key: trade.account,
+            key: tradeKey(trade.account, owners),
             value: encodeValidatedTradeEvent(result.value, at),
             headers,
           },

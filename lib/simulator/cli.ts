@@ -1,6 +1,6 @@
 /**
  * `posttrade produce --count N [--rate R] [--seed S] [--error-rate P] [--undecodable-rate P] [--date YYYY-MM-DD]
- * [--dir DIR]`: publishes simulated trades to trades.captured (KAFKA_BROKERS), keyed by account, and with
+ * [--dir DIR]`: publishes simulated trades to trades.captured (KAFKA_BROKERS), keyed by the account's owner, and with
  * `--undecodable-rate` records no consumer can decode among them (lib/simulator/undecodable.ts). Without --date the simulator walks the
  * reference data's calendar (100 events a trading day); with it, all N trades are dated that day (see
  * lib/simulator/generate.ts, single-day mode). Progress on stderr: a bar on a terminal, a line per 10% else.
@@ -15,6 +15,7 @@ import { Dec } from '../domain/money';
 import { getPublisher, type EventPublisher } from '../kafka/producer';
 import { Topics } from '../kafka/topics';
 import { captureTrades } from '../pipeline/capture';
+import { StaticAccountOwners } from '../pipeline/trade-keys';
 import { parseCsv } from '../refdata/load';
 import { simulateTrades, type SimulatorData } from './generate';
 import { undecodableRecord, undecodableSchedule } from './undecodable';
@@ -119,7 +120,10 @@ export async function runProduce(
   const { count, rate, seed, errorRate, undecodableRate } = options;
   const values = { date: options.date, dir: options.dir };
   // Single-day mode spreads exactly the trades asked for over the day's sessions.
-  const trades = simulateTrades(loadSimulatorData(values.dir), {
+  const data = loadSimulatorData(values.dir);
+  // The trade topics' key from the same reference data the trades were simulated from (no database needed).
+  const owners = new StaticAccountOwners(data.accounts);
+  const trades = simulateTrades(data, {
     seed,
     errorRate,
     ...(values.date === undefined ? {} : { date: values.date, eventsOnDate: count }),
@@ -138,7 +142,7 @@ export async function runProduce(
     while (done < count) {
       const batch = Array.from({ length: Math.min(chunk, count - done) }, () => trades.next().value);
       faulty += batch.filter((trade) => trade.intendedFault !== undefined).length;
-      // Undecodable records follow the chunk of trades they were made from (they share its trades' keys).
+      // Undecodable records follow the chunk of trades they were made from (keyed by their trades' accounts).
       const broken = batch.flatMap((trade, index) => {
         const records = [];
         while (undecodableAfter === done + index + 1) {
@@ -151,6 +155,7 @@ export async function runProduce(
       await captureTrades(
         batch.map((trade) => trade.event),
         publisher,
+        owners,
       );
       if (broken.length > 0) {
         await publisher.publish(

@@ -30,7 +30,7 @@ const KINDS = Object.values(UndecodableKind);
 
 export interface UndecodableRecord {
   readonly kind: UndecodableKind;
-  /** The account of the trade it was made from: the same key, so it lands where that trade would. */
+  /** The account of the trade it was made from (no stage can read it: it is dead-lettered wherever it lands). */
   readonly key: string;
   readonly value: Buffer;
 }

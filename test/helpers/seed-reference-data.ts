@@ -28,6 +28,7 @@ import { LOOKBACK_DAYS } from '../../lib/db/reference-store';
 import { calendarsFromHolidays, parseHolidaysCsv } from '../../lib/refdata/holidays';
 import type { SettlementReferenceData } from '../../lib/settlement/plan';
 import { parseCsv } from '../../lib/refdata/load';
+import { StaticAccountOwners } from '../../lib/pipeline/trade-keys';
 
 export const SEED_DIR = path.join(__dirname, '..', '..', 'migrations', 'seed');
 
@@ -309,4 +310,9 @@ export function seedSettlementReference(data: SeedReferenceData = seedReferenceD
     calendars: data.calendars,
     ssis: data.ssis,
   };
+}
+
+/** The seed accounts' beneficial owners, for captures in tests (the trade topics' key). */
+export function seedAccountOwners(): StaticAccountOwners {
+  return new StaticAccountOwners(seedReferenceData().accounts);
 }

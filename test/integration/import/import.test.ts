@@ -1,6 +1,7 @@
 /**
  * `posttrade submit --file` against the real development broker: the spawned command reports invalid rows by line
- * and publishes only the valid ones to trades.captured, keyed by account and marked as coming from a file.
+ * and publishes only the valid ones to trades.captured, keyed by the account's owner (read from the database) and
+ * marked as coming from a file.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,14 +12,21 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 
 import type { TradeEventV1 } from '../../../lib/kafka/schemas/trade-event';
 import { Topics, topicSpecs } from '../../../lib/kafka/topics';
+import { loadReferenceData } from '../../../lib/refdata/load';
 import { startTestBroker, type TestBroker } from '../helpers/broker';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 
 const CLI = path.join(__dirname, '..', '..', '..', 'scripts', 'posttrade.js');
+const SEED = path.join(__dirname, '..', '..', '..', 'migrations', 'seed');
 
-function submit(file: string, brokers: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function submit(
+  file: string,
+  brokers: string,
+  databaseUrl: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'submit', '--file', file], {
-      env: { ...process.env, KAFKA_BROKERS: brokers },
+      env: { ...process.env, KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl },
     });
     let stdout = '';
     let stderr = '';
@@ -52,12 +60,15 @@ const row = (execId: string, overrides: { isin?: string; price?: string; account
 
 describe('posttrade submit on the broker', () => {
   let broker: TestBroker;
+  let db: TestDatabase;
   let kafka: Kafka;
   let admin: Admin;
   let dir: string;
   let groups = 0;
 
   beforeAll(async () => {
+    db = await createTestDatabase();
+    await loadReferenceData(db.pool, SEED);
     broker = await startTestBroker();
     kafka = new Kafka({ brokers: [broker.address], clientId: 'import-it', logLevel: logLevel.NOTHING });
     admin = kafka.admin();
@@ -68,6 +79,7 @@ describe('posttrade submit on the broker', () => {
   afterAll(async () => {
     await admin.disconnect();
     await broker.destroy();
+    await db.drop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -111,7 +123,7 @@ describe('posttrade submit on the broker', () => {
     fs.writeFileSync(file, `${lines.join('\n')}\n`);
 
     // Act
-    const result = await submit(file, broker.address);
+    const result = await submit(file, broker.address, db.url);
     const messages = await captured('CSV-');
 
     // Assert
@@ -122,8 +134,8 @@ describe('posttrade submit on the broker', () => {
         `${file}:5: price: must be a canonical decimal string such as "1234.5" (no exponent, sign only "-", at most 40 characters)\n`,
     );
     expect(messages.map((m) => [m.key, m.event.execId, m.event.source]).sort()).toEqual([
-      ['ACC-001', 'CSV-1', 'file'],
-      ['ACC-003', 'CSV-4', 'file'],
+      ['ALPHA-GROWTH-FUND', 'CSV-1', 'file'],
+      ['BETA-PENSION-SCHEME', 'CSV-4', 'file'],
     ]);
   });
 
@@ -144,7 +156,7 @@ describe('posttrade submit on the broker', () => {
     );
 
     // Act
-    const result = await submit(file, broker.address);
+    const result = await submit(file, broker.address, db.url);
     const messages = await captured('JL-');
 
     // Assert

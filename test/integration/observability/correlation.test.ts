@@ -23,6 +23,7 @@ import { loadReferenceData } from '../../../lib/refdata/load';
 import { seedTrade } from '../../helpers/trades';
 import { startTestBroker, type TestBroker } from '../helpers/broker';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { PgAccountOwners } from '../../../lib/db/account-owners';
 
 const SEED = path.join(__dirname, '..', '..', '..', 'migrations', 'seed');
 
@@ -120,7 +121,7 @@ describe('correlation ids through the pipeline', () => {
     const good = seedTrade({ execId: 'CORR-E1', tradeId: 'CORR-T1' });
     const amend = seedTrade({ execId: 'CORR-E2', tradeId: 'CORR-T1', version: 2, lifecycle: 'AMEND', quantity: '150' });
     const fatFinger = seedTrade({ execId: 'CORR-E3', tradeId: 'CORR-T3', price: '999.00' });
-    const capture = captureHandler(publisher);
+    const capture = captureHandler(publisher, new PgAccountOwners(db.pool));
     expect((await capture(request([good, amend], 'desk:order-42'))).statusCode).toBe(202);
     expect((await capture(request(fatFinger, 'desk:order-43'))).statusCode).toBe(202);
     await publisher.publish([

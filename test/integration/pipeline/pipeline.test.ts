@@ -92,7 +92,7 @@ describe('trade pipeline handlers', () => {
 
     // Assert
     expect(summary).toEqual({ captured: 4, validated: 1, rejected: 1, deadLettered: 2, redelivered: 0, published: 4 });
-    expect(publisher.on(Topics.TRADES_VALIDATED).map((m) => m.key)).toEqual(['ACC-001']);
+    expect(publisher.on(Topics.TRADES_VALIDATED).map((m) => m.key)).toEqual(['ALPHA-GROWTH-FUND']);
     const rejected = publisher.on(Topics.TRADES_REJECTED)[0]?.value as { reasons: { code: string }[] };
     const codes = rejected.reasons.map((reason) => reason.code);
     expect(codes).toEqual(expect.arrayContaining(['QUANTITY_NOT_POSITIVE']));

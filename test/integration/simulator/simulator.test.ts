@@ -84,9 +84,11 @@ describe('posttrade produce on the broker', () => {
     return offsets.reduce((sum, o) => sum + Number(o.high), 0);
   }
 
-  it("publishes the seed's trades keyed by account, the same sequence on every run, amends and cancels after their trade", async () => {
+  it("publishes the seed's trades keyed by their account's owner, the same sequence on every run, amends and cancels after their trade", async () => {
     // Arrange
-    const stream = simulateTrades(loadSimulatorData(DEFAULT_SEED_DIR), { seed: 21, errorRate: 0.1 });
+    const data = loadSimulatorData(DEFAULT_SEED_DIR);
+    const ownerOf = new Map(data.accounts.map((account) => [account.id, account.beneficialOwner]));
+    const stream = simulateTrades(data, { seed: 21, errorRate: 0.1 });
     const expected = Array.from({ length: 150 }, () => stream.next().value.event);
     const args = ['produce', '--count', '150', '--seed', '21', '--error-rate', '0.1'];
 
@@ -103,15 +105,16 @@ describe('posttrade produce on the broker', () => {
     expect(second.code).toBe(0);
     expect(first.stderr).toContain('produced 150/150');
     expect(messages).toHaveLength(300);
-    expect(messages.every((message) => message.key === message.event.account)).toBe(true);
-    // Per account (one partition each), each run's events in the generator's order, and both runs alike.
-    for (const account of new Set(expected.map((event) => event.account))) {
+    expect(messages.every((message) => message.key === ownerOf.get(message.event.account))).toBe(true);
+    // Per owner (one partition each, holding all its accounts), each run's events in the generator's order, and
+    // both runs alike.
+    for (const owner of new Set(expected.map((event) => ownerOf.get(event.account)))) {
       const mine = expected
-        .filter((event) => event.account === account)
+        .filter((event) => ownerOf.get(event.account) === owner)
         .map((event) => ({ ...event, source: 'simulator' }));
-      const read = messages.filter((message) => message.key === account).map((message) => message.event);
+      const read = messages.filter((message) => message.key === owner).map((message) => message.event);
       expect(read).toEqual([...mine, ...mine]);
-      expect(new Set(messages.filter((m) => m.key === account).map((m) => m.partition)).size).toBe(1);
+      expect(new Set(messages.filter((m) => m.key === owner).map((m) => m.partition)).size).toBe(1);
     }
     const versions = new Map<string, number>();
     for (const event of expected) {

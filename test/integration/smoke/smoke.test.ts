@@ -24,6 +24,7 @@ import { smoke, SmokeFailure, type SmokeOptions } from '../../../lib/smoke/smoke
 import { parseEventSourceMappings, startEventSourceRunner } from '../../../localstack/esm';
 import { startTestBroker, type TestBroker } from '../helpers/broker';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { PgAccountOwners } from '../../../lib/db/account-owners';
 
 const SEED = path.join(__dirname, '..', '..', '..', 'migrations', 'seed');
 const ARN = 'arn:aws:kafka:us-east-1:123456789012:cluster/posttrade/smoke';
@@ -74,7 +75,7 @@ describe('posttrade smoke', () => {
     const tokens = parseApiTokens('smoke-token=ACC-001');
     if (!tokens.ok) throw new Error(tokens.errors.join('; '));
     const authorize = authorizerHandler(tokens.value);
-    const capture = captureHandler(publisher);
+    const capture = captureHandler(publisher, new PgAccountOwners(db.pool));
     const query = queryApiHandler({ service: new PgQueryService(db.pool) });
     server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];

@@ -11,6 +11,7 @@ import type { EventPublisher, OutgoingMessage } from '../../../lib/kafka/produce
 import { Topics } from '../../../lib/kafka/topics';
 import { authorizerHandler, captureHandler, type AuthorizerContext } from '../../../lib/pipeline/handlers';
 import { seedTrade } from '../../helpers/trades';
+import { seedAccountOwners } from '../../helpers/seed-reference-data';
 
 const trade = seedTrade();
 
@@ -54,13 +55,13 @@ function recorder(): EventPublisher & { messages: OutgoingMessage[] } {
 }
 
 describe('POST /trades', () => {
-  it('returns 202 with the ids and publishes each trade to trades.captured keyed by account', async () => {
+  it('returns 202 with the ids and publishes each trade to trades.captured keyed by its account owner', async () => {
     // Arrange
     const publisher = recorder();
     const batch = [trade, { ...trade, execId: 'E-2', tradeId: 'T-2', account: 'ACC-003' }];
 
     // Act
-    const response = await captureHandler(publisher)(request(JSON.stringify({ trades: batch })));
+    const response = await captureHandler(publisher, seedAccountOwners())(request(JSON.stringify({ trades: batch })));
 
     // Assert
     expect(response.statusCode).toBe(202);
@@ -73,8 +74,8 @@ describe('POST /trades', () => {
       ],
     });
     expect(publisher.messages.map((m) => [m.topic, m.key])).toEqual([
-      [Topics.TRADES_CAPTURED, 'ACC-001'],
-      [Topics.TRADES_CAPTURED, 'ACC-003'],
+      [Topics.TRADES_CAPTURED, 'ALPHA-GROWTH-FUND'],
+      [Topics.TRADES_CAPTURED, 'BETA-PENSION-SCHEME'],
     ]);
   });
 
@@ -84,7 +85,7 @@ describe('POST /trades', () => {
     const batch = [trade, { ...trade, price: 170.5, isin: 'US0378331006' }];
 
     // Act
-    const response = await captureHandler(publisher)(request(JSON.stringify(batch)));
+    const response = await captureHandler(publisher, seedAccountOwners())(request(JSON.stringify(batch)));
 
     // Assert
     expect(response.statusCode).toBe(400);
@@ -94,17 +95,20 @@ describe('POST /trades', () => {
   });
 
   it('returns 400 for a body that is not JSON', async () => {
-    const response = await captureHandler(recorder())(request('{"trades": ['));
+    const response = await captureHandler(recorder(), seedAccountOwners())(request('{"trades": ['));
     expect(response.statusCode).toBe(400);
   });
 
   it('returns 413 for a body one byte over the limit', async () => {
-    const response = await captureHandler(recorder())(request(' '.repeat(MAX_BODY_BYTES + 1)));
+    const response = await captureHandler(recorder(), seedAccountOwners())(request(' '.repeat(MAX_BODY_BYTES + 1)));
     expect(response.statusCode).toBe(413);
   });
 
   it('returns 403 for an account outside the token scope', async () => {
-    const response = await captureHandler(recorder())(request(JSON.stringify(trade), 'ACC-002|ACC-003'));
+    const response = await captureHandler(
+      recorder(),
+      seedAccountOwners(),
+    )(request(JSON.stringify(trade), 'ACC-002|ACC-003'));
     expect(response.statusCode).toBe(403);
   });
 });
@@ -115,7 +119,7 @@ describe('POST /trades refuses bad input at the boundary', () => {
     ['an undefined body', undefined],
     ['an empty body', ''],
   ])('answers 400 for %s', async (_, body) => {
-    const response = await captureHandler(recorder())(request(body));
+    const response = await captureHandler(recorder(), seedAccountOwners())(request(body));
     expect(response.statusCode).toBe(400);
     expect(errorOf(response)).toMatchObject({ code: 'MALFORMED_REQUEST', message: 'empty body' });
   });
@@ -124,7 +128,7 @@ describe('POST /trades refuses bad input at the boundary', () => {
     'answers 400 naming the problem for the JSON value %s',
     async (body) => {
       const publisher = recorder();
-      const response = await captureHandler(publisher)(request(body));
+      const response = await captureHandler(publisher, seedAccountOwners())(request(body));
       expect(response.statusCode).toBe(400);
       expect(errorOf(response).fields?.length).toBeGreaterThan(0);
       expect(publisher.messages).toHaveLength(0);
@@ -139,7 +143,7 @@ describe('POST /trades refuses bad input at the boundary', () => {
     async (_, body) => {
       const publisher = recorder();
       const event = { ...request(''), body } as unknown as Parameters<ReturnType<typeof captureHandler>>[0];
-      const response = await captureHandler(publisher)(event);
+      const response = await captureHandler(publisher, seedAccountOwners())(event);
       expect(response.statusCode).toBe(400);
       expect(errorOf(response).code).toBe('INVALID_TRADES');
       expect(publisher.messages).toHaveLength(0);
@@ -153,7 +157,7 @@ describe('POST /trades refuses bad input at the boundary', () => {
     ['JSON in another charset', { 'Content-Type': 'application/json; charset=latin1' }],
   ])('answers 415 for a body sent as %s, even when it is valid JSON', async (_, headers) => {
     const publisher = recorder();
-    const response = await captureHandler(publisher)(request(JSON.stringify(trade), '*', headers));
+    const response = await captureHandler(publisher, seedAccountOwners())(request(JSON.stringify(trade), '*', headers));
     expect(response.statusCode).toBe(415);
     expect(errorOf(response).code).toBe('UNSUPPORTED_MEDIA_TYPE');
     expect(publisher.messages).toHaveLength(0);
@@ -163,7 +167,10 @@ describe('POST /trades refuses bad input at the boundary', () => {
     ['application/json; charset=UTF-8', { 'Content-Type': 'application/json; charset=UTF-8' }],
     ['a +json type', { 'content-type': 'application/vnd.posttrade.trade+json' }],
   ])('accepts %s', async (_, headers) => {
-    const response = await captureHandler(recorder())(request(JSON.stringify(trade), '*', headers));
+    const response = await captureHandler(
+      recorder(),
+      seedAccountOwners(),
+    )(request(JSON.stringify(trade), '*', headers));
     expect(response.statusCode).toBe(202);
   });
 
@@ -171,7 +178,7 @@ describe('POST /trades refuses bad input at the boundary', () => {
     const publisher = recorder();
     const body = JSON.stringify(trade).replace('"quantity":"100"', '"quantity":"100","quantity":"1000000"');
 
-    const response = await captureHandler(publisher)(request(body));
+    const response = await captureHandler(publisher, seedAccountOwners())(request(body));
 
     expect(body).toContain('"quantity":"1000000"');
     expect(response.statusCode).toBe(400);
@@ -184,7 +191,7 @@ describe('POST /trades refuses bad input at the boundary', () => {
       Buffer.from(JSON.stringify(trade).slice(0, -1)),
       Buffer.from(',"source":"\xff"}', 'latin1'),
     ]);
-    const response = await captureHandler(recorder())(binaryRequest(bytes));
+    const response = await captureHandler(recorder(), seedAccountOwners())(binaryRequest(bytes));
     expect(response.statusCode).toBe(400);
     expect(errorOf(response).message).toBe('body is not valid UTF-8');
   });
@@ -196,7 +203,7 @@ describe('POST /trades refuses bad input at the boundary', () => {
     const publisher = recorder();
     const body = JSON.stringify({ trades: [{ ...trade, ...change }] });
 
-    const response = await captureHandler(publisher)(request(body));
+    const response = await captureHandler(publisher, seedAccountOwners())(request(body));
 
     expect(response.statusCode).toBe(400);
     expect(errorOf(response).fields).toEqual([expect.objectContaining({ path })]);
@@ -211,7 +218,10 @@ describe('POST /trades refuses bad input at the boundary', () => {
     ['a time-zone offset PostgreSQL refuses', { tradeTime: '2024-06-03T10:00:00+23:00' }, '0.tradeTime'],
     ['an ExecID over 64 characters', { execId: 'E'.repeat(65) }, '0.execId'],
   ])('answers 400 for %s', async (_, change, path) => {
-    const response = await captureHandler(recorder())(request(JSON.stringify([{ ...trade, ...change }])));
+    const response = await captureHandler(
+      recorder(),
+      seedAccountOwners(),
+    )(request(JSON.stringify([{ ...trade, ...change }])));
     expect(response.statusCode).toBe(400);
     expect(errorOf(response).fields?.map((field) => field.path)).toEqual([path]);
   });
@@ -225,7 +235,7 @@ describe('POST /trades refuses bad input at the boundary', () => {
         ),
     };
 
-    const response = await captureHandler(failing, { log })(request(JSON.stringify(trade)));
+    const response = await captureHandler(failing, seedAccountOwners(), { log })(request(JSON.stringify(trade)));
 
     expect(response.statusCode).toBe(503);
     expect(response.headers).toMatchObject({ 'x-correlation-id': 'req-1', 'retry-after': '1' });
@@ -243,7 +253,7 @@ describe('POST /trades refuses bad input at the boundary', () => {
       publish: () => Promise.reject(new TypeError("Cannot read properties of null (reading 'send')")),
     };
 
-    const response = await captureHandler(broken, { log })(request(JSON.stringify(trade)));
+    const response = await captureHandler(broken, seedAccountOwners(), { log })(request(JSON.stringify(trade)));
 
     expect(response.statusCode).toBe(500);
     expect(errorOf(response)).toEqual({

@@ -11,6 +11,7 @@ import { ValidatedTradeEventV1Schema, decodeTradeEvent } from '../../../lib/kafk
 import { Topics } from '../../../lib/kafka/topics';
 import { captureHandler, type AuthorizerContext } from '../../../lib/pipeline/handlers';
 import { loadEvent } from '../../helpers/events';
+import { seedAccountOwners } from '../../helpers/seed-reference-data';
 
 describe('sample trade events', () => {
   it('trades-captured.json: a good trade, a rule-breaking one (decodes) and an undecodable record', () => {
@@ -71,7 +72,7 @@ describe('sample trade events', () => {
     };
 
     // Act
-    const response = await captureHandler(publisher)(event);
+    const response = await captureHandler(publisher, seedAccountOwners())(event);
 
     // Assert
     expect(event.headers.authorization).toBe('Bearer dev-token');
@@ -81,6 +82,8 @@ describe('sample trade events', () => {
       correlationId: expect.any(String) as unknown,
       trades: [{ execId: 'EX-20240402-0001', tradeId: 'TR-20240402-0001' }],
     });
-    expect(published.map((message) => [message.topic, message.key])).toEqual([[Topics.TRADES_CAPTURED, 'ACC-001']]);
+    expect(published.map((message) => [message.topic, message.key])).toEqual([
+      [Topics.TRADES_CAPTURED, 'ALPHA-GROWTH-FUND'],
+    ]);
   });
 });

@@ -14,6 +14,7 @@ import {
 import { captureTrades } from '../../../lib/pipeline/capture';
 import { captureHandler, type AuthorizerContext } from '../../../lib/pipeline/handlers';
 import { seedTrade } from '../../helpers/trades';
+import { seedAccountOwners } from '../../helpers/seed-reference-data';
 
 function recorder(): EventPublisher & { messages: OutgoingMessage[] } {
   const messages: OutgoingMessage[] = [];
@@ -47,7 +48,7 @@ describe('correlation ids at capture', () => {
     const publisher = recorder();
 
     // Act
-    const response = await captureHandler(publisher)(request(headers));
+    const response = await captureHandler(publisher, seedAccountOwners())(request(headers));
 
     // Assert
     expect(response.statusCode).toBe(202);
@@ -64,7 +65,12 @@ describe('correlation ids at capture', () => {
     const publisher = recorder();
 
     // Act
-    const ids = await captureTrades([seedTrade(), { ...seedTrade(), execId: 'E-2' }], publisher, 'file');
+    const ids = await captureTrades(
+      [seedTrade(), { ...seedTrade(), execId: 'E-2' }],
+      publisher,
+      seedAccountOwners(),
+      'file',
+    );
 
     // Assert
     const [first, second] = ids.map((id) => id.correlationId);
