@@ -47,9 +47,22 @@ export function minorUnits(currency: string): number {
   return units;
 }
 
-/** Rounds an amount once, at the end, to the currency's minor units. */
+/**
+ * Decimal places beyond which an amount's digits are the residue of a quotient, not a figure. Every input has at
+ * most a few places (prices, quantities, charges, FX rates), so their sums and products stay far inside 20; only a
+ * division (a pro-rata share of cost or fees, lib/domain/lots.ts) is inexact, rounded at 40 significant digits,
+ * and the errors of two such shares that cancel exactly leave a residue near 1e-38. Left in, that residue decides
+ * a half-cent tie: a realized P&L of exactly -270.495 computed as -270.494999…996 rounded to -270.49, not the
+ * half-even -270.50 (issue 13, seed 4242, ACC-008 GB0009895292). So an amount is first cut to these places.
+ */
+export const EXACT_PLACES = 20;
+
+/**
+ * Rounds an amount once, at the end, to the currency's minor units: the amount as computed at full precision,
+ * without the quotient residue below {@link EXACT_PLACES} places, rounded half-even (or half-up) to minor units.
+ */
 export function roundToCurrency(amount: Dec, currency: string, rounding: Rounding = Rounding.HALF_EVEN): Dec {
-  return amount.toDecimalPlaces(minorUnits(currency), rounding);
+  return amount.toDecimalPlaces(EXACT_PLACES, Rounding.HALF_EVEN).toDecimalPlaces(minorUnits(currency), rounding);
 }
 
 /** True when a value has no more decimal places than allowed: such input is rejected, never rounded. */

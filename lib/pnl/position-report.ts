@@ -6,8 +6,12 @@
  */
 import type { Pool } from 'pg';
 
-import { Dec, minorUnits } from '../domain/money';
+import { Dec, minorUnits, roundToCurrency } from '../domain/money';
 import { positionKeyOf, positionReconciliations, ReconciliationStatus } from '../recon/position-status';
+
+/** An amount as text, rounded once to its currency's minor units (roundToCurrency). */
+const money = (amount: Dec, currency: string): string =>
+  roundToCurrency(amount, currency).toFixed(minorUnits(currency));
 
 export interface PositionReportLine {
   readonly accountId: string;
@@ -75,11 +79,10 @@ export async function positionReport(
       quantity: row.quantity,
       priceDate: row.price_date,
       price: row.price,
-      marketValue: value?.toFixed(minorUnits(row.currency)) ?? null,
-      marketValueBase:
-        value === undefined || row.fx === null ? null : value.times(row.fx).toFixed(minorUnits(row.base_currency)),
-      openCost: new Dec(row.open_cost).toFixed(minorUnits(row.currency)),
-      realized: new Dec(row.realized).toFixed(minorUnits(row.currency)),
+      marketValue: value === undefined ? null : money(value, row.currency),
+      marketValueBase: value === undefined || row.fx === null ? null : money(value.times(row.fx), row.base_currency),
+      openCost: money(new Dec(row.open_cost), row.currency),
+      realized: money(new Dec(row.realized), row.currency),
       reconciliationStatus: recon?.status ?? ReconciliationStatus.NOT_RECONCILED,
       reconciledAsOf: recon?.statementDate ?? null,
       breakClass: recon?.breakClass ?? null,

@@ -5,7 +5,7 @@
  */
 import type { Pool } from 'pg';
 
-import { Dec, minorUnits } from '../domain/money';
+import { Dec, minorUnits, roundToCurrency } from '../domain/money';
 import { PendingRejectionCode } from '../db/trade-store';
 import type {
   AccountTotalsDoc,
@@ -146,7 +146,9 @@ export class PgStoredReports {
         cumulative:
           t.realizedSinceInception === null
             ? null
-            : new Dec(t.realizedSinceInception).plus(t.unrealizedAtClose).toFixed(minorUnits(t.baseCurrency)),
+            : roundToCurrency(new Dec(t.realizedSinceInception).plus(t.unrealizedAtClose), t.baseCurrency).toFixed(
+                minorUnits(t.baseCurrency),
+              ),
       })),
     );
   }

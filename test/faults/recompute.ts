@@ -144,9 +144,17 @@ export function expectedPositions(
   return positions;
 }
 
-/** Half-even to `places` decimals, as text: the comparison "to the cent". */
+/**
+ * Half-even to `places` decimals, as text: the comparison "to the cent". Digits past the 20th place are the residue
+ * of an inexact pro-rata quotient (here at 60 digits, in the pipeline at 40), so they are cut first: an amount that
+ * is exactly a half-cent tie rounds as the tie, whichever way each implementation's residue happens to fall (the
+ * rule of lib/domain/money.ts roundToCurrency, DOMAIN.md "rounded once").
+ */
 export function toMinor(value: D | string, places: number): string {
-  return new D(value).toDecimalPlaces(places, Decimal.ROUND_HALF_EVEN).toFixed(places);
+  return new D(value)
+    .toDecimalPlaces(20, Decimal.ROUND_HALF_EVEN)
+    .toDecimalPlaces(places, Decimal.ROUND_HALF_EVEN)
+    .toFixed(places);
 }
 
 export { D as Dec6 };
