@@ -133,6 +133,14 @@ const environment = z.object({
    */
   PENDING_EVENT_MAX_WAIT_SECONDS: z.coerce.number().int().min(1).default(3_600),
   /**
+   * The local event-source emulator's consumer session and heartbeat (localstack/esm; MSK's mappings are AWS's and
+   * ignore these). A handlers' process killed without leaving its groups holds its partitions until its session
+   * expires: KafkaJS's 30 s made each `kill -9` of the local handlers cost half a minute; 10 s is enough for a
+   * process that heartbeats every second (the emulator's fetch loop does, even while an invocation runs).
+   */
+  ESM_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3_000).max(300_000).default(10_000),
+  ESM_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(100_000).default(1_000),
+  /**
    * `posttrade status` and GET /health say "degraded" when a stage's consumer group is more than this many records
    * behind the end of its topic (summed over the partitions).
    */
@@ -169,6 +177,8 @@ export interface Config {
   };
   readonly kafka: KafkaSettings;
   readonly pipeline: { readonly pendingEventMaxWaitSeconds: number };
+  /** The local event-source emulator's consumer groups (ESM_SESSION_TIMEOUT_MS, ESM_HEARTBEAT_INTERVAL_MS). */
+  readonly localEventSources: { readonly sessionTimeoutMs: number; readonly heartbeatIntervalMs: number };
   readonly status: StatusThresholds;
   readonly aws: { readonly region: string | undefined };
   readonly api: {
@@ -280,6 +290,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     kafka,
     pipeline: { pendingEventMaxWaitSeconds: vars.PENDING_EVENT_MAX_WAIT_SECONDS },
+    localEventSources: {
+      sessionTimeoutMs: vars.ESM_SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: vars.ESM_HEARTBEAT_INTERVAL_MS,
+    },
     status: {
       lagMax: vars.STATUS_LAG_MAX,
       deadLettersPerHourMax: vars.STATUS_DEAD_LETTERS_PER_HOUR_MAX,

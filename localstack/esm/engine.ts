@@ -49,6 +49,12 @@ export interface MappingPollerOptions {
   readonly backoff: DeliveryPolicy['backoff'];
   /** How long a consumer fetch waits for records; bounds how fast stop() returns. */
   readonly maxWaitTimeInMs: number;
+  /**
+   * The group session: how long a member that stopped heartbeating (a killed process) keeps its partitions
+   * before the group rebalances them to the others; and how often a member heartbeats.
+   */
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
 }
 
 interface Entry {
@@ -181,8 +187,8 @@ export class MappingPoller {
     const consumer = kafka.consumer({
       groupId: mapping.consumerGroupId,
       maxWaitTimeInMs: this.opts.maxWaitTimeInMs,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 1_000,
+      sessionTimeout: this.opts.sessionTimeoutMs,
+      heartbeatInterval: this.opts.heartbeatIntervalMs,
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;

@@ -26,6 +26,9 @@ export interface EventSourceRunnerOptions {
   /** Function timeout reported by context.getRemainingTimeInMillis (default 14 min, Lambda's Kafka maximum). */
   readonly timeoutMs?: number;
   readonly maxWaitTimeInMs?: number;
+  /** Consumer group session and heartbeat (defaults 30 s and 1 s, KafkaJS's; the local stack sets lib/config's). */
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
   readonly clientId?: string;
 }
 
@@ -119,6 +122,8 @@ export async function startEventSourceRunner(options: EventSourceRunnerOptions):
       pollers: mapping.maximumPollers ?? options.pollers ?? 8,
       backoff: options.retryBackoff ?? { initialMs: 500, maxMs: 30_000 },
       maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1_000,
     });
   });
 

@@ -19,6 +19,7 @@ import {
   type EventSourceRunner,
   type KafkaHandler,
 } from '../esm';
+import { config } from '../../lib/config';
 
 export const PLUGIN_KEY = 'serverless-offline-kafka';
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
@@ -203,6 +204,8 @@ export class ServerlessOfflineKafka {
         handlers,
         logger: esmLogger(this.log),
         clientId: 'serverless-offline-kafka',
+        // A killed handlers' process gives its partitions up after this session, not KafkaJS's 30 s.
+        ...config().localEventSources,
         ...(settings.pollers === undefined ? {} : { pollers: settings.pollers }),
         ...(settings.retryBackoff === undefined ? {} : { retryBackoff: settings.retryBackoff }),
       });

@@ -17,6 +17,7 @@ describe('loadConfig', () => {
         tls: false,
       },
       pipeline: { pendingEventMaxWaitSeconds: 3_600 },
+      localEventSources: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 },
       status: { lagMax: 1_000, deadLettersPerHourMax: 10, staleStageSeconds: 300 },
       aws: { region: undefined },
       api: {
@@ -30,6 +31,14 @@ describe('loadConfig', () => {
   it('reads how long a held amend or cancel may wait for its trade, and refuses a wait of none', () => {
     expect(loadConfig({ PENDING_EVENT_MAX_WAIT_SECONDS: '600' }).pipeline.pendingEventMaxWaitSeconds).toBe(600);
     expect(() => loadConfig({ PENDING_EVENT_MAX_WAIT_SECONDS: '0' })).toThrow(/PENDING_EVENT_MAX_WAIT_SECONDS/);
+  });
+
+  it("reads the local event sources' consumer session (10 s, heartbeat 1 s, by default) and refuses one too short", () => {
+    expect(loadConfig({}).localEventSources).toEqual({ sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 });
+    expect(loadConfig({ ESM_SESSION_TIMEOUT_MS: '6000', ESM_HEARTBEAT_INTERVAL_MS: '2000' }).localEventSources).toEqual(
+      { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 2_000 },
+    );
+    expect(() => loadConfig({ ESM_SESSION_TIMEOUT_MS: '500' })).toThrow(/ESM_SESSION_TIMEOUT_MS/);
   });
 
   it('reads every variable, splitting the broker list and normalising the log level', () => {
