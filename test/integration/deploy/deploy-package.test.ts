@@ -49,7 +49,7 @@ const DEPLOYER_ENV = {
 
 /** What each function may read and write on Kafka, and whether it reaches the database: least privilege, spelled out. */
 const ACCESS: Record<string, { reads: string[]; writes: string[]; database: boolean }> = {
-  captureTrades: { reads: [], writes: [Topics.TRADES_CAPTURED], database: false },
+  captureTrades: { reads: [], writes: [Topics.TRADES_CAPTURED], database: true },
   queryApi: { reads: [], writes: [], database: true },
   health: { reads: [], writes: [], database: true },
   validateTrades: {
