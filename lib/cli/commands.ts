@@ -44,10 +44,12 @@ export interface SubmitOptions {
 }
 export const submitSpec: CommandSpec = {
   path: ['submit'],
-  summary: 'publish a trade file (CSV or JSON lines) to trades.captured; invalid rows reported by line, exit 1',
+  summary:
+    "publish a trade file (CSV or JSON lines) to trades.captured, keyed by each account's owner (read from the " +
+    'database); invalid rows reported by line, exit 1',
   examples: ['posttrade submit --file trades.csv', 'posttrade submit --file trades.jsonl'],
-  environment: KAFKA_ENV,
-  needs: ['kafka'],
+  environment: [...new Set([...KAFKA_ENV, ...PG_ENV])],
+  needs: ['kafka', 'postgres'],
   define: (command) =>
     command.requiredOption('--file <path>', 'trades to publish: .csv (header row), .jsonl or .ndjson (one per line)'),
 };
@@ -63,7 +65,7 @@ export interface ProduceOptions {
 }
 export const produceSpec: CommandSpec = {
   path: ['produce'],
-  summary: 'publish simulated trades to trades.captured, keyed by account',
+  summary: "publish simulated trades to trades.captured, keyed by the account's owner",
   examples: [
     'posttrade produce --count 1000 --rate 200',
     'posttrade produce --count 300 --date 2024-05-24 --error-rate 0 --undecodable-rate 0.01',

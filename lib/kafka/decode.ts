@@ -37,7 +37,7 @@ export interface ConsumedRecord {
   readonly source: RecordCoordinates;
   readonly timestamp: number;
   readonly timestampType?: string;
-  /** The key as text when it is UTF-8 that PostgreSQL can store (trade topics are keyed by account). */
+  /** The key as text when it is UTF-8 that PostgreSQL can store (trade topics are keyed by account or its owner). */
   readonly key: string | undefined;
   /** The key's exact bytes; undefined for a record without a key. */
   readonly keyBytes: Buffer | undefined;

@@ -211,7 +211,7 @@ export class FaultBuilder {
         return { ...good, fees: '0.125' };
       case ValidationCode.DUPLICATE_EXEC_ID: {
         // On the account of the trade it copies the ExecID of, so that it follows that trade on its partition
-        // (trades.captured is keyed by account): the duplicate is refused, never the original.
+        // (trades.captured is keyed by the account's owner): the duplicate is refused, never the original.
         const last = this.context.lastGood();
         return last && { ...good, account: last.account, execId: last.execId };
       }
