@@ -62,6 +62,23 @@ export default tseslint.config(
     },
   },
   {
+    // lib/config/index.ts is the one reader of the environment (README "Settings"); everything else is handed it.
+    files: ['lib/**/*.ts', 'functions/**/*.ts'],
+    ignores: [
+      'lib/config/index.ts',
+      // The process's entry point hands process.env to the command runner.
+      'lib/cli/main.ts',
+      // IS_LOCAL/IS_OFFLINE are the serverless tooling's markers of how this process runs, not settings.
+      'lib/lambda/local-invoke.ts',
+    ],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read settings through lib/config (its index.ts only).' },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

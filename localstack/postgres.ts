@@ -51,7 +51,7 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
-/** The product's local defaults (lib/config.ts), which the command line dials: the emulator follows them. */
+/** The product's local defaults (lib/config), which the command line dials: the emulator follows them. */
 export const POSTGRES_DEFAULTS = {
   dataDir: `${LOCAL_STACK_DEFAULTS.dataDir}/postgres`,
   port: LOCAL_STACK_DEFAULTS.pgPort,

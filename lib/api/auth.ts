@@ -1,5 +1,5 @@
 /**
- * Bearer tokens for the capture API. `API_TOKENS` (read by lib/config.ts) is a comma list of `token=scope`, scope `*` (every account) or
+ * Bearer tokens for the capture API. `API_TOKENS` (read by lib/config) is a comma list of `token=scope`, scope `*` (every account) or
  * accounts separated by `|` or spaces (`ops-token=*,desk7=ACC-001|ACC-002`). When it is unset on the `local` stage,
  * the development token `dev-token` with scope `*` is the only one — never in any other stage.
  */
@@ -34,7 +34,7 @@ export function parseApiTokens(list: string): { ok: true; value: TokenTable } | 
 }
 
 /**
- * The token table the authorizer serves (lib/config.ts reads API_TOKENS and STAGE into `api.tokens`); throws when
+ * The token table the authorizer serves (lib/config reads API_TOKENS and STAGE into `api.tokens`); throws when
  * none is configured, so that the authorizer fails its cold start rather than refuse every request.
  */
 export function requiredTokenTable(settings: {

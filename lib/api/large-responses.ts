@@ -109,7 +109,7 @@ export class DirectoryResponseStore implements ResponseStore {
   }
 }
 
-/** The large-response handling `settings` (lib/config.ts) describe. */
+/** The large-response handling `settings` (lib/config) describe. */
 export function largeResponsesFrom(settings: LargeResponseSettings): LargeResponses {
   const limits = { inlineMaxBytes: settings.inlineMaxBytes, urlTtlSeconds: settings.urlTtlSeconds };
   switch (settings.store) {

@@ -1,6 +1,6 @@
 /**
  * The `posttrade` runner: one commander program over every command spec (commands.ts), the same exit codes
- * everywhere (errors.ts), the configuration loaded once (lib/config.ts `loadCliConfig`), and the services a command
+ * everywhere (errors.ts), the configuration loaded once (lib/config `loadCliConfig`), and the services a command
  * needs checked before it starts (reach.ts). Implementations are imported when their command runs, so that
  * `--help` loads no client library.
  *

@@ -1,6 +1,6 @@
 /**
  * `posttrade migrate`: applies pending migrations to the configured database (DATABASE_URL, PG_PORT, the running
- * stack, or the local default; lib/config.ts `loadCliConfig`).
+ * stack, or the local default; lib/config `loadCliConfig`).
  */
 import { CliError } from '../cli/errors';
 import type { CommandContext } from '../cli/program';

@@ -1,6 +1,6 @@
 /**
  * The platform's one logger: Powertools' JSON logger (the same shape from every stage), its level from LOG_LEVEL and
- * its service `posttrade-<STAGE>` (lib/config.ts). Functions add `injectLambdaContext` to their middy chain; a line
+ * its service `posttrade-<STAGE>` (lib/config). Functions add `injectLambdaContext` to their middy chain; a line
  * about a trade carries its `correlation_id` (`logger.setCorrelationId`, or `correlationId` among the attributes of
  * the line for a batch of many trades).
  */

@@ -1,6 +1,6 @@
 /**
  * `posttrade refdata load [--dir DIR]`: loads the reference-data CSVs of DIR (default: the shipped seed,
- * migrations/seed) into the configured database (lib/config.ts `loadCliConfig`: DATABASE_URL, PG_PORT, the running
+ * migrations/seed) into the configured database (lib/config `loadCliConfig`: DATABASE_URL, PG_PORT, the running
  * stack, or the local default). The schema must be migrated (`posttrade migrate`).
  */
 import path from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * The pipeline's verdict from what `posttrade status` gathered: pure, so that the rules are read and tested in one
  * place. Down when the broker or the database does not answer (nothing else can be known); degraded when a stage is
- * behind, stopped or failing, or dead letters pile up; healthy otherwise. Thresholds: lib/config.ts StatusThresholds.
+ * behind, stopped or failing, or dead letters pile up; healthy otherwise. Thresholds: lib/config StatusThresholds.
  */
 import type { StatusThresholds } from '../config';
 

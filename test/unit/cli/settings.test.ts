@@ -1,5 +1,5 @@
 /**
- * The command line's settings (lib/config.ts `loadCliConfig`): the environment first, then the running stack's
+ * The command line's settings (lib/config `loadCliConfig`): the environment first, then the running stack's
  * file in POSTTRADE_DATA_DIR, then the defaults, which are the ones scripts/lib.sh starts the stack with.
  */
 import fs from 'node:fs';

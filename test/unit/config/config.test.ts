@@ -1,5 +1,5 @@
-import { requiredTokenTable } from '../../lib/api/auth';
-import { ConfigError, loadConfig } from '../../lib/config';
+import { requiredTokenTable } from '../../../lib/api/auth';
+import { ConfigError, loadConfig } from '../../../lib/config';
 
 describe('loadConfig', () => {
   it('fills in the local defaults when nothing is set', () => {
