@@ -1,105 +1,23 @@
 import { randomUUID } from 'node:crypto';
+
 import { ErrorCode } from '../protocol/errors';
 import type { Logger } from '../types';
+
+import { EMPTY, joinError, sameProtocols, syncError, timer, type Group, type Member } from './group-state';
+import {
+  GroupState,
+  type FetchedOffset,
+  type GroupDescription,
+  type GroupProtocol,
+  type JoinGroupRequest,
+  type JoinGroupResult,
+  type LeaveGroupResult,
+  type LeavingMember,
+  type OffsetCommitResult,
+  type SyncGroupRequest,
+  type SyncGroupResult,
+} from './messages';
 import type { CommittedOffset, OffsetStore, OffsetToCommit } from './offset-store';
-
-/** Kafka's group states, spelled as DescribeGroups reports them. */
-export const GroupState = {
-  Empty: 'Empty',
-  PreparingRebalance: 'PreparingRebalance',
-  CompletingRebalance: 'CompletingRebalance',
-  Stable: 'Stable',
-  Dead: 'Dead',
-} as const;
-export type GroupState = (typeof GroupState)[keyof typeof GroupState];
-
-export interface GroupProtocol {
-  readonly name: string;
-  readonly metadata: Buffer;
-}
-
-export interface JoinGroupRequest {
-  readonly groupId: string;
-  readonly memberId: string;
-  readonly groupInstanceId: string | null;
-  readonly sessionTimeoutMs: number;
-  readonly rebalanceTimeoutMs: number;
-  readonly protocolType: string;
-  readonly protocols: readonly GroupProtocol[];
-  readonly clientId: string;
-  readonly clientHost: string;
-  /** JoinGroup v4+: a new member first gets MEMBER_ID_REQUIRED with its id, and joins with it (KIP-394). */
-  readonly requireKnownMemberId: boolean;
-}
-
-export interface JoinedMember {
-  readonly memberId: string;
-  readonly groupInstanceId: string | null;
-  readonly metadata: Buffer;
-}
-
-export interface JoinGroupResult {
-  readonly errorCode: ErrorCode;
-  readonly generationId: number;
-  readonly protocolName: string;
-  readonly leaderId: string;
-  readonly memberId: string;
-  /** Every member's metadata for the chosen protocol for the leader; empty for followers. */
-  readonly members: readonly JoinedMember[];
-}
-
-export interface SyncGroupRequest {
-  readonly groupId: string;
-  readonly generationId: number;
-  readonly memberId: string;
-  readonly assignments: readonly { readonly memberId: string; readonly assignment: Buffer }[];
-}
-
-export interface SyncGroupResult {
-  readonly errorCode: ErrorCode;
-  readonly assignment: Buffer;
-}
-
-export interface LeavingMember {
-  readonly memberId: string;
-  readonly groupInstanceId: string | null;
-}
-
-export interface LeaveGroupResult {
-  readonly errorCode: ErrorCode;
-  readonly members: readonly (LeavingMember & { readonly errorCode: ErrorCode })[];
-}
-
-export interface OffsetCommitResult {
-  readonly topic: string;
-  readonly partition: number;
-  readonly errorCode: ErrorCode;
-}
-
-export interface FetchedOffset {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly metadata: string | null;
-}
-
-export interface GroupMemberDescription {
-  readonly memberId: string;
-  readonly groupInstanceId: string | null;
-  readonly clientId: string;
-  readonly clientHost: string;
-  readonly metadata: Buffer;
-  readonly assignment: Buffer;
-}
-
-export interface GroupDescription {
-  readonly errorCode: ErrorCode;
-  readonly groupId: string;
-  readonly state: GroupState;
-  readonly protocolType: string;
-  readonly protocolName: string;
-  readonly members: readonly GroupMemberDescription[];
-}
 
 export interface CoordinatorOptions {
   readonly minSessionTimeoutMs: number;
@@ -110,57 +28,6 @@ export interface CoordinatorOptions {
   readonly logger: Logger;
   /** Whether a topic partition exists; commits to any other are refused with UNKNOWN_TOPIC_OR_PARTITION. */
   isKnownPartition(topic: string, partition: number): boolean;
-}
-
-const EMPTY = Buffer.alloc(0);
-
-interface Member {
-  readonly memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  protocols: readonly GroupProtocol[];
-  assignment: Buffer;
-  awaitingJoin: ((r: JoinGroupResult) => void) | null;
-  awaitingSync: ((r: SyncGroupResult) => void) | null;
-  sessionTimer: NodeJS.Timeout | null;
-}
-
-interface Group {
-  readonly groupId: string;
-  state: GroupState;
-  generationId: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  leaderId: string | null;
-  readonly members: Map<string, Member>;
-  /** Members told MEMBER_ID_REQUIRED that have not joined with their id yet, each with its session timer. */
-  readonly pendingMembers: Map<string, NodeJS.Timeout>;
-  rebalanceTimer: NodeJS.Timeout | null;
-  initialDelayTimer: NodeJS.Timeout | null;
-  /** The first rebalance of an empty group waits out the initial delay, so that more members can join it. */
-  inInitialDelay: boolean;
-}
-
-function joinError(errorCode: ErrorCode, memberId: string): JoinGroupResult {
-  return { errorCode, generationId: -1, protocolName: '', leaderId: '', memberId, members: [] };
-}
-
-function syncError(errorCode: ErrorCode): SyncGroupResult {
-  return { errorCode, assignment: EMPTY };
-}
-
-function sameProtocols(a: readonly GroupProtocol[], b: readonly GroupProtocol[]): boolean {
-  return a.length === b.length && a.every((p, i) => p.name === b[i]?.name && p.metadata.equals(b[i].metadata));
-}
-
-function timer(ms: number, fn: () => void): NodeJS.Timeout {
-  const t = setTimeout(fn, Math.max(0, ms));
-  // The listening socket keeps a running broker alive; pending group timers alone must not.
-  t.unref();
-  return t;
 }
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { BrokerConfig } from '../config';
 import { GroupCoordinator } from '../groups/coordinator';
-import type { GroupProtocol, LeavingMember } from '../groups/coordinator';
+import type { GroupProtocol, LeavingMember } from '../groups/messages';
 import { OffsetStore } from '../groups/offset-store';
 import type { OffsetToCommit } from '../groups/offset-store';
 import { ApiKey } from '../protocol/api';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GroupCoordinator, GroupState } from '../../../../localstack/broker/groups/coordinator';
-import type { JoinGroupRequest, JoinGroupResult } from '../../../../localstack/broker/groups/coordinator';
+import { GroupCoordinator } from '../../../../localstack/broker/groups/coordinator';
+import { GroupState, type JoinGroupRequest, type JoinGroupResult } from '../../../../localstack/broker/groups/messages';
 import { OffsetStore } from '../../../../localstack/broker/groups/offset-store';
 import { ErrorCode } from '../../../../localstack/broker/protocol/errors';
 import type { Logger } from '../../../../localstack/broker/types';
