@@ -316,7 +316,8 @@ export class MappingPoller {
     for (const m of batch.messages) {
       const record = toFetchedRecord(batch.topic, batch.partition, m);
       if (w.nextExpected !== undefined && record.offset < w.nextExpected) continue;
-      const keep = matchesAnyFilter(this.mapping.filters, filterDocument(record));
+      // No filters keep every record: the filter document (a JSON.parse of the value) is not built for nothing.
+      const keep = this.mapping.filters.length === 0 || matchesAnyFilter(this.mapping.filters, filterDocument(record));
       w.buffer.push({ record, keep, arrivedAt: now });
       if (keep) w.kept++;
       w.nextExpected = record.offset + 1;

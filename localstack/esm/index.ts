@@ -14,6 +14,7 @@ export {
   splitByPayloadLimit,
   payloadBytes,
   toEventRecord,
+  eventRecordBytes,
   TimestampType,
   type EventEnvelope,
   type FetchedRecord,

@@ -3,8 +3,10 @@ import {
   buildKafkaEvent,
   eventEnvelope,
   parseEventSourceMappings,
+  eventRecordBytes,
   payloadBytes,
   splitByPayloadLimit,
+  toEventRecord,
   type EventSourceMapping,
   type FetchedRecord,
 } from '../../../../localstack/esm';
@@ -151,6 +153,34 @@ describe('6 MB payload split', () => {
     // Assert
     expect(whole.map((c) => c.length)).toEqual([3]);
     expect(split.map((c) => c.length)).toEqual([2, 1]);
+  });
+
+  it("sizes a record without serialising it, to the byte of JSON.stringify's size", () => {
+    // Arrange: no key, empty and null values, headers repeated, empty, null, non-ASCII and with quotes, every byte.
+    const records: FetchedRecord[] = [
+      sampleRecord(),
+      sampleRecord({ key: null, value: null, headers: [] }),
+      sampleRecord({ key: Buffer.alloc(0), value: Buffer.alloc(0), offset: 0, partition: 12, timestamp: 0 }),
+      sampleRecord({
+        topic: 'trades.captured',
+        offset: 123_456_789_012,
+        timestampType: 'LOG_APPEND_TIME',
+        value: Buffer.from('{"a":"é\\u0000"}'),
+        headers: [
+          { name: 'x', value: Buffer.from([0, 9, 10, 99, 100, 255]) },
+          { name: 'x', value: null },
+          { name: 'ünï "q"\\', value: Buffer.alloc(0) },
+          { name: 'all', value: Buffer.from(Array.from({ length: 256 }, (_, i) => i)) },
+        ],
+      }),
+      ...[1, 2, 3, 4, 5].map((n) => sampleRecord({ key: Buffer.alloc(n, 7), value: Buffer.alloc(n * 7, 200) })),
+    ];
+
+    // Act
+    const sizes = records.map(eventRecordBytes);
+
+    // Assert
+    expect(sizes).toEqual(records.map((r) => Buffer.byteLength(JSON.stringify(toEventRecord(r)), 'utf8')));
   });
 
   it('gives an oversized record a chunk of its own', () => {
