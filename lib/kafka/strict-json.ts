@@ -95,6 +95,21 @@ export function unstorableStrings(value: unknown, path: readonly string[] = []):
   return errors;
 }
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+const isJsonWhitespace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+/** `-`, a digit, or the first letter of true, false, null. */
+const startsScalar = (c: number): boolean => c === 0x2d || isDigit(c) || c === 0x74 || c === 0x66 || c === 0x6e;
+/** What may follow inside a number or literal: [-+0-9.eE] and the letters of true, false, null. */
+const continuesScalar = (c: number): boolean => isDigit(c) || 'eE+-.trufalsn'.includes(String.fromCharCode(c));
+
 /**
  * Keys named twice in one object, with their paths; JSON.parse would silently keep the last one. `text` must be
  * valid JSON (parse it first): the scan then only has to follow strings, keys and nesting. Keys are compared as
@@ -119,18 +134,27 @@ export function duplicateKeys(text: string): JsonError[] {
     const top = frames[frames.length - 1];
     if (top !== undefined && top.keys === undefined) top.index += 1;
   };
-  for (let i = 0; i < text.length; i += 1) {
-    const ch = text[i];
-    if (ch === '"') {
+  // Char codes rather than one-character strings and regular expressions: every record of every stage is scanned.
+  const length = text.length;
+  for (let i = 0; i < length; i += 1) {
+    const ch = text.charCodeAt(i);
+    if (ch === QUOTE) {
       const start = i;
-      for (i += 1; i < text.length && text[i] !== '"'; i += 1) if (text[i] === '\\') i += 1;
-      const raw = text.slice(start, i + 1);
+      let escaped = false;
+      for (i += 1; i < length; i += 1) {
+        const c = text.charCodeAt(i);
+        if (c === QUOTE) break;
+        if (c === BACKSLASH) {
+          escaped = true;
+          i += 1;
+        }
+      }
       const top = frames[frames.length - 1];
       // A string followed by ':' in an object is a key; any other string is a value.
       let next = i + 1;
-      while (next < text.length && ' \t\n\r'.includes(text[next] ?? '')) next += 1;
-      if (top?.keys !== undefined && text[next] === ':') {
-        const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+      while (next < length && isJsonWhitespace(text.charCodeAt(next))) next += 1;
+      if (top?.keys !== undefined && text.charCodeAt(next) === COLON) {
+        const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
         if (top.keys.has(key) && errors.length < MAX_ERRORS) {
           errors.push({
             code: JsonErrorCode.DUPLICATE_KEY,
@@ -141,14 +165,14 @@ export function duplicateKeys(text: string): JsonError[] {
         top.keys.add(key);
         pendingKey = key;
       } else valueDone();
-    } else if (ch === '{' || ch === '[') {
-      frames.push({ keys: ch === '{' ? new Set() : undefined, index: 0, segment: segmentOfChild() });
-    } else if (ch === '}' || ch === ']') {
+    } else if (ch === OPEN_BRACE || ch === OPEN_BRACKET) {
+      frames.push({ keys: ch === OPEN_BRACE ? new Set() : undefined, index: 0, segment: segmentOfChild() });
+    } else if (ch === CLOSE_BRACE || ch === CLOSE_BRACKET) {
       frames.pop();
       valueDone();
-    } else if (ch !== undefined && /[-0-9tfn]/.test(ch)) {
+    } else if (startsScalar(ch)) {
       // A number or literal: skip to its end.
-      while (i + 1 < text.length && /[-+0-9.eEtruefalsn]/.test(text[i + 1] ?? '')) i += 1;
+      while (i + 1 < length && continuesScalar(text.charCodeAt(i + 1))) i += 1;
       valueDone();
     }
   }
@@ -206,6 +230,15 @@ export function utf8Lines(bytes: Uint8Array): (string | undefined)[] {
   return lines;
 }
 
+/**
+ * Whether a string parsed from this JSON text could hold U+0000 or an unpaired surrogate. Without a `\u` escape
+ * every string of the value is a piece of the text as it stands (JSON.parse refuses a raw U+0000), and a piece of
+ * text with no unpaired surrogate has none: so only such a text needs the walk over the parsed value.
+ */
+function mayHoldUnstorableText(text: string): boolean {
+  return text.includes('\\u') || LONE_SURROGATE.test(text);
+}
+
 /** {@link parseStrictJson} for text already decoded (a line of a file read as UTF-8). */
 export function parseStrictJsonText(text: string): StrictJsonResult {
   let value: unknown;
@@ -217,6 +250,6 @@ export function parseStrictJsonText(text: string): StrictJsonResult {
   }
   // Only objects can repeat a key; scanning a plain string or number would be wasted work.
   const duplicates = typeof value === 'object' && value !== null ? duplicateKeys(text) : [];
-  const errors = [...duplicates, ...unstorableStrings(value)];
+  const errors = [...duplicates, ...(mayHoldUnstorableText(text) ? unstorableStrings(value) : [])];
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
 }

@@ -13,7 +13,13 @@ import { decodeCustodyStatement } from '../../../lib/kafka/schemas/custody-state
 import { decodeEodPrice } from '../../../lib/kafka/schemas/eod-price';
 import { decodeSettlementStatus } from '../../../lib/kafka/schemas/settlement-status';
 import { decodeTradeEvent, type DecodeResult } from '../../../lib/kafka/schemas/trade-event';
-import { duplicateKeys, parseStrictJson, unstorableStrings, utf8Lines } from '../../../lib/kafka/strict-json';
+import {
+  duplicateKeys,
+  parseStrictJson,
+  parseStrictJsonText,
+  unstorableStrings,
+  utf8Lines,
+} from '../../../lib/kafka/strict-json';
 import { undecodableRecord, UndecodableKind } from '../../../lib/simulator/undecodable';
 import { seedTrade } from '../../helpers/trades';
 
@@ -60,6 +66,17 @@ describe('strict JSON', () => {
   ])('refuses %s', (_, input, code) => {
     const parsed = parseStrictJson(input);
     expect(parsed.ok === false && parsed.errors.map((error) => error.code)).toEqual([code]);
+  });
+
+  it.each([
+    ['an unpaired surrogate written as it is, in a value', '{"a":["x\ud800"]}', 'a.0'],
+    ['an unpaired surrogate written as it is, in a key', '{"k\udc00":1}', ''],
+    ['an escaped NUL after an escaped backslash', '{"a":"\\\\\\u0000"}', 'a'],
+  ])('refuses text with %s (no escape to hint at it)', (_, text, path) => {
+    const parsed = parseStrictJsonText(text);
+    expect(parsed.ok === false && parsed.errors.map((error) => [error.code, error.path])).toEqual([
+      ['UNSTORABLE_TEXT', path],
+    ]);
   });
 
   it('keeps a byte-order mark out of the value and reads a file line by line, \\r\\n or \\n', () => {
