@@ -138,6 +138,13 @@ export async function runProduce(
   const nextUndecodable = undecodableSchedule(seed, undecodableRate);
   let undecodableAfter = nextUndecodable();
   const progress = new CountProgress(stderr, 'produced', count);
+  // One chunk in flight while the next is generated: generating and publishing overlap instead of adding up, and
+  // chunks still go out one after the other, in order.
+  let inFlight: Promise<number> = Promise.resolve(0);
+  const acknowledged = async (): Promise<void> => {
+    const sent = await inFlight;
+    if (sent > 0) progress.update(sent);
+  };
   try {
     while (done < count) {
       const batch = Array.from({ length: Math.min(chunk, count - done) }, () => trades.next().value);
@@ -152,25 +159,34 @@ export async function runProduce(
         }
         return records;
       });
-      await captureTrades(
-        batch.map((trade) => trade.event),
-        publisher,
-        owners,
-      );
-      if (broken.length > 0) {
-        await publisher.publish(
-          broken.map((record) => ({ topic: Topics.TRADES_CAPTURED, key: record.key, value: record.value })),
+      await acknowledged();
+      const sent = done + batch.length;
+      inFlight = (async () => {
+        await captureTrades(
+          batch.map((trade) => trade.event),
+          publisher,
+          owners,
         );
-      }
-      done += batch.length;
-      progress.update(done);
+        if (broken.length > 0) {
+          await publisher.publish(
+            broken.map((record) => ({ topic: Topics.TRADES_CAPTURED, key: record.key, value: record.value })),
+          );
+        }
+        return sent;
+      })();
+      // Its failure is taken up by the next acknowledged(); until then (a paced wait) it must not count as unhandled.
+      inFlight.catch(() => undefined);
+      done = sent;
       if (rate !== undefined) {
         // Message n goes out no earlier than n / rate seconds after the start, and the run lasts count / rate.
         const wait = started + (done / rate) * 1000 - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
+    await acknowledged();
   } finally {
+    // A failed chunk has thrown by now (awaited above, or the loop ended on another error): nothing is left running.
+    await inFlight.catch(() => 0);
     progress.end();
     if (io.publisher === undefined) await getPublisher().disconnect();
   }

@@ -84,7 +84,9 @@ export class FaultBuilder {
       this.ssiIndex = new Map();
       for (const ssi of this.context.market.data.ssis) {
         const key = `${ssi.account}|${ssi.market}|${ssi.currency}`;
-        this.ssiIndex.set(key, [...(this.ssiIndex.get(key) ?? []), ssi]);
+        const list = this.ssiIndex.get(key);
+        if (list === undefined) this.ssiIndex.set(key, [ssi]);
+        else list.push(ssi);
       }
     }
     return this.ssiIndex.get(`${account}|${market}|${currency}`) ?? [];
@@ -158,13 +160,24 @@ export class FaultBuilder {
       case ValidationCode.SSI_MISSING:
       case ValidationCode.SSI_INACTIVE: {
         // An account and listing whose SSIs are all missing (or all inactive) in the reference data.
+        // Only a listing's market and currency matter, and today's listings have few of those: an account is
+        // searched listing by listing only when one of them fits (2,000 accounts × 500 listings per fault else).
+        const today = this.context.today();
+        const kinds = new Map<string, { mic: string; currency: string }>();
+        for (const instrument of data.instruments) {
+          if (instrument.active && this.context.market.close(instrument.isin, today) !== undefined) {
+            kinds.set(`${instrument.mic}|${instrument.currency}`, instrument);
+          }
+        }
         for (const candidate of data.accounts.filter((a) => a.active)) {
-          const instrument = this.listing((listing) => {
+          const fits = (listing: { mic: string; currency: string }): boolean => {
             const ssis = this.ssisOf(candidate.id, listing.mic, listing.currency);
             return fault === ValidationCode.SSI_MISSING
               ? ssis.length === 0
               : ssis.length > 0 && ssis.every((ssi) => !ssi.active);
-          });
+          };
+          if (![...kinds.values()].some(fits)) continue;
+          const instrument = this.listing(fits);
           if (instrument !== undefined) return { ...this.relisted(good, instrument), account: candidate.id };
         }
         return undefined;

@@ -50,6 +50,8 @@ export interface SimulatorData {
   readonly washTradeWindowSeconds: number;
 }
 
+const ONE = new Dec(1);
+
 /** Good prices stay within this share of the tolerance band around the previous close. */
 const BAND_USE = new Dec('0.8');
 /** Trading sessions in UTC during British/European summer time, April to June (minutes after midnight). */
@@ -104,9 +106,17 @@ export class Market {
     for (const account of data.accounts) this.accounts.set(account.id, account);
     this.closes = data.closes.filter((close) => this.instruments.get(close.isin)?.active === true);
     const byIsin = new Map<string, { date: string; price: Dec }[]>();
-    for (const close of data.closes) byIsin.set(close.isin, [...(byIsin.get(close.isin) ?? []), close]);
-    for (const close of this.closes)
-      this.closesByDate.set(close.date, [...(this.closesByDate.get(close.date) ?? []), close]);
+    // Appended in place: copying each list per close was quadratic in the closes of a day (500 instruments).
+    for (const close of data.closes) {
+      const list = byIsin.get(close.isin);
+      if (list === undefined) byIsin.set(close.isin, [close]);
+      else list.push(close);
+    }
+    for (const close of this.closes) {
+      const list = this.closesByDate.get(close.date);
+      if (list === undefined) this.closesByDate.set(close.date, [close]);
+      else list.push(close);
+    }
     this.tradingDays = [...this.closesByDate.keys()].sort();
     for (const [isin, list] of byIsin) {
       const sorted = [...list].sort((a, b) => a.date.localeCompare(b.date));
@@ -152,21 +162,42 @@ export class Market {
     );
   }
 
-  /** An account may settle the trade: an active SSI for its market and currency, account-wide or for the LEI. */
+  /** Active SSIs' counterparties (undefined: account-wide) by account, market and currency, indexed on first use. */
+  private settlementIndex: Map<string, (string | undefined)[]> | undefined;
+
+  /**
+   * An account may settle the trade: an active SSI for its market and currency, account-wide or for the LEI. Asked
+   * for every attempt at a good trade: a scan of every SSI per call held the simulator to ~3,000 trades/s.
+   */
   settles(account: string, lei: string, market: string, currency: string): boolean {
-    return this.data.ssis.some(
-      (ssi) =>
-        ssi.active &&
-        ssi.account === account &&
-        ssi.market === market &&
-        ssi.currency === currency &&
-        (ssi.counterpartyLei === undefined || ssi.counterpartyLei === lei),
-    );
+    if (this.settlementIndex === undefined) {
+      this.settlementIndex = new Map();
+      for (const ssi of this.data.ssis) {
+        if (!ssi.active) continue;
+        const key = `${ssi.account}|${ssi.market}|${ssi.currency}`;
+        const list = this.settlementIndex.get(key);
+        if (list === undefined) this.settlementIndex.set(key, [ssi.counterpartyLei]);
+        else list.push(ssi.counterpartyLei);
+      }
+    }
+    const counterparties = this.settlementIndex.get(`${account}|${market}|${currency}`);
+    return counterparties !== undefined && counterparties.some((cp) => cp === undefined || cp === lei);
   }
 
   /** Units of `to` per unit of `from` on `date` (latest rate on or before it), or undefined. */
   fx(from: string, to: string, date: string): Dec | undefined {
-    if (from === to) return new Dec(1);
+    if (from === to) return ONE;
+    // Asked for every attempt at a good trade, with few distinct answers: each is worked out once.
+    const key = `${from}|${to}|${date}`;
+    if (this.fxAnswers.has(key)) return this.fxAnswers.get(key);
+    const rate = this.fxScan(from, to, date);
+    this.fxAnswers.set(key, rate);
+    return rate;
+  }
+
+  private readonly fxAnswers = new Map<string, Dec | undefined>();
+
+  private fxScan(from: string, to: string, date: string): Dec | undefined {
     let best: { date: string; rate: Dec } | undefined;
     for (const rate of this.data.fxRates) {
       if (rate.date > date || (best !== undefined && rate.date <= best.date)) continue;
