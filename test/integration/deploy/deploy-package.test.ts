@@ -85,7 +85,7 @@ const ACCESS: Record<string, { reads: string[]; writes: string[]; database: bool
 const MAPPINGS: Record<string, { topic: string; batch: number; window: number; pollers: [number, number] }> = {
   validateTrades: { topic: Topics.TRADES_CAPTURED, batch: 500, window: 1, pollers: [1, 4] },
   persistTrades: { topic: Topics.TRADES_VALIDATED, batch: 500, window: 1, pollers: [1, 4] },
-  settleTrades: { topic: Topics.TRADES_BOOKED, batch: 1000, window: 5, pollers: [1, 2] },
+  settleTrades: { topic: Topics.TRADES_BOOKED, batch: 1000, window: 5, pollers: [1, 4] },
   settlementStatus: { topic: Topics.SETTLEMENT_STATUS, batch: 200, window: 5, pollers: [1, 1] },
   reconcile: { topic: Topics.CUSTODY_STATEMENTS, batch: 20, window: 10, pollers: [1, 1] },
   positions: { topic: Topics.TRADES_BOOKED, batch: 1000, window: 2, pollers: [1, 4] },
