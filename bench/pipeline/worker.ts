@@ -15,6 +15,7 @@ import { createPool } from '../../lib/db/pool';
 import type { KafkaEvent } from '../../lib/kafka/decode';
 import { createKafkaProducer, KafkaPublisher } from '../../lib/kafka/producer';
 import { persistHandler, validateHandler } from '../../lib/pipeline/handlers';
+import { publishPositionChanges } from '../../lib/positions/change-outbox';
 import { positionsFromBookedTrades } from '../../lib/positions/on-booked-trades';
 import { PgPositionStore } from '../../lib/positions/store';
 import { reconcileHandler } from '../../lib/recon/handlers';
@@ -175,6 +176,7 @@ async function start(
     store: new PgPositionStore(positionsPool),
     deadLetters: new PgDeadLetterStore(positionsPool),
     publisher,
+    publishChanges: () => publishPositionChanges(positionsPool, publisher),
   };
   const handlers: Record<string, KafkaHandler> = {
     validateTrades: validateHandler({ pool: poolFor('validateTrades'), publisher }),

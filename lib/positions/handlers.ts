@@ -9,6 +9,7 @@ import { PgDeadLetterStore } from '../db/dead-letter-store';
 import type { KafkaEvent } from '../kafka/decode';
 import type { EventPublisher } from '../kafka/producer';
 import { getLogger } from '../observability/logger';
+import { publishPositionChanges } from './change-outbox';
 import { positionsFromBookedTrades, type PositionsSummary } from './on-booked-trades';
 import { PgPositionStore } from './store';
 
@@ -24,6 +25,7 @@ export function positionsHandler(deps: PositionsHandlerDeps) {
     store: new PgPositionStore(deps.pool),
     deadLetters: new PgDeadLetterStore(deps.pool),
     publisher: deps.publisher,
+    publishChanges: () => publishPositionChanges(deps.pool, deps.publisher),
   };
   const logError = deps.logError ?? ((message, fields): void => getLogger().error(message, { ...fields }));
   return async (event: KafkaEvent): Promise<PositionsSummary> => {

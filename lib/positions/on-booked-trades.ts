@@ -2,6 +2,7 @@
  * What the `positions` function does with a batch of `trades.booked` records: find every position the booked
  * versions touch (including where an amend moved a trade from) and rebuild each once by replay. A redelivered or
  * reordered batch rebuilds the same rows from the same live set, so it is idempotent without any offset ledger.
+ * Then it sends the positions.changed records the rebuild put in its outbox (change-outbox.ts), for risk.
  */
 import type { DeadLetterStore } from '../db/dead-letter-store';
 import { Stage } from '../kafka/dead-letter';
@@ -15,12 +16,16 @@ export interface PositionsSummary extends RebuildResult {
   readonly records: number;
   /** Records that were not a valid trades.booked event: dead-lettered (a retry cannot fix them). */
   readonly undecodable: number;
+  /** positions.changed records sent by this batch (its own changes and any a crash left in the outbox). */
+  readonly changesPublished: number;
 }
 
 export interface PositionsDeps {
   readonly store: PositionStore;
   readonly deadLetters: DeadLetterStore;
   readonly publisher: EventPublisher;
+  /** Sends the pending positions.changed records (change-outbox.ts); returns how many. */
+  readonly publishChanges: () => Promise<number>;
 }
 
 export async function positionsFromBookedTrades(event: KafkaEvent, deps: PositionsDeps): Promise<PositionsSummary> {
@@ -35,6 +40,7 @@ export async function positionsFromBookedTrades(event: KafkaEvent, deps: Positio
   const undecodable = decoded.flatMap((record) => (record.ok ? [] : [record]));
   await deps.deadLetters.record(Stage.POSITIONS, undecodable, new Date().toISOString());
   const result = await deps.store.rebuild([...keys, ...(await deps.store.keysOfTrades(tradeIds))]);
+  const changesPublished = await deps.publishChanges();
   await deps.deadLetters.publishPending(Stage.POSITIONS, deps.publisher);
-  return { ...result, records: decoded.length, undecodable: undecodable.length };
+  return { ...result, records: decoded.length, undecodable: undecodable.length, changesPublished };
 }

@@ -6,7 +6,8 @@
  * set, which makes every property the domain asks for hold by construction: an amend gives the position as if the
  * trade had always been so, a cancel as if it never existed, arrival order does not matter, and a redelivered
  * event rewrites the same row (idempotent). A per-position advisory lock, taken before reading, makes two
- * concurrent rebuilds of the same position serialise, so the last writer has read the latest set.
+ * concurrent rebuilds of the same position serialise, so the last writer has read the latest set. Each rebuilt or
+ * removed position is put in the `positions.changed` outbox in the same transaction (change-outbox.ts).
  */
 import type { Pool } from 'pg';
 
@@ -20,6 +21,7 @@ import {
 } from '../domain/lots';
 import { Dec } from '../domain/money';
 import { withTransaction } from '../db/pool';
+import { recordPositionChanges } from './change-outbox';
 import { keyOf, loadLiveEvents, type PositionKey } from './live-events';
 import { fromSnapshot, toSnapshot } from './snapshot';
 
@@ -172,6 +174,10 @@ export class PgPositionStore implements PositionStore {
         );
         removed = result.rowCount ?? 0;
       }
+      await recordPositionChanges(client, [
+        ...rows.map((row) => ({ accountId: row[0] as string, isin: row[1] as string, open: true })),
+        ...gone.map((key) => ({ ...key, open: false })),
+      ]);
       return { rebuilt: rows.length, removed, failures };
     });
   }

@@ -16,6 +16,7 @@ import { PgQueryService } from '../../../lib/api/query/service';
 import { createKafkaProducer, KafkaPublisher } from '../../../lib/kafka/producer';
 import { Topics, topicSpecs } from '../../../lib/kafka/topics';
 import { authorizerHandler, captureHandler, persistHandler, validateHandler } from '../../../lib/pipeline/handlers';
+import { publishPositionChanges } from '../../../lib/positions/change-outbox';
 import { positionsFromBookedTrades } from '../../../lib/positions/on-booked-trades';
 import { PgDeadLetterStore } from '../../../lib/db/dead-letter-store';
 import { PgPositionStore } from '../../../lib/positions/store';
@@ -61,6 +62,7 @@ describe('posttrade smoke', () => {
       store: new PgPositionStore(db.pool),
       deadLetters: new PgDeadLetterStore(db.pool),
       publisher,
+      publishChanges: () => publishPositionChanges(db.pool, publisher),
     };
     runner = await startEventSourceRunner({
       brokers: broker.address,
