@@ -23,6 +23,7 @@ export const Stage = {
   RECONCILE: 'reconcile',
   POSITIONS: 'positions',
   EOD_PRICES: 'eodPrices',
+  RISK_POSITIONS: 'riskPositions',
 } as const;
 export type Stage = (typeof Stage)[keyof typeof Stage];
 

@@ -13,10 +13,16 @@ export const Topics = {
   CUSTODY_STATEMENTS: 'custody.statements',
   RECON_BREAKS: 'recon.breaks',
   PRICES_EOD: 'prices.eod',
+  /** One record per position the positions stage rebuilt or removed (its outbox), keyed by account: risk reads it. */
+  POSITIONS_CHANGED: 'positions.changed',
+  /** Risk alerts raised and cleared (the risk_alerts outbox), keyed by account. */
+  RISK_ALERTS: 'risk.alerts',
   /** Dead letters (lib/kafka/dead-letter.ts) of the stages reading settlement.status, custody.statements, prices.eod. */
   SETTLEMENT_DEAD_LETTER: 'settlement.deadletter',
   CUSTODY_DEAD_LETTER: 'custody.deadletter',
   PRICES_DEAD_LETTER: 'prices.deadletter',
+  /** Dead letters of the stage reading positions.changed (riskPositions). */
+  POSITIONS_DEAD_LETTER: 'positions.deadletter',
 } as const;
 export type Topic = (typeof Topics)[keyof typeof Topics];
 
@@ -38,9 +44,12 @@ export const TopicPartitions: Readonly<Record<Topic, number>> = {
   [Topics.CUSTODY_STATEMENTS]: 4,
   [Topics.RECON_BREAKS]: 4,
   [Topics.PRICES_EOD]: 4,
+  [Topics.POSITIONS_CHANGED]: 4,
+  [Topics.RISK_ALERTS]: 4,
   [Topics.SETTLEMENT_DEAD_LETTER]: 1,
   [Topics.CUSTODY_DEAD_LETTER]: 1,
   [Topics.PRICES_DEAD_LETTER]: 1,
+  [Topics.POSITIONS_DEAD_LETTER]: 1,
 };
 
 /** Every topic with its partition count, in a shape KafkaJS `admin.createTopics({ topics })` accepts. */

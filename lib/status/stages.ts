@@ -20,6 +20,7 @@ export const WATCHED_STAGES: readonly WatchedStage[] = [
   { stage: Stage.SETTLEMENT_STATUS, topic: Topics.SETTLEMENT_STATUS },
   { stage: Stage.RECONCILE, topic: Topics.CUSTODY_STATEMENTS },
   { stage: Stage.EOD_PRICES, topic: Topics.PRICES_EOD },
+  { stage: Stage.RISK_POSITIONS, topic: Topics.POSITIONS_CHANGED },
 ];
 
 /** The consumer group of `stage` on deployment stage `deployment` (`validateTrades` → `posttrade-local-validate-trades`). */

@@ -10,7 +10,9 @@ import { Topics, type Topic } from '../topics';
 import { BookedTradeEventV1Schema } from './booked-trade';
 import { CustodyStatementV1Schema } from './custody-statement';
 import { EodPriceV1Schema } from './eod-price';
+import { PositionChangedV1Schema } from './positions-changed';
 import { ReconBreakEventV1Schema } from './recon-break';
+import { RiskAlertEventV1Schema } from './risk-alert';
 import { SettlementInstructionMessageV1Schema } from './settlement-instruction';
 import { SettlementStatusMessageV1Schema } from './settlement-status';
 import { RejectedTradeEventV1Schema, TradeEventV1Schema, ValidatedTradeEventV1Schema } from './trade-event';
@@ -54,12 +56,20 @@ export const EVENT_SUBJECTS: readonly EventSubject[] = [
   { subject: Topics.RECON_BREAKS, topics: [Topics.RECON_BREAKS], version: 1, schema: ReconBreakEventV1Schema },
   { subject: Topics.PRICES_EOD, topics: [Topics.PRICES_EOD], version: 1, schema: EodPriceV1Schema },
   {
+    subject: Topics.POSITIONS_CHANGED,
+    topics: [Topics.POSITIONS_CHANGED],
+    version: 1,
+    schema: PositionChangedV1Schema,
+  },
+  { subject: Topics.RISK_ALERTS, topics: [Topics.RISK_ALERTS], version: 1, schema: RiskAlertEventV1Schema },
+  {
     subject: 'deadletter',
     topics: [
       Topics.TRADES_DEAD_LETTER,
       Topics.SETTLEMENT_DEAD_LETTER,
       Topics.CUSTODY_DEAD_LETTER,
       Topics.PRICES_DEAD_LETTER,
+      Topics.POSITIONS_DEAD_LETTER,
     ],
     version: DEAD_LETTER_SCHEMA_VERSION,
     schema: DeadLetterSchema,

@@ -73,7 +73,16 @@ const ACCESS: Record<string, { reads: string[]; writes: string[]; database: bool
     writes: [Topics.RECON_BREAKS, Topics.CUSTODY_DEAD_LETTER],
     database: true,
   },
-  positions: { reads: [Topics.TRADES_BOOKED], writes: [Topics.TRADES_DEAD_LETTER], database: true },
+  positions: {
+    reads: [Topics.TRADES_BOOKED],
+    writes: [Topics.POSITIONS_CHANGED, Topics.TRADES_DEAD_LETTER],
+    database: true,
+  },
+  riskPositions: {
+    reads: [Topics.POSITIONS_CHANGED],
+    writes: [Topics.RISK_ALERTS, Topics.POSITIONS_DEAD_LETTER],
+    database: true,
+  },
   eodPrices: { reads: [Topics.PRICES_EOD], writes: [Topics.PRICES_DEAD_LETTER], database: true },
   dailyPnl: { reads: [], writes: [], database: true },
   checkDailyReport: { reads: [], writes: [], database: true },
@@ -90,6 +99,7 @@ const MAPPINGS: Record<string, { topic: string; batch: number; window: number; p
   reconcile: { topic: Topics.CUSTODY_STATEMENTS, batch: 20, window: 10, pollers: [1, 1] },
   positions: { topic: Topics.TRADES_BOOKED, batch: 1000, window: 2, pollers: [1, 4] },
   eodPrices: { topic: Topics.PRICES_EOD, batch: 2000, window: 10, pollers: [1, 1] },
+  riskPositions: { topic: Topics.POSITIONS_CHANGED, batch: 1000, window: 2, pollers: [1, 2] },
 };
 
 /** VPC functions and MSK pollers need these, which IAM cannot scope to a resource: the one allowed `*` resource. */

@@ -13,8 +13,10 @@ import type { KafkaEvent, KafkaEventRecord } from '../../../lib/kafka/decode';
 import type { EventPublisher, OutgoingMessage } from '../../../lib/kafka/producer';
 import { Topics } from '../../../lib/kafka/topics';
 import { persistHandler, validateHandler } from '../../../lib/pipeline/handlers';
+import { publishPositionChanges } from '../../../lib/positions/change-outbox';
 import { positionsFromBookedTrades } from '../../../lib/positions/on-booked-trades';
 import { PgPositionStore } from '../../../lib/positions/store';
+import { riskPositionsHandler } from '../../../lib/risk/handlers';
 import { eodPricesFromEvent } from '../../../lib/prices/on-eod-prices';
 import { PgEodPriceStore } from '../../../lib/prices/store';
 import { reconcileHandler } from '../../../lib/recon/handlers';
@@ -229,7 +231,17 @@ describe('every other stage dead-letters in the same wrapper, stored then publis
           store: new PgPositionStore(db.pool),
           deadLetters: new PgDeadLetterStore(db.pool),
           publisher,
+          publishChanges: () => publishPositionChanges(db.pool, publisher),
         }),
+    },
+    {
+      stage: 'riskPositions',
+      topic: Topics.POSITIONS_CHANGED,
+      deadLetterTopic: Topics.POSITIONS_DEAD_LETTER,
+      good: () => fixtureValue('positions-changed'),
+      bad: () => fixtureValue('positions-changed').replace('"account":"ACC-001"', '"account":"ACC-\\ud800"'),
+      code: 'UNSTORABLE_TEXT',
+      run: (event, publisher) => riskPositionsHandler({ pool: db.pool, publisher })(event),
     },
     {
       stage: 'settlementStatus',

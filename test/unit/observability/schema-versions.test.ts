@@ -14,7 +14,9 @@ import { EVENT_SUBJECTS } from '../../../lib/kafka/schemas/registry';
 import { decodeBookedTrade } from '../../../lib/kafka/schemas/booked-trade';
 import { decodeCustodyStatement } from '../../../lib/kafka/schemas/custody-statement';
 import { decodeEodPrice } from '../../../lib/kafka/schemas/eod-price';
+import { decodePositionChanged } from '../../../lib/kafka/schemas/positions-changed';
 import { decodeReconBreakEvent } from '../../../lib/kafka/schemas/recon-break';
+import { RiskAlertEventV1Schema } from '../../../lib/kafka/schemas/risk-alert';
 import { decodeSettlementInstructionMessage } from '../../../lib/kafka/schemas/settlement-instruction';
 import { decodeSettlementStatus } from '../../../lib/kafka/schemas/settlement-status';
 import {
@@ -90,6 +92,23 @@ const TOPICS: { topic: string; message: Json; consumer: (json: unknown) => Decod
     consumer: decodeReconBreakEvent,
   },
   { topic: Topics.PRICES_EOD, message: sample('prices-eod'), consumer: decodeEodPrice },
+  { topic: Topics.POSITIONS_CHANGED, message: sample('positions-changed'), consumer: decodePositionChanged },
+  {
+    topic: Topics.RISK_ALERTS,
+    message: {
+      schemaVersion: 1,
+      alertId: '7',
+      transition: 'CLEARED',
+      account: 'ACC-001',
+      kind: 'MARGIN_CALL',
+      subject: '',
+      value: '300000',
+      limit: '425000',
+      raisedAt: '2024-07-01T20:15:00.000Z',
+      clearedAt: '2024-07-02T20:15:00.000Z',
+    },
+    consumer: versionedDecoder({ version: 1, schema: RiskAlertEventV1Schema }),
+  },
 ];
 
 function record(topic: string, value: unknown, header?: string): ConsumedRecord {
