@@ -229,7 +229,7 @@ export const reportPositionsSpec: CommandSpec = {
 };
 
 export interface RiskOptions {
-  readonly account: string;
+  readonly account?: string;
   readonly asOf?: string;
   readonly format: 'text' | 'json';
 }
@@ -241,8 +241,29 @@ export const riskSpec: CommandSpec = {
   needs: ['postgres'],
   define: (command) =>
     command
-      .requiredOption('--account <id>', 'the account')
+      // Required of `risk` itself only: commander's requiredOption would demand it of `risk eod` too.
+      .option('--account <id>', 'the account (required)')
+      .hook('preAction', (self, actionCommand) => {
+        if (self === actionCommand && self.opts().account === undefined)
+          self.error("error: required option '--account <id>' not specified", { exitCode: 2 });
+      })
       .option('--as-of <yyyy-mm-dd>', 'mark at the latest closes on or before this date (default: the latest)', isoDate)
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
+};
+
+export interface RiskEodOptions {
+  readonly date?: string;
+  readonly format: 'text' | 'json';
+}
+export const riskEodSpec: CommandSpec = {
+  path: ['risk', 'eod'],
+  summary: "run a date's end-of-day risk (every account's exposure, margin and VaR, stored) and publish its alerts",
+  examples: ['posttrade risk eod --date 2024-05-28', 'posttrade risk eod --format json'],
+  environment: [...PG_ENV, 'KAFKA_BROKERS', 'KAFKA_PORT'],
+  needs: ['postgres', 'kafka'],
+  define: (command) =>
+    command
+      .option('--date <yyyy-mm-dd>', 'the date (default: the previous business day, as the schedule runs it)', isoDate)
       .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
 };
 
@@ -452,6 +473,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   reportDailySpec,
   reportPositionsSpec,
   riskSpec,
+  riskEodSpec,
   smokeSpec,
   demoSpec,
   migrateSpec,

@@ -40,6 +40,7 @@ const IMPLEMENTATIONS: Record<string, () => Promise<Implementation>> = {
   'report daily': async () => (await import('../pnl/cli')).reportDailyCommand,
   'report positions': async () => (await import('../pnl/cli')).reportPositionsCommand,
   risk: async () => (await import('../risk/cli')).riskCommand,
+  'risk eod': async () => (await import('../risk/cli')).riskEodCommand,
   smoke: async () => (await import('../smoke/cli')).smokeCommand,
   demo: async () => (await import('../demo/cli')).demoCommand,
   migrate: async () => (await import('../db/migrate-cli')).migrateCommand,
@@ -77,6 +78,7 @@ export function buildProgram(io: RunIo, result: { code: ExitCode }): Command {
   const program = settle(new Command('posttrade'), io)
     .description('The post-trade platform from the command line: the local stack, or any stack its settings name.')
     .usage('<command> [options]')
+    .enablePositionalOptions()
     .addHelpText(
       'after',
       '\nExit codes: 0 done, 1 failed, 2 usage (a wrong option or setting).\n' +
@@ -84,6 +86,7 @@ export function buildProgram(io: RunIo, result: { code: ExitCode }): Command {
         '\nSettings: every command reads the environment, then the running stack (POSTTRADE_DATA_DIR), then defaults;\n' +
         '`posttrade config` shows them.',
     );
+  // Groups and leaves by their words: a leaf may also hold subcommands (`risk --account A` and `risk eod`).
   const groups = new Map<string, Command>();
   for (const spec of COMMAND_SPECS) {
     let parent = program;
@@ -100,6 +103,8 @@ export function buildProgram(io: RunIo, result: { code: ExitCode }): Command {
       parent = group;
     }
     const leaf = settle(parent.command(spec.path.at(-1) ?? ''), io).description(spec.summary);
+    // Its options before a subcommand's name are its own, after it the subcommand's (`risk eod --format json`).
+    if (spec.path.length === 1) groups.set(spec.path[0] ?? '', leaf.enablePositionalOptions());
     spec.define(leaf).addHelpText('after', helpFooter(spec));
     // Positional arguments (`posttrade trace <id>`) join the options under their names.
     leaf.action(async (...args: unknown[]) => {

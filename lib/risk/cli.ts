@@ -4,11 +4,14 @@
  * account's base currency (concentrations as percentages to two places). Exit 1 for an account with no positions
  * and no risk settings.
  */
-import type { RiskOptions } from '../cli/commands';
-import { CliError } from '../cli/errors';
+import type { RiskEodOptions, RiskOptions } from '../cli/commands';
+import { CliError, UsageError } from '../cli/errors';
 import type { CommandContext } from '../cli/program';
 import { endPool, getPool } from '../db/pool';
 import { minorUnits, roundToCurrency, type Dec } from '../domain/money';
+import { getPublisher, releasePublisher } from '../kafka/producer';
+import { previousBusinessDay } from '../pnl/dates';
+import { riskEndOfDay } from './end-of-day';
 import { PgRiskService, type AccountRisk } from './service';
 
 /** An account's risk as JSON: amounts rounded to its base currency, rates exact. */
@@ -45,16 +48,18 @@ export function riskDocument(risk: AccountRisk, openAlerts: readonly Record<stri
 }
 
 export async function riskCommand(options: RiskOptions, context: CommandContext): Promise<void> {
+  const account = options.account;
+  if (account === undefined) throw new UsageError("required option '--account <id>' not specified");
   try {
     const pool = getPool();
-    const result = await new PgRiskService(pool).evaluate([options.account], { asOf: options.asOf });
+    const result = await new PgRiskService(pool).evaluate([account], { asOf: options.asOf });
     const risk = result.risks[0];
-    if (risk === undefined) throw new CliError(`no account ${options.account} with positions or risk settings`);
+    if (risk === undefined) throw new CliError(`no account ${account} with positions or risk settings`);
     const { rows } = await pool.query<Record<string, string>>(
       `SELECT kind, subject, value::text, limit_value::text AS "limit", to_char(raised_at AT TIME ZONE 'UTC',
          'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "raisedAt"
        FROM risk_alerts WHERE account_id = $1 AND cleared_at IS NULL ORDER BY alert_id`,
-      [options.account],
+      [account],
     );
     const doc = riskDocument(risk, rows);
     if (options.format === 'json') {
@@ -76,3 +81,29 @@ export async function riskCommand(options: RiskOptions, context: CommandContext)
     await endPool();
   }
 }
+
+/**
+ * `posttrade risk eod [--date D]`: the end-of-day risk run of D (lib/risk/end-of-day.ts), as the schedule runs it,
+ * then its alerts published to risk.alerts. Prints how many accounts have a VaR and why the others have none.
+ */
+export async function riskEodCommand(options: RiskEodOptions, context: CommandContext): Promise<void> {
+  try {
+    const date = options.date ?? previousBusinessDay(new Date().toISOString().slice(0, 10));
+    const summary = await riskEndOfDay(getPool(), date, { publisher: getPublisher() });
+    if (options.format === 'json') {
+      context.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      return;
+    }
+    const without = Object.entries(summary.withoutVar).map(([code, n]) => `${n} ${code}`);
+    context.stdout.write(
+      `risk end of day ${summary.date}: ${summary.accounts} account(s), VaR for ${summary.withVar}` +
+        (without.length === 0 ? '' : ` (none for ${without.join(', ')})`) +
+        `, ${summary.scenarioDates} scenario date(s); alerts raised ${summary.raised}, cleared ${summary.cleared},` +
+        ` published ${summary.alertsPublished}\n`,
+    );
+  } finally {
+    await releasePublisher();
+    await endPool();
+  }
+}
+

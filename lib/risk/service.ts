@@ -41,7 +41,7 @@ export interface EvaluationSummary {
   readonly cleared: number;
 }
 
-interface AccountRow {
+export interface AccountRow {
   id: string;
   base_currency: string;
   collateral: string;
@@ -110,57 +110,14 @@ export class PgRiskService {
   ): Promise<EvaluationSummary & { readonly risks: readonly AccountRisk[] }> {
     const at = (options.now ?? new Date()).toISOString();
     return withTransaction(this.pool, async (client) => {
-      const { rows: accountRows } = await client.query<AccountRow>(
-        `SELECT a.id, a.base_currency, coalesce(r.collateral, 0) AS collateral, r.gross_exposure_limit,
-           r.net_exposure_limit, r.instrument_concentration_limit, r.sector_concentration_limit
-         FROM accounts a LEFT JOIN risk_accounts r ON r.account_id = a.id
-         WHERE ($1::text[] IS NULL OR a.id = ANY($1::text[]))
-           AND (r.account_id IS NOT NULL OR EXISTS (SELECT 1 FROM positions p WHERE p.account_id = a.id))
-         ORDER BY a.id`,
-        [accounts ?? null],
-      );
+      const inputs = await readRiskInputs(client, accounts, options.asOf);
+      if (inputs.accountRows.length === 0) return { accounts: 0, raised: 0, cleared: 0, risks: [] };
+      const { accountRows, rules, positions } = inputs;
       const ids = accountRows.map((row) => row.id);
-      if (ids.length === 0) return { accounts: 0, raised: 0, cleared: 0, risks: [] };
-      await client.query(`SELECT pg_advisory_xact_lock($1, hashtext(k)) FROM unnest($2::text[]) AS k ORDER BY k`, [
-        RISK_LOCK_CLASS,
-        ids,
-      ]);
-      const rules = await loadMarginRules(client);
-      const { rows: positionRows } = await client.query<PositionRow>(
-        `SELECT p.account_id, p.isin, p.quantity, p.open_cost_base, p.realized_base, s.sector, lp.price,
-           to_char(lp.price_date, 'YYYY-MM-DD') AS price_date,
-           CASE WHEN lp.price_date IS NULL THEN NULL ELSE fx_rate_to_base(p.currency, a.base_currency, lp.price_date) END AS fx
-         FROM positions p
-         JOIN accounts a ON a.id = p.account_id
-         LEFT JOIN instrument_sectors s ON s.isin = p.isin
-         LEFT JOIN LATERAL (
-           SELECT rp.price, rp.price_date FROM reference_prices rp
-           WHERE rp.isin = p.isin AND ($2::date IS NULL OR rp.price_date <= $2::date)
-           ORDER BY rp.price_date DESC LIMIT 1
-         ) lp ON true
-         WHERE p.account_id = ANY($1::text[])`,
-        [ids, options.asOf ?? null],
-      );
       const { rows: openRows } = await client.query<{ account_id: string; kind: string; subject: string }>(
         'SELECT account_id, kind, subject FROM risk_alerts WHERE cleared_at IS NULL AND account_id = ANY($1::text[])',
         [ids],
       );
-      const positions = new Map<string, { list: RiskPosition[]; asOf: string | undefined }>();
-      for (const row of positionRows) {
-        const entry = positions.get(row.account_id) ?? { list: [], asOf: undefined };
-        entry.list.push({
-          isin: row.isin.trim(),
-          sector: row.sector ?? undefined,
-          quantity: new Dec(row.quantity),
-          price: optional(row.price),
-          fxRate: optional(row.fx),
-          openCostBase: new Dec(row.open_cost_base),
-          realizedBase: new Dec(row.realized_base),
-        });
-        if (row.price_date !== null && (entry.asOf === undefined || row.price_date > entry.asOf))
-          entry.asOf = row.price_date;
-        positions.set(row.account_id, entry);
-      }
       const open = new Map<string, AlertKey[]>();
       for (const row of openRows)
         if (isRiskAlertKind(row.kind))
@@ -170,10 +127,8 @@ export class PgRiskService {
       const raised: { accountId: string; kind: string; subject: string; value: string; limit: string }[] = [];
       const cleared: { accountId: string; kind: string; subject: string }[] = [];
       for (const row of accountRows) {
-        const entry = positions.get(row.id);
-        const exposure = accountExposure(entry?.list ?? []);
-        const equity = new Dec(row.collateral).plus(exposure.realizedBase).plus(exposure.unrealizedBase);
-        const margin = accountMargin(exposure.instruments, equity, rules);
+        const risk = accountRisk(row, positions.get(row.id), rules);
+        const { exposure, margin } = risk;
         const limits: RiskLimits = {
           grossExposureLimit: optional(row.gross_exposure_limit),
           netExposureLimit: optional(row.net_exposure_limit),
@@ -190,7 +145,7 @@ export class PgRiskService {
             limit: breach.limit.toFixed(),
           });
         for (const key of transitions.clear) cleared.push({ accountId: row.id, ...key });
-        risks.push({ accountId: row.id, baseCurrency: row.base_currency, exposure, margin, pricesAsOf: entry?.asOf });
+        risks.push(risk);
       }
       await writeSnapshots(client, risks, at);
       if (raised.length > 0)
@@ -217,6 +172,89 @@ export class PgRiskService {
       return { accounts: risks.length, raised: raised.length, cleared: cleared.length, risks };
     });
   }
+}
+
+/** An account's positions as risk reads them, and the latest close any of them was marked at. */
+export interface AccountPositions {
+  readonly list: RiskPosition[];
+  asOf: string | undefined;
+}
+
+export interface RiskInputs {
+  readonly accountRows: readonly AccountRow[];
+  readonly rules: MarginRuleSet;
+  readonly positions: ReadonlyMap<string, AccountPositions>;
+}
+
+/**
+ * Locks `accounts` (undefined: every account with a position or risk settings) and reads what evaluating them
+ * needs: their settings, the margin rules and their positions marked at the latest close on or before `asOf`.
+ */
+export async function readRiskInputs(
+  client: PoolClient,
+  accounts: readonly string[] | undefined,
+  asOf: string | undefined,
+): Promise<RiskInputs> {
+  const { rows: accountRows } = await client.query<AccountRow>(
+    `SELECT a.id, a.base_currency, coalesce(r.collateral, 0) AS collateral, r.gross_exposure_limit,
+       r.net_exposure_limit, r.instrument_concentration_limit, r.sector_concentration_limit
+     FROM accounts a LEFT JOIN risk_accounts r ON r.account_id = a.id
+     WHERE ($1::text[] IS NULL OR a.id = ANY($1::text[]))
+       AND (r.account_id IS NOT NULL OR EXISTS (SELECT 1 FROM positions p WHERE p.account_id = a.id))
+     ORDER BY a.id`,
+    [accounts ?? null],
+  );
+  const ids = accountRows.map((row) => row.id);
+  const positions = new Map<string, AccountPositions>();
+  if (ids.length === 0) return { accountRows, rules: { default: REG_T_FINRA_4210, overrides: new Map() }, positions };
+  await client.query(`SELECT pg_advisory_xact_lock($1, hashtext(k)) FROM unnest($2::text[]) AS k ORDER BY k`, [
+    RISK_LOCK_CLASS,
+    ids,
+  ]);
+  const rules = await loadMarginRules(client);
+  const { rows: positionRows } = await client.query<PositionRow>(
+    `SELECT p.account_id, p.isin, p.quantity, p.open_cost_base, p.realized_base, s.sector, lp.price,
+       to_char(lp.price_date, 'YYYY-MM-DD') AS price_date,
+       CASE WHEN lp.price_date IS NULL THEN NULL ELSE fx_rate_to_base(p.currency, a.base_currency, lp.price_date) END AS fx
+     FROM positions p
+     JOIN accounts a ON a.id = p.account_id
+     LEFT JOIN instrument_sectors s ON s.isin = p.isin
+     LEFT JOIN LATERAL (
+       SELECT rp.price, rp.price_date FROM reference_prices rp
+       WHERE rp.isin = p.isin AND ($2::date IS NULL OR rp.price_date <= $2::date)
+       ORDER BY rp.price_date DESC LIMIT 1
+     ) lp ON true
+     WHERE p.account_id = ANY($1::text[])`,
+    [ids, asOf ?? null],
+  );
+  for (const row of positionRows) {
+    const entry = positions.get(row.account_id) ?? { list: [], asOf: undefined };
+    entry.list.push({
+      isin: row.isin.trim(),
+      sector: row.sector ?? undefined,
+      quantity: new Dec(row.quantity),
+      price: optional(row.price),
+      fxRate: optional(row.fx),
+      openCostBase: new Dec(row.open_cost_base),
+      realizedBase: new Dec(row.realized_base),
+    });
+    if (row.price_date !== null && (entry.asOf === undefined || row.price_date > entry.asOf))
+      entry.asOf = row.price_date;
+    positions.set(row.account_id, entry);
+  }
+  return { accountRows, rules, positions };
+}
+
+/** Exposure and margin of one account (equity = collateral + realized + unrealized). */
+export function accountRisk(
+  row: AccountRow,
+  positions: AccountPositions | undefined,
+  rules: MarginRuleSet,
+): AccountRisk {
+  const exposure = accountExposure(positions?.list ?? []);
+  const equity = new Dec(row.collateral).plus(exposure.realizedBase).plus(exposure.unrealizedBase);
+  const margin = accountMargin(exposure.instruments, equity, rules);
+  return { accountId: row.id, baseCurrency: row.base_currency, exposure, margin, pricesAsOf: positions?.asOf };
 }
 
 /** Upserts each account's current snapshot, exact (rounding is the reader's, once, to the base currency). */

@@ -85,6 +85,7 @@ const ACCESS: Record<string, { reads: string[]; writes: string[]; database: bool
   },
   eodPrices: { reads: [Topics.PRICES_EOD], writes: [Topics.PRICES_DEAD_LETTER], database: true },
   dailyPnl: { reads: [], writes: [], database: true },
+  riskEndOfDay: { reads: [], writes: [Topics.RISK_ALERTS], database: true },
   checkDailyReport: { reads: [], writes: [], database: true },
   sweepPendingEvents: { reads: [], writes: [Topics.TRADES_REJECTED], database: true },
   migrate: { reads: [], writes: [], database: true },

@@ -59,6 +59,7 @@ describe('posttrade commands', () => {
         'report daily',
         'report positions',
         'risk',
+        'risk eod',
         'smoke',
         'demo',
         'migrate',
@@ -68,7 +69,7 @@ describe('posttrade commands', () => {
         'trace',
       ]),
     );
-    expect(ALL).toHaveLength(19);
+    expect(ALL).toHaveLength(20);
   });
 
   it.each(ALL.map((words) => [words.join(' '), words]))(
@@ -113,6 +114,8 @@ describe('posttrade commands', () => {
     const badCount = await run(['produce', '--count', 'many']);
     const badDate = await run(['recon', 'report', '--date', '2024-02-30']);
     const missing = await run(['submit']);
+    // `risk` holds `risk eod`, which does not take --account: it is demanded of `risk` alone.
+    const noAccount = await run(['risk', '--format', 'json']);
     const group = await run(['recon']);
     const unknown = await run(['frobnicate']);
     const badChoice = await run(['report', 'daily', '--format', 'pdf']);
@@ -121,8 +124,9 @@ describe('posttrade commands', () => {
     expect(badCount.stderr).toContain("option '--count <n>' argument 'many' is invalid");
     expect(badDate.stderr).toContain("expected a date YYYY-MM-DD, got '2024-02-30'");
     expect(missing.stderr).toContain("required option '--file <path>' not specified");
+    expect(noAccount.stderr).toContain("required option '--account <id>' not specified");
     expect(badChoice.stderr).toContain('Allowed choices are json, csv, html');
-    for (const result of [badDate, missing, group, unknown, badChoice]) expect(result.code).toBe(ExitCode.USAGE);
+    for (const result of [badDate, missing, noAccount, group, unknown, badChoice]) expect(result.code).toBe(ExitCode.USAGE);
     expect(group.stderr).toContain('Usage: posttrade recon <command> [options]');
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
   });

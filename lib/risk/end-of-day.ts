@@ -1,0 +1,175 @@
+/**
+ * The end-of-day risk run (issue 19): after the day's closes are loaded, for every account with positions or risk
+ * settings,
+ *
+ * 1. the current evaluation at the latest closes (PgRiskService.evaluate): snapshots, and alerts raised or cleared
+ *    by the price move even where no position changed (the Kafka stage only runs on position changes);
+ * 2. the date's figures: exposure and margin at the closes on or before the date, and the one-day 99 %
+ *    historical-simulation VaR (lib/domain/risk-var.ts) over the 250 scenario dates up to it, one scenario set for
+ *    every account; stored in `risk_eod_snapshots` (a rerun of the date replaces its rows) and, unless a later
+ *    date's VaR is already there, as the account's current VaR in `risk_snapshots.var_*`;
+ * 3. the alerts' unsent transitions published to risk.alerts (alert-outbox.ts), when a publisher is given.
+ *
+ * Positions are the current ones (the positions table), marked at the date's closes. The VaR is not computed for an
+ * account with a position that cannot be valued at the date (no close or no FX rate): a figure that silently left
+ * out a position would understate the risk. Its reason is stored instead (`var_issue`).
+ */
+import type { Pool, PoolClient } from 'pg';
+
+import { withTransaction } from '../db/pool';
+import { Dec } from '../domain/money';
+import { historicalVar, scenarioReturns, VAR_WINDOW_DAYS, type PriceHistory, type VarResult } from '../domain/risk-var';
+import type { EventPublisher } from '../kafka/producer';
+import { publishRiskAlerts } from './alert-outbox';
+import { accountRisk, PgRiskService, readRiskInputs, type AccountRisk } from './service';
+
+export const VarIssue = {
+  INSUFFICIENT_HISTORY: 'INSUFFICIENT_HISTORY',
+  UNVALUED_POSITIONS: 'UNVALUED_POSITIONS',
+} as const;
+
+export interface AccountVar {
+  readonly risk: AccountRisk;
+  /** The VaR, or why there is none. */
+  readonly result: VarResult | { readonly ok: false; readonly code: 'UNVALUED_POSITIONS'; readonly message: string };
+}
+
+export interface RiskEndOfDaySummary {
+  readonly date: string;
+  readonly accounts: number;
+  /** Accounts with a VaR figure. */
+  readonly withVar: number;
+  /** Accounts without one, per reason. */
+  readonly withoutVar: Readonly<Record<string, number>>;
+  /** The scenario dates of the window (0 when there are fewer than 251 price dates up to the date). */
+  readonly scenarioDates: number;
+  /** Alerts raised and cleared by the current evaluation. */
+  readonly raised: number;
+  readonly cleared: number;
+  /** risk.alerts messages sent (0 without a publisher). */
+  readonly alertsPublished: number;
+}
+
+/** Closes of `isins` on the window's dates up to `date`, and each one's latest close before the window (its base). */
+async function loadPriceHistories(client: PoolClient, isins: readonly string[], date: string): Promise<PriceHistory[]> {
+  if (isins.length === 0) return [];
+  const { rows } = await client.query<{ isin: string; price_date: string; price: string }>(
+    `WITH window_dates AS (
+       SELECT DISTINCT price_date FROM reference_prices
+       WHERE isin = ANY($1::text[]) AND price_date <= $2::date ORDER BY price_date DESC LIMIT $3),
+     first_date AS (SELECT min(price_date) AS d FROM window_dates)
+     SELECT trim(isin) AS isin, to_char(price_date, 'YYYY-MM-DD') AS price_date, price::text FROM (
+       SELECT rp.isin, rp.price_date, rp.price FROM reference_prices rp, first_date f
+       WHERE rp.isin = ANY($1::text[]) AND rp.price_date <= $2::date AND rp.price_date >= f.d
+       UNION ALL
+       (SELECT DISTINCT ON (rp.isin) rp.isin, rp.price_date, rp.price FROM reference_prices rp, first_date f
+        WHERE rp.isin = ANY($1::text[]) AND rp.price_date < f.d
+        ORDER BY rp.isin, rp.price_date DESC)) AS closes
+     ORDER BY isin, price_date`,
+    [isins, date, VAR_WINDOW_DAYS + 1],
+  );
+  const byIsin = new Map<string, { date: string; price: Dec }[]>();
+  for (const row of rows) {
+    const list = byIsin.get(row.isin) ?? [];
+    list.push({ date: row.price_date, price: new Dec(row.price) });
+    byIsin.set(row.isin, list);
+  }
+  return [...byIsin.entries()].map(([isin, closes]) => ({ isin, closes }));
+}
+
+/** Exposure, margin and VaR of every account at `date`'s closes, in the caller's transaction (accounts locked). */
+export async function accountsAtEndOfDay(
+  client: PoolClient,
+  date: string,
+): Promise<{ readonly accounts: readonly AccountVar[]; readonly scenarioDates: number }> {
+  const inputs = await readRiskInputs(client, undefined, date);
+  const risks = inputs.accountRows.map((row) => accountRisk(row, inputs.positions.get(row.id), inputs.rules));
+  const held = [
+    ...new Set(risks.flatMap((r) => r.exposure.instruments.filter((l) => !l.marketValue.isZero()).map((l) => l.isin))),
+  ].sort();
+  const scenarios = scenarioReturns(await loadPriceHistories(client, held, date), date);
+  const accounts = risks.map((risk): AccountVar => {
+    if (risk.exposure.unvalued.length > 0)
+      return {
+        risk,
+        result: {
+          ok: false,
+          code: VarIssue.UNVALUED_POSITIONS,
+          message: `no close or FX rate on or before ${date} for ${risk.exposure.unvalued.join(', ')}`,
+        },
+      };
+    const values = new Map(risk.exposure.instruments.map((line) => [line.isin, line.marketValue]));
+    return { risk, result: historicalVar(values, scenarios) };
+  });
+  return { accounts, scenarioDates: scenarios.dates.length };
+}
+
+async function storeEndOfDay(client: PoolClient, date: string, accounts: readonly AccountVar[], at: string) {
+  await client.query('DELETE FROM risk_eod_snapshots WHERE as_of_date = $1', [date]);
+  if (accounts.length === 0) return;
+  const column = <T>(f: (a: AccountVar) => T): T[] => accounts.map(f);
+  const varOf = (a: AccountVar) => (a.result.ok ? a.result.valueAtRisk.toFixed() : null);
+  const scenarioOf = (a: AccountVar) => (a.result.ok ? a.result.scenarioDate : null);
+  const issueOf = (a: AccountVar) => (a.result.ok ? null : `${a.result.code}: ${a.result.message}`);
+  await client.query(
+    `INSERT INTO risk_eod_snapshots (as_of_date, account_id, base_currency, computed_at, long_market_value,
+       short_market_value, gross_exposure, net_exposure, equity, initial_requirement, maintenance_requirement,
+       excess_over_maintenance, margin_call, value_at_risk, var_scenario_date, var_issue)
+     SELECT $1, a, b, $2, lm, sm, g, n, e, i, m, em, mc, v, sd, vi FROM unnest($3::text[], $4::text[], $5::numeric[],
+       $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[],
+       $13::boolean[], $14::numeric[], $15::date[], $16::text[]) AS x(a, b, lm, sm, g, n, e, i, m, em, mc, v, sd, vi)`,
+    [
+      date,
+      at,
+      column((a) => a.risk.accountId),
+      column((a) => a.risk.baseCurrency),
+      column((a) => a.risk.exposure.longMarketValue.toFixed()),
+      column((a) => a.risk.exposure.shortMarketValue.toFixed()),
+      column((a) => a.risk.exposure.grossExposure.toFixed()),
+      column((a) => a.risk.exposure.netExposure.toFixed()),
+      column((a) => a.risk.margin.equity.toFixed()),
+      column((a) => a.risk.margin.initialRequirement.toFixed()),
+      column((a) => a.risk.margin.maintenanceRequirement.toFixed()),
+      column((a) => a.risk.margin.excessOverMaintenance.toFixed()),
+      column((a) => a.risk.margin.marginCall),
+      column(varOf),
+      column(scenarioOf),
+      column(issueOf),
+    ],
+  );
+  // The current snapshot keeps the latest date's VaR: a rerun of an earlier date does not replace a later one.
+  await client.query(
+    `UPDATE risk_snapshots s SET var_as_of = $1, value_at_risk = x.v, var_scenario_date = x.sd, var_issue = x.vi
+     FROM unnest($2::text[], $3::numeric[], $4::date[], $5::text[]) AS x(a, v, sd, vi)
+     WHERE s.account_id = x.a AND (s.var_as_of IS NULL OR s.var_as_of <= $1)`,
+    [date, column((a) => a.risk.accountId), column(varOf), column(scenarioOf), column(issueOf)],
+  );
+}
+
+/** The end-of-day run of `date` (see the module's TSDoc); a rerun of the date replaces its figures. */
+export async function riskEndOfDay(
+  pool: Pool,
+  date: string,
+  options: { readonly publisher?: EventPublisher; readonly now?: Date } = {},
+): Promise<RiskEndOfDaySummary> {
+  const now = options.now ?? new Date();
+  const current = await new PgRiskService(pool).evaluate(undefined, { now });
+  const { accounts, scenarioDates } = await withTransaction(pool, async (client) => {
+    const computed = await accountsAtEndOfDay(client, date);
+    await storeEndOfDay(client, date, computed.accounts, now.toISOString());
+    return computed;
+  });
+  const alertsPublished = options.publisher === undefined ? 0 : await publishRiskAlerts(pool, options.publisher);
+  const withoutVar: Record<string, number> = {};
+  for (const a of accounts) if (!a.result.ok) withoutVar[a.result.code] = (withoutVar[a.result.code] ?? 0) + 1;
+  return {
+    date,
+    accounts: accounts.length,
+    withVar: accounts.filter((a) => a.result.ok).length,
+    withoutVar,
+    scenarioDates,
+    raised: current.raised,
+    cleared: current.cleared,
+    alertsPublished,
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The end-of-day risk run on the real database and broker, against a hand-computed VaR. ACC-001 holds 10,000 AAPL
+ * bought at 100.00, with 200,000 of collateral and no limits. AAPL closes at 100.00 on 251 consecutive days from
+ * 2025-01-01 except four dips, each back to 100.00 the next day: 90.00 (−10 %), 95.00 (−5 %), 98.00 (−2 %) and
+ * 99.00 (−1 %). At the last date the position is worth 1,000,000; the window's 250 returns hold the four dips'
+ * losses (−100,000, −50,000, −20,000, −10,000), the rises after them and zeros; k = ⌈250 × 0.01⌉ = 3: the
+ * third-worst, −20,000 on the 98.00 day, so the VaR is 20,000.00. Maintenance 25 % × 1,000,000 = 250,000 > equity
+ * 200,000: the run raises a margin call though no position changed, and publishes it.
+ */
+import { execFile } from 'node:child_process';
+
+import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+
+import { addCalendarDays } from '../../../lib/domain/calendar';
+import { createKafkaProducer, KafkaPublisher } from '../../../lib/kafka/producer';
+import { Topics, topicSpecs } from '../../../lib/kafka/topics';
+import { PgPositionStore } from '../../../lib/positions/store';
+import { riskEndOfDayHandler } from '../../../lib/risk/handlers';
+import { eventually } from '../offline-helpers';
+import { startTestBroker, type TestBroker } from '../helpers/broker';
+import { REPO_ROOT, createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { AAPL, book, seedReferenceData, trade } from '../helpers/pnl-fixtures';
+
+const FIRST = '2025-01-01';
+const dateAt = (day: number) => addCalendarDays(FIRST, day);
+const LAST = dateAt(250);
+const DIPS: Readonly<Record<number, string>> = { 40: '90.00', 90: '95.00', 150: '98.00', 200: '99.00' };
+
+function posttrade(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'npx',
+      ['--no', 'posttrade', ...args],
+      { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
+    );
+  });
+}
+
+describe('riskEndOfDay', () => {
+  let db: TestDatabase;
+  let broker: TestBroker;
+  let admin: Admin;
+  let consumer: Consumer;
+  let publisher: KafkaPublisher;
+  const alerts: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    [db, broker] = await Promise.all([createTestDatabase(), startTestBroker()]);
+    await seedReferenceData(db.pool);
+    await db.pool.query(
+      `UPDATE risk_accounts SET collateral = 200000, gross_exposure_limit = NULL, net_exposure_limit = NULL,
+         instrument_concentration_limit = NULL, sector_concentration_limit = NULL WHERE account_id = 'ACC-001'`,
+    );
+    const days = Array.from({ length: 251 }, (_, day) => day);
+    await db.pool.query(
+      `INSERT INTO reference_prices (isin, price_date, price) SELECT $1, d, p FROM unnest($2::date[], $3::numeric[]) AS x(d, p)
+       ON CONFLICT (isin, price_date) DO UPDATE SET price = EXCLUDED.price`,
+      [AAPL, days.map(dateAt), days.map((day) => DIPS[day] ?? '100.00')],
+    );
+    await book(db.pool, [trade({ tradeId: 'RISKE-1', quantity: '10000', price: '100.00', tradeDate: FIRST })]);
+    await new PgPositionStore(db.pool).rebuild([{ accountId: 'ACC-001', isin: AAPL }]);
+    const kafka = new Kafka({ brokers: [broker.address], clientId: 'risk-eod-it', logLevel: logLevel.NOTHING });
+    admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: topicSpecs() });
+    publisher = new KafkaPublisher(createKafkaProducer({ brokers: [broker.address], clientId: 'risk-eod-it' }));
+    consumer = kafka.consumer({ groupId: 'risk-eod-it-alerts' });
+    await consumer.connect();
+    await consumer.subscribe({ topic: Topics.RISK_ALERTS, fromBeginning: true });
+    await consumer.run({
+      eachMessage: ({ message }) => {
+        alerts.push(JSON.parse(message.value?.toString() ?? '{}') as Record<string, unknown>);
+        return Promise.resolve();
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await consumer?.disconnect();
+    await publisher?.disconnect();
+    await admin?.disconnect();
+    await Promise.all([db?.drop(), broker?.destroy()]);
+  });
+
+  const eodRows = async () =>
+    (
+      await db.pool.query(
+        `SELECT to_char(as_of_date, 'YYYY-MM-DD') AS date, gross_exposure::text, equity::text,
+           maintenance_requirement::text, margin_call, value_at_risk::text,
+           to_char(var_scenario_date, 'YYYY-MM-DD') AS scenario, var_issue
+         FROM risk_eod_snapshots WHERE account_id = 'ACC-001' ORDER BY as_of_date`,
+      )
+    ).rows;
+  const currentVar = async () =>
+    (
+      await db.pool.query(
+        `SELECT to_char(var_as_of, 'YYYY-MM-DD') AS var_as_of, value_at_risk::text,
+           to_char(var_scenario_date, 'YYYY-MM-DD') AS scenario, var_issue
+         FROM risk_snapshots WHERE account_id = 'ACC-001'`,
+      )
+    ).rows[0];
+
+  it('stores the hand-computed VaR (20,000, the third-worst day) and publishes the margin call the closes raise', async () => {
+    const handler = riskEndOfDayHandler({ pool: db.pool, publisher });
+
+    const summary = await handler({ date: LAST });
+
+    expect(summary).toMatchObject({ date: LAST, scenarioDates: 250, raised: 1, cleared: 0, alertsPublished: 1 });
+    expect(await eodRows()).toEqual([
+      {
+        date: LAST,
+        gross_exposure: '1000000',
+        equity: '200000',
+        maintenance_requirement: '250000',
+        margin_call: true,
+        value_at_risk: '20000',
+        scenario: dateAt(150),
+        var_issue: null,
+      },
+    ]);
+    expect(await currentVar()).toEqual({
+      var_as_of: LAST,
+      value_at_risk: '20000',
+      scenario: dateAt(150),
+      var_issue: null,
+    });
+    const raised = await eventually(() => alerts[0], 30_000, 'the margin call on risk.alerts');
+    expect(raised).toMatchObject({ transition: 'RAISED', account: 'ACC-001', kind: 'MARGIN_CALL', limit: '250000' });
+  });
+
+  it('a rerun of the date replaces its figures and publishes nothing again', async () => {
+    const summary = await riskEndOfDayHandler({ pool: db.pool, publisher })({ date: LAST });
+
+    expect(summary).toMatchObject({ raised: 0, alertsPublished: 0 });
+    expect((await eodRows()).map((row) => row.value_at_risk)).toEqual(['20000']);
+  });
+
+  it('an earlier date with fewer than 251 price dates (101 here and 63 seed ones) has no VaR, and does not replace the later current VaR', async () => {
+    const early = dateAt(100);
+
+    const summary = await riskEndOfDayHandler({ pool: db.pool, publisher })({ date: early });
+
+    expect(summary).toMatchObject({ scenarioDates: 0, withoutVar: { INSUFFICIENT_HISTORY: expect.any(Number) } });
+    expect((await eodRows()).map((row) => [row.date, row.value_at_risk, String(row.var_issue).split(':')[0]])).toEqual([
+      [early, null, 'INSUFFICIENT_HISTORY'],
+      [LAST, '20000', 'null'],
+    ]);
+    expect(await currentVar()).toMatchObject({ var_as_of: LAST, value_at_risk: '20000' });
+  });
+
+  it('posttrade risk eod --date runs it on demand and prints the summary', async () => {
+    const { code, stdout, stderr } = await posttrade(['risk', 'eod', '--date', LAST, '--format', 'json'], {
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: broker.address,
+    });
+
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(stdout)).toMatchObject({ date: LAST, scenarioDates: 250, raised: 0, alertsPublished: 0 });
+    expect((await eodRows()).map((row) => row.value_at_risk)).toEqual([null, '20000']);
+  }, 90_000);
+});
