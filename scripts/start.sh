@@ -115,7 +115,7 @@ say "broker listening on $KAFKA_BROKERS"
 
 node --import tsx localstack/topics.ts --brokers "$KAFKA_BROKERS" | sed 's/^/[posttrade] /'
 node scripts/posttrade.js migrate | sed 's/^/[posttrade] /'
-node scripts/posttrade.js refdata load --dir migrations/seed | sed 's/^/[posttrade] /'
+node scripts/posttrade.js refdata load --dir migrations/seed --price-history 251 | sed 's/^/[posttrade] /'
 
 export HTTP_PORT LAMBDA_PORT
 # HANDLERS_DATABASE_URL: the handlers reach PostgreSQL there instead (e.g. through the fault suite's TCP proxy);

@@ -158,14 +158,28 @@ export const custodianSpec: CommandSpec = {
 
 export interface RefdataLoadOptions {
   readonly dir: string;
+  readonly priceHistory?: number;
+  readonly seed: number;
 }
 export const refdataLoadSpec: CommandSpec = {
   path: ['refdata', 'load'],
   summary: 'load the reference-data CSVs into PostgreSQL (the schema must be migrated)',
-  examples: ['posttrade refdata load', 'posttrade refdata load --dir ./my-refdata'],
+  examples: [
+    'posttrade refdata load',
+    'posttrade refdata load --dir ./my-refdata',
+    'posttrade refdata load --price-history 251',
+  ],
   environment: PG_ENV,
   needs: ['postgres'],
-  define: (command) => command.option('--dir <dir>', 'directory of the CSVs (the layout of migrations/seed)', SEED_DIR),
+  define: (command) =>
+    command
+      .option('--dir <dir>', 'directory of the CSVs (the layout of migrations/seed)', SEED_DIR)
+      .option(
+        '--price-history <days>',
+        "also store DAYS simulated closes before each instrument's first close (251: a VaR window); stored closes stay",
+        integer(1),
+      )
+      .option('--seed <s>', 'seed of the simulated history; the same seed gives the same closes', integer(), 1),
 };
 
 export interface ReconReportOptions {

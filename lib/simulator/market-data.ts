@@ -9,6 +9,10 @@
  * quotes is the ratio of its two currencies' values, at 5 decimals (3 for a rate of 10 or more, as the seed's JPY
  * pairs), so that EUR/GBP is EUR/USD over GBP/USD to the last decimal shown. Deterministic for a seed: the same
  * seed gives the same path, and a longer run extends a shorter one's path without changing it. Pure: no I/O.
+ *
+ * Backwards too (`generatePriceHistory`): the closes before each instrument's first close in the data, the same
+ * walk run in reverse from it, so that a value-at-risk window (250 scenario dates, lib/domain/risk-var.ts) has a
+ * history on data that starts later.
  */
 import { addCalendarDays, dayOfWeek } from '../domain/calendar';
 import { Dec, Rounding } from '../domain/money';
@@ -143,3 +147,44 @@ export function withMarketData(data: SimulatorData, generated: GeneratedMarketDa
     fxRates: [...data.fxRates, ...generated.fxRates],
   };
 }
+
+/** The minimum history a VaR window needs: 250 scenario dates and the base date before them. */
+export const VAR_HISTORY_DAYS = 251;
+
+/**
+ * `days` closes of each instrument before its first close in the data, one per business day of its venue, walking
+ * back from that close: the close before a day is the day's close divided by 1 + a seeded return of about
+ * {@link DAILY_PRICE_VOLATILITY}, at the instrument's price decimals. Deterministic for a seed (a longer history
+ * extends a shorter one back without changing it); instruments with no close in the data get none. By date then ISIN.
+ */
+export function generatePriceHistory(
+  data: SimulatorData,
+  options: { readonly seed: number; readonly days: number },
+): GeneratedMarketData['closes'] {
+  const holidays = new Set(data.holidays.map((h) => `${h.mic}|${h.date}`));
+  const first = new Map<string, { date: string; price: Dec }>();
+  for (const close of data.closes) {
+    const after = first.get(close.isin);
+    if (after === undefined || close.date < after.date) first.set(close.isin, close);
+  }
+  const closes: { isin: string; date: string; price: Dec }[] = [];
+  for (const instrument of data.instruments) {
+    const start = first.get(instrument.isin);
+    if (start === undefined) continue;
+    const random = seededRandom(stableHash(`${options.seed}|history|${instrument.isin}`));
+    let price = start.price;
+    let date = start.date;
+    for (let made = 0; made < options.days; ) {
+      date = addCalendarDays(date, -1);
+      if (!isWeekday(date) || holidays.has(`${instrument.mic}|${date}`)) continue;
+      const back = price
+        .div(new Dec((1 + DAILY_PRICE_VOLATILITY * normal(random)).toFixed(8)))
+        .toDecimalPlaces(instrument.priceDecimals, Rounding.HALF_EVEN);
+      price = back.greaterThan(0) ? back : oneTick(instrument.priceDecimals);
+      closes.push({ isin: instrument.isin, date, price });
+      made += 1;
+    }
+  }
+  return closes.sort((a, b) => a.date.localeCompare(b.date) || a.isin.localeCompare(b.isin));
+}
+

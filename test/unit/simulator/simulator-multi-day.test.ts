@@ -3,7 +3,13 @@ import { Dec } from '../../../lib/domain/money';
 import { decodeTradeEvent, type TradeEventV1 } from '../../../lib/kafka/schemas/trade-event';
 import { DEFAULT_SEED_DIR, loadSimulatorData } from '../../../lib/simulator/cli';
 import { LIMIT_HEADROOM, simulateTrades } from '../../../lib/simulator/generate';
-import { DAILY_PRICE_VOLATILITY, generateMarketData, withMarketData } from '../../../lib/simulator/market-data';
+import {
+  DAILY_PRICE_VOLATILITY,
+  VAR_HISTORY_DAYS,
+  generateMarketData,
+  generatePriceHistory,
+  withMarketData,
+} from '../../../lib/simulator/market-data';
 
 const data = loadSimulatorData(DEFAULT_SEED_DIR);
 /** Thursday, Friday, Memorial Day (only XETR trades), the first T+1 day, Wednesday. */
@@ -215,3 +221,42 @@ describe('generated end-of-day prices and FX rates', () => {
     expect(() => simulateTrades(data, { seed: 2, errorRate: 0, days })).toThrow(/2024-07-01/);
   });
 });
+
+describe('a generated price history before the seed (for the VaR window)', () => {
+  const history = generatePriceHistory(data, { seed: 1, days: VAR_HISTORY_DAYS });
+  const first = new Map<string, string>();
+  for (const c of data.closes) if ((first.get(c.isin) ?? '9999') > c.date) first.set(c.isin, c.date);
+
+  it("gives every instrument with seed closes 251 weekday closes before its first, nothing the seed has", () => {
+    const perIsin = new Map<string, string[]>();
+    for (const c of history) perIsin.set(c.isin, [...(perIsin.get(c.isin) ?? []), c.date]);
+
+    expect([...perIsin.keys()].sort()).toEqual([...first.keys()].sort());
+    for (const [isin, dates] of perIsin) {
+      expect(dates).toHaveLength(VAR_HISTORY_DAYS);
+      expect(new Set(dates).size).toBe(VAR_HISTORY_DAYS);
+      expect(dates.every((d) => d < (first.get(isin) ?? '') && dayOfWeek(d) % 6 !== 0)).toBe(true);
+    }
+  });
+
+  it('walks back by plausible daily returns at the instrument decimals, deterministically, a longer one extending a shorter', () => {
+    const decimals = new Map(data.instruments.map((i) => [i.isin, i.priceDecimals]));
+    const series = [...data.closes, ...history].sort((a, b) => a.date.localeCompare(b.date));
+    const last = new Map<string, Dec>();
+    for (const c of series) {
+      const before = last.get(c.isin);
+      expect(c.price.greaterThan(0)).toBe(true);
+      expect(c.price.decimalPlaces()).toBeLessThanOrEqual(decimals.get(c.isin) ?? 2);
+      // The first seed close follows the last generated one by one bounded step, like any other day.
+      if (before !== undefined && c.date <= (first.get(c.isin) ?? ''))
+        expect(c.price.div(before).minus(1).abs().toNumber()).toBeLessThan(3.5 * DAILY_PRICE_VOLATILITY + 0.01);
+      last.set(c.isin, c.price);
+    }
+    expect(generatePriceHistory(data, { seed: 1, days: VAR_HISTORY_DAYS })).toEqual(history);
+    const shorter = generatePriceHistory(data, { seed: 1, days: 20 });
+    const key = (c: { isin: string; date: string }) => `${c.isin}|${c.date}`;
+    const longer = new Map(history.map((c) => [key(c), c.price.toFixed()]));
+    expect(shorter.every((c) => longer.get(key(c)) === c.price.toFixed())).toBe(true);
+  });
+});
+
