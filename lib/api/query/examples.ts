@@ -2,7 +2,7 @@
  * Example responses for the OpenAPI document; a unit test parses each with its route's response schema, so an
  * example that stops matching the handlers' shape fails the build rather than misleading a reader.
  */
-import type { BreakPage, DailyPnl, PositionPage, SettlementPage, TradeDetail, TradeDoc, TradePage } from './schemas';
+import type { AccountRiskDoc, BreakPage, DailyPnl, PositionPage, SettlementPage, TradeDetail, TradeDoc, TradePage } from './schemas';
 
 const trade: TradeDoc = {
   tradeId: 'T-1001',
@@ -196,3 +196,38 @@ export const breakPageExample: BreakPage = {
   ],
   nextCursor: null,
 };
+
+/** ACC-001 of the README's risk example: 10,000 AAPL at 170.00 against 300,000 of collateral, a margin call. */
+export const accountRiskExample: AccountRiskDoc = {
+  accountId: 'ACC-001',
+  baseCurrency: 'USD',
+  computedAt: '2024-07-01T20:15:00.000Z',
+  pricesAsOf: '2024-07-01',
+  longMarketValue: '1700000.00',
+  shortMarketValue: '0.00',
+  grossExposure: '1700000.00',
+  netExposure: '1700000.00',
+  equity: '300000.00',
+  initialRequirement: '850000.00',
+  maintenanceRequirement: '425000.00',
+  excessOverInitial: '-550000.00',
+  excessOverMaintenance: '-125000.00',
+  marginCall: true,
+  instruments: [
+    { isin: 'US0378331005', sector: 'INFORMATION_TECHNOLOGY', marketValue: '1700000.00', concentrationPercent: '100.00' },
+  ],
+  sectors: [{ sector: 'INFORMATION_TECHNOLOGY', grossMarketValue: '1700000.00', concentrationPercent: '100.00' }],
+  unvalued: [],
+  valueAtRisk: { asOf: '2024-07-01', amount: '52311.87', scenarioDate: '2024-04-15', issue: null },
+  openAlerts: [
+    {
+      alertId: '1',
+      kind: 'MARGIN_CALL',
+      subject: '',
+      value: '300000',
+      limit: '425000',
+      raisedAt: '2024-07-01T20:15:00.000Z',
+    },
+  ],
+};
+

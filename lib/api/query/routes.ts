@@ -173,6 +173,24 @@ export const ROUTES: readonly Route[] = [
     handle: (input, { service }) => listingPage(input, {}, (listing) => service.positions(listing)),
   }),
   route({
+    operationId: 'getAccountRisk',
+    method: 'GET',
+    path: '/risk',
+    summary: "An account's latest exposure, margin, end-of-day VaR and open risk alerts",
+    authorized: true,
+    pathParams: undefined,
+    query: S.RiskQuery,
+    response: { name: 'AccountRisk', schema: S.AccountRiskDoc, example: examples.accountRiskExample },
+    errors: [400, 401, 403, 404],
+    handle: async (input, { service }) => {
+      const { account } = input.query;
+      if (!readableAccounts(input.scope, account).ok) return forbidden(account);
+      const risk = await service.risk(account);
+      if (risk === undefined) return fail(404, QueryErrorCode.NOT_FOUND, `no risk evaluated for account ${account}`);
+      return ok(risk);
+    },
+  }),
+  route({
     operationId: 'getDailyPnl',
     method: 'GET',
     path: '/pnl/daily',

@@ -93,6 +93,7 @@ export const BreaksQuery = z.object({
   limit: Limit,
   cursor: Cursor,
 });
+export const RiskQuery = z.object({ account: AccountId.meta({ description: 'The account (required)' }) });
 export const NoQuery = z.object({});
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -327,6 +328,59 @@ export const BreakDoc = z.object({
 export const BreakPage = page(BreakDoc);
 
 /** The OpenAPI document itself is served as a plain JSON object. */
+const BaseAmount = Decimal.meta({ description: "Rounded once, half-even, to the base currency's minor units" });
+const RiskAlertKindParam = z.enum([
+  'MARGIN_CALL',
+  'GROSS_EXPOSURE_LIMIT',
+  'NET_EXPOSURE_LIMIT',
+  'INSTRUMENT_CONCENTRATION',
+  'SECTOR_CONCENTRATION',
+]);
+/** An account's latest risk evaluation (risk_snapshots) with its end-of-day VaR and open alerts. */
+export const AccountRiskDoc = z.object({
+  accountId: AccountId,
+  baseCurrency: z.string(),
+  computedAt: Timestamp,
+  /** The latest close any position was marked at. */
+  pricesAsOf: IsoDate.nullable(),
+  longMarketValue: BaseAmount,
+  shortMarketValue: BaseAmount,
+  grossExposure: BaseAmount,
+  netExposure: BaseAmount,
+  equity: BaseAmount,
+  initialRequirement: BaseAmount,
+  maintenanceRequirement: BaseAmount,
+  excessOverInitial: BaseAmount,
+  excessOverMaintenance: BaseAmount,
+  marginCall: z.boolean(),
+  instruments: z.array(
+    z.object({ isin: Isin, sector: z.string(), marketValue: BaseAmount, concentrationPercent: Decimal }),
+  ),
+  sectors: z.array(z.object({ sector: z.string(), grossMarketValue: BaseAmount, concentrationPercent: Decimal })),
+  /** Positions with no close or FX rate: in no figure above. */
+  unvalued: z.array(Isin),
+  /** The latest end-of-day run's one-day 99 % historical VaR; null before the first run. */
+  valueAtRisk: z
+    .object({
+      asOf: IsoDate,
+      amount: BaseAmount.nullable(),
+      scenarioDate: IsoDate.nullable(),
+      /** Why there is no amount (INSUFFICIENT_HISTORY, UNVALUED_POSITIONS: ...). */
+      issue: z.string().nullable(),
+    })
+    .nullable(),
+  openAlerts: z.array(
+    z.object({
+      alertId: z.string(),
+      kind: RiskAlertKindParam,
+      subject: z.string(),
+      value: Decimal,
+      limit: Decimal,
+      raisedAt: Timestamp,
+    }),
+  ),
+});
+
 export const OpenApiDoc = z.object({ openapi: z.string() }).catchall(z.unknown());
 
 export type TradeDoc = z.infer<typeof TradeDoc>;
@@ -339,3 +393,4 @@ export type SettlementDoc = z.infer<typeof SettlementDoc>;
 export type SettlementPage = z.infer<typeof SettlementPage>;
 export type BreakDoc = z.infer<typeof BreakDoc>;
 export type BreakPage = z.infer<typeof BreakPage>;
+export type AccountRiskDoc = z.infer<typeof AccountRiskDoc>;

@@ -17,7 +17,8 @@ import type { AccountTotalsDoc, DailyReportDoc, ReportLineDoc, TotalsDoc } from 
 import { PgStoredReports } from '../../pnl/stored-reports';
 import { PgPositionStore, type StoredPosition } from '../../positions/store';
 import { positionKeyOf, positionReconciliations, type PositionReconciliation } from '../../recon/position-status';
-import type { BreakDoc, DailyPnl, PositionDoc, SettlementDoc, TradeDetail, TradeDoc } from './schemas';
+import { storedAccountRisk } from '../../risk/stored';
+import type { AccountRiskDoc, BreakDoc, DailyPnl, PositionDoc, SettlementDoc, TradeDetail, TradeDoc } from './schemas';
 
 /** A page of rows and the sort key of its last row when more follow. */
 export interface KeyedPage<T> {
@@ -45,6 +46,8 @@ export interface QueryService {
   dailyReport(reportDate: string, accounts: readonly string[] | undefined): Promise<DailyReportDoc | undefined>;
   settlements(query: Listing & { readonly status?: string }): Promise<KeyedPage<SettlementDoc>>;
   breaks(query: Listing & { readonly status?: string }): Promise<KeyedPage<BreakDoc>>;
+  /** The account's latest stored risk (risk_snapshots) and open alerts; undefined when never evaluated. */
+  risk(accountId: string): Promise<AccountRiskDoc | undefined>;
 }
 
 export class PgQueryService implements QueryService {
@@ -174,6 +177,10 @@ export class PgQueryService implements QueryService {
       ],
     );
     return keyed(rows, query.limit, settlementDoc, (row) => [row.settlement_date, row.instruction_id]);
+  }
+
+  risk(accountId: string) {
+    return storedAccountRisk(this.pool, accountId);
   }
 
   async breaks(query: Listing & { readonly status?: string }) {

@@ -11,6 +11,8 @@ import { execFile } from 'node:child_process';
 
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 
+import { queryApiHandler, type QueryEvent } from '../../../lib/api/query/router';
+import { PgQueryService } from '../../../lib/api/query/service';
 import { addCalendarDays } from '../../../lib/domain/calendar';
 import { createKafkaProducer, KafkaPublisher } from '../../../lib/kafka/producer';
 import { Topics, topicSpecs } from '../../../lib/kafka/topics';
@@ -147,6 +149,36 @@ describe('riskEndOfDay', () => {
       [LAST, '20000', 'null'],
     ]);
     expect(await currentVar()).toMatchObject({ var_as_of: LAST, value_at_risk: '20000' });
+  });
+
+  it('GET /risk?account=ACC-001 answers the stored figures rounded to USD, the VaR and the open margin call', async () => {
+    const handle = queryApiHandler({ service: new PgQueryService(db.pool) });
+    const get = (query: Record<string, string>) =>
+      handle({
+        version: '2.0',
+        routeKey: 'GET /risk',
+        rawPath: '/risk',
+        rawQueryString: new URLSearchParams(query).toString(),
+        headers: {},
+        queryStringParameters: query,
+        requestContext: { http: { method: 'GET' }, authorizer: { lambda: { scope: 'ACC-001' } } },
+      } as unknown as QueryEvent);
+
+    const [found, malformed] = await Promise.all([get({ account: 'ACC-001' }), get({ account: '' })]);
+
+    expect(found.statusCode).toBe(200);
+    expect(JSON.parse(found.body ?? '')).toMatchObject({
+      accountId: 'ACC-001',
+      pricesAsOf: LAST,
+      grossExposure: '1000000.00',
+      equity: '200000.00',
+      maintenanceRequirement: '250000.00',
+      excessOverMaintenance: '-50000.00',
+      marginCall: true,
+      valueAtRisk: { asOf: LAST, amount: '20000.00', scenarioDate: dateAt(150), issue: null },
+      openAlerts: [{ kind: 'MARGIN_CALL', subject: '', value: '200000', limit: '250000' }],
+    });
+    expect(malformed.statusCode).toBe(400);
   });
 
   it('posttrade risk eod --date runs it on demand and prints the summary', async () => {

@@ -9,7 +9,12 @@ import type { Listing, QueryService } from '../../../lib/api/query/service';
 import { restrictReport } from '../../../lib/api/query/service';
 import { authorizerHandler } from '../../../lib/pipeline/handlers';
 import type { DailyReportDoc } from '../../../lib/pnl/document';
-import { dailyReportExample, tradeDetailExample, tradePageExample } from '../../../lib/api/query/examples';
+import {
+  accountRiskExample,
+  dailyReportExample,
+  tradeDetailExample,
+  tradePageExample,
+} from '../../../lib/api/query/examples';
 
 function fixture(name: string): QueryEvent {
   return JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'events', name), 'utf8')) as QueryEvent;
@@ -59,6 +64,7 @@ function fakeService(): QueryService & { listings: Listing[] } {
     dailyReport: (date) => Promise.resolve(date === '2024-05-28' ? dailyReportExample : undefined),
     settlements: unused,
     breaks: unused,
+    risk: (account) => Promise.resolve(account === 'ACC-001' ? accountRiskExample : undefined),
   };
 }
 
@@ -160,6 +166,26 @@ describe('query API parameters', () => {
 
     expect(response.statusCode).toBe(400);
     expect((body(response).error as { fields: { path: string }[] }).fields.map((f) => f.path)).toEqual(['date']);
+  });
+
+  it("GET /risk: the account's stored risk, 400 naming the missing account, 403 outside the scope, 404 unknown", async () => {
+    const handle = queryApiHandler({ service: fakeService() });
+    const risk = (query: Record<string, string>, scope = 'ACC-001|ACC-002') => ({
+      ...listTrades(query, scope),
+      routeKey: 'GET /risk',
+      rawPath: '/risk',
+    });
+
+    const [mine, missing, other, unknown] = await Promise.all([
+      handle(risk({ account: 'ACC-001' })),
+      handle(risk({})),
+      handle(risk({ account: 'ACC-009' })),
+      handle(risk({ account: 'ACC-002' })),
+    ]);
+
+    expect([mine.statusCode, missing.statusCode, other.statusCode, unknown.statusCode]).toEqual([200, 400, 403, 404]);
+    expect(body(mine)).toEqual(accountRiskExample);
+    expect((body(missing).error as { fields: { path: string }[] }).fields.map((f) => f.path)).toEqual(['account']);
   });
 
   it.each([['2024-02-30'], ['2024-02-30.csv'], ['0000-01-01'], ['2024-13-01.html']])(

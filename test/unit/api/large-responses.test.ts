@@ -37,6 +37,7 @@ const service: QueryService = {
   dailyReport: (date) => Promise.resolve(date === '2024-05-28' ? dailyReportExample : undefined),
   settlements: unused,
   breaks: unused,
+  risk: unused,
 };
 
 describe('large responses', () => {

@@ -133,6 +133,7 @@ describe('OpenAPI document', () => {
         dailyReport: refuse,
         settlements: refuse,
         breaks: refuse,
+        risk: refuse,
       };
       const pathParameters = { id: 'T-1', date: '2024-05-28' };
       const rawPath = route.path.replace('{id}', pathParameters.id).replace('{date}', pathParameters.date);
