@@ -97,6 +97,25 @@ export interface HistoryPoint {
   readonly cumulative: string | null;
 }
 
+/**
+ * An account's risk in the report's risk section: the end-of-day risk run of the report date
+ * (`risk_eod_snapshots`, lib/risk/end-of-day.ts), amounts rounded to the base currency, with its alerts open when
+ * the report is read.
+ */
+export interface RiskLineDoc {
+  readonly accountId: string;
+  readonly baseCurrency: string;
+  readonly equity: string;
+  readonly maintenanceRequirement: string;
+  /** Equity − maintenance requirement: negative is a deficit (a margin call). */
+  readonly excessOverMaintenance: string;
+  readonly marginCall: boolean;
+  /** One-day 99 % historical VaR, or null with the reason in `varIssue`. */
+  readonly valueAtRisk: string | null;
+  readonly varIssue: string | null;
+  readonly openAlerts: number;
+}
+
 export interface DailyReportDoc {
   readonly reportDate: string;
   /**
@@ -118,6 +137,8 @@ export interface DailyReportDoc {
   readonly exceptions: readonly TradeException[];
   /** Overall totals of this and earlier reports, oldest first (at most the last 20 report dates). */
   readonly history: readonly HistoryPoint[];
+  /** The risk section, per account: empty until the end-of-day risk run of the report date has been done. */
+  readonly risk: readonly RiskLineDoc[];
 }
 
 export function lineDoc(

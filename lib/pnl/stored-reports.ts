@@ -13,6 +13,7 @@ import type {
   HistoryPoint,
   ReportIssue,
   ReportLineDoc,
+  RiskLineDoc,
   TotalsDoc,
   TradeException,
 } from './document';
@@ -22,7 +23,7 @@ import { LINE_COLUMNS } from './valuation';
 export const HISTORY_DATES = 20;
 
 /** A stored report without its lines and history: its time, totals and issues. */
-export type ReportSummary = Omit<DailyReportDoc, 'lines' | 'history' | 'exceptions'>;
+export type ReportSummary = Omit<DailyReportDoc, 'lines' | 'history' | 'exceptions' | 'risk'>;
 
 /** daily_pnl_reports.summary, as the writing side stores it. */
 export interface StoredSummary {
@@ -58,7 +59,47 @@ export class PgStoredReports {
       lines,
       history: await this.history(reportDate),
       exceptions: await this.exceptions(reportDate, report.previousReportDate),
+      risk: await this.risk(reportDate, accounts),
     };
+  }
+
+  /** The risk section: the date's end-of-day risk run per account, with each account's alerts open now. */
+  async risk(reportDate: string, accounts?: readonly string[]): Promise<RiskLineDoc[]> {
+    const { rows } = await this.pool.query<{
+      account_id: string;
+      base_currency: string;
+      equity: string;
+      maintenance_requirement: string;
+      excess_over_maintenance: string;
+      margin_call: boolean;
+      value_at_risk: string | null;
+      var_issue: string | null;
+      open_alerts: number;
+    }>(
+      `SELECT e.account_id, trim(e.base_currency) AS base_currency, e.equity, e.maintenance_requirement,
+         e.excess_over_maintenance, e.margin_call, e.value_at_risk, e.var_issue,
+         (SELECT count(*)::int FROM risk_alerts a WHERE a.account_id = e.account_id AND a.cleared_at IS NULL)
+           AS open_alerts
+       FROM risk_eod_snapshots e
+       WHERE e.as_of_date = $1 AND ($2::text[] IS NULL OR e.account_id = ANY($2::text[]))
+       ORDER BY e.account_id`,
+      [reportDate, accounts ?? null],
+    );
+    return rows.map((row) => {
+      const money = (amount: string) =>
+        roundToCurrency(new Dec(amount), row.base_currency).toFixed(minorUnits(row.base_currency));
+      return {
+        accountId: row.account_id,
+        baseCurrency: row.base_currency,
+        equity: money(row.equity),
+        maintenanceRequirement: money(row.maintenance_requirement),
+        excessOverMaintenance: money(row.excess_over_maintenance),
+        marginCall: row.margin_call,
+        valueAtRisk: row.value_at_risk === null ? null : money(row.value_at_risk),
+        varIssue: row.var_issue,
+        openAlerts: row.open_alerts,
+      };
+    });
   }
 
   /**

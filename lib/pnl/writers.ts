@@ -263,6 +263,18 @@ export function reportHtml(report: DailyReportDoc): string {
               `<li>${escapeHtml(`${e.accountId} ${e.tradeId} ${e.lifecycle} ${e.execId} (${e.tradeDate}): ${e.code} — ${e.message}`)}</li>`,
           )
           .join('')}</ul>`;
+  // Risk per account from the date's end-of-day risk run (lib/risk/end-of-day.ts); absent until it has run.
+  const risk =
+    report.risk.length === 0
+      ? ''
+      : `<h2>Risk</h2>
+<table id="risk"><thead><tr><th>Account</th><th>Base</th><th class="num">Equity</th><th class="num">Maintenance requirement</th><th class="num">Margin excess (deficit)</th><th>Margin call</th><th class="num">VaR (1 day, 99 %)</th><th class="num">Open alerts</th></tr></thead>
+<tbody>${report.risk
+          .map(
+            (r) =>
+              `<tr><td>${escapeHtml(r.accountId)}</td><td>${escapeHtml(r.baseCurrency)}</td><td class="num">${money(r.equity)}</td><td class="num">${money(r.maintenanceRequirement)}</td><td class="num">${money(r.excessOverMaintenance)}</td><td>${r.marginCall ? 'yes' : 'no'}</td><td class="num">${r.valueAtRisk === null ? `<span title="${escapeHtml(r.varIssue ?? '')}">n/a</span>` : money(r.valueAtRisk)}</td><td class="num">${r.openAlerts}</td></tr>`,
+          )
+          .join('\n')}</tbody></table>`;
   const day =
     report.previousReportDate === null
       ? 'the day runs from the previous weekday’s close'
@@ -284,6 +296,7 @@ export function reportHtml(report: DailyReportDoc): string {
 <h2>By account and instrument</h2>
 <table id="lines"><thead><tr><th>Account</th><th>ISIN</th><th>Method</th><th class="num">Open qty</th><th class="num">Close qty</th><th class="num">Trades</th><th class="num">Close price</th><th class="num">Realized today (local)</th><th class="num">Total today (local)</th><th class="num">Realized today</th><th class="num">Unrealized change today</th><th class="num">Total today</th><th class="num">Fees today</th><th class="num">Price effect today</th><th class="num">FX effect today</th><th class="num">Realized since inception</th><th class="num">Unrealized at close</th><th>Base</th></tr></thead>
 <tbody>${lineRows}</tbody></table>
+${risk}
 ${issues}
 ${exceptions}
 <h2>What the figures mean</h2>

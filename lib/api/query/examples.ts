@@ -147,6 +147,19 @@ export const dailyReportExample = {
     },
   ],
   history: [{ reportDate: '2024-05-28', baseCurrency: 'USD', totalToday: '450.00', cumulative: '450.00' }],
+  risk: [
+    {
+      accountId: 'ACC-001',
+      baseCurrency: 'USD',
+      equity: '1250450.00',
+      maintenanceRequirement: '175.00',
+      excessOverMaintenance: '1250275.00',
+      marginCall: false,
+      valueAtRisk: '21.93',
+      varIssue: null,
+      openAlerts: 0,
+    },
+  ],
 };
 
 export const settlementPageExample: SettlementPage = {

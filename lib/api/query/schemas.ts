@@ -285,6 +285,23 @@ export const DailyReport = ReportHead.extend({
       }),
     }),
   ),
+  risk: z
+    .array(
+      z.object({
+        accountId: AccountId,
+        baseCurrency: z.string(),
+        equity: Decimal,
+        maintenanceRequirement: Decimal,
+        excessOverMaintenance: Decimal.meta({ description: 'Equity − maintenance requirement; negative: a deficit' }),
+        marginCall: z.boolean(),
+        valueAtRisk: Decimal.nullable().meta({ description: 'One-day 99 % historical VaR; null: see varIssue' }),
+        varIssue: z.string().nullable(),
+        openAlerts: z.number().int().meta({ description: 'Risk alerts open when the report is read' }),
+      }),
+    )
+    .meta({
+      description: "The end-of-day risk run of the report date, per account; empty until it has run",
+    }),
 });
 
 export const SettlementDoc = z.object({

@@ -449,5 +449,6 @@ export function restrictReport(report: DailyReportDoc, accounts: readonly string
     issues: report.issues.filter((issue) => allowed.has(issue.accountId)),
     exceptions: report.exceptions.filter((exception) => allowed.has(exception.accountId)),
     history: [],
+    risk: report.risk.filter((line) => allowed.has(line.accountId)),
   };
 }

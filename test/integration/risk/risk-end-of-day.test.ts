@@ -16,6 +16,7 @@ import { PgQueryService } from '../../../lib/api/query/service';
 import { addCalendarDays } from '../../../lib/domain/calendar';
 import { createKafkaProducer, KafkaPublisher } from '../../../lib/kafka/producer';
 import { Topics, topicSpecs } from '../../../lib/kafka/topics';
+import { PgDailyReportService } from '../../../lib/pnl/service';
 import { PgPositionStore } from '../../../lib/positions/store';
 import { riskEndOfDayHandler } from '../../../lib/risk/handlers';
 import { eventually } from '../offline-helpers';
@@ -179,6 +180,24 @@ describe('riskEndOfDay', () => {
       openAlerts: [{ kind: 'MARGIN_CALL', subject: '', value: '200000', limit: '250000' }],
     });
     expect(malformed.statusCode).toBe(400);
+  });
+
+  it("the daily report of the date has the risk section: the margin deficit, the VaR and the open alert", async () => {
+    const report = await new PgDailyReportService(db.pool).generateDocument(LAST);
+
+    expect(report.risk.filter((line) => line.accountId === 'ACC-001')).toEqual([
+      {
+        accountId: 'ACC-001',
+        baseCurrency: 'USD',
+        equity: '200000.00',
+        maintenanceRequirement: '250000.00',
+        excessOverMaintenance: '-50000.00',
+        marginCall: true,
+        valueAtRisk: '20000.00',
+        varIssue: null,
+        openAlerts: 1,
+      },
+    ]);
   });
 
   it('posttrade risk eod --date runs it on demand and prints the summary', async () => {

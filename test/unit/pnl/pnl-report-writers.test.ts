@@ -41,6 +41,19 @@ const report: DailyReportDoc = {
     { reportDate: '2024-07-01', baseCurrency: 'USD', totalToday: '-2.00', cumulative: '-2.00' },
     { reportDate: '2024-07-02', baseCurrency: 'USD', totalToday: '448.50', cumulative: '446.50' },
   ],
+  risk: [
+    {
+      accountId: 'ACC-001',
+      baseCurrency: 'USD',
+      equity: '1250000.00',
+      maintenanceRequirement: '1300000.00',
+      excessOverMaintenance: '-50000.00',
+      marginCall: true,
+      valueAtRisk: null,
+      varIssue: 'INSUFFICIENT_HISTORY: fewer than 251 price dates up to the as-of date',
+      openAlerts: 1,
+    },
+  ],
 };
 
 describe('daily report writers', () => {
@@ -101,6 +114,17 @@ describe('daily report writers', () => {
       expect(html).toContain(`<dt>${term}</dt>`);
       expect(html).toContain(`<th class="num">${term}</th>`);
     }
+  });
+
+  it('HTML: the risk section per account — margin deficit, a VaR not computed with its reason, open alerts', () => {
+    const html = reportHtml(report);
+    const section = html.slice(html.indexOf('<table id="risk">'), html.indexOf('</table>', html.indexOf('<table id="risk">')));
+
+    expect(section).toContain('<td>ACC-001</td>');
+    expect(section).toContain('−50,000.00');
+    expect(section).toContain('<td>yes</td>');
+    expect(section).toContain('title="INSUFFICIENT_HISTORY: fewer than 251 price dates up to the as-of date">n/a<');
+    expect(reportHtml({ ...report, risk: [] })).not.toContain('<table id="risk">');
   });
 
   it('groups thousands on the decimal string and shows a true minus sign', () => {
