@@ -60,9 +60,22 @@ export function varRank(scenarios: number, confidence: Dec = VAR_CONFIDENCE): nu
   return Math.max(1, Number(tail.ceil().toFixed()));
 }
 
-/** a / b − 1 to RETURN_DECIMALS places, half-even, as a scaled integer. */
+const RETURN_SCALE = 10n ** BigInt(RETURN_DECIMALS);
+
+/**
+ * a / b − 1 to RETURN_DECIMALS places, half-even, as a scaled integer: computed exactly in integers (the quotient of
+ * the two prices at a common scale, rounded once), so the one rounding is the only one.
+ */
 function scaledReturn(price: Dec, previous: Dec): bigint {
-  return BigInt(price.div(previous).minus(1).toFixed(RETURN_DECIMALS).replace('.', ''));
+  const places = Math.max(price.decimalPlaces(), previous.decimalPlaces());
+  const a = scaled(price, places);
+  const b = scaled(previous, places);
+  const numerator = a * RETURN_SCALE;
+  let quotient = numerator / b;
+  const twiceRemainder = 2n * (numerator - quotient * b);
+  // Prices are positive: the remainder is ≥ 0, so only rounding up (away from the floor) is in question.
+  if (twiceRemainder > b || (twiceRemainder === b && quotient % 2n === 1n)) quotient += 1n;
+  return quotient - RETURN_SCALE;
 }
 
 /**
@@ -141,17 +154,8 @@ export function historicalVar(
     };
   }
   const valueScale = Math.max(0, ...held.map(([, value]) => value.decimalPlaces()));
-  const pnl: bigint[] = new Array<bigint>(n).fill(0n);
-  for (const [isin, value] of held) {
-    const v = scaled(value, valueScale);
-    const series = scenarios.returns.get(isin) as readonly bigint[];
-    for (let t = 0; t < n; t += 1) pnl[t] = (pnl[t] as bigint) + v * (series[t] as bigint);
-  }
-  const order = pnl
-    .map((value, t) => ({ value, t }))
-    .sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.t - b.t));
   const rank = varRank(n, confidence);
-  const kth = order[rank - 1] as { value: bigint; t: number };
+  const kth = kthWorst(held, scenarios, valueScale, rank);
   const scenarioPnl = new Dec(kth.value, valueScale + RETURN_DECIMALS);
   return {
     ok: true,
@@ -162,3 +166,72 @@ export function historicalVar(
     scenarios: n,
   };
 }
+
+/** Each instrument's returns as binary floats, once per scenario set (the screening pass of `kthWorst`). */
+const floatReturns = new WeakMap<ScenarioReturns, Map<string, Float64Array>>();
+
+function floatsOf(scenarios: ScenarioReturns, isin: string): Float64Array {
+  let cache = floatReturns.get(scenarios);
+  if (cache === undefined) {
+    cache = new Map();
+    floatReturns.set(scenarios, cache);
+  }
+  let floats = cache.get(isin);
+  if (floats === undefined) {
+    const series = scenarios.returns.get(isin) as readonly bigint[];
+    floats = Float64Array.from(series, (r) => Number(r) / 1e20);
+    cache.set(isin, floats);
+  }
+  return floats;
+}
+
+/** Scenario t's P&L, exact: Σ v_i · r_i,t in integers at valueScale + RETURN_DECIMALS places. */
+function exactPnl(held: readonly (readonly [string, Dec])[], scenarios: ScenarioReturns, valueScale: number, t: number) {
+  let sum = 0n;
+  for (const [isin, value] of held) sum += scaled(value, valueScale) * ((scenarios.returns.get(isin) as bigint[])[t] as bigint);
+  return sum;
+}
+
+/**
+ * The k-th worst scenario by exact P&L (ties: the earlier date first), without computing every scenario exactly:
+ * a pass in binary floating point gives each scenario's P&L f_t within a proven bound b_t (each term's conversions
+ * and product err by at most 4 ulp, a sum of m terms by (m − 1) ulp of Σ|terms|: b_t = 2 (m + 5) 2⁻⁵² Σ_i |v_i r_i,t|).
+ * The exact k-th value lies between the k-th smallest f_t − b_t and the k-th smallest f_t + b_t; a scenario whose
+ * interval lies wholly below that range is certainly worse, wholly above certainly better, and only those in
+ * between (usually a handful) are computed exactly and ranked. Same answer as ranking every exact P&L; the float
+ * pass only decides which scenarios need the exact one.
+ */
+function kthWorst(
+  held: readonly (readonly [string, Dec])[],
+  scenarios: ScenarioReturns,
+  valueScale: number,
+  rank: number,
+): { value: bigint; t: number } {
+  const n = scenarios.dates.length;
+  const f = new Float64Array(n);
+  const abs = new Float64Array(n);
+  for (const [isin, value] of held) {
+    const v = Number(value.toFixed());
+    const r = floatsOf(scenarios, isin);
+    for (let t = 0; t < n; t += 1) {
+      const term = v * (r[t] as number);
+      f[t] = (f[t] as number) + term;
+      abs[t] = (abs[t] as number) + Math.abs(term);
+    }
+  }
+  const factor = 2 * (held.length + 5) * 2 ** -52;
+  const low = Float64Array.from(f, (x, t) => x - factor * (abs[t] as number));
+  const high = Float64Array.from(f, (x, t) => x + factor * (abs[t] as number));
+  const kthOf = (xs: Float64Array) => (Float64Array.from(xs).sort()[rank - 1] as number);
+  const from = kthOf(low);
+  const to = kthOf(high);
+  let worse = 0;
+  const candidates: { value: bigint; t: number }[] = [];
+  for (let t = 0; t < n; t += 1) {
+    if ((high[t] as number) < from) worse += 1;
+    else if ((low[t] as number) <= to) candidates.push({ value: exactPnl(held, scenarios, valueScale, t), t });
+  }
+  candidates.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.t - b.t));
+  return candidates[rank - 1 - worse] as { value: bigint; t: number };
+}
+

@@ -121,3 +121,44 @@ describe('historicalVar', () => {
     expect(result).toMatchObject({ ok: false, code: 'INSUFFICIENT_HISTORY', isins: [late.isin] });
   });
 });
+
+describe('historicalVar ranks exactly, however close the scenarios (its float screening only picks candidates)', () => {
+  /** The definition itself: every scenario's P&L in integers, ranked by value then date. */
+  function bruteForce(values: ReadonlyMap<string, Dec>, scenarios: ReturnType<typeof scenarioReturns>) {
+    const scale = Math.max(0, ...[...values.values()].map((v) => v.decimalPlaces()));
+    const pnl = scenarios.dates.map((_, t) => {
+      let sum = 0n;
+      for (const [isin, value] of values)
+        sum += BigInt(value.toFixed(scale).replace('.', '')) * ((scenarios.returns.get(isin) ?? [])[t] ?? 0n);
+      return { value: sum, t };
+    });
+    pnl.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.t - b.t));
+    const kth = pnl[varRank(pnl.length) - 1] as { value: bigint; t: number };
+    return { pnl: new Dec(kth.value, scale + RETURN_DECIMALS), date: scenarios.dates[kth.t] };
+  }
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('seed %i: random books, near-ties included, agree with the brute force', (seed) => {
+    let state = seed * 2654435761;
+    const random = () => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state / 2147483648;
+    };
+    const isins = ['AAAAAAAAAAA1', 'BBBBBBBBBBB2', 'CCCCCCCCCCC3', 'DDDDDDDDDDD4'];
+    // Prices on a coarse grid, so that many scenarios tie or differ by a hair at 20 decimals.
+    const histories = isins.map((isin) => {
+      const prices: Record<number, string> = {};
+      for (let i = 0; i <= 250; i += 1) prices[i] = (100 + Math.floor(random() * 5) * 0.25).toFixed(2);
+      return history(isin, prices);
+    });
+    const scenarios = scenarioReturns(histories, asOf);
+    const values = new Map(
+      isins.map((isin) => [isin, new Dec(((random() - 0.4) * 1e7).toFixed(Math.floor(random() * 8)))] as const),
+    );
+
+    const result = historicalVar(values, scenarios);
+    const expected = bruteForce(values, scenarios);
+
+    if (!result.ok) throw new Error(result.message);
+    expect([result.scenarioPnl.toFixed(), result.scenarioDate]).toEqual([expected.pnl.toFixed(), expected.date]);
+  });
+});
