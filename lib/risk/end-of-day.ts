@@ -3,7 +3,8 @@
  * settings,
  *
  * 1. the current evaluation at the latest closes (PgRiskService.evaluate): snapshots, and alerts raised or cleared
- *    by the price move even where no position changed (the Kafka stage only runs on position changes);
+ *    by the price move even where no position changed (the Kafka stage only runs on position changes); when the
+ *    date is the latest close (the evening run), this evaluation is also the date's and is not computed twice;
  * 2. the date's figures: exposure and margin at the closes on or before the date, and the one-day 99 %
  *    historical-simulation VaR (lib/domain/risk-var.ts) over the 250 scenario dates up to it, one scenario set for
  *    every account; stored in `risk_eod_snapshots` (a rerun of the date replaces its rows) and, unless a later
@@ -56,14 +57,14 @@ async function loadPriceHistories(client: PoolClient, isins: readonly string[], 
   const { rows } = await client.query<{ isin: string; price_date: string; price: string }>(
     `WITH window_dates AS (
        SELECT DISTINCT price_date FROM reference_prices
-       WHERE isin = ANY($1::text[]) AND price_date <= $2::date ORDER BY price_date DESC LIMIT $3),
+       WHERE isin = ANY($1::bpchar[]) AND price_date <= $2::date ORDER BY price_date DESC LIMIT $3),
      first_date AS (SELECT min(price_date) AS d FROM window_dates)
      SELECT trim(isin) AS isin, to_char(price_date, 'YYYY-MM-DD') AS price_date, price::text FROM (
        SELECT rp.isin, rp.price_date, rp.price FROM reference_prices rp, first_date f
-       WHERE rp.isin = ANY($1::text[]) AND rp.price_date <= $2::date AND rp.price_date >= f.d
+       WHERE rp.isin = ANY($1::bpchar[]) AND rp.price_date <= $2::date AND rp.price_date >= f.d
        UNION ALL
        (SELECT DISTINCT ON (rp.isin) rp.isin, rp.price_date, rp.price FROM reference_prices rp, first_date f
-        WHERE rp.isin = ANY($1::text[]) AND rp.price_date < f.d
+        WHERE rp.isin = ANY($1::bpchar[]) AND rp.price_date < f.d
         ORDER BY rp.isin, rp.price_date DESC)) AS closes
      ORDER BY isin, price_date`,
     [isins, date, VAR_WINDOW_DAYS + 1],
@@ -81,9 +82,13 @@ async function loadPriceHistories(client: PoolClient, isins: readonly string[], 
 export async function accountsAtEndOfDay(
   client: PoolClient,
   date: string,
+  evaluated?: readonly AccountRisk[],
 ): Promise<{ readonly accounts: readonly AccountVar[]; readonly scenarioDates: number }> {
-  const inputs = await readRiskInputs(client, undefined, date);
-  const risks = inputs.accountRows.map((row) => accountRisk(row, inputs.positions.get(row.id), inputs.rules));
+  let risks = evaluated;
+  if (risks === undefined) {
+    const inputs = await readRiskInputs(client, undefined, date);
+    risks = inputs.accountRows.map((row) => accountRisk(row, inputs.positions.get(row.id), inputs.rules));
+  }
   const held = [
     ...new Set(risks.flatMap((r) => r.exposure.instruments.filter((l) => !l.marketValue.isZero()).map((l) => l.isin))),
   ].sort();
@@ -153,9 +158,15 @@ export async function riskEndOfDay(
   options: { readonly publisher?: EventPublisher; readonly now?: Date } = {},
 ): Promise<RiskEndOfDaySummary> {
   const now = options.now ?? new Date();
-  const current = await new PgRiskService(pool).evaluate(undefined, { now });
+  // The usual evening run is of the latest closes: the current evaluation is then the date's, computed once.
+  const { rows } = await pool.query<{ later: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM reference_prices WHERE price_date > $1::date) AS later',
+    [date],
+  );
+  const latest = rows[0]?.later === false;
+  const current = await new PgRiskService(pool).evaluate(undefined, latest ? { now, asOf: date } : { now });
   const { accounts, scenarioDates } = await withTransaction(pool, async (client) => {
-    const computed = await accountsAtEndOfDay(client, date);
+    const computed = await accountsAtEndOfDay(client, date, latest ? current.risks : undefined);
     await storeEndOfDay(client, date, computed.accounts, now.toISOString());
     return computed;
   });

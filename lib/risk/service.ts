@@ -213,18 +213,28 @@ export async function readRiskInputs(
   ]);
   const rules = await loadMarginRules(client);
   const { rows: positionRows } = await client.query<PositionRow>(
-    `SELECT p.account_id, p.isin, p.quantity, p.open_cost_base, p.realized_base, s.sector, lp.price,
-       to_char(lp.price_date, 'YYYY-MM-DD') AS price_date,
-       CASE WHEN lp.price_date IS NULL THEN NULL ELSE fx_rate_to_base(p.currency, a.base_currency, lp.price_date) END AS fx
-     FROM positions p
-     JOIN accounts a ON a.id = p.account_id
-     LEFT JOIN instrument_sectors s ON s.isin = p.isin
-     LEFT JOIN LATERAL (
-       SELECT rp.price, rp.price_date FROM reference_prices rp
-       WHERE rp.isin = p.isin AND ($2::date IS NULL OR rp.price_date <= $2::date)
-       ORDER BY rp.price_date DESC LIMIT 1
-     ) lp ON true
-     WHERE p.account_id = ANY($1::text[])`,
+    // The latest close once per instrument and the FX rate once per currency, base and date (not per position:
+    // an end-of-day run reads every position of every account).
+    `WITH held AS MATERIALIZED (
+       SELECT p.account_id, p.isin, p.currency, p.quantity, p.open_cost_base, p.realized_base, a.base_currency
+       FROM positions p JOIN accounts a ON a.id = p.account_id WHERE p.account_id = ANY($1::text[])),
+     closes AS MATERIALIZED (
+       SELECT i.isin, lp.price, lp.price_date FROM (SELECT DISTINCT isin FROM held) i
+       LEFT JOIN LATERAL (
+         SELECT rp.price, rp.price_date FROM reference_prices rp
+         WHERE rp.isin = i.isin AND ($2::date IS NULL OR rp.price_date <= $2::date)
+         ORDER BY rp.price_date DESC LIMIT 1
+       ) lp ON true),
+     rates AS MATERIALIZED (
+       SELECT c, b, d, fx_rate_to_base(c, b, d) AS fx
+       FROM (SELECT DISTINCT h.currency AS c, h.base_currency AS b, cl.price_date AS d
+             FROM held h JOIN closes cl ON cl.isin = h.isin WHERE cl.price_date IS NOT NULL) k)
+     SELECT h.account_id, h.isin, h.quantity, h.open_cost_base, h.realized_base, s.sector, cl.price,
+       to_char(cl.price_date, 'YYYY-MM-DD') AS price_date, r.fx
+     FROM held h
+     JOIN closes cl ON cl.isin = h.isin
+     LEFT JOIN rates r ON r.c = h.currency AND r.b = h.base_currency AND r.d = cl.price_date
+     LEFT JOIN instrument_sectors s ON s.isin = h.isin`,
     [ids, asOf ?? null],
   );
   for (const row of positionRows) {
