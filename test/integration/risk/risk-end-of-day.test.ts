@@ -86,9 +86,19 @@ describe('riskEndOfDay', () => {
     await Promise.all([db?.drop(), broker?.destroy()]);
   });
 
+  interface EodRow {
+    date: string;
+    gross_exposure: string;
+    equity: string;
+    maintenance_requirement: string;
+    margin_call: boolean;
+    value_at_risk: string | null;
+    scenario: string | null;
+    var_issue: string | null;
+  }
   const eodRows = async () =>
     (
-      await db.pool.query(
+      await db.pool.query<EodRow>(
         `SELECT to_char(as_of_date, 'YYYY-MM-DD') AS date, gross_exposure::text, equity::text,
            maintenance_requirement::text, margin_call, value_at_risk::text,
            to_char(var_scenario_date, 'YYYY-MM-DD') AS scenario, var_issue
@@ -97,7 +107,7 @@ describe('riskEndOfDay', () => {
     ).rows;
   const currentVar = async () =>
     (
-      await db.pool.query(
+      await db.pool.query<Pick<EodRow, 'value_at_risk' | 'scenario' | 'var_issue'> & { var_as_of: string | null }>(
         `SELECT to_char(var_as_of, 'YYYY-MM-DD') AS var_as_of, value_at_risk::text,
            to_char(var_scenario_date, 'YYYY-MM-DD') AS scenario, var_issue
          FROM risk_snapshots WHERE account_id = 'ACC-001'`,
@@ -182,7 +192,7 @@ describe('riskEndOfDay', () => {
     expect(malformed.statusCode).toBe(400);
   });
 
-  it("the daily report of the date has the risk section: the margin deficit, the VaR and the open alert", async () => {
+  it('the daily report of the date has the risk section: the margin deficit, the VaR and the open alert', async () => {
     const report = await new PgDailyReportService(db.pool).generateDocument(LAST);
 
     expect(report.risk.filter((line) => line.accountId === 'ACC-001')).toEqual([

@@ -56,7 +56,9 @@ describe('VaR on the seed data', () => {
     expect(seedOnly?.value_at_risk).toBeNull();
     expect(seedOnly?.var_issue).toMatch(/^INSUFFICIENT_HISTORY/);
     expect(loaded.code).toBe(0);
-    expect(loaded.stdout).toMatch(/simulated price history +\d+ closes from 2023-\d\d-\d\d \(seed 1\): [1-9]\d* inserted, 0 already/);
+    expect(loaded.stdout).toMatch(
+      /simulated price history +\d+ closes from 2023-\d\d-\d\d \(seed 1\): [1-9]\d* inserted, 0 already/,
+    );
     expect(again.stdout).toMatch(/simulated price history +\d+ closes .*: 0 inserted/);
     expect(after.scenarioDates).toBe(250);
     expect(withHistory?.var_issue).toBeNull();
