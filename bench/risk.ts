@@ -115,7 +115,9 @@ async function main(): Promise<void> {
     const { rows: counts } = await pool.query<{ positions: number; prices: number }>(
       `SELECT (SELECT count(*)::int FROM positions) AS positions, (SELECT count(*)::int FROM reference_prices) AS prices`,
     );
-    log(`  data set: ${seconds(started).toFixed(1)} s (${counts[0]?.positions} positions, ${counts[0]?.prices} closes)`);
+    log(
+      `  data set: ${seconds(started).toFixed(1)} s (${counts[0]?.positions} positions, ${counts[0]?.prices} closes)`,
+    );
 
     const runs: number[] = [];
     let summary: RiskEndOfDaySummary | undefined;
@@ -143,7 +145,11 @@ async function main(): Promise<void> {
       goalSeconds: GOAL_SECONDS,
       withinGoal: median < GOAL_SECONDS,
       summary,
-      machine: { cpus: os.cpus().length, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))), node: process.version },
+      machine: {
+        cpus: os.cpus().length,
+        loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+        node: process.version,
+      },
       measuredAt: new Date().toISOString(),
     };
     const out = path.resolve(REPO_ROOT, values.out);

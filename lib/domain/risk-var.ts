@@ -186,9 +186,15 @@ function floatsOf(scenarios: ScenarioReturns, isin: string): Float64Array {
 }
 
 /** Scenario t's P&L, exact: Σ v_i · r_i,t in integers at valueScale + RETURN_DECIMALS places. */
-function exactPnl(held: readonly (readonly [string, Dec])[], scenarios: ScenarioReturns, valueScale: number, t: number) {
+function exactPnl(
+  held: readonly (readonly [string, Dec])[],
+  scenarios: ScenarioReturns,
+  valueScale: number,
+  t: number,
+) {
   let sum = 0n;
-  for (const [isin, value] of held) sum += scaled(value, valueScale) * ((scenarios.returns.get(isin) as bigint[])[t] as bigint);
+  for (const [isin, value] of held)
+    sum += scaled(value, valueScale) * ((scenarios.returns.get(isin) as bigint[])[t] as bigint);
   return sum;
 }
 
@@ -222,7 +228,7 @@ function kthWorst(
   const factor = 2 * (held.length + 5) * 2 ** -52;
   const low = Float64Array.from(f, (x, t) => x - factor * (abs[t] as number));
   const high = Float64Array.from(f, (x, t) => x + factor * (abs[t] as number));
-  const kthOf = (xs: Float64Array) => (Float64Array.from(xs).sort()[rank - 1] as number);
+  const kthOf = (xs: Float64Array) => Float64Array.from(xs).sort()[rank - 1] as number;
   const from = kthOf(low);
   const to = kthOf(high);
   let worse = 0;
@@ -234,4 +240,3 @@ function kthWorst(
   candidates.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.t - b.t));
   return candidates[rank - 1 - worse] as { value: bigint; t: number };
 }
-

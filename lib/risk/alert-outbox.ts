@@ -44,7 +44,8 @@ function messagesOf(row: UnsentRow): OutgoingMessage[] {
   };
   const events: RiskAlertEventV1[] = [];
   if (!row.raised_sent) events.push({ ...base, transition: RiskAlertTransition.RAISED });
-  if (row.cleared_at !== null) events.push({ ...base, transition: RiskAlertTransition.CLEARED, clearedAt: row.cleared_at });
+  if (row.cleared_at !== null)
+    events.push({ ...base, transition: RiskAlertTransition.CLEARED, clearedAt: row.cleared_at });
   return events.map((value) => ({ topic: Topics.RISK_ALERTS, key: row.account_id, value }));
 }
 

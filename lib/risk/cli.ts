@@ -106,4 +106,3 @@ export async function riskEodCommand(options: RiskEodOptions, context: CommandCo
     await endPool();
   }
 }
-

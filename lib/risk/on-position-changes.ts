@@ -39,8 +39,7 @@ export async function riskFromPositionChanges(
   const undecodable = decoded.flatMap((record) => (record.ok ? [] : [record]));
   await deps.deadLetters.record(Stage.RISK_POSITIONS, undecodable, new Date().toISOString());
   const accounts = [...new Set(decoded.flatMap((record) => (record.ok ? [record.value.account] : [])))].sort();
-  const evaluated =
-    accounts.length === 0 ? { accounts: 0, raised: 0, cleared: 0 } : await deps.risk.evaluate(accounts);
+  const evaluated = accounts.length === 0 ? { accounts: 0, raised: 0, cleared: 0 } : await deps.risk.evaluate(accounts);
   const alertsPublished = await deps.publishAlerts();
   await deps.deadLetters.publishPending(Stage.RISK_POSITIONS, deps.publisher);
   return {

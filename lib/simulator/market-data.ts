@@ -174,7 +174,7 @@ export function generatePriceHistory(
     const random = seededRandom(stableHash(`${options.seed}|history|${instrument.isin}`));
     let price = start.price;
     let date = start.date;
-    for (let made = 0; made < options.days; ) {
+    for (let made = 0; made < options.days;) {
       date = addCalendarDays(date, -1);
       if (!isWeekday(date) || holidays.has(`${instrument.mic}|${date}`)) continue;
       const back = price
@@ -187,4 +187,3 @@ export function generatePriceHistory(
   }
   return closes.sort((a, b) => a.date.localeCompare(b.date) || a.isin.localeCompare(b.isin));
 }
-

@@ -2,7 +2,16 @@
  * Example responses for the OpenAPI document; a unit test parses each with its route's response schema, so an
  * example that stops matching the handlers' shape fails the build rather than misleading a reader.
  */
-import type { AccountRiskDoc, BreakPage, DailyPnl, PositionPage, SettlementPage, TradeDetail, TradeDoc, TradePage } from './schemas';
+import type {
+  AccountRiskDoc,
+  BreakPage,
+  DailyPnl,
+  PositionPage,
+  SettlementPage,
+  TradeDetail,
+  TradeDoc,
+  TradePage,
+} from './schemas';
 
 const trade: TradeDoc = {
   tradeId: 'T-1001',
@@ -227,7 +236,12 @@ export const accountRiskExample: AccountRiskDoc = {
   excessOverMaintenance: '-125000.00',
   marginCall: true,
   instruments: [
-    { isin: 'US0378331005', sector: 'INFORMATION_TECHNOLOGY', marketValue: '1700000.00', concentrationPercent: '100.00' },
+    {
+      isin: 'US0378331005',
+      sector: 'INFORMATION_TECHNOLOGY',
+      marketValue: '1700000.00',
+      concentrationPercent: '100.00',
+    },
   ],
   sectors: [{ sector: 'INFORMATION_TECHNOLOGY', grossMarketValue: '1700000.00', concentrationPercent: '100.00' }],
   unvalued: [],
@@ -243,4 +257,3 @@ export const accountRiskExample: AccountRiskDoc = {
     },
   ],
 };
-

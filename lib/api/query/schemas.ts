@@ -300,7 +300,7 @@ export const DailyReport = ReportHead.extend({
       }),
     )
     .meta({
-      description: "The end-of-day risk run of the report date, per account; empty until it has run",
+      description: 'The end-of-day risk run of the report date, per account; empty until it has run',
     }),
 });
 

@@ -126,7 +126,8 @@ describe('posttrade commands', () => {
     expect(missing.stderr).toContain("required option '--file <path>' not specified");
     expect(noAccount.stderr).toContain("required option '--account <id>' not specified");
     expect(badChoice.stderr).toContain('Allowed choices are json, csv, html');
-    for (const result of [badDate, missing, noAccount, group, unknown, badChoice]) expect(result.code).toBe(ExitCode.USAGE);
+    for (const result of [badDate, missing, noAccount, group, unknown, badChoice])
+      expect(result.code).toBe(ExitCode.USAGE);
     expect(group.stderr).toContain('Usage: posttrade recon <command> [options]');
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
   });

@@ -118,7 +118,10 @@ describe('daily report writers', () => {
 
   it('HTML: the risk section per account — margin deficit, a VaR not computed with its reason, open alerts', () => {
     const html = reportHtml(report);
-    const section = html.slice(html.indexOf('<table id="risk">'), html.indexOf('</table>', html.indexOf('<table id="risk">')));
+    const section = html.slice(
+      html.indexOf('<table id="risk">'),
+      html.indexOf('</table>', html.indexOf('<table id="risk">')),
+    );
 
     expect(section).toContain('<td>ACC-001</td>');
     expect(section).toContain('−50,000.00');

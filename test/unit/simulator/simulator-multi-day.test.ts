@@ -227,7 +227,7 @@ describe('a generated price history before the seed (for the VaR window)', () =>
   const first = new Map<string, string>();
   for (const c of data.closes) if ((first.get(c.isin) ?? '9999') > c.date) first.set(c.isin, c.date);
 
-  it("gives every instrument with seed closes 251 weekday closes before its first, nothing the seed has", () => {
+  it('gives every instrument with seed closes 251 weekday closes before its first, nothing the seed has', () => {
     const perIsin = new Map<string, string[]>();
     for (const c of history) perIsin.set(c.isin, [...(perIsin.get(c.isin) ?? []), c.date]);
 
@@ -259,4 +259,3 @@ describe('a generated price history before the seed (for the VaR window)', () =>
     expect(shorter.every((c) => longer.get(key(c)) === c.price.toFixed())).toBe(true);
   });
 });
-
