@@ -380,6 +380,7 @@ describe('sls package --stage prod (no AWS credentials)', () => {
         'GET /trades',
         'GET /trades/{id}',
         'GET /positions',
+        'GET /risk',
         'GET /pnl/daily',
         'GET /reports/daily/{date}',
         'GET /settlements',
