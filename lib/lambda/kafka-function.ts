@@ -1,6 +1,7 @@
 /**
  * The one shape of a Kafka-triggered function: the Lambda context on the logger, the local-invoke release, one EMF
- * document per batch (withBatchMetrics) around the shared failure policy (withFailurePolicy) with this container's
+ * document per batch (withBatchMetrics) around the batch's correlation ids on the log (withBatchLogContext) around the
+ * shared failure policy (withFailurePolicy) with this container's
  * dead-letter and heartbeat stores, around the stage's handler. `functions/<stage>.ts` builds its handler from its
  * factory and passes it here, so the middleware order is written once.
  */
@@ -13,6 +14,7 @@ import { PgStageHeartbeatStore } from '../db/stage-heartbeat-store';
 import type { Stage } from '../kafka/dead-letter';
 import type { KafkaEvent } from '../kafka/decode';
 import { getPublisher } from '../kafka/producer';
+import { withBatchLogContext } from '../observability/log-context';
 import { getLogger } from '../observability/logger';
 import { withBatchMetrics } from '../observability/metrics';
 import { withFailurePolicy, type BatchResult } from './kafka-failures';
@@ -30,5 +32,5 @@ export function kafkaFunction<R>(
   return middy<KafkaEvent, BatchResult<R>>()
     .use(injectLambdaContext(getLogger()))
     .use(releaseAfterLocalInvoke())
-    .handler(withBatchMetrics(stage, withFailurePolicy(stage, handler, failurePolicy)));
+    .handler(withBatchMetrics(stage, withBatchLogContext(withFailurePolicy(stage, handler, failurePolicy))));
 }

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { ConsumedRecord } from '../kafka/decode';
+import type { ConsumedRecord, DecodedRecord } from '../kafka/decode';
 
 /** The Kafka header that carries the correlation id (UTF-8). */
 export const CORRELATION_HEADER = 'correlation-id';
@@ -77,6 +77,25 @@ export function traceContextOf(
       : undefined;
   if (correlationId === undefined) return undefined;
   return { correlationId, ...(capturedAt === undefined ? {} : { capturedAt }) };
+}
+
+/**
+ * The trace context of each decoded record of a batch under a key of its value (an ExecID, a trade id, a statement
+ * id), so that a stage can put the context of the record an output is about on that output. Records without a
+ * context are left out; of two records with one key, the later in delivery order wins.
+ */
+export function traceContextsBy<T>(
+  records: readonly DecodedRecord<T>[],
+  keyOf: (value: T) => string,
+  options: { readonly isCapture?: boolean } = {},
+): Map<string, TraceContext> {
+  const contexts = new Map<string, TraceContext>();
+  for (const decoded of records) {
+    if (!decoded.ok) continue;
+    const context = traceContextOf(decoded.record, options);
+    if (context !== undefined) contexts.set(keyOf(decoded.value), context);
+  }
+  return contexts;
 }
 
 /** The capture time a record's `captured-at` header gives (epoch ms), whatever its correlation id. */

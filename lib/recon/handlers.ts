@@ -6,6 +6,7 @@ import type { EventPublisher } from '../kafka/producer';
 import { decodeCustodyStatement } from '../kafka/schemas/custody-statement';
 import { PgDeadLetterStore } from '../db/dead-letter-store';
 import { Stage } from '../kafka/dead-letter';
+import { traceContextsBy } from '../observability/correlation';
 import { reconcileStatements, type ReconSummary } from './service';
 
 export function reconcileHandler(deps: { pool: Pool; publisher: EventPublisher }) {
@@ -18,6 +19,8 @@ export function reconcileHandler(deps: { pool: Pool; publisher: EventPublisher }
       deps,
       decoded.flatMap((r) => (r.ok ? [r.value] : [])),
       'TOPIC',
+      // A statement's arrival is its capture: without a correlation-id header its coordinates name it.
+      traceContextsBy(decoded, (statement) => statement.statementId, { isCapture: true }),
     );
     await deadLetters.publishPending(Stage.RECONCILE, deps.publisher);
     return summary;

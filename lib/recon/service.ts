@@ -26,6 +26,7 @@ import type { CustodyStatementV1 } from '../kafka/schemas/custody-statement';
 import type { ReconBreakEventV1 } from '../kafka/schemas/recon-break';
 import { Topics } from '../kafka/topics';
 import { OutboxMessage, publishOutbox, writeOutbox } from '../settlement/outbox';
+import { traceHeaders, type TraceContext } from '../observability/correlation';
 
 export interface ReconSummary {
   readonly statements: number;
@@ -272,6 +273,7 @@ async function reconcileOne(
   client: PoolClient,
   statement: CustodyStatementV1,
   origin: 'TOPIC' | 'FILE',
+  trace: TraceContext,
 ): Promise<{ seen: boolean; opened: number; aged: number; resolved: number }> {
   const { rowCount } = await client.query(
     `INSERT INTO custody_statements (statement_id, custodian, statement_date, accounts, statement, origin)
@@ -365,6 +367,7 @@ async function reconcileOne(
     topic: Topics.RECON_BREAKS,
     key: e.account,
     payload: e,
+    headers: traceHeaders(trace),
   }));
   await writeOutbox(client, outbox);
   return {
@@ -376,13 +379,24 @@ async function reconcileOne(
 }
 
 /**
+ * The correlation id of a statement's break events when its record carried none (a file import, a producer without
+ * the header): derived from the statement id, so that a reprocessed statement's events carry the same one.
+ */
+export function statementCorrelationId(statementId: string): string {
+  const id = `statement:${statementId}`.replace(/[^A-Za-z0-9._:-]/g, '_');
+  return id.length <= 128 ? id : id.slice(0, 128);
+}
+
+/**
  * Reconciles statements in statement-date order (then id), in one transaction, then publishes the break events.
- * A statement whose id was already received is skipped whole.
+ * A statement whose id was already received is skipped whole. Each break event carries the trace context of its
+ * statement's record (`traces`, by statement id), else {@link statementCorrelationId}.
  */
 export async function reconcileStatements(
   deps: { readonly pool: Pool; readonly publisher: EventPublisher },
   statements: readonly CustodyStatementV1[],
   origin: 'TOPIC' | 'FILE',
+  traces: ReadonlyMap<string, TraceContext> = new Map(),
 ): Promise<ReconSummary> {
   const ordered = [...statements].sort(
     (a, b) =>
@@ -392,7 +406,10 @@ export async function reconcileStatements(
   const summary = await withTransaction(deps.pool, async (client) => {
     const totals = { statements: ordered.length, skippedAsSeen: 0, opened: 0, aged: 0, resolved: 0 };
     for (const statement of ordered) {
-      const r = await reconcileOne(client, statement, origin);
+      const trace = traces.get(statement.statementId) ?? {
+        correlationId: statementCorrelationId(statement.statementId),
+      };
+      const r = await reconcileOne(client, statement, origin, trace);
       if (r.seen) totals.skippedAsSeen += 1;
       totals.opened += r.opened;
       totals.aged += r.aged;

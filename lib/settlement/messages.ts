@@ -7,10 +7,12 @@ import type {
   NetInstructionMessageV1,
 } from '../kafka/schemas/settlement-instruction';
 import { Topics } from '../kafka/topics';
+import { traceHeaders, type TraceContext } from '../observability/correlation';
 import type { OutboxMessage } from './outbox';
 import type { PlannedInstruction } from './plan';
 
-export function grossMessage(planned: PlannedInstruction): OutboxMessage {
+/** A gross instruction's message, with the trace context of the booked version it instructs. */
+export function grossMessage(planned: PlannedInstruction, trace?: TraceContext): OutboxMessage {
   const i = planned.instruction;
   const payload: GrossInstructionMessageV1 = {
     schemaVersion: 1,
@@ -42,6 +44,7 @@ export function grossMessage(planned: PlannedInstruction): OutboxMessage {
     topic: Topics.SETTLEMENT_INSTRUCTIONS,
     key: i.account,
     payload,
+    ...(trace === undefined ? {} : { headers: traceHeaders(trace) }),
   };
 }
 
@@ -73,7 +76,20 @@ export function netMessage(
   return { messageId: `NET:${o.netInstructionId}`, topic: Topics.SETTLEMENT_INSTRUCTIONS, key: o.account, payload };
 }
 
-export function cancellationMessage(c: Omit<CancellationMessageV1, 'schemaVersion' | 'kind'>): OutboxMessage {
+/**
+ * A cancellation's message; a gross one carries the trace context of the amend or cancel that ended the instruction,
+ * a net one none (a net instruction is about every trade it nets: its gross instruction ids lead to each).
+ */
+export function cancellationMessage(
+  c: Omit<CancellationMessageV1, 'schemaVersion' | 'kind'>,
+  trace?: TraceContext,
+): OutboxMessage {
   const payload: CancellationMessageV1 = { schemaVersion: 1, kind: 'CANCELLATION', ...c };
-  return { messageId: `CANC:${c.cancellationId}`, topic: Topics.SETTLEMENT_INSTRUCTIONS, key: c.account, payload };
+  return {
+    messageId: `CANC:${c.cancellationId}`,
+    topic: Topics.SETTLEMENT_INSTRUCTIONS,
+    key: c.account,
+    payload,
+    ...(trace === undefined ? {} : { headers: traceHeaders(trace) }),
+  };
 }

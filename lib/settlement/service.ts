@@ -12,6 +12,7 @@ import { Stage } from '../kafka/dead-letter';
 import type { DecodedRecord } from '../kafka/decode';
 import type { EventPublisher } from '../kafka/producer';
 import type { BookedTradeEventV1 } from '../kafka/schemas/booked-trade';
+import { traceContextsBy } from '../observability/correlation';
 import { publishOutbox } from './outbox';
 import { planSettlement } from './plan';
 import { PgSettlementStore } from './store';
@@ -50,7 +51,10 @@ export async function settleBookedTrades(
     await deadLetters.record(Stage.SETTLE_TRADES, failures, at, client);
     const current = await store.currentInstructions(client, [...new Set(events.map((e) => e.trade.tradeId))]);
     const decided = planSettlement(events, current, reference);
-    const scopes = await store.writePlan(client, decided);
+    const scopes = await store.writePlan(client, decided, {
+      byExecId: traceContextsBy(records, (e) => e.trade.execId),
+      byTradeId: traceContextsBy(records, (e) => e.trade.tradeId),
+    });
     await store.renet(client, scopes, statusDate === '' ? new Date().toISOString().slice(0, 10) : statusDate);
     return decided;
   });

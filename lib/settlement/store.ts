@@ -23,6 +23,18 @@ import { ageInBusinessDays } from '../domain/settlement-status';
 import type { PlannedInstruction, SettlementPlan, SettlementReferenceData } from './plan';
 import { grossMessage, netMessage, cancellationMessage } from './messages';
 import { OutboxMessage, writeOutbox } from './outbox';
+import type { TraceContext } from '../observability/correlation';
+
+/**
+ * The trace contexts of a batch's booked versions (lib/observability/correlation.ts), for the messages written about
+ * them: a gross instruction's by the ExecID of the version it instructs, a cancellation's by the trade it ends.
+ */
+export interface PlanTraces {
+  readonly byExecId: ReadonlyMap<string, TraceContext>;
+  readonly byTradeId: ReadonlyMap<string, TraceContext>;
+}
+
+const NO_TRACES: PlanTraces = { byExecId: new Map(), byTradeId: new Map() };
 
 /** What settles together: the netting key without payment type and place (those split groups further). */
 export interface NettingScope {
@@ -188,7 +200,7 @@ export class PgSettlementStore {
    * Writes a plan: new gross instructions, cancelled ones, cancellation records, and their outbox messages.
    * Returns the netting scopes the batch touched.
    */
-  async writePlan(client: PoolClient, plan: SettlementPlan): Promise<NettingScope[]> {
+  async writePlan(client: PoolClient, plan: SettlementPlan, traces: PlanTraces = NO_TRACES): Promise<NettingScope[]> {
     const rows = plan.instructions;
     const col = <T>(f: (p: PlannedInstruction) => T) => rows.map(f);
     const party = (p: SettlementParty | undefined) => (p === undefined ? null : JSON.stringify(p));
@@ -249,17 +261,20 @@ export class PgSettlementStore {
       ],
     );
     const outbox: OutboxMessage[] = [
-      ...rows.map((p) => grossMessage(p)),
+      ...rows.map((p) => grossMessage(p, traces.byExecId.get(p.execId))),
       ...cancellations.map((c) =>
-        cancellationMessage({
-          cancellationId: c.cancellationId,
-          cancelsInstructionId: c.cancelsInstructionId,
-          cancels: 'GROSS',
-          account: accountOf.get(c.cancelsInstructionId) ?? '',
-          // A gross instruction never went to the custodian on its own: its net instruction did.
-          sendToCustodian: false,
-          reason: c.reason,
-        }),
+        cancellationMessage(
+          {
+            cancellationId: c.cancellationId,
+            cancelsInstructionId: c.cancelsInstructionId,
+            cancels: 'GROSS',
+            account: accountOf.get(c.cancelsInstructionId) ?? '',
+            // A gross instruction never went to the custodian on its own: its net instruction did.
+            sendToCustodian: false,
+            reason: c.reason,
+          },
+          traces.byTradeId.get(c.tradeReference),
+        ),
       ),
     ];
     await writeOutbox(client, outbox);
@@ -343,7 +358,10 @@ export class PgSettlementStore {
          SELECT c, i, 'NET', true, 'RENETTED' FROM unnest($1::text[], $2::text[]) AS x(c, i) ON CONFLICT DO NOTHING`,
         [cancellations.map((c) => c.cancellationId), cancellations.map((c) => c.cancelsInstructionId)],
       );
-      await writeOutbox(client, cancellations.map(cancellationMessage));
+      await writeOutbox(
+        client,
+        cancellations.map((c) => cancellationMessage(c)),
+      );
     }
     if (fresh.length === 0) return;
 

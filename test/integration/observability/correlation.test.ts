@@ -1,7 +1,8 @@
 /**
  * The correlation id from capture to the booked trade on the real broker and PostgreSQL: kept through a failed
  * publish and its retry (the outbox republishes with the same headers), on rejections and dead letters; and
- * `posttrade trace`'s store shows a rejected trade's reasons and an amended trade's versions.
+ * `posttrade trace`'s store shows a rejected trade's reasons and an amended trade's versions; settlement's
+ * instructions and reconciliation's break events carry the id of the trade or statement they are about.
  */
 import path from 'node:path';
 
@@ -9,6 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
 
 import type { KafkaEvent, KafkaEventRecord } from '../../../lib/kafka/decode';
+import type { CustodyStatementV1 } from '../../../lib/kafka/schemas/custody-statement';
 import { KafkaPublisher, createKafkaProducer, type EventPublisher } from '../../../lib/kafka/producer';
 import { Topics } from '../../../lib/kafka/topics';
 import { CORRELATION_HEADER } from '../../../lib/observability/correlation';
@@ -19,7 +21,10 @@ import {
   validateHandler,
   type AuthorizerContext,
 } from '../../../lib/pipeline/handlers';
+import { reconcileHandler } from '../../../lib/recon/handlers';
 import { loadReferenceData } from '../../../lib/refdata/load';
+import { settleTradesHandler } from '../../../lib/settlement/handlers';
+import { loadEvent } from '../../helpers/events';
 import { seedTrade } from '../../helpers/trades';
 import { startTestBroker, type TestBroker } from '../helpers/broker';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
@@ -47,6 +52,10 @@ class FailingOnce implements EventPublisher {
     }
     return this.inner.publish(messages);
   }
+}
+
+function isInstruction(row: { topic: string }): boolean {
+  return row.topic === Topics.SETTLEMENT_INSTRUCTIONS;
 }
 
 describe('correlation ids through the pipeline', () => {
@@ -182,5 +191,41 @@ describe('correlation ids through the pipeline', () => {
     expect(rejected?.events.find((event) => event.step === 'rejected')?.detail).toContain('PRICE_TOLERANCE');
     expect(deadLettered?.events.map((event) => event.step)).toEqual(['dead-lettered']);
     expect(unknown).toBeUndefined();
+  });
+
+  it("puts the booked trade's id on its settlement instructions, and a statement's on its break events", async () => {
+    // Arrange: the booked versions of the first test; a statement with an id, one without
+    const booked = await eventOf(Topics.TRADES_BOOKED, 2);
+    const sample = loadEvent<{ statement: CustodyStatementV1 }>('payloads/custody-statements').statement;
+    await publisher.publish([
+      {
+        topic: Topics.CUSTODY_STATEMENTS,
+        key: sample.custodian,
+        value: { ...sample, statementId: 'CORR-S1' },
+        headers: { [CORRELATION_HEADER]: 'custodian:stmt-1' },
+      },
+      { topic: Topics.CUSTODY_STATEMENTS, key: sample.custodian, value: { ...sample, statementId: 'CORR-S2' } },
+    ]);
+
+    // Act
+    await settleTradesHandler({ pool: db.pool, publisher })(booked);
+    const statements = await eventOf(Topics.CUSTODY_STATEMENTS, 2);
+    await reconcileHandler({ pool: db.pool, publisher })(statements);
+
+    // Assert: every gross instruction and gross cancellation carries the trade's id; net instructions none
+    const { rows: outbox } = await db.pool.query<{ topic: string; kind: string; correlation_id: string | null }>(
+      `SELECT topic, payload ->> 'kind' AS kind, headers ->> '${CORRELATION_HEADER}' AS correlation_id
+       FROM settlement_outbox WHERE published_at IS NOT NULL ORDER BY seq`,
+    );
+    const instructions = await messagesOf(Topics.SETTLEMENT_INSTRUCTIONS, outbox.filter(isInstruction).length);
+    const gross = instructions.filter((m) => (m.value as { kind: string }).kind === 'GROSS');
+    expect(gross.length).toBeGreaterThan(0);
+    expect(gross.map((m) => m.correlationId)).toEqual(gross.map(() => 'desk:order-42'));
+    const nets = instructions.filter((m) => (m.value as { kind: string }).kind === 'NET');
+    expect(nets.map((m) => m.correlationId)).toEqual(nets.map(() => undefined));
+    const breaks = await messagesOf(Topics.RECON_BREAKS, outbox.filter((r) => r.topic === Topics.RECON_BREAKS).length);
+    const byStatement = new Map(breaks.map((m) => [(m.value as { statementId: string }).statementId, m.correlationId]));
+    expect(byStatement.get('CORR-S1')).toBe('custodian:stmt-1');
+    expect(byStatement.get('CORR-S2')).toMatch(/^custody\.statements:\d+:\d+$/);
   });
 });
