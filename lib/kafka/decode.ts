@@ -8,7 +8,7 @@ import type { MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
 import { SCHEMA_INVALID, type DecodeResult, type FieldError } from './schemas/trade-event';
 import { KafkaEventShapeError } from './errors';
 import { JsonErrorCode, parseStrictJson, unstorableTextReason } from './strict-json';
-import { SCHEMA_VERSION_HEADER, schemaVersionOf } from './schemas/versioning';
+import { SCHEMA_VERSION_HEADER, schemaVersionOf, unsupportedVersionMessage } from './schemas/versioning';
 
 /** The event both MSK and self-managed Kafka mappings deliver; key and value may be absent (null on the wire). */
 export type KafkaEvent = (Omit<MSKEvent, 'records'> | Omit<SelfManagedKafkaEvent, 'records'>) & {
@@ -103,17 +103,24 @@ function storableUtf8(bytes: Buffer): string | undefined {
 }
 
 /**
+ * A topic's decoder: parsed JSON in, a typed value or field errors out. A versioned one (`versionedDecoder`) names the
+ * schema versions it reads, so that a record whose `schema-version` header names another is refused even when its
+ * body does not say (a schema whose version field has a default).
+ */
+export type RecordDecoder<T> = ((json: unknown) => DecodeResult<T>) & { readonly versions?: readonly number[] };
+
+/**
  * Parses a record's value as strict JSON (UTF-8, one value, no duplicate key, no text PostgreSQL cannot store:
  * lib/kafka/strict-json.ts) and runs `decode` on it; every failure is reported, none thrown.
  */
-export function decodeRecord<T>(record: ConsumedRecord, decode: (json: unknown) => DecodeResult<T>): DecodedRecord<T> {
+export function decodeRecord<T>(record: ConsumedRecord, decode: RecordDecoder<T>): DecodedRecord<T> {
   if (record.value.length === 0) {
     const message = record.valueIsNull ? 'null value' : 'empty value';
     return { ok: false, errors: [{ code: JsonErrorCode.EMPTY, path: '', message }], record };
   }
   const json = parseStrictJson(record.value);
   if (!json.ok) return { ok: false, errors: json.errors, record };
-  const disagreement = headerDisagreement(record, json.value);
+  const disagreement = headerDisagreement(record, json.value) ?? unreadHeaderVersion(record, json.value, decode);
   if (disagreement !== undefined) {
     return {
       ok: false,
@@ -152,6 +159,21 @@ function headerDisagreement(record: ConsumedRecord, json: unknown): string | und
     : `header ${SCHEMA_VERSION_HEADER} ${JSON.stringify(text)} disagrees with the body's schemaVersion ${body}`;
 }
 
+/** Why a record whose body names no version is refused: its header names one `decode` does not read. */
+function unreadHeaderVersion(
+  record: ConsumedRecord,
+  json: unknown,
+  decode: RecordDecoder<unknown>,
+): string | undefined {
+  if (decode.versions === undefined || schemaVersionOf(json) !== undefined) return undefined;
+  const header = record.headers.find((h) => h.key === SCHEMA_VERSION_HEADER);
+  if (header === undefined) return undefined;
+  const text = header.value.toString('utf8');
+  return decode.versions.some((version) => String(version) === text)
+    ? undefined
+    : `header ${SCHEMA_VERSION_HEADER}: ${unsupportedVersionMessage(text, decode.versions)}`;
+}
+
 function schemaVersionMessage(json: unknown): string {
   const version =
     typeof json === 'object' && json !== null ? (json as Record<string, unknown>).schemaVersion : undefined;
@@ -159,6 +181,6 @@ function schemaVersionMessage(json: unknown): string {
 }
 
 /** Every record of the event, decoded with `decode`. */
-export function decodeRecords<T>(event: KafkaEvent, decode: (json: unknown) => DecodeResult<T>): DecodedRecord<T>[] {
+export function decodeRecords<T>(event: KafkaEvent, decode: RecordDecoder<T>): DecodedRecord<T>[] {
   return consumedRecords(event).map((record) => decodeRecord(record, decode));
 }

@@ -20,6 +20,7 @@ import { decodeRecords, type KafkaEvent } from '../kafka/decode';
 import type { EventPublisher } from '../kafka/producer';
 import { correlationIdOfRequest } from '../observability/correlation';
 import { decodeTradeEvent, ValidatedTradeEventV1Schema, type DecodeResult } from '../kafka/schemas/trade-event';
+import { mapDecoded, versionedDecoder } from '../kafka/schemas/versioning';
 import { PgBookedTradeOutbox } from './booked-outbox';
 import { captureTrades, checkCaptureBody } from './capture';
 import { PgCaptureLedger } from './capture-ledger';
@@ -120,19 +121,15 @@ export function validateHandler(deps: PipelineDeps) {
 }
 
 /** The persistence stage's decoder of `trades.validated`: a trade event with its resolved settlement date. */
-export function decodeValidatedTrade(json: unknown): DecodeResult<ValidatedTrade> {
-  const parsed = ValidatedTradeEventV1Schema.safeParse(json);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      errors: parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
-    };
-  }
-  const decoded = decodeTradeEvent(parsed.data);
-  return decoded.ok
-    ? { ok: true, value: { ...decoded.value, settlementDate: parsed.data.settlementDate } }
-    : { ok: false, errors: decoded.errors };
-}
+export const decodeValidatedTrade = mapDecoded(
+  versionedDecoder({ version: 1, schema: ValidatedTradeEventV1Schema }),
+  (event): DecodeResult<ValidatedTrade> => {
+    const decoded = decodeTradeEvent(event);
+    return decoded.ok
+      ? { ok: true, value: { ...decoded.value, settlementDate: event.settlementDate } }
+      : { ok: false, errors: decoded.errors };
+  },
+);
 
 /** On `trades.validated`. */
 export function persistHandler(deps: PipelineDeps) {

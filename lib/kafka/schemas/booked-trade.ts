@@ -9,7 +9,8 @@ import { z } from 'zod';
 
 import { Trade } from '../../domain/trade';
 import { isoDate, timestamp } from './storable';
-import { DecodeResult, FieldError, TradeEventV1Schema, encodeTradeEvent } from './trade-event';
+import { TradeEventV1Schema, encodeTradeEvent } from './trade-event';
+import { versionedDecoder } from './versioning';
 
 export const BookedTradeStatus = { LIVE: 'LIVE', CANCELLED: 'CANCELLED' } as const;
 export type BookedTradeStatus = (typeof BookedTradeStatus)[keyof typeof BookedTradeStatus];
@@ -27,15 +28,7 @@ export const BookedTradeEventV1Schema = z.object({
 export type BookedTradeEventV1 = z.infer<typeof BookedTradeEventV1Schema>;
 
 /** Decodes a parsed JSON `trades.booked` event, reporting every field error with its path. */
-export function decodeBookedTrade(json: unknown): DecodeResult<BookedTradeEventV1> {
-  const parsed = BookedTradeEventV1Schema.safeParse(json);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const errors: FieldError[] = parsed.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
-  return { ok: false, errors };
-}
+export const decodeBookedTrade = versionedDecoder({ version: 1, schema: BookedTradeEventV1Schema });
 
 /** Encodes a booked version; the trade's decimals are written in plain notation. */
 export function encodeBookedTrade(booked: {

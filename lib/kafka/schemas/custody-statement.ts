@@ -7,7 +7,7 @@
 import { z } from 'zod';
 
 import { decimalString, identifier, isoDate, storableText } from './storable';
-import type { DecodeResult } from './trade-event';
+import { versionedDecoder } from './versioning';
 
 export const CustodyStatementV1Schema = z.object({
   schemaVersion: z.literal(1),
@@ -34,11 +34,4 @@ export const CustodyStatementV1Schema = z.object({
 export type CustodyStatementV1 = z.infer<typeof CustodyStatementV1Schema>;
 
 /** Decodes a parsed JSON custody statement, reporting every field error. */
-export function decodeCustodyStatement(json: unknown): DecodeResult<CustodyStatementV1> {
-  const parsed = CustodyStatementV1Schema.safeParse(json);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return {
-    ok: false,
-    errors: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-  };
-}
+export const decodeCustodyStatement = versionedDecoder({ version: 1, schema: CustodyStatementV1Schema });

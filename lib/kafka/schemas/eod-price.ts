@@ -7,7 +7,8 @@ import { z } from 'zod';
 
 import { parseDecimal, type Dec } from '../../domain/money';
 import { decimalString, identifier, isoDate } from './storable';
-import type { DecodeResult, FieldError } from './trade-event';
+import type { DecodeResult } from './trade-event';
+import { mapDecoded, versionedDecoder } from './versioning';
 
 export const EodPriceV1Schema = z.object({
   /** Optional on the wire for producers that predate versioning; always 1 today. */
@@ -34,17 +35,11 @@ export interface EodPrice {
 }
 
 /** Decodes a parsed JSON `prices.eod` value, reporting every field error at once. */
-export function decodeEodPrice(json: unknown): DecodeResult<EodPrice> {
-  const parsed = EodPriceV1Schema.safeParse(json);
-  if (!parsed.success) {
-    const errors: FieldError[] = parsed.error.issues.map((i) => ({
-      path: i.path.map(String).join('.'),
-      message: i.message,
-    }));
-    return { ok: false, errors };
-  }
-  const { isin, date, price, currency, source } = parsed.data;
-  const amount = parseDecimal(price);
-  if (amount === undefined) return { ok: false, errors: [{ path: 'price', message: 'not a decimal' }] };
-  return { ok: true, value: { isin, date, price: amount, currency, source } };
-}
+export const decodeEodPrice = mapDecoded(
+  versionedDecoder({ version: 1, schema: EodPriceV1Schema }),
+  ({ isin, date, price, currency, source }): DecodeResult<EodPrice> => {
+    const amount = parseDecimal(price);
+    if (amount === undefined) return { ok: false, errors: [{ path: 'price', message: 'not a decimal' }] };
+    return { ok: true, value: { isin, date, price: amount, currency, source } };
+  },
+);

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-import type { DecodeResult } from './trade-event';
+import { versionedDecoder } from './versioning';
 
 export const ReconBreakEventV1Schema = z.object({
   schemaVersion: z.literal(1),
@@ -28,11 +28,4 @@ export const ReconBreakEventV1Schema = z.object({
 export type ReconBreakEventV1 = z.infer<typeof ReconBreakEventV1Schema>;
 
 /** Decodes a parsed JSON `recon.breaks` event. */
-export function decodeReconBreakEvent(json: unknown): DecodeResult<ReconBreakEventV1> {
-  const parsed = ReconBreakEventV1Schema.safeParse(json);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return {
-    ok: false,
-    errors: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-  };
-}
+export const decodeReconBreakEvent = versionedDecoder({ version: 1, schema: ReconBreakEventV1Schema });

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 
 import { decimalString, identifier, isoDate, positiveInteger, storableText } from './storable';
-import type { DecodeResult, FieldError } from './trade-event';
+import { versionedDecoder } from './versioning';
 
 const id = storableText({ min: 1, max: 128 });
 const text = storableText();
@@ -93,12 +93,5 @@ export const SettlementInstructionMessageV1Schema = z.discriminatedUnion('kind',
 ]);
 export type SettlementInstructionMessageV1 = z.infer<typeof SettlementInstructionMessageV1Schema>;
 
-function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
-}
-
 /** Decodes a parsed JSON `settlement.instructions` message, reporting every field error. */
-export function decodeSettlementInstructionMessage(json: unknown): DecodeResult<SettlementInstructionMessageV1> {
-  const parsed = SettlementInstructionMessageV1Schema.safeParse(json);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: fieldErrors(parsed.error) };
-}
+export const decodeSettlementInstructionMessage = versionedDecoder({ version: 1, schema: SettlementInstructionMessageV1Schema });

@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 import { SettlementReasonCode, SettlementState } from '../../domain/settlement-status';
 import { decimalString, identifier, isoDate, storableText, timestamp } from './storable';
-import type { DecodeResult } from './trade-event';
+import { versionedDecoder } from './versioning';
 
 const reasonCodes = Object.keys(SettlementReasonCode) as [SettlementReasonCode, ...SettlementReasonCode[]];
 const states = Object.values(SettlementState) as [SettlementState, ...SettlementState[]];
@@ -30,11 +30,4 @@ export const SettlementStatusMessageV1Schema = z.object({
 export type SettlementStatusMessageV1 = z.infer<typeof SettlementStatusMessageV1Schema>;
 
 /** Decodes a parsed JSON `settlement.status` message, reporting every field error. */
-export function decodeSettlementStatus(json: unknown): DecodeResult<SettlementStatusMessageV1> {
-  const parsed = SettlementStatusMessageV1Schema.safeParse(json);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return {
-    ok: false,
-    errors: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-  };
-}
+export const decodeSettlementStatus = versionedDecoder({ version: 1, schema: SettlementStatusMessageV1Schema });

@@ -8,6 +8,7 @@ import { Dec, parseDecimal } from '../../domain/money';
 import { isValidIsin, isValidLei } from '../../domain/refdata';
 import { Side, Trade, TradeLifecycle } from '../../domain/trade';
 import { decimalString, identifier, isoDate, positiveInteger, timestamp } from './storable';
+import { mapDecoded, versionedDecoder } from './versioning';
 
 export const TradeEventV1Schema = z.object({
   schemaVersion: z.literal(1),
@@ -69,10 +70,6 @@ export interface FieldError {
 export type DecodeResult<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: FieldError[] };
 
-function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
-}
-
 function toDec(text: string): Dec {
   // The schema has already proved the text canonical; a failure here is a programming error.
   const value = parseDecimal(text);
@@ -109,11 +106,10 @@ function toTrade(event: TradeEventV1): Trade {
  * its path, so a rejected record carries all its reasons. Decimals keep the precision they were sent with:
  * too many decimals are for validation to reject, never for decoding to round.
  */
-export function decodeTradeEvent(json: unknown): DecodeResult<Trade> {
-  const parsed = TradeEventV1Schema.safeParse(json);
-  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
-  return { ok: true, value: toTrade(parsed.data) };
-}
+export const decodeTradeEvent = mapDecoded(
+  versionedDecoder({ version: 1, schema: TradeEventV1Schema }),
+  (event): DecodeResult<Trade> => ({ ok: true, value: toTrade(event) }),
+);
 
 /** Encodes a domain trade as a version 1 event; decimals are written in plain (non-exponent) notation. */
 export function encodeTradeEvent(trade: Trade): TradeEventV1 {

@@ -48,6 +48,9 @@ export interface PreviousVersion<P, T> {
   readonly upgrade: (previous: P) => T;
 }
 
+/** A decoder of one topic's events that says which schema versions it reads (decodeRecord checks the header too). */
+export type VersionedDecoder<T> = ((json: unknown) => DecodeResult<T>) & { readonly versions: readonly number[] };
+
 /**
  * A decoder that reads `current` and, when given, `previous` (upgraded). A record of any other version fails with
  * one error at `schemaVersion`, which decodeRecord reports as UNSUPPORTED_SCHEMA_VERSION. A record without a
@@ -56,9 +59,9 @@ export interface PreviousVersion<P, T> {
 export function versionedDecoder<T, P = never>(
   current: CurrentVersion<T>,
   previous?: PreviousVersion<P, T>,
-): (json: unknown) => DecodeResult<T> {
-  const reads = previous === undefined ? `${current.version}` : `${current.version} and ${previous.version}`;
-  return (json) => {
+): VersionedDecoder<T> {
+  const versions = previous === undefined ? [current.version] : [current.version, previous.version];
+  const decode = (json: unknown): DecodeResult<T> => {
     const version =
       typeof json === 'object' && json !== null ? (json as { schemaVersion?: unknown }).schemaVersion : undefined;
     if (previous !== undefined && version === previous.version) {
@@ -68,17 +71,30 @@ export function versionedDecoder<T, P = never>(
         : { ok: false, errors: fieldErrors(parsed.error) };
     }
     if (version !== undefined && version !== current.version) {
-      return {
-        ok: false,
-        errors: [
-          {
-            path: 'schemaVersion',
-            message: `version ${JSON.stringify(version)} is not one this consumer reads (${reads})`,
-          },
-        ],
-      };
+      return { ok: false, errors: [{ path: 'schemaVersion', message: unsupportedVersionMessage(version, versions) }] };
     }
     const parsed = current.schema.safeParse(json);
     return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: fieldErrors(parsed.error) };
   };
+  return Object.assign(decode, { versions });
+}
+
+/** The one wording of an unsupported version, naming the versions the consumer reads. */
+export function unsupportedVersionMessage(version: unknown, versions: readonly number[]): string {
+  return `version ${JSON.stringify(version)} is not one this consumer reads (${versions.join(' and ')})`;
+}
+
+/**
+ * `decoder` with its value mapped by `map` (to a domain type, or through a further check that may fail), reading
+ * the same versions.
+ */
+export function mapDecoded<T, U>(
+  decoder: VersionedDecoder<T>,
+  map: (value: T) => DecodeResult<U>,
+): VersionedDecoder<U> {
+  const decode = (json: unknown): DecodeResult<U> => {
+    const decoded = decoder(json);
+    return decoded.ok ? map(decoded.value) : decoded;
+  };
+  return Object.assign(decode, { versions: decoder.versions });
 }

@@ -67,7 +67,6 @@ describe('decodeTradeEvent', () => {
 
   it('reports every field error at once, each with its path', () => {
     const json = tradeEvent({
-      schemaVersion: 2,
       execId: '',
       quantity: 100,
       price: '1e3',
@@ -82,7 +81,6 @@ describe('decodeTradeEvent', () => {
 
     expect(errorPaths(json).sort()).toEqual(
       [
-        'schemaVersion',
         'execId',
         'quantity',
         'price',
@@ -95,6 +93,10 @@ describe('decodeTradeEvent', () => {
         'side',
       ].sort(),
     );
+  });
+
+  it('reads version 1 only: another version is one error, whatever else the record holds', () => {
+    expect(errorPaths(tradeEvent({ schemaVersion: 2, execId: '' }))).toEqual(['schemaVersion']);
   });
 
   it('names each missing field', () => {
