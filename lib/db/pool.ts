@@ -14,6 +14,7 @@ import { Pool, type PoolClient } from 'pg';
 import { getSecretSource } from '../aws/secrets';
 import { config, ConfigError } from '../config';
 import { awsCredentialDeps, passwordProvider, sslOptions } from './credentials';
+import { instrumentClient } from '../observability/db-time';
 import { DbConnectionError, isDatabaseError, toDbError } from './errors';
 
 /** A server named by its parts, its password asked for per connection (a secret's, or an IAM token). */
@@ -83,6 +84,8 @@ export function createPool(settings: PoolSettings): Pool {
   // socket reset) would be thrown as an uncaught exception and take the whole process down. Every client gets one
   // listener for its lifetime that only remembers the failure; withTransaction turns it into a DbConnectionError.
   pool.on('connect', (client) => {
+    // Each round trip counts towards its batch's DatabaseTime metric (lib/observability/db-time.ts).
+    instrumentClient(client);
     client.on('error', (error: Error) => {
       brokenClients.set(client, error);
     });

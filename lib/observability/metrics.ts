@@ -9,6 +9,7 @@ import { config } from '../config';
 import { consumedRecords, type KafkaEvent } from '../kafka/decode';
 import { isIsolated } from '../lambda/kafka-failures';
 import { capturedAtOf } from './correlation';
+import { measureDatabaseTime, type DatabaseTimer } from './db-time';
 
 export const METRICS_NAMESPACE = 'posttrade';
 
@@ -24,6 +25,12 @@ export const MetricName = {
   DEAD_LETTERED: 'DeadLettered',
   /** From capture (the `captured-at` header) to the end of this stage's batch, the batch's slowest record. */
   END_TO_END_LATENCY: 'EndToEndLatency',
+  /** Trades a rule rejected in this batch, one document per rule with the dimension `rule` (a trade may fail two). */
+  REJECTED_BY_RULE: 'RejectedByRule',
+  /** The batch's PostgreSQL round trips, summed (lib/observability/db-time.ts). */
+  DATABASE_TIME: 'DatabaseTime',
+  /** How many round trips that was. */
+  DATABASE_QUERIES: 'DatabaseQueries',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -37,10 +44,24 @@ export const METRIC_UNITS: Readonly<Record<MetricName, Unit>> = {
   Rejected: MetricUnit.Count,
   DeadLettered: MetricUnit.Count,
   EndToEndLatency: MetricUnit.Milliseconds,
+  RejectedByRule: MetricUnit.Count,
+  DatabaseTime: MetricUnit.Milliseconds,
+  DatabaseQueries: MetricUnit.Count,
 };
 
 /** The dimension that tells the stages apart (the function's name in serverless.yml). */
 export const STAGE_DIMENSION = 'stage';
+/** The dimension of RejectedByRule: the rule's code (ValidationCode, DUPLICATE_EXEC_ID, WASH_TRADE, …). */
+export const RULE_DIMENSION = 'rule';
+
+/** How many trades each rule rejected, from each rejected trade's reasons (a rule counted once per trade). */
+export function countByRule(rejections: readonly (readonly { readonly code: string }[])[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const reasons of rejections) {
+    for (const code of new Set(reasons.map((reason) => reason.code))) counts[code] = (counts[code] ?? 0) + 1;
+  }
+  return counts;
+}
 
 let containerMetrics: Metrics | undefined;
 
@@ -50,7 +71,12 @@ export function getMetrics(): Metrics {
 }
 
 /** The counts a stage's summary reports under the names the metrics use (a field that is not a number counts 0). */
-function countsOf(result: unknown): { booked: number; rejected: number; deadLettered: number } {
+function countsOf(result: unknown): {
+  booked: number;
+  rejected: number;
+  deadLettered: number;
+  rejectedByRule: Record<string, number>;
+} {
   const parts = isIsolated(result) ? result : undefined;
   const summaries: readonly unknown[] = parts === undefined ? [result] : parts.results;
   const field = (name: string): number =>
@@ -58,10 +84,20 @@ function countsOf(result: unknown): { booked: number; rejected: number; deadLett
       const value = typeof summary === 'object' && summary !== null ? (summary as Record<string, unknown>)[name] : 0;
       return sum + (typeof value === 'number' ? value : 0);
     }, 0);
+  const rejectedByRule: Record<string, number> = {};
+  for (const summary of summaries) {
+    const byRule =
+      typeof summary === 'object' && summary !== null ? (summary as Record<string, unknown>).rejectedByRule : undefined;
+    if (typeof byRule !== 'object' || byRule === null) continue;
+    for (const [rule, count] of Object.entries(byRule)) {
+      if (typeof count === 'number') rejectedByRule[rule] = (rejectedByRule[rule] ?? 0) + count;
+    }
+  }
   return {
     booked: field('booked'),
     rejected: field('rejected'),
     deadLettered: field('deadLettered') + (parts?.deadLettered.length ?? 0),
+    rejectedByRule,
   };
 }
 
@@ -79,12 +115,20 @@ export function withBatchMetrics<R>(
     const metrics = (options.metrics ?? getMetrics)();
     const started = now();
     const records = consumedRecords(event);
+    const database: DatabaseTimer = { ms: 0, queries: 0 };
     try {
-      const result = await handler(event);
+      const result = await measureDatabaseTime(() => handler(event), database);
       const counts = countsOf(result);
       metrics.addMetric(MetricName.BOOKED, METRIC_UNITS.Booked, counts.booked);
       metrics.addMetric(MetricName.REJECTED, METRIC_UNITS.Rejected, counts.rejected);
       metrics.addMetric(MetricName.DEAD_LETTERED, METRIC_UNITS.DeadLettered, counts.deadLettered);
+      // One document per rule: the rule is a dimension, which the batch's shared document cannot vary.
+      for (const [rule, count] of Object.entries(counts.rejectedByRule)) {
+        const single = metrics.singleMetric();
+        single.addDimension(STAGE_DIMENSION, stage);
+        single.addDimension(RULE_DIMENSION, rule);
+        single.addMetric(MetricName.REJECTED_BY_RULE, METRIC_UNITS.RejectedByRule, count);
+      }
       return result;
     } finally {
       const ended = now();
@@ -92,6 +136,8 @@ export function withBatchMetrics<R>(
       metrics.addMetric(MetricName.RECORDS_IN, METRIC_UNITS.RecordsIn, records.length);
       metrics.addMetric(MetricName.BATCH_SIZE, METRIC_UNITS.BatchSize, records.length);
       metrics.addMetric(MetricName.BATCH_DURATION, METRIC_UNITS.BatchDuration, ended - started);
+      metrics.addMetric(MetricName.DATABASE_TIME, METRIC_UNITS.DatabaseTime, Math.round(database.ms * 1000) / 1000);
+      metrics.addMetric(MetricName.DATABASE_QUERIES, METRIC_UNITS.DatabaseQueries, database.queries);
       const captured = records.flatMap((record) => {
         const at = capturedAtOf(record);
         return at === undefined ? [] : [at];

@@ -24,6 +24,7 @@ import type { EventPublisher } from '../kafka/producer';
 import { encodeRejectedTradeEvent } from '../kafka/schemas/trade-event';
 import { Topics } from '../kafka/topics';
 import { traceContextOf, traceHeaders } from '../observability/correlation';
+import { countByRule } from '../observability/metrics';
 import type { PgBookedTradeOutbox } from './booked-outbox';
 import { CaptureOutcome, coordinatesKey, type CaptureDecision, type PgCaptureLedger } from './capture-ledger';
 import { deliverDecisions } from './outbox';
@@ -57,6 +58,8 @@ export interface PersistSummary {
   readonly conflicts: number;
   /** Refused at booking by this call: DUPLICATE_EXEC_ID (another execution) or WASH_TRADE. */
   readonly rejected: number;
+  /** How many trades each rule refused at booking, conflicts included (the RejectedByRule metric). */
+  readonly rejectedByRule: Readonly<Record<string, number>>;
   /** Records an earlier delivery already rejected (or dead-lettered): their decision stands, nothing is booked. */
   readonly decidedBefore: number;
   readonly deadLettered: number;
@@ -154,6 +157,10 @@ export async function persistValidatedTrades(
     duplicates: booking.duplicates.length,
     conflicts: booking.conflicts.length,
     rejected: booking.rejected.length,
+    rejectedByRule: countByRule([
+      ...booking.rejected.map((refused) => refused.reasons),
+      ...booking.conflicts.map(() => [{ code: VERSION_CONFLICT }]),
+    ]),
     decidedBefore: records.length - undecided.length,
     deadLettered: undecided.length - decoded.length,
     published: unpublished.length,

@@ -20,6 +20,7 @@ import type { EventPublisher } from '../kafka/producer';
 import { encodeRejectedTradeEvent, encodeTradeEvent, encodeValidatedTradeEvent } from '../kafka/schemas/trade-event';
 import { Topics } from '../kafka/topics';
 import { traceContextOf, traceHeaders } from '../observability/correlation';
+import { countByRule } from '../observability/metrics';
 import { CaptureOutcome, coordinatesKey, type CaptureDecision, type PgCaptureLedger } from './capture-ledger';
 import { deliverDecisions } from './outbox';
 import { tradeKey } from './trade-keys';
@@ -37,6 +38,8 @@ export interface ValidationSummary {
   readonly captured: number;
   readonly validated: number;
   readonly rejected: number;
+  /** How many of the rejected trades each rule refused (the RejectedByRule metric). */
+  readonly rejectedByRule: Readonly<Record<string, number>>;
   readonly deadLettered: number;
   readonly redelivered: number;
   /** Messages published by this call (0 when the whole batch had been delivered before). */
@@ -157,6 +160,13 @@ export async function validateCapturedTrades(
     captured: records.length,
     validated: count(CaptureOutcome.VALIDATED),
     rejected: count(CaptureOutcome.REJECTED),
+    rejectedByRule: countByRule(
+      delivered.decisions.flatMap((decision) =>
+        decision.outcome === CaptureOutcome.REJECTED && decision.rejection !== undefined
+          ? [decision.rejection.reasons]
+          : [],
+      ),
+    ),
     deadLettered: count(CaptureOutcome.DEAD_LETTER),
     redelivered: count(CaptureOutcome.REDELIVERED),
     published: delivered.published,

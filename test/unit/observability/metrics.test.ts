@@ -2,7 +2,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
 import { CAPTURED_AT_HEADER } from '../../../lib/observability/correlation';
-import { MetricName, METRICS_NAMESPACE, withBatchMetrics } from '../../../lib/observability/metrics';
+import { countByRule, MetricName, METRICS_NAMESPACE, withBatchMetrics } from '../../../lib/observability/metrics';
 import type { KafkaEvent } from '../../../lib/kafka/decode';
 
 interface EmfDocument {
@@ -77,6 +77,8 @@ describe('batch metrics', () => {
       [MetricName.BATCH_SIZE]: 'Count',
       [MetricName.BATCH_DURATION]: 'Milliseconds',
       [MetricName.END_TO_END_LATENCY]: 'Milliseconds',
+      [MetricName.DATABASE_TIME]: 'Milliseconds',
+      [MetricName.DATABASE_QUERIES]: 'Count',
     });
     expect(document).toMatchObject({
       service: 'posttrade-test',
@@ -87,7 +89,42 @@ describe('batch metrics', () => {
       RecordsIn: 3,
       BatchDuration: 250,
       EndToEndLatency: 1250,
+      DatabaseTime: 0,
+      DatabaseQueries: 0,
     });
+  });
+
+  it('emits one RejectedByRule document per rule, with the rule as a dimension, summed over isolated parts', async () => {
+    // Arrange: the failure policy's isolated form, two parts that each rejected
+    const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'posttrade-test' });
+    const summary = (rejectedByRule: Record<string, number>) => ({ rejected: 1, rejectedByRule });
+    const handler = withBatchMetrics(
+      'validateTrades',
+      () =>
+        Promise.resolve({
+          isolated: true,
+          results: [summary({ PRICE_TOLERANCE: 2, RESTRICTED: 1 }), summary({ PRICE_TOLERANCE: 1 })],
+          deadLettered: [],
+        }),
+      { metrics: () => metrics },
+    );
+
+    // Act
+    const documents = await emitted(() => handler(event(['2024-04-02T14:30:09.000Z'])));
+
+    // Assert
+    const byRule = documents.filter((document) => MetricName.REJECTED_BY_RULE in document);
+    expect(byRule.map((document) => [document.rule, document[MetricName.REJECTED_BY_RULE]])).toEqual([
+      ['PRICE_TOLERANCE', 3],
+      ['RESTRICTED', 1],
+    ]);
+    expect(byRule[0]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'stage', 'rule']]);
+    expect(byRule[0]).toMatchObject({ service: 'posttrade-test', stage: 'validateTrades' });
+    expect(documents.filter((document) => MetricName.RECORDS_IN in document)).toHaveLength(1);
+  });
+
+  it('counts a rule once per rejected trade, however many reasons of it the trade has', () => {
+    expect(countByRule([[{ code: 'A' }, { code: 'A' }, { code: 'B' }], [{ code: 'B' }], []])).toEqual({ A: 1, B: 2 });
   });
 
   it('still emits the batch figures when the handler throws', async () => {

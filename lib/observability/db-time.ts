@@ -1,0 +1,81 @@
+/**
+ * Database time per batch: how long a batch's PostgreSQL round trips took, summed, for the `DatabaseTime` metric
+ * (metrics.ts). Every client of a pool made by `createPool` is instrumented once, when it connects
+ * (`instrumentClient`); a query issued while a batch runs inside `measureDatabaseTime` adds its duration to that
+ * batch's timer, found through AsyncLocalStorage, so no store or handler has to pass a timer along. Outside a
+ * measured batch (scripts, the API) the wrapper only forwards.
+ *
+ * Queries that overlap (two clients at once) are each counted in full: the figure is time spent waiting on the
+ * database, which can exceed the batch's wall time. A COPY (a stream handed to `query`) counts until the stream ends.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+
+/** What one measured batch spent on the database. */
+export interface DatabaseTimer {
+  /** Sum of the round trips' durations, in milliseconds. */
+  ms: number;
+  queries: number;
+}
+
+const current = new AsyncLocalStorage<DatabaseTimer>();
+
+/** Runs `work` with a fresh timer and returns its result and what it spent on the database, even when it throws. */
+export async function measureDatabaseTime<R>(
+  work: () => Promise<R>,
+  timer: DatabaseTimer = { ms: 0, queries: 0 },
+): Promise<R> {
+  return current.run(timer, work);
+}
+
+const INSTRUMENTED = Symbol('posttrade.databaseTime');
+
+type Query = (...args: unknown[]) => unknown;
+
+interface Stream {
+  once(event: string, listener: () => void): unknown;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function isStream(value: unknown): value is Stream {
+  return typeof value === 'object' && value !== null && typeof (value as { once?: unknown }).once === 'function';
+}
+
+/** Wraps `client.query` so that a query issued inside a measured batch adds its duration to the batch's timer. */
+export function instrumentClient(client: object): void {
+  const target = client as { query: Query; [INSTRUMENTED]?: true };
+  if (target[INSTRUMENTED] === true) return;
+  target[INSTRUMENTED] = true;
+  const query = target.query.bind(client) as Query;
+  target.query = (...args: unknown[]): unknown => {
+    const timer = current.getStore();
+    if (timer === undefined) return query(...args);
+    const started = performance.now();
+    let counted = false;
+    const count = (): void => {
+      if (counted) return;
+      counted = true;
+      timer.ms += performance.now() - started;
+      timer.queries += 1;
+    };
+    // `pool.query` calls its client's query with a callback: counted when the callback is called.
+    const last = args[args.length - 1];
+    if (typeof last === 'function') {
+      const callback = last as (...results: unknown[]) => unknown;
+      args[args.length - 1] = (...results: unknown[]): unknown => {
+        count();
+        return callback(...results);
+      };
+    }
+    const result = query(...args);
+    if (isThenable(result)) {
+      result.then(count, count);
+    } else if (isStream(result)) {
+      for (const end of ['end', 'finish', 'error']) result.once(end, count);
+    }
+    return result;
+  };
+}
