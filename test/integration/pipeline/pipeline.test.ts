@@ -91,7 +91,15 @@ describe('trade pipeline handlers', () => {
     const summary = await validate(event);
 
     // Assert
-    expect(summary).toEqual({ captured: 4, validated: 1, rejected: 1, deadLettered: 2, redelivered: 0, published: 4 });
+    expect(summary).toEqual({
+      captured: 4,
+      validated: 1,
+      rejected: 1,
+      rejectedByRule: { CURRENCY_MISMATCH: 1, QUANTITY_NOT_POSITIVE: 1, SSI_MISSING: 1 },
+      deadLettered: 2,
+      redelivered: 0,
+      published: 4,
+    });
     expect(publisher.on(Topics.TRADES_VALIDATED).map((m) => m.key)).toEqual(['ALPHA-GROWTH-FUND']);
     const rejected = publisher.on(Topics.TRADES_REJECTED)[0]?.value as { reasons: { code: string }[] };
     const codes = rejected.reasons.map((reason) => reason.code);
@@ -142,7 +150,15 @@ describe('trade pipeline handlers', () => {
     const resent = await validate(eventOf(Topics.TRADES_CAPTURED, [trade({ execId: 'RD-1', tradeId: 'RD-T1' })]));
 
     // Assert
-    expect(again).toEqual({ captured: 2, validated: 1, rejected: 1, deadLettered: 0, redelivered: 0, published: 0 });
+    expect(again).toEqual({
+      captured: 2,
+      validated: 1,
+      rejected: 1,
+      rejectedByRule: { QUANTITY_NOT_POSITIVE: 1 },
+      deadLettered: 0,
+      redelivered: 0,
+      published: 0,
+    });
     expect(resent).toMatchObject({ captured: 1, redelivered: 1, rejected: 0, published: 0 });
     expect(publisher.messages.length).toBe(published);
     const rows = await db.pool.query(`SELECT 1 FROM trade_rejections WHERE exec_id IN ('RD-1', 'RD-2')`);
