@@ -9,14 +9,17 @@ import { healthHandler } from '../lib/api/health';
 import { config } from '../lib/config';
 import { getPool } from '../lib/db/pool';
 import { PgStatusStore } from '../lib/db/status-store';
-import { createKafkaAdmin } from '../lib/kafka/admin';
+import { SharedAdmin, createKafkaAdmin } from '../lib/kafka/admin';
 import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 
+// One broker connection per container, reused by every check, as the pool is for the database.
+const admin = new SharedAdmin(() => createKafkaAdmin(config().kafka));
+
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-  .use(releaseAfterLocalInvoke())
+  .use(releaseAfterLocalInvoke(process.env, [() => admin.discard()]))
   .handler(
     healthHandler({
-      admin: () => createKafkaAdmin(config().kafka),
+      admin,
       store: () => new PgStatusStore(getPool()),
       deployment: config().stage,
       thresholds: config().status,

@@ -150,6 +150,11 @@ const environment = z.object({
     .default('INFO')
     .transform((level) => level.toUpperCase())
     .pipe(z.enum(LOG_LEVELS)),
+  /**
+   * The Powertools tracer (X-Ray): on by default, which in practice means in Lambda only (Powertools keeps it off
+   * outside a Lambda execution environment, where there is no segment to add to); `false` turns it off there too.
+   */
+  TRACING_ENABLED: flag.optional(),
   /** Deployment stage (`local`, `dev`, `prod`, ...): part of resource and topic names, hence the narrow alphabet. */
   STAGE: z
     .string()

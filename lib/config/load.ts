@@ -8,6 +8,8 @@ import { kafkaSettings, type KafkaSettings } from './kafka';
 export interface Config {
   readonly stage: string;
   readonly logLevel: LogLevel;
+  /** Whether the tracer may trace (TRACING_ENABLED, default true; off outside Lambda whatever this says). */
+  readonly tracingEnabled: boolean;
   readonly database: DatabaseSettings;
   readonly kafka: KafkaSettings;
   readonly pipeline: { readonly pendingEventMaxWaitSeconds: number };
@@ -39,6 +41,7 @@ export function configFrom(env: NodeJS.ProcessEnv): Config {
   return {
     stage: vars.STAGE,
     logLevel: vars.LOG_LEVEL,
+    tracingEnabled: vars.TRACING_ENABLED ?? true,
     database,
     kafka,
     pipeline: { pendingEventMaxWaitSeconds: vars.PENDING_EVENT_MAX_WAIT_SECONDS },

@@ -35,3 +35,37 @@ export async function createKafkaAdmin(
   });
   return kafka.admin();
 }
+
+/**
+ * One admin connection kept across calls (GET /health: one per container, as the pool is), connected on first use
+ * and again after a failure; `discard` drops it after an error, so that the next call starts on a fresh connection.
+ */
+export class SharedAdmin {
+  private connected: Promise<Admin> | undefined;
+  /** How many connections it has opened: one, for as long as the broker keeps answering. */
+  connections = 0;
+
+  constructor(private readonly factory: () => Promise<Admin>) {}
+
+  async get(): Promise<Admin> {
+    this.connected ??= (async () => {
+      const admin = await this.factory();
+      this.connections += 1;
+      await admin.connect();
+      return admin;
+    })();
+    try {
+      return await this.connected;
+    } catch (error) {
+      this.connected = undefined;
+      throw error;
+    }
+  }
+
+  async discard(): Promise<void> {
+    const connected = this.connected;
+    this.connected = undefined;
+    const admin = await connected?.catch(() => undefined);
+    await admin?.disconnect().catch(() => undefined);
+  }
+}

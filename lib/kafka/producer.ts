@@ -10,6 +10,7 @@ import { getSecretSource } from '../aws/secrets';
 import { config, KafkaAuth } from '../config';
 import { awsConnectionDeps, kafkaClientConfig } from './connection';
 import { KafkaPublishError } from './errors';
+import { startSubsegment } from '../observability/tracer';
 import { schemaVersionHeader } from './schemas/versioning';
 
 /**
@@ -86,6 +87,9 @@ export class KafkaPublisher implements EventPublisher {
       });
       byTopic.set(message.topic, list);
     }
+    const subsegment = startSubsegment('kafka.publish');
+    subsegment?.annotate('topics', [...byTopic.keys()].join(','));
+    subsegment?.annotate('messages', messages.length);
     try {
       const producer = await this.ready();
       this.connected ??= producer.connect();
@@ -94,7 +98,9 @@ export class KafkaPublisher implements EventPublisher {
         acks: -1,
         topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
       });
+      subsegment?.end();
     } catch (error) {
+      subsegment?.end(error);
       // A failed connect must not be cached: the next invocation tries again.
       this.connected = undefined;
       throw new KafkaPublishError(`publishing ${messages.length} message(s) failed`, { cause: error });

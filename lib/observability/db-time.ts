@@ -1,5 +1,5 @@
 /**
- * Database time per batch: how long a batch's PostgreSQL round trips took, summed, for the `DatabaseTime` metric
+ * Database time per batch, and a trace subsegment per round trip (tracer.ts): how long a batch's PostgreSQL round trips took, summed, for the `DatabaseTime` metric
  * (metrics.ts). Every client of a pool made by `createPool` is instrumented once, when it connects
  * (`instrumentClient`); a query issued while a batch runs inside `measureDatabaseTime` adds its duration to that
  * batch's timer, found through AsyncLocalStorage, so no store or handler has to pass a timer along. Outside a
@@ -10,6 +10,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
+
+import { startSubsegment } from './tracer';
 
 /** What one measured batch spent on the database. */
 export interface DatabaseTimer {
@@ -26,6 +28,13 @@ export async function measureDatabaseTime<R>(
   timer: DatabaseTimer = { ms: 0, queries: 0 },
 ): Promise<R> {
   return current.run(timer, work);
+}
+
+/** The SQL of a query's first argument (text, or a query config's `text`), to name its trace subsegment. */
+function sqlText(first: unknown): string | undefined {
+  if (typeof first === 'string') return first;
+  const text = typeof first === 'object' && first !== null ? (first as { text?: unknown }).text : undefined;
+  return typeof text === 'string' ? text : undefined;
 }
 
 const INSTRUMENTED = Symbol('posttrade.databaseTime');
@@ -52,12 +61,17 @@ export function instrumentClient(client: object): void {
   const query = target.query.bind(client) as Query;
   target.query = (...args: unknown[]): unknown => {
     const timer = current.getStore();
-    if (timer === undefined) return query(...args);
+    const subsegment = startSubsegment('postgres');
+    if (timer === undefined && subsegment === undefined) return query(...args);
+    const text = sqlText(args[0]);
+    if (text !== undefined) subsegment?.sql(text);
     const started = performance.now();
     let counted = false;
-    const count = (): void => {
+    const count = (error?: unknown): void => {
       if (counted) return;
       counted = true;
+      subsegment?.end(error);
+      if (timer === undefined) return;
       timer.ms += performance.now() - started;
       timer.queries += 1;
     };
@@ -66,15 +80,16 @@ export function instrumentClient(client: object): void {
     if (typeof last === 'function') {
       const callback = last as (...results: unknown[]) => unknown;
       args[args.length - 1] = (...results: unknown[]): unknown => {
-        count();
+        count(results[0]);
         return callback(...results);
       };
     }
     const result = query(...args);
     if (isThenable(result)) {
-      result.then(count, count);
+      result.then(() => count(), count);
     } else if (isStream(result)) {
-      for (const end of ['end', 'finish', 'error']) result.once(end, count);
+      for (const end of ['end', 'finish']) result.once(end, () => count());
+      result.once('error', count);
     }
     return result;
   };

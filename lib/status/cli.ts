@@ -56,6 +56,7 @@ export function renderStatus(report: StatusReport): string {
   const now = report.checkedAt;
   lines.push(`pipeline ${report.verdict.toUpperCase()} at ${now.toISOString()}`);
   for (const reason of report.reasons) lines.push(`  ! ${reason}`);
+  for (const note of report.notes) lines.push(`  · ${note}`);
   const t = report.thresholds;
   lines.push(
     `  (degraded over: lag ${t.lagMax}, dead letters ${t.deadLettersPerHourMax}/h, idle ${t.staleStageSeconds} s with work waiting)`,
@@ -79,6 +80,11 @@ export function renderStatus(report: StatusReport): string {
   lines.push('', 'last batch per stage');
   if (!report.database.reachable) lines.push(`  database unreachable: ${report.database.error ?? ''}`);
   else if (report.lastBatches.length === 0) lines.push('  no stage has run a batch yet');
+  const ran = new Set(report.lastBatches.map((batch) => batch.stage));
+  const neverRan = [...new Set(report.groups.map((group) => group.stage))].filter((stage) => !ran.has(stage));
+  if (report.database.reachable && ran.size > 0 && neverRan.length > 0) {
+    lines.push(`  never ran: ${neverRan.join(', ')} (idle unless records wait for them, as the lag above says)`);
+  }
   for (const batch of report.lastBatches) {
     lines.push(
       `  ${batch.stage.padEnd(18)} ended ${age(batch.endedAt, now).padStart(7)} ago  took ${String(batch.durationMs).padStart(6)} ms  ` +

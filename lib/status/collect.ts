@@ -8,13 +8,17 @@ import type { Admin } from 'kafkajs';
 
 import type { StatusThresholds } from '../config';
 import type { CountBy, PipelineCounts, StatusStore } from '../db/status-store';
+import { SharedAdmin } from '../kafka/admin';
 import { messageOf } from '../kafka/errors';
 import { WATCHED_STAGES, consumerGroupOf } from './stages';
-import { judge, partitionLag, type GroupLag, type LastBatch, type VerdictResult } from './verdict';
+import { judge, partitionLag, type GroupLag, type LastBatch, type PartitionLag, type VerdictResult } from './verdict';
 
 export interface StatusDeps {
-  /** A fresh, unconnected admin; collect connects and disconnects it. */
-  readonly admin: () => Promise<Admin>;
+  /**
+   * A fresh, unconnected admin, which collect connects and disconnects (the CLI); or a SharedAdmin, whose one
+   * connection collect reuses and drops only after an error (GET /health).
+   */
+  readonly admin: (() => Promise<Admin>) | SharedAdmin;
   /** The database's side; a factory so that a configuration without a database reads as "unreachable". */
   readonly store: () => StatusStore;
   /** The deployment stage, part of every consumer group's name. */
@@ -37,14 +41,43 @@ export interface StatusReport extends VerdictResult {
 
 const HOUR_MS = 3_600_000;
 
-/** Every watched stage's lag, one topic's end offsets fetched once however many groups read it. */
-export async function consumerLag(admin: Admin, deployment: string): Promise<GroupLag[]> {
+/**
+ * The first offset of each partition of `topic` whose record is not older than `before` (epoch ms): everything a
+ * group has not consumed below it has waited longer. Undefined when the broker could not say.
+ */
+async function offsetsAt(admin: Admin, topic: string, before: number): Promise<Map<number, number> | undefined> {
+  try {
+    const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, before);
+    return new Map(offsets.map((p) => [p.partition, Number(p.offset)]));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every watched stage's lag, one topic's end offsets fetched once however many groups read it; with
+ * `overdueBefore`, also how many of a group's waiting records are older than that (GroupLag.overdue).
+ */
+export async function consumerLag(admin: Admin, deployment: string, overdueBefore?: number): Promise<GroupLag[]> {
   // A topic not created yet has no records to be behind on (fetchTopicOffsets would throw for it).
   const existing = new Set(await admin.listTopics());
   const topics = [...new Set(WATCHED_STAGES.map((watched) => watched.topic))].filter((topic) => existing.has(topic));
   const ends = new Map(
     await Promise.all(topics.map(async (topic) => [topic, await admin.fetchTopicOffsets(topic)] as const)),
   );
+  const byTime = new Map<string, Promise<Map<number, number> | undefined>>();
+  const overdueOf = async (topic: string, partitions: readonly PartitionLag[]): Promise<number | undefined> => {
+    if (overdueBefore === undefined) return undefined;
+    if (!byTime.has(topic)) byTime.set(topic, offsetsAt(admin, topic, overdueBefore));
+    const at = await byTime.get(topic);
+    if (at === undefined) return undefined;
+    return partitions.reduce((sum, p) => {
+      const position = Math.max(p.committed ?? p.start, p.start);
+      // No record at or after the time: every record of the partition is older.
+      const young = Math.min(at.get(p.partition) ?? p.end, p.end);
+      return sum + Math.max(0, (young < 0 ? p.end : young) - position);
+    }, 0);
+  };
   return Promise.all(
     WATCHED_STAGES.map(async ({ stage, topic }) => {
       const group = consumerGroupOf(stage, deployment);
@@ -66,17 +99,33 @@ export async function consumerLag(admin: Admin, deployment: string): Promise<Gro
           };
         })
         .sort((a, b) => a.partition - b.partition);
-      return { stage, group, topic, partitions, lag: partitions.reduce((sum, p) => sum + p.lag, 0) };
+      const lag = partitions.reduce((sum, p) => sum + p.lag, 0);
+      const overdue = lag === 0 ? 0 : await overdueOf(topic, partitions);
+      return { stage, group, topic, partitions, lag, ...(overdue === undefined ? {} : { overdue }) };
     }),
   );
 }
 
+function lagOf(admin: Admin, deps: StatusDeps): Promise<GroupLag[]> {
+  const now = (deps.now ?? (() => new Date()))().getTime();
+  return consumerLag(admin, deps.deployment, now - deps.thresholds.staleStageSeconds * 1000);
+}
+
 async function kafkaSide(deps: StatusDeps): Promise<{ groups: GroupLag[]; error?: string }> {
+  const source = deps.admin;
+  if (source instanceof SharedAdmin) {
+    try {
+      return { groups: await lagOf(await source.get(), deps) };
+    } catch (error) {
+      await source.discard();
+      return { groups: [], error: messageOf(error) };
+    }
+  }
   let admin: Admin | undefined;
   try {
-    admin = await deps.admin();
+    admin = await source();
     await admin.connect();
-    return { groups: await consumerLag(admin, deps.deployment) };
+    return { groups: await lagOf(admin, deps) };
   } catch (error) {
     return { groups: [], error: messageOf(error) };
   } finally {

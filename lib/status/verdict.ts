@@ -25,6 +25,11 @@ export interface GroupLag {
   readonly topic: string;
   readonly partitions: readonly PartitionLag[];
   readonly lag: number;
+  /**
+   * Of the records waiting, how many have waited longer than STATUS_STALE_STAGE_SECONDS (from the records'
+   * timestamps); undefined when that could not be asked, and then every waiting record counts as overdue.
+   */
+  readonly overdue?: number;
 }
 
 export interface LastBatch {
@@ -50,6 +55,8 @@ export interface VerdictResult {
   readonly verdict: Verdict;
   /** One line per finding, for people; empty when healthy. */
   readonly reasons: readonly string[];
+  /** What is worth knowing and no reason to be degraded: a stage that has not run yet, records not yet overdue. */
+  readonly notes: readonly string[];
 }
 
 /** The lag of one partition: records after the committed offset (or after the log's start, without a commit). */
@@ -61,26 +68,35 @@ export function judge(inputs: VerdictInputs, thresholds: StatusThresholds): Verd
   const down: string[] = [];
   if (inputs.kafkaError !== undefined) down.push(`Kafka unreachable: ${inputs.kafkaError}`);
   if (inputs.databaseError !== undefined) down.push(`PostgreSQL unreachable: ${inputs.databaseError}`);
-  if (down.length > 0) return { verdict: Verdict.DOWN, reasons: down };
+  if (down.length > 0) return { verdict: Verdict.DOWN, reasons: down, notes: [] };
 
   const reasons: string[] = [];
+  const notes: string[] = [];
   const batches = new Map(inputs.lastBatches.map((batch) => [batch.stage, batch]));
   for (const group of inputs.groups) {
     if (group.lag > thresholds.lagMax) {
       reasons.push(`${group.stage}: lag ${group.lag} on ${group.topic} > STATUS_LAG_MAX ${thresholds.lagMax}`);
     }
     const batch = batches.get(group.stage);
-    if (group.lag > 0) {
-      if (batch === undefined) {
-        reasons.push(`${group.stage}: ${group.lag} record(s) waiting and no batch ever ran`);
-      } else {
-        const idleSeconds = Math.floor((inputs.now.getTime() - batch.endedAt.getTime()) / 1000);
-        if (idleSeconds > thresholds.staleStageSeconds) {
-          reasons.push(
-            `${group.stage}: stale, ${group.lag} record(s) waiting and the last batch ended ${idleSeconds} s ago ` +
-              `(> STATUS_STALE_STAGE_SECONDS ${thresholds.staleStageSeconds})`,
-          );
-        }
+    // Records waiting are a problem once some have waited past the threshold: a stage that has not run yet on a
+    // fresh stack, or one idle for hours that has just been given work, is starting, not stuck.
+    const overdue = group.overdue ?? group.lag;
+    const within = `none waiting longer than STATUS_STALE_STAGE_SECONDS ${thresholds.staleStageSeconds}`;
+    if (batch === undefined) {
+      if (group.lag === 0) continue; // idle: nothing has been waiting for it
+      if (overdue === 0) notes.push(`${group.stage}: never ran yet, ${group.lag} record(s) waiting, ${within}`);
+      else
+        reasons.push(
+          `${group.stage}: ${group.lag} record(s) waiting and no batch ever ran` +
+            (group.overdue === undefined ? '' : `; ${overdue} waiting longer than ${thresholds.staleStageSeconds} s`),
+        );
+    } else if (group.lag > 0) {
+      const idleSeconds = Math.floor((inputs.now.getTime() - batch.endedAt.getTime()) / 1000);
+      if (idleSeconds > thresholds.staleStageSeconds && overdue > 0) {
+        reasons.push(
+          `${group.stage}: stale, ${group.lag} record(s) waiting and the last batch ended ${idleSeconds} s ago ` +
+            `(> STATUS_STALE_STAGE_SECONDS ${thresholds.staleStageSeconds})`,
+        );
       }
     }
   }
@@ -93,5 +109,5 @@ export function judge(inputs: VerdictInputs, thresholds: StatusThresholds): Verd
         `${thresholds.deadLettersPerHourMax}`,
     );
   }
-  return { verdict: reasons.length === 0 ? Verdict.HEALTHY : Verdict.DEGRADED, reasons };
+  return { verdict: reasons.length === 0 ? Verdict.HEALTHY : Verdict.DEGRADED, reasons, notes };
 }

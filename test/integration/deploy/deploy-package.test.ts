@@ -112,6 +112,8 @@ const ENI_ACTIONS = new Set([
   'ec2:DescribeSubnets',
   'ec2:DescribeSecurityGroups',
 ]);
+/** Active tracing's writes to X-Ray, which take no resource-level restriction either. */
+const XRAY_ACTIONS = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const logicalId = (fn: string) => `${fn[0]?.toUpperCase() ?? ''}${fn.slice(1)}`;
@@ -247,7 +249,23 @@ describe('sls package --stage prod (no AWS credentials)', () => {
     ).toEqual([...roles].sort());
   });
 
-  it('names every action and scopes every data action to its resources; only the ENI actions take *', () => {
+  it('traces every function (X-Ray active tracing) and lets each role write its traces', () => {
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+      expect({ id, tracing: fn.Properties.TracingConfig }).toEqual({ id, tracing: { Mode: 'Active' } });
+    }
+    for (const [roleId, role] of ofType('AWS::IAM::Role')) {
+      const statements = (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+        (policy) => policy.PolicyDocument.Statement,
+      );
+      const xray = statements.filter((statement) => list(statement.Action).some((a) => XRAY_ACTIONS.has(a)));
+      expect({ roleId, xray: xray.map((s) => [list(s.Action).sort(), s.Resource]) }).toEqual({
+        roleId,
+        xray: [[[...XRAY_ACTIONS].sort(), '*']],
+      });
+    }
+  });
+
+  it('names every action and scopes every data action to its resources; only the ENI and X-Ray actions take *', () => {
     for (const [roleId, role] of ofType('AWS::IAM::Role')) {
       const statements = (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
         (policy) => policy.PolicyDocument.Statement,
@@ -261,7 +279,10 @@ describe('sls package --stage prod (no AWS credentials)', () => {
           wildcardActions: [],
         });
         if (targets.includes('*')) {
-          expect({ roleId, actions: actions.filter((a) => !ENI_ACTIONS.has(a)) }).toEqual({ roleId, actions: [] });
+          expect({ roleId, actions: actions.filter((a) => !ENI_ACTIONS.has(a) && !XRAY_ACTIONS.has(a)) }).toEqual({
+            roleId,
+            actions: [],
+          });
         }
         for (const target of targets.filter((t) => t !== '*')) {
           // Kafka topics and groups, secrets and buckets are named exactly; the wildcards left are the streams of

@@ -7,7 +7,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { healthHandler } from '../../../lib/api/health';
 import { loadConfig } from '../../../lib/config';
 import { PgStatusStore } from '../../../lib/db/status-store';
-import { createKafkaAdmin } from '../../../lib/kafka/admin';
+import { SharedAdmin, createKafkaAdmin } from '../../../lib/kafka/admin';
 import { Topics, topicSpecs } from '../../../lib/kafka/topics';
 import { startTestBroker, type TestBroker } from '../helpers/broker';
 import { createTestDatabase, freePort, type TestDatabase } from '../helpers/postgres';
@@ -73,5 +73,29 @@ describe('GET /health', () => {
     expect(response.statusCode).toBe(503);
     expect(response.headers).toMatchObject({ 'retry-after': '30' });
     expect(JSON.parse(String(response.body))).toEqual({ status: 'down', checkedAt: expect.any(String) as unknown });
+  });
+
+  it('keeps one broker connection across checks, and opens a new one only after a failure', async () => {
+    // Arrange: the health function's shared admin, first pointed at a port nothing listens on
+    let brokers = `127.0.0.1:${await freePort()}`;
+    const shared = new SharedAdmin(() => createKafkaAdmin(loadConfig({ KAFKA_BROKERS: brokers }).kafka));
+    const check = healthHandler({
+      admin: shared,
+      store: () => new PgStatusStore(db.pool),
+      deployment: 'local',
+      thresholds: { lagMax: 1000, deadLettersPerHourMax: 1000, staleStageSeconds: 60 },
+    });
+
+    // Act
+    const down = await check({});
+    brokers = broker.address;
+    const statuses = [];
+    for (let i = 0; i < 3; i += 1) statuses.push((await check({})).statusCode);
+    await shared.discard();
+
+    // Assert
+    expect(down.statusCode).toBe(503);
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(shared.connections).toBe(2); // the failed one, then one for all three checks
   });
 });

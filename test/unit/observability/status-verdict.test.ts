@@ -3,8 +3,15 @@ import { judge, partitionLag, Verdict, type GroupLag, type LastBatch } from '../
 const THRESHOLDS = { lagMax: 100, deadLettersPerHourMax: 5, staleStageSeconds: 300 };
 const NOW = new Date('2026-12-03T07:00:00Z');
 
-function group(stage: string, lag: number): GroupLag {
-  return { stage, group: `posttrade-local-${stage}`, topic: 'trades.captured', partitions: [], lag };
+function group(stage: string, lag: number, overdue?: number): GroupLag {
+  return {
+    stage,
+    group: `posttrade-local-${stage}`,
+    topic: 'trades.captured',
+    partitions: [],
+    lag,
+    ...(overdue === undefined ? {} : { overdue }),
+  };
 }
 
 function batch(stage: string, secondsAgo: number, outcome: LastBatch['outcome'] = 'OK'): LastBatch {
@@ -32,6 +39,7 @@ describe('the status verdict', () => {
     expect(judge({ ...healthy, groups: [group('validateTrades', 100)] }, THRESHOLDS)).toEqual({
       verdict: Verdict.HEALTHY,
       reasons: [],
+      notes: [],
     });
   });
 
@@ -40,6 +48,7 @@ describe('the status verdict', () => {
     expect(result).toEqual({
       verdict: Verdict.DEGRADED,
       reasons: ['validateTrades: lag 101 on trades.captured > STATUS_LAG_MAX 100'],
+      notes: [],
     });
   });
 
@@ -58,6 +67,35 @@ describe('the status verdict', () => {
     ).toBe(Verdict.HEALTHY);
   });
 
+  it('calls a stage that never ran idle, and starting while nothing has waited for it past the threshold', () => {
+    // A fresh stack: nothing has run, nothing waits
+    expect(judge({ ...healthy, groups: [group('positions', 0)], lastBatches: [] }, THRESHOLDS)).toEqual({
+      verdict: Verdict.HEALTHY,
+      reasons: [],
+      notes: [],
+    });
+    // Records have just arrived for a stage that has not run yet
+    expect(judge({ ...healthy, groups: [group('positions', 10, 0)], lastBatches: [] }, THRESHOLDS)).toEqual({
+      verdict: Verdict.HEALTHY,
+      reasons: [],
+      notes: [
+        'positions: never ran yet, 10 record(s) waiting, none waiting longer than STATUS_STALE_STAGE_SECONDS 300',
+      ],
+    });
+    // ...and some have waited past the threshold: stuck, not starting
+    expect(judge({ ...healthy, groups: [group('positions', 10, 4)], lastBatches: [] }, THRESHOLDS).reasons).toEqual([
+      'positions: 10 record(s) waiting and no batch ever ran; 4 waiting longer than 300 s',
+    ]);
+    // A stage idle for a day that was just given work is not stale until that work has waited too
+    const idleForADay = { ...healthy, lastBatches: [batch('validateTrades', 86_400)] };
+    expect(judge({ ...idleForADay, groups: [group('validateTrades', 10, 0)] }, THRESHOLDS).verdict).toBe(
+      Verdict.HEALTHY,
+    );
+    expect(judge({ ...idleForADay, groups: [group('validateTrades', 10, 1)] }, THRESHOLDS).verdict).toBe(
+      Verdict.DEGRADED,
+    );
+  });
+
   it('is degraded when a last batch failed or dead letters exceed their threshold', () => {
     const result = judge(
       { ...healthy, lastBatches: [batch('validateTrades', 5, 'FAILED')], deadLettersLastHour: 6 },
@@ -74,6 +112,7 @@ describe('the status verdict', () => {
     expect(judge({ ...healthy, kafkaError: 'connection refused', groups: [] }, THRESHOLDS)).toEqual({
       verdict: Verdict.DOWN,
       reasons: ['Kafka unreachable: connection refused'],
+      notes: [],
     });
     expect(judge({ ...healthy, databaseError: 'timeout', lastBatches: [] }, THRESHOLDS).verdict).toBe(Verdict.DOWN);
   });
