@@ -1,5 +1,6 @@
 /**
- * The read side of `posttrade trace`: every row the stages wrote about one trade, found from an ExecID, a trade id
+ * The read side of `posttrade trace`: every row the stages wrote about one trade (and the positions its versions are
+ * in, with the reconciliation break events on them since its trade date), found from an ExecID, a trade id
  * or a correlation id (trade_correlations maps each execution to the id it was captured under), as one timeline.
  */
 import type { Pool } from 'pg';
@@ -13,6 +14,10 @@ export const TraceStep = {
   BOOKED: 'booked',
   INSTRUCTED: 'instructed',
   STATUS: 'status',
+  /** A position the trade's versions are in, as it stands now (positions are rebuilt, not versioned). */
+  POSITION: 'position',
+  /** A reconciliation break event on one of those positions, from a statement on or after the trade date. */
+  BREAK: 'break',
 } as const;
 export type TraceStep = (typeof TraceStep)[keyof typeof TraceStep];
 
@@ -83,7 +88,10 @@ export async function readTradeTrace(pool: Pool, id: string): Promise<TradeTrace
     correlation_id: string | null;
     detail: string;
   }>(
-    `SELECT to_char(at AT TIME ZONE 'UTC', ${ISO}) AS at, step, exec_id, trade_id, version, correlation_id, detail
+    `WITH touched AS (
+       SELECT account_id, isin, min(trade_date) AS first_trade_date FROM trade_versions
+       WHERE exec_id = ANY($1::text[]) GROUP BY account_id, isin)
+     SELECT to_char(at AT TIME ZONE 'UTC', ${ISO}) AS at, step, exec_id, trade_id, version, correlation_id, detail
      FROM (
        SELECT captured_at AS at, 'captured' AS step, exec_id, trade_id, NULL::integer AS version, correlation_id,
          'published to trades.captured' AS detail
@@ -117,9 +125,25 @@ export async function readTradeTrace(pool: Pool, id: string): Promise<TradeTrace
        JOIN settlement_instructions i ON i.instruction_id = h.instruction_id
        LEFT JOIN trade_correlations c ON c.exec_id = i.exec_id
        WHERE i.exec_id = ANY($1::text[])
+       UNION ALL
+       SELECT p.rebuilt_at, 'position', NULL, NULL, NULL, NULL,
+         p.account_id || ' ' || p.isin || ' now ' || p.quantity || ' (' || p.cost_method || ', '
+           || p.live_trades || ' live trade(s), last trade date ' || p.last_trade_date || ')'
+       FROM positions p WHERE (p.account_id, p.isin) IN (SELECT account_id, isin FROM touched)
+       UNION ALL
+       SELECT s.received_at, 'break', NULL, NULL, NULL, NULL,
+         e.event || ' ' || b.break_class || ' ' || b.account_id || ' ' || b.isin
+           || ' difference ' || (e.payload ->> 'difference') || ', age ' || (e.payload ->> 'ageBusinessDays')
+           || ' business day(s) (statement ' || e.statement_id || ' of ' || s.statement_date || ')'
+       FROM recon_break_events e
+       JOIN recon_breaks b ON b.break_key = e.break_key
+       JOIN custody_statements s ON s.statement_id = e.statement_id
+       WHERE b.scope = 'POSITION' AND (b.account_id, b.isin) IN (SELECT account_id, isin FROM touched)
+         AND s.statement_date >= (SELECT min(first_trade_date) FROM touched)
      ) AS events
      ORDER BY at, CASE step WHEN 'captured' THEN 0 WHEN 'validated' THEN 1 WHEN 'rejected' THEN 1
-       WHEN 'dead-lettered' THEN 1 WHEN 'booked' THEN 2 WHEN 'instructed' THEN 3 ELSE 4 END, exec_id`,
+       WHEN 'dead-lettered' THEN 1 WHEN 'booked' THEN 2 WHEN 'instructed' THEN 3 WHEN 'status' THEN 4
+       WHEN 'position' THEN 5 ELSE 6 END, exec_id`,
     [execIds, correlationIds],
   );
   let previous: number | undefined;

@@ -21,6 +21,7 @@ import {
   validateHandler,
   type AuthorizerContext,
 } from '../../../lib/pipeline/handlers';
+import { positionsHandler } from '../../../lib/positions/handlers';
 import { reconcileHandler } from '../../../lib/recon/handlers';
 import { loadReferenceData } from '../../../lib/refdata/load';
 import { settleTradesHandler } from '../../../lib/settlement/handlers';
@@ -209,6 +210,7 @@ describe('correlation ids through the pipeline', () => {
 
     // Act
     await settleTradesHandler({ pool: db.pool, publisher })(booked);
+    await positionsHandler({ pool: db.pool, publisher })(booked);
     const statements = await eventOf(Topics.CUSTODY_STATEMENTS, 2);
     await reconcileHandler({ pool: db.pool, publisher })(statements);
 
@@ -227,5 +229,22 @@ describe('correlation ids through the pipeline', () => {
     const byStatement = new Map(breaks.map((m) => [(m.value as { statementId: string }).statementId, m.correlationId]));
     expect(byStatement.get('CORR-S1')).toBe('custodian:stmt-1');
     expect(byStatement.get('CORR-S2')).toMatch(/^custody\.statements:\d+:\d+$/);
+  });
+
+  it("traces the positions a trade's versions are in and the break events on them since its trade date", async () => {
+    // Act (on what the tests above stored: CORR-T1 positioned, statements CORR-S1 and CORR-S2 reconciled)
+    const trace = await readTradeTrace(db.pool, 'CORR-T1');
+
+    // Assert
+    const positions = trace?.events.filter((event) => event.step === 'position') ?? [];
+    expect(positions.map((event) => event.detail)).toEqual([expect.stringMatching(/^ACC-001 US0378331005 now \d+ /)]);
+    const breaks = trace?.events.filter((event) => event.step === 'break') ?? [];
+    expect(breaks.map((event) => event.detail)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^OPENED \w+ ACC-001 US0378331005 difference -?\d+.*statement CORR-S1 of 2024-05-29\)$/),
+      ]),
+    );
+    // The trade's own steps still come first where they happened first
+    expect(trace?.events[0]?.step).toBe('captured');
   });
 });
