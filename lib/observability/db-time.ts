@@ -58,7 +58,7 @@ export function instrumentClient(client: object): void {
   const target = client as { query: Query; [INSTRUMENTED]?: true };
   if (target[INSTRUMENTED] === true) return;
   target[INSTRUMENTED] = true;
-  const query = target.query.bind(client) as Query;
+  const query: Query = target.query.bind(client);
   target.query = (...args: unknown[]): unknown => {
     const timer = current.getStore();
     const subsegment = startSubsegment('postgres');
