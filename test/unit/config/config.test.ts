@@ -4,10 +4,12 @@ import { ConfigError, loadConfig } from '../../../lib/config';
 describe('loadConfig', () => {
   it('fills in the local defaults when nothing is set', () => {
     const config = loadConfig({});
+    expect(loadConfig({ TRACING_ENABLED: 'false' }).tracingEnabled).toBe(false);
 
     expect(config).toEqual({
       stage: 'local',
       logLevel: 'INFO',
+      tracingEnabled: true,
       database: { url: undefined, poolMax: 2, statementTimeoutMs: 10_000 },
       kafka: {
         brokers: ['127.0.0.1:9092'],
