@@ -16,7 +16,7 @@ import { releaseAfterLocalInvoke } from '../lib/lambda/local-invoke';
 const admin = new SharedAdmin(() => createKafkaAdmin(config().kafka));
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-  .use(releaseAfterLocalInvoke(process.env, [() => admin.discard()]))
+  .use(releaseAfterLocalInvoke(undefined, [() => admin.discard()]))
   .handler(
     healthHandler({
       admin,
