@@ -10,7 +10,7 @@ import { z } from 'zod';
 
 import { isValidIsin } from '../../domain/refdata';
 import { identifier, timestamp } from './storable';
-import type { DecodeResult, FieldError } from './trade-event';
+import { versionedDecoder } from './versioning';
 
 export const PositionChangedV1Schema = z.object({
   schemaVersion: z.literal(1),
@@ -23,13 +23,5 @@ export const PositionChangedV1Schema = z.object({
 });
 export type PositionChangedV1 = z.infer<typeof PositionChangedV1Schema>;
 
-/** Decodes a parsed JSON `positions.changed` value, reporting every field error with its path. */
-export function decodePositionChanged(json: unknown): DecodeResult<PositionChangedV1> {
-  const parsed = PositionChangedV1Schema.safeParse(json);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const errors: FieldError[] = parsed.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
-  return { ok: false, errors };
-}
+/** Decodes a parsed JSON `positions.changed` value (version 1 only, and says so), reporting every field error. */
+export const decodePositionChanged = versionedDecoder({ version: 1, schema: PositionChangedV1Schema });
