@@ -173,6 +173,13 @@ test('stop from another terminal takes everything down in reverse order, restart
   // restart record left
   expect(stopped.status).toBe(0);
   expect(await stack?.exited).toBe(0);
+  // 'exit' can come before the last of its stdout has been read from the pipe: give the stop lines a moment to
+  // arrive before reading them (the assertion below still says what was missing).
+  await eventually(
+    () => (/stopping postgres \(pid/.test(stack?.output() ?? '') ? true : undefined),
+    5_000,
+    'the stop lines',
+  ).catch(() => undefined);
   const stops = (stack?.output() ?? '').split('\n').flatMap((line) => {
     const m = /stopping (offline|broker|postgres) \(pid/.exec(line);
     return m?.[1] === undefined ? [] : [m[1]];
