@@ -103,10 +103,34 @@ function weekdaysUpTo(dayNumber: number): number {
 }
 
 /**
+ * The calendar years a market's holiday data covers, first to last inclusive. A date outside them cannot be
+ * told apart from a business day (every weekday looks open), so settlement dates are not computed there.
+ */
+export interface CalendarCoverage {
+  readonly firstYear: number;
+  readonly lastYear: number;
+}
+
+/**
  * The business days of one market (identified by its ISO 10383 MIC): Monday to Friday, minus its full-day
  * holidays. Half-day sessions are business days.
  */
 export class HolidayCalendar {
+  /**
+   * A calendar built from reference data: it covers the years its holidays fall in (every market closes on at
+   * least one weekday a year, so a year with none listed is a year not loaded). No dates: no coverage limit.
+   */
+  static fromHolidayData(mic: string, holidays: readonly string[]): HolidayCalendar {
+    let firstYear = Infinity;
+    let lastYear = -Infinity;
+    for (const holiday of holidays) {
+      const year = Number(holiday.slice(0, 4));
+      if (year < firstYear) firstYear = year;
+      if (year > lastYear) lastYear = year;
+    }
+    return new HolidayCalendar(mic, holidays, holidays.length === 0 ? undefined : { firstYear, lastYear });
+  }
+
   /** Holiday day numbers that fall on weekdays, ascending: weekend holidays change nothing. */
   private readonly weekdayHolidays: readonly number[];
   private readonly holidaySet: ReadonlySet<number>;
@@ -114,10 +138,12 @@ export class HolidayCalendar {
   /**
    * @param mic the market's MIC, e.g. 'XNYS'
    * @param holidays full-day closures as 'YYYY-MM-DD'; an invalid date throws {@link InvalidDateError}
+   * @param coverage the years the holidays are known for; undefined: every year (a weekday-only calendar)
    */
   constructor(
     readonly mic: string,
     holidays: Iterable<string>,
+    readonly coverage?: CalendarCoverage,
   ) {
     const days = new Set<number>();
     for (const holiday of holidays) {
@@ -126,6 +152,18 @@ export class HolidayCalendar {
     }
     this.holidaySet = days;
     this.weekdayHolidays = [...days].sort((a, b) => a - b);
+  }
+
+  /** True when the holiday data covers `date`'s year (always, for a calendar without a coverage limit). */
+  covers(date: string): boolean {
+    if (this.coverage === undefined) return true;
+    const year = Number(date.slice(0, 4));
+    return year >= this.coverage.firstYear && year <= this.coverage.lastYear;
+  }
+
+  /** "2024–2027", or "every year" for a calendar without a coverage limit: for error messages. */
+  describeCoverage(): string {
+    return this.coverage === undefined ? 'every year' : `${this.coverage.firstYear}\u2013${this.coverage.lastYear}`;
   }
 
   /** True when the market is open on `date`: a weekday that is not one of its holidays. */

@@ -33,7 +33,7 @@ export function parseHolidaysCsv(text: string): MarketHoliday[] {
   return holidays;
 }
 
-/** Builds one {@link HolidayCalendar} per MIC from holiday rows. */
+/** Builds one {@link HolidayCalendar} per MIC from holiday rows, each covering the years its rows fall in. */
 export function calendarsFromHolidays(holidays: Iterable<MarketHoliday>): Map<string, HolidayCalendar> {
   const datesByMic = new Map<string, string[]>();
   for (const { mic, date } of holidays) {
@@ -41,7 +41,7 @@ export function calendarsFromHolidays(holidays: Iterable<MarketHoliday>): Map<st
     dates.push(date);
     datesByMic.set(mic, dates);
   }
-  return new Map([...datesByMic].map(([mic, dates]) => [mic, new HolidayCalendar(mic, dates)]));
+  return new Map([...datesByMic].map(([mic, dates]) => [mic, HolidayCalendar.fromHolidayData(mic, dates)]));
 }
 
 /** Reads the holiday CSV (the shipped seed by default) and returns calendars keyed by MIC. */

@@ -29,6 +29,7 @@ export const SettlementExceptionReason = {
   UNKNOWN_INSTRUMENT: 'UNKNOWN_INSTRUMENT',
   NO_SETTLEMENT_CYCLE: 'NO_SETTLEMENT_CYCLE',
   NO_SETTLEMENT_CALENDAR: 'NO_SETTLEMENT_CALENDAR',
+  SETTLEMENT_CALENDAR_NOT_COVERED: 'SETTLEMENT_CALENDAR_NOT_COVERED',
 } as const;
 
 export interface SettlementException {
@@ -116,7 +117,21 @@ export function settlementDateByRule(
       ],
     };
   }
-  return { ok: true, value: { date: settlementDate(tradeDate, cycle.days, calendar), market } };
+  const date = settlementDate(tradeDate, cycle.days, calendar);
+  const outside = [tradeDate, date].find((d) => !calendar.covers(d));
+  if (outside !== undefined) {
+    return {
+      ok: false,
+      market,
+      errors: [
+        {
+          reason: SettlementExceptionReason.SETTLEMENT_CALENDAR_NOT_COVERED,
+          detail: `${outside} is outside the ${market} holiday calendar (${calendar.describeCoverage()})`,
+        },
+      ],
+    };
+  }
+  return { ok: true, value: { date, market } };
 }
 
 function toSettlementTrade(event: BookedTradeEventV1, settlementDateValue: string): BookedTradeForSettlement {

@@ -175,7 +175,7 @@ export class PgSettlementStore {
         ]),
       ),
       cycles: cycleRules,
-      calendars: new Map(holidays.rows.map((r) => [r.mic, new HolidayCalendar(r.mic, r.dates)])),
+      calendars: new Map(holidays.rows.map((r) => [r.mic, HolidayCalendar.fromHolidayData(r.mic, r.dates)])),
       ssis,
     };
   }

@@ -1,5 +1,5 @@
 /** Dates: the trade date is a business day of the venue; the settlement date follows the settlement cycle. */
-import { toDayNumber } from '../calendar';
+import { HolidayCalendar, toDayNumber } from '../calendar';
 import { checkExplicitSettlementDate, resolveCycle, settlementDate } from '../settlement-date';
 import { Trade } from '../trade';
 import { ValidationCode, ValidationError, violation } from './codes';
@@ -12,6 +12,7 @@ export const tradeDateBusinessDay: ValidationRule = {
   check: (trade, { calendars }) => {
     const calendar = calendars.get(trade.mic);
     if (!calendar) return [violation(ValidationCode.CALENDAR_UNKNOWN, `no holiday calendar for venue ${trade.mic}`)];
+    if (!calendar.covers(trade.tradeDate)) return [notCovered(calendar, 'trade date', trade.tradeDate)];
     return calendar.isBusinessDay(trade.tradeDate)
       ? PASS
       : [
@@ -68,10 +69,21 @@ export function resolveSettlementDate(trade: Trade, context: ValidationContext):
       ],
     };
   }
+  if (!calendar.covers(trade.tradeDate))
+    return { ok: false, errors: [notCovered(calendar, 'trade date', trade.tradeDate)] };
   const expected = settlementDate(trade.tradeDate, cycle.days, calendar);
+  if (!calendar.covers(expected)) return { ok: false, errors: [notCovered(calendar, 'settlement date', expected)] };
   if (stated === undefined) return { ok: true, value: expected };
   const check = checkExplicitSettlementDate(trade.tradeDate, stated, expected);
   return check.ok ? check : { ok: false, errors: [check.error] };
+}
+
+/** A date the calendar's holiday data does not reach: every weekday would look open, so nothing is guessed. */
+function notCovered(calendar: HolidayCalendar, what: string, date: string): ValidationError {
+  return violation(
+    ValidationCode.CALENDAR_NOT_COVERED,
+    `${what} ${date} is outside the ${calendar.mic} holiday calendar (${calendar.describeCoverage()}): load its holidays for that year`,
+  );
 }
 
 export const settlementDateConsistent: ValidationRule = {

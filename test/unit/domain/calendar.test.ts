@@ -7,6 +7,8 @@ import {
   toDayNumber,
 } from '../../../lib/domain/calendar';
 import { readFileSync } from 'node:fs';
+import { settlementDateByRule } from '../../../lib/settlement/plan';
+import { seedSettlementReference } from '../../helpers/seed-reference-data';
 import { DEFAULT_HOLIDAYS_CSV, loadHolidayCalendars, parseHolidaysCsv } from '../../../lib/refdata/holidays';
 
 describe('ISO date arithmetic', () => {
@@ -94,6 +96,42 @@ describe('HolidayCalendar', () => {
 
   it('refuses an invalid holiday date', () => {
     expect(() => new HolidayCalendar('XNYS', ['2024-02-30'])).toThrow('not an ISO calendar date');
+  });
+});
+
+describe('HolidayCalendar coverage', () => {
+  it('built from holiday data, covers the years its holidays fall in, and only those', () => {
+    const calendar = HolidayCalendar.fromHolidayData('XNYS', ['2025-12-25', '2024-01-01', '2026-07-03']);
+    expect(calendar.coverage).toEqual({ firstYear: 2024, lastYear: 2026 });
+    expect(calendar.covers('2024-01-01')).toBe(true);
+    expect(calendar.covers('2026-12-31')).toBe(true);
+    expect(calendar.covers('2023-12-29')).toBe(false);
+    expect(calendar.covers('2027-01-04')).toBe(false);
+    expect(calendar.describeCoverage()).toBe('2024\u20132026');
+  });
+
+  it('without holidays, or built directly, has no limit', () => {
+    expect(HolidayCalendar.fromHolidayData('WEEKDAYS', []).covers('2999-01-01')).toBe(true);
+    expect(new HolidayCalendar('XNYS', ['2024-01-01']).covers('1999-01-01')).toBe(true);
+  });
+
+  it('is derived per market by the CSV loader: the seed covers 2024 to 2027', () => {
+    for (const calendar of loadHolidayCalendars().values()) {
+      expect(calendar.coverage).toEqual({ firstYear: 2024, lastYear: 2027 });
+    }
+  });
+
+  it('stops settlement from computing a date outside it', () => {
+    const reference = seedSettlementReference();
+    const apple = 'US0378331005';
+    expect(settlementDateByRule('2027-12-30', apple, reference)).toMatchObject({
+      ok: true,
+      value: { date: '2027-12-31' },
+    });
+    expect(settlementDateByRule('2027-12-31', apple, reference)).toMatchObject({
+      ok: false,
+      errors: [{ reason: 'SETTLEMENT_CALENDAR_NOT_COVERED', detail: expect.stringContaining('2028-01-03') }],
+    });
   });
 });
 

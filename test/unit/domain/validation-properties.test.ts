@@ -9,7 +9,7 @@ import fc from 'fast-check';
 
 import assert from 'node:assert/strict';
 
-import { addCalendarDays, toDayNumber } from '../../../lib/domain/calendar';
+import { HolidayCalendar, addCalendarDays, toDayNumber } from '../../../lib/domain/calendar';
 import { Dec, MINOR_UNITS } from '../../../lib/domain/money';
 import { Trade } from '../../../lib/domain/trade';
 import {
@@ -458,6 +458,20 @@ const referenceCorruptions: readonly Corruption[] = [
       unchanged(seed, (snapshot) => {
         const calendars = new Map(snapshot.calendars);
         calendars.delete(seed.event.mic);
+        return { ...snapshot, calendars };
+      }),
+  },
+  {
+    name: "the venue's holiday data stops the year before the trade (its calendar covers earlier years only)",
+    caughtBy: [C.CALENDAR_NOT_COVERED],
+    corrupt: (seed) =>
+      unchanged(seed, (snapshot) => {
+        const calendars = new Map(snapshot.calendars);
+        const year = Number(seed.event.tradeDate.slice(0, 4));
+        calendars.set(
+          seed.event.mic,
+          new HolidayCalendar(seed.event.mic, [], { firstYear: year - 3, lastYear: year - 1 }),
+        );
         return { ...snapshot, calendars };
       }),
   },

@@ -242,6 +242,19 @@ describe('validateTrade', () => {
       [ValidationCode.TRADE_DATE_NOT_BUSINESS_DAY],
     ],
     ['venue without a calendar', { mic: 'XTKS' }, {}, [ValidationCode.CALENDAR_UNKNOWN]],
+    [
+      // The seed holidays stop at 2027: both the venue's trade-date check and the settlement date refuse to guess.
+      'trade date in a year the holiday data does not reach',
+      { tradeDate: '2028-01-04', tradeTime: '2028-01-04T14:30:00Z' },
+      {},
+      [ValidationCode.CALENDAR_NOT_COVERED, ValidationCode.CALENDAR_NOT_COVERED],
+    ],
+    [
+      'T+1 settlement date in a year the holiday data does not reach (Fri 2027-12-31 settles Mon 2028-01-03)',
+      { tradeDate: '2027-12-31', tradeTime: '2027-12-31T14:30:00Z' },
+      {},
+      [ValidationCode.CALENDAR_NOT_COVERED],
+    ],
     ['settlement before trade date', { settlementDate: '2024-05-27' }, {}, [ValidationCode.SETTLEMENT_BEFORE_TRADE]],
     ['settlement date off the cycle', { settlementDate: '2024-05-30' }, {}, [ValidationCode.SETTLEMENT_DATE_MISMATCH]],
     [
