@@ -2,7 +2,7 @@
  * One booking, in the caller's transaction, as named set-based steps (PgTradeStore.bookTrades and recordBatch):
  *
  * 1. {@link lockBookings}: the advisory locks of every trade id, ExecID and (with the wash-trade recheck) owner and
- *    ISIN of the batch, in one statement, sorted;
+ *    ISIN of the batch, in one statement, sorted, one per bucket of keys (lib/db/locks.ts: at most 256);
  * 2. {@link resolveExecIds}: who holds each ExecID already (booked, held, or earlier in the batch): exact
  *    redeliveries are duplicates, another execution reusing an ExecID is refused, and with the recheck the NEWs
  *    that wash are refused (lib/db/wash-check.ts);
@@ -37,16 +37,17 @@ import {
   type BookingResult,
   type RejectionReason,
 } from './trade-store';
+import { lockBucketSql } from './locks';
 import { washTradesAmong } from './wash-check';
 
 /**
- * Namespaces of the booking's advisory locks (the first key of the two-key form), so no one else's lock collides:
- * per trade id, per ExecID, per beneficial owner and ISIN. A booking takes all of its locks in one statement,
- * ordered by (class, key), so two bookings always take shared locks in the same order and cannot deadlock.
+ * Namespace of the booking's advisory locks (the first key of the two-key form), so no one else's lock collides.
+ * A booking locks the buckets (lib/db/locks.ts) of its trade ids, ExecIDs and owner|ISIN pairs in this one
+ * namespace, in one statement, in bucket order: at most LOCK_BUCKETS locks whatever the batch's size, and two
+ * bookings cannot deadlock on them. (Before: one lock per key in three namespaces, up to ~1,500 per 500-trade
+ * batch, which exhausted PostgreSQL's shared lock table under concurrent batches.)
  */
-export const TRADE_LOCK_CLASS = 1_732_406_500;
-const EXEC_ID_LOCK_CLASS = 1_732_407_201;
-const WASH_LOCK_CLASS = 1_732_407_202;
+export const BOOKING_LOCK_NAMESPACE = 1_732_408_401;
 
 /** Books `events` in `client`'s transaction (see the module comment and TradeStore.bookTrades). */
 export async function bookEvents(
@@ -70,7 +71,7 @@ export async function bookEvents(
  * the other's uncommitted row, and the amend would be held for a trade that has in fact arrived. Per ExecID: so
  * that a second execution reusing an ExecID booked at the same time (validated on another partition) finds the
  * first one booked and is rejected as such. Per owner and ISIN: so that the wash-trade check sees every booking
- * that could mirror its NEWs (see BookingOptions). Sorted by (class, key): no deadlock.
+ * that could mirror its NEWs (see BookingOptions). Each key locks its bucket, sorted: bounded, and no deadlock.
  */
 async function lockBookings(
   client: PoolClient,
@@ -79,19 +80,18 @@ async function lockBookings(
 ): Promise<void> {
   await client.query(
     `WITH keys AS (
-       SELECT $1::integer AS class, hashtext(id) AS h FROM unnest($2::text[]) id
-       UNION SELECT $3::integer, hashtext(e) FROM unnest($4::text[]) e
-       UNION SELECT $5::integer, hashtext(coalesce(w.owner, a.beneficial_owner) || '|' || w.isin)
-         FROM unnest($6::text[], $7::text[], $8::text[]) AS w(account_id, owner, isin)
+       SELECT id AS k FROM unnest($2::text[]) id
+       UNION ALL SELECT e FROM unnest($3::text[]) e
+       UNION ALL SELECT coalesce(w.owner, a.beneficial_owner) || '|' || w.isin
+         FROM unnest($4::text[], $5::text[], $6::text[]) AS w(account_id, owner, isin)
          LEFT JOIN accounts a ON a.id = w.account_id
          WHERE coalesce(w.owner, a.beneficial_owner) IS NOT NULL)
-     SELECT pg_advisory_xact_lock(class, h) FROM (SELECT class, h FROM keys ORDER BY class, h) ordered`,
+     SELECT count(pg_advisory_xact_lock($1::integer, b))
+     FROM (SELECT DISTINCT ${lockBucketSql('k')} AS b FROM keys ORDER BY b) buckets`,
     [
-      TRADE_LOCK_CLASS,
+      BOOKING_LOCK_NAMESPACE,
       [...new Set(events.map((event) => event.trade.tradeId))],
-      EXEC_ID_LOCK_CLASS,
       [...new Set(events.map((event) => event.trade.execId))],
-      WASH_LOCK_CLASS,
       washChecked.map((event) => event.trade.account),
       washChecked.map((event) => event.trade.beneficialOwner ?? null),
       washChecked.map((event) => event.trade.isin),

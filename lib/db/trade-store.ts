@@ -12,7 +12,8 @@
 import type { Pool, PoolClient } from 'pg';
 
 import type { Trade } from '../domain/trade';
-import { bookEvents, TRADE_LOCK_CLASS } from './booking';
+import { BOOKING_LOCK_NAMESPACE, bookEvents } from './booking';
+import { lockKeyBuckets } from './locks';
 import { withTransaction } from './pool';
 import {
   eventColumns,
@@ -327,11 +328,7 @@ export async function takeUnresolvablePending(
   );
   if (candidates.rows.length === 0) return [];
   const tradeIds = candidates.rows.map((row) => row.trade_id);
-  await client.query(
-    `SELECT pg_advisory_xact_lock($1::integer, h) FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest($2::text[]) id
-     ORDER BY h) ordered`,
-    [TRADE_LOCK_CLASS, tradeIds],
-  );
+  await lockKeyBuckets(client, BOOKING_LOCK_NAMESPACE, tradeIds);
   const taken = await client.query<EventRow & { trade_rejected: boolean; held_since: string; codes: string[] | null }>(
     `WITH taken AS (
        DELETE FROM pending_trade_events p WHERE p.trade_id = ANY($2::text[]) AND ${unresolvable} RETURNING p.*)

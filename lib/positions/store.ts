@@ -5,9 +5,10 @@
  * instrument from flat (`buildPosition`) and writes the result. The row is therefore a pure function of the live
  * set, which makes every property the domain asks for hold by construction: an amend gives the position as if the
  * trade had always been so, a cancel as if it never existed, arrival order does not matter, and a redelivered
- * event rewrites the same row (idempotent). A per-position advisory lock, taken before reading, makes two
- * concurrent rebuilds of the same position serialise, so the last writer has read the latest set. Each rebuilt or
- * removed position is put in the `positions.changed` outbox in the same transaction (change-outbox.ts).
+ * event rewrites the same row (idempotent). A per-position advisory lock (of the position's bucket), taken before
+ * reading, makes two concurrent rebuilds of the same position serialise, so the last writer has read the latest
+ * set. Each rebuilt or removed position is put in the `positions.changed` outbox in the same transaction
+ * (change-outbox.ts).
  */
 import type { Pool } from 'pg';
 
@@ -20,13 +21,18 @@ import {
   type PositionError,
 } from '../domain/lots';
 import { Dec } from '../domain/money';
+import { lockKeyBuckets } from '../db/locks';
 import { withTransaction } from '../db/pool';
 import { recordPositionChanges } from './change-outbox';
 import { keyOf, loadLiveEvents, type PositionKey } from './live-events';
 import { fromSnapshot, toSnapshot } from './snapshot';
 
-/** Namespace of the per-position advisory locks (first key of the two-key form). */
-const POSITION_LOCK_CLASS = 1_732_406_800;
+/**
+ * Namespace of the positions' advisory locks (first key of the two-key form): a rebuild locks the buckets of its
+ * positions' keys (lib/db/locks.ts), not one lock per position, so that a 1,000-position batch takes at most
+ * LOCK_BUCKETS locks of PostgreSQL's shared lock table.
+ */
+const POSITION_LOCK_NAMESPACE = 1_732_408_402;
 
 export interface StoredPosition extends PositionKey {
   readonly costMethod: CostMethod;
@@ -104,11 +110,8 @@ export class PgPositionStore implements PositionStore {
     );
     if (unique.length === 0) return { rebuilt: 0, removed: 0, failures: [] };
     return withTransaction(this.pool, async (client) => {
-      // Sorted lock order: two batches touching the same positions cannot deadlock.
-      await client.query(`SELECT pg_advisory_xact_lock($1, hashtext(k)) FROM unnest($2::text[]) AS k ORDER BY k`, [
-        POSITION_LOCK_CLASS,
-        unique.map(keyOf),
-      ]);
+      // One lock per bucket of positions (at most LOCK_BUCKETS), sorted: bounded, and no deadlock between batches.
+      await lockKeyBuckets(client, POSITION_LOCK_NAMESPACE, unique.map(keyOf));
       const live = await loadLiveEvents(client, unique);
       const failures: PositionFailure[] = [];
       const rows: unknown[][] = [];
