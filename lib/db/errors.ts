@@ -19,6 +19,20 @@ const CONNECTION_CODES: ReadonlySet<string> = new Set([
   '57P03', // cannot_connect_now
 ]);
 
+/**
+ * SQLSTATEs of class 53 meaning the server is short of a resource shared by every session right now, not that this
+ * statement is wrong: most often 53200 "out of shared memory" when the shared lock table is full
+ * (max_locks_per_transaction × max_connections entries, for every session's locks). Other transactions release
+ * what they hold as they end, so the same transaction run again succeeds; failing the record instead would park a
+ * good trade. 53300 (too many connections) is a connection error above; 53400 (configuration_limit_exceeded, e.g.
+ * temp_file_limit) is left out: the same statement would exceed the same limit again.
+ */
+const RESOURCE_CODES: ReadonlySet<string> = new Set([
+  '53000', // insufficient_resources
+  '53100', // disk_full
+  '53200', // out_of_memory (including "out of shared memory": the lock table is full)
+]);
+
 /** Socket-level failures reported by Node rather than PostgreSQL. */
 const NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
 
@@ -70,6 +84,18 @@ export class DbConnectionError extends DbError {
 }
 
 /**
+ * The server is out of a shared resource (see RESOURCE_CODES): lock table, memory, disk. Retriable: what other
+ * transactions hold comes free as they end. A batch that exhausts a resource by itself is retried until someone
+ * looks (visible as a stalled partition), which is the safe side: never a good record parked.
+ */
+export class DbResourceError extends DbError {
+  override readonly name: string = 'DbResourceError';
+  constructor(message: string, options: Omit<DbErrorOptions, 'retriable'> = {}) {
+    super(message, { ...options, retriable: true });
+  }
+}
+
+/**
  * A statement ran past `statement_timeout` (57014). Not retriable: the same statement on the same data will
  * most likely time out again; the batch should fail so that someone looks.
  */
@@ -112,6 +138,7 @@ function toDbErrorOrUndefined(error: unknown, context = 'database operation fail
   if (code !== undefined && (code.startsWith('08') || CONNECTION_CODES.has(code))) {
     return new DbConnectionError(message, { cause: error, code });
   }
+  if (code !== undefined && RESOURCE_CODES.has(code)) return new DbResourceError(message, { cause: error, code });
   if (code === '57014') return new DbTimeoutError(message, { cause: error, code });
   if (code !== undefined && NETWORK_CODES.has(code)) return new DbConnectionError(message, { cause: error });
   if (CONNECTION_MESSAGES.some((pattern) => pattern.test(error.message))) {

@@ -3,6 +3,7 @@ import {
   DbConnectionError,
   DbError,
   DbQueryError,
+  DbResourceError,
   DbTimeoutError,
   toDbError,
 } from '../../../lib/db/errors';
@@ -20,6 +21,8 @@ describe('toDbError', () => {
     ['08006', 'connection failure', DbConnectionError],
     ['57P01', 'admin shutdown', DbConnectionError],
     ['53300', 'too many connections', DbConnectionError],
+    ['53200', 'out of shared memory (lock table full)', DbResourceError],
+    ['53100', 'disk full', DbResourceError],
   ])('classifies SQLSTATE %s (%s) as retriable', (code, _meaning, expectedClass) => {
     const cause = pgError(code);
 
@@ -34,6 +37,7 @@ describe('toDbError', () => {
     ['23505', 'unique violation', DbQueryError],
     ['42P01', 'undefined table', DbQueryError],
     ['57014', 'statement timeout', DbTimeoutError],
+    ['53400', 'configuration limit exceeded (temp_file_limit)', DbQueryError],
   ])('classifies SQLSTATE %s (%s) as not retriable', (code, _meaning, expectedClass) => {
     const error = toDbError(pgError(code));
 
