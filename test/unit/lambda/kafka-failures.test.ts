@@ -19,6 +19,12 @@ describe('classifyFailure', () => {
       Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
     ],
     ['a raw pg admin shutdown', FailureKind.retriable, Object.assign(new Error('terminating'), { code: '57P01' })],
+    [
+      'a raw pg full lock table',
+      FailureKind.retriable,
+      Object.assign(new Error('out of shared memory'), { code: '53200' }),
+    ],
+    ['a raw pg deadlock', FailureKind.retriable, Object.assign(new Error('deadlock detected'), { code: '40P01' })],
     ['a constraint violation', FailureKind.record, new DbQueryError('23514', { code: '23514' })],
     ['a statement timeout', FailureKind.record, new DbTimeoutError('57014')],
     ['a raw pg constraint violation', FailureKind.record, Object.assign(new Error('violates'), { code: '23505' })],
