@@ -96,7 +96,7 @@ describe('advisory locks are bounded per transaction', () => {
     );
 
     expect(
-      results.map((result) => (result.status === 'fulfilled' ? result.value.booked.length : result.reason)),
+      results.map((result) => (result.status === 'fulfilled' ? result.value.booked.length : String(result.reason))),
     ).toEqual(Array.from({ length: 8 }, () => 2000));
   });
 
