@@ -9,7 +9,8 @@
  * plain Node), and TRACING_ENABLED=false turns it off there too. Code that never built the tracer (scripts, the
  * CLI, tests) never traces and never reads the configuration for it.
  */
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import type * as Powertools from '@aws-lambda-powertools/tracer';
 
 import { config } from '../config';
 
@@ -19,6 +20,11 @@ let containerTracer: Tracer | undefined;
 export function getTracer(): Tracer {
   containerTracer ??= (() => {
     const settings = config();
+    // Required here, not imported at the top: Powertools loads the X-Ray SDK, whose automatic mode enables an
+    // async hook (cls-hooked) on every promise of the process once loaded. lib/db/pool.ts reaches this module
+    // (db-time.ts), so a process that never builds a tracer (the daily report, scripts, the CLI) paid for it too.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Tracer } = require('@aws-lambda-powertools/tracer') as typeof Powertools;
     return new Tracer({ serviceName: `posttrade-${settings.stage}`, enabled: settings.tracingEnabled });
   })();
   return containerTracer;
