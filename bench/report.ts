@@ -17,7 +17,9 @@
  * Only `generate(REPORT_DATE)` is timed (each run replaces the same date's report): computing and storing the
  * report, in a fresh process (timeInFreshProcess), as building the data set runs in this one. Reading the stored
  * report back whole and writing it as JSON, CSV and HTML is measured once afterwards and reported apart
- * (`readBack`). When each step of each run ended is written too (`steps`), and printed with `--steps`. `--keep`
+ * (`readBack`). When each step of each run ended is written too (`steps`), and printed with `--steps`; and what
+ * each run cost in CPU, this process's and the database server's (`cpu`, from /proc when the server runs on this
+ * machine), with the load average: on a shared machine the wall time says as much about the neighbours. `--keep`
  * leaves the database
  * (and the embedded server) running and prints its URL; `--reuse URL` times against such a database again, and
  * `--refresh-previous` with it first rebuilds the previous day's report with the current code (and books another
@@ -26,6 +28,7 @@
  * point DATABASE_URL at a server of your own.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -274,6 +277,46 @@ async function timeInFreshProcess(url: string): Promise<void> {
   if (code !== 0) throw new Error(`the timed runs failed (exit ${String(code)})`);
 }
 
+/**
+ * CPU seconds (user + system) each of the database server's processes has used, by pid, from /proc: only when the
+ * server runs on this machine (the embedded one does), else empty. On a loaded machine a run's wall time says more
+ * about the neighbours than about the code; the CPU it cost, this process's and the server's, says less.
+ */
+async function serverCpu(pool: Pool): Promise<Map<number, number>> {
+  const { rows } = await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity');
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    } catch {
+      // Another machine's server, or a process gone since: not counted.
+    }
+  }
+  return cpu;
+}
+
+/** USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
+
+/** What the server's processes used between two serverCpu readings (one started since counts from zero). */
+function serverCpuBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let seconds = 0;
+  for (const [pid, used] of after) seconds += used - (before.get(pid) ?? 0);
+  return seconds;
+}
+
+/** The machine's 1-, 5- and 15-minute load averages, as /proc/loadavg gives them (benchmarks here are shared). */
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
+}
+
 function median(sorted: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
@@ -332,23 +375,38 @@ async function main(): Promise<void> {
       },
     });
     const seconds: number[] = [];
+    // Per run: CPU seconds of this process and of the database server's processes (serverCpu).
+    const cpu: { node: number; database: number | null }[] = [];
     const runSteps: Record<string, number>[] = [];
     let last: Awaited<ReturnType<PgDailyReportService['generate']>> | undefined;
     for (let run = 1; run <= RUNS; run += 1) {
       steps = [];
-      runStarted = process.hrtime.bigint();
+      const serverBefore = await serverCpu(pool);
       progress = new CountProgress(process.stderr, `run ${run}/${RUNS}: steps`, REPORT_STEPS.length, {
         quietMs: 1_000,
       });
+      const nodeBefore = process.cpuUsage();
+      runStarted = process.hrtime.bigint();
       try {
         last = await service.generate(REPORT_DATE);
       } finally {
         progress.end();
       }
       const elapsed = Number(process.hrtime.bigint() - runStarted) / 1e9;
+      const nodeUsed = process.cpuUsage(nodeBefore);
+      const serverAfter = await serverCpu(pool);
+      const runCpu = {
+        node: Number(((nodeUsed.user + nodeUsed.system) / 1e6).toFixed(2)),
+        database: serverAfter.size === 0 ? null : Number(serverCpuBetween(serverBefore, serverAfter).toFixed(2)),
+      };
+      cpu.push(runCpu);
       seconds.push(elapsed);
       runSteps.push(Object.fromEntries(steps.map(([step, at]) => [step, Number(at.toFixed(3))])));
-      log(`run ${run}: ${elapsed.toFixed(3)} s (${last.lineCount} lines, ${last.issues.length} issues)`);
+      log(
+        `run ${run}: ${elapsed.toFixed(3)} s (${last.lineCount} lines, ${last.issues.length} issues; CPU: node ` +
+          `${runCpu.node.toFixed(2)} s, database ${runCpu.database === null ? 'not measured' : `${runCpu.database.toFixed(2)} s`}; ` +
+          `load ${loadAverage()})`,
+      );
       if (values.steps) log(steps.map(([step, at]) => `    ${at.toFixed(3)} s  ${step}`).join('\n'));
     }
     // Not part of generating the report: reading the stored report back whole and writing it out (the CLI's work).
@@ -378,6 +436,9 @@ async function main(): Promise<void> {
         overall: last?.overall.map((t) => ({ baseCurrency: t.baseCurrency, totalToday: t.totalToday })),
       },
       runs: seconds.map((s) => Number(s.toFixed(3))),
+      // Per run: CPU seconds of this process and of the database server's processes (null: not on this machine).
+      cpu,
+      loadAverage: loadAverage(),
       // Per run: when each step of generate ended, seconds from the run's start.
       steps: runSteps,
       readBack: Object.fromEntries(Object.entries(readBack).map(([k, v]) => [k, Number(v.toFixed(3))])),
