@@ -105,14 +105,18 @@ export class PgCaptureLedger {
 
   /**
    * Records decisions (in `client`'s transaction when given); a record already decided keeps its first decision, and
-   * an execution keeps the first correlation id it was seen under (trade_correlations).
+   * an execution keeps the first correlation id it was seen under (trade_correlations). Returns the
+   * {@link coordinatesKey}s of the decisions this call wrote (a decision without a message is delivered as it is
+   * recorded: this call's to count).
    */
-  async record(decisions: readonly CaptureDecision[], client?: PoolClient): Promise<void> {
-    if (decisions.length === 0) return;
+  async record(decisions: readonly CaptureDecision[], client?: PoolClient): Promise<Set<string>> {
+    if (decisions.length === 0) return new Set();
     const traced = decisions.flatMap((d) =>
       d.trace === undefined || d.execId === undefined ? [] : [{ execId: d.execId, ...d.trace }],
     );
-    await (client ?? this.pool).query(
+    const { rows } = await (client ?? this.pool).query<
+      Pick<LedgerRow, 'source_topic' | 'source_partition' | 'source_offset'>
+    >(
       `WITH correlations AS (
          INSERT INTO trade_correlations (exec_id, trade_id, correlation_id, captured_at)
          SELECT DISTINCT ON (e) e, tr, c, ca FROM unnest($12::text[], $13::text[], $14::text[], $15::timestamptz[])
@@ -123,7 +127,8 @@ export class PgCaptureLedger {
        SELECT t, p, o, e, h, oc, ot, ok, ov, r, CASE WHEN ot IS NULL THEN now() END, oh
        FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
          $8::text[], $9::jsonb[], $10::jsonb[], $11::jsonb[]) AS d(t, p, o, e, h, oc, ot, ok, ov, r, oh)
-       ON CONFLICT DO NOTHING`,
+       ON CONFLICT DO NOTHING
+       RETURNING source_topic, source_partition, source_offset::text AS source_offset`,
       [
         ...coordinateArrays(decisions.map((d) => d.source)),
         decisions.map((d) => d.execId ?? null),
@@ -140,6 +145,7 @@ export class PgCaptureLedger {
         traced.map((t) => t.capturedAt ?? null),
       ],
     );
+    return new Set(rows.map((row) => coordinatesKey(sourceOf(row))));
   }
 
   /**
@@ -157,16 +163,23 @@ export class PgCaptureLedger {
     return rows.map((row) => ({ topic, partition: row.source_partition, offset: Number(row.source_offset) }));
   }
 
-  async markPublished(sources: readonly RecordCoordinates[]): Promise<void> {
-    if (sources.length === 0) return;
-    await this.pool.query(
-      `UPDATE trade_captures SET published_at = now() WHERE published_at IS NULL AND ${BATCH_FILTER}`,
+  /**
+   * Marks these records' decisions published; returns the {@link coordinatesKey}s this call marked. Of two runs
+   * delivering the same decision at once, one marks it (the other's UPDATE finds it marked once the first commits):
+   * the run that counts the outcome, once.
+   */
+  async markPublished(sources: readonly RecordCoordinates[]): Promise<Set<string>> {
+    if (sources.length === 0) return new Set();
+    const { rows } = await this.pool.query<Pick<LedgerRow, 'source_topic' | 'source_partition' | 'source_offset'>>(
+      `UPDATE trade_captures SET published_at = now() WHERE published_at IS NULL AND ${BATCH_FILTER}
+       RETURNING source_topic, source_partition, source_offset::text AS source_offset`,
       coordinateArrays(sources),
     );
+    return new Set(rows.map((row) => coordinatesKey(sourceOf(row))));
   }
 }
 
-function sourceOf(row: LedgerRow): RecordCoordinates {
+function sourceOf(row: Pick<LedgerRow, 'source_topic' | 'source_partition' | 'source_offset'>): RecordCoordinates {
   return { topic: row.source_topic, partition: row.source_partition, offset: Number(row.source_offset) };
 }
 

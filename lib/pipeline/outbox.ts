@@ -16,11 +16,19 @@ export interface OutboxDeps {
   readonly publisher: EventPublisher;
 }
 
-/** Delivers the undelivered decisions on `sources`; returns every decision on them (for accounting). */
+/**
+ * Delivers the undelivered decisions on `sources`; returns every decision on them, and those this call delivered
+ * (marked published): the outcomes a stage counts as its own, so that a redelivered batch, or the same batch run
+ * twice at once, counts each outcome once, and a batch retried after a failed publish counts what it delivers.
+ */
 export async function deliverDecisions(
   sources: readonly RecordCoordinates[],
   deps: OutboxDeps,
-): Promise<{ readonly decisions: readonly StoredDecision[]; readonly published: number }> {
+): Promise<{
+  readonly decisions: readonly StoredDecision[];
+  readonly delivered: readonly StoredDecision[];
+  readonly published: number;
+}> {
   const stored = await deps.ledger.decisions(sources);
   const decisions = sources.flatMap((source) => stored.get(coordinatesKey(source)) ?? []);
   const pending = decisions.filter((decision) => !decision.published);
@@ -32,6 +40,7 @@ export async function deliverDecisions(
     decision.message === undefined ? [] : [decision.message],
   );
   await deps.publisher.publish(messages);
-  await deps.ledger.markPublished(pending.map((decision) => decision.source));
-  return { decisions, published: messages.length };
+  const marked = await deps.ledger.markPublished(pending.map((decision) => decision.source));
+  const delivered = pending.filter((decision) => marked.has(coordinatesKey(decision.source)));
+  return { decisions, delivered, published: messages.length };
 }

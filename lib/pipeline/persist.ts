@@ -26,7 +26,13 @@ import { Topics } from '../kafka/topics';
 import { traceContextOf, traceHeaders } from '../observability/correlation';
 import { countByRule } from '../observability/metrics';
 import type { PgBookedTradeOutbox } from './booked-outbox';
-import { CaptureOutcome, coordinatesKey, type CaptureDecision, type PgCaptureLedger } from './capture-ledger';
+import {
+  CaptureOutcome,
+  coordinatesKey,
+  type CaptureDecision,
+  type PgCaptureLedger,
+  type StoredDecision,
+} from './capture-ledger';
 import { deliverDecisions } from './outbox';
 import { rejectUnresolvablePendingEvents } from './pending-events';
 import { deadLetterDecision } from './validate';
@@ -129,7 +135,15 @@ export async function persistValidatedTrades(
     ...records.map((record) => record.record.source).filter((source) => decided.has(coordinatesKey(source))),
     ...decisions.map((decision) => decision.source),
   ];
-  if (toDeliver.length > 0) await deliverDecisions(toDeliver, deps);
+  // This call's rejections and dead letters are those it delivered (lib/pipeline/outbox.ts): a redelivered batch, or
+  // the same batch run at once elsewhere, counts none again. A released held event has no record of this batch and
+  // no ledger row: counted by the call that released it, the only one that can.
+  const delivered = toDeliver.length > 0 ? (await deliverDecisions(toDeliver, deps)).delivered : [];
+  const isConflict = (decision: StoredDecision): boolean =>
+    decision.rejection?.reasons.some((reason) => reason.code === VERSION_CONFLICT) === true;
+  const deliveredRejections = delivered.filter((decision) => decision.outcome === CaptureOutcome.REJECTED);
+  const releasedRejected = booking.rejected.filter((refused) => !sourceOf.has(refused.trade));
+  const releasedConflicts = booking.conflicts.filter((trade) => !sourceOf.has(trade));
 
   const tradeIds = [
     ...decoded.map((record) => record.value.tradeId),
@@ -155,14 +169,15 @@ export async function persistValidatedTrades(
     booked: booking.booked.length,
     held: booking.held.length,
     duplicates: booking.duplicates.length,
-    conflicts: booking.conflicts.length,
-    rejected: booking.rejected.length,
+    conflicts: deliveredRejections.filter(isConflict).length + releasedConflicts.length,
+    rejected: deliveredRejections.filter((decision) => !isConflict(decision)).length + releasedRejected.length,
     rejectedByRule: countByRule([
-      ...booking.rejected.map((refused) => refused.reasons),
-      ...booking.conflicts.map(() => [{ code: VERSION_CONFLICT }]),
+      ...deliveredRejections.map((decision) => decision.rejection?.reasons ?? []),
+      ...releasedRejected.map((refused) => refused.reasons),
+      ...releasedConflicts.map(() => [{ code: VERSION_CONFLICT }]),
     ]),
     decidedBefore: records.length - undecided.length,
-    deadLettered: undecided.length - decoded.length,
+    deadLettered: delivered.filter((decision) => decision.outcome === CaptureOutcome.DEAD_LETTER).length,
     published: unpublished.length,
     unresolvable: { tradeRejected: swept.tradeRejected, expired: swept.expired },
   };

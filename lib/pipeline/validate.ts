@@ -3,7 +3,10 @@
  * `trades.rejected` (with every reason, also stored in trade_rejections) or `trades.deadletter`.
  *
  * Accounting: every record of a batch gets exactly one outcome, so captured = validated + rejected +
- * dead-lettered + redelivered. Redelivery is told from a genuine duplicate before validating: a record whose
+ * dead-lettered + redelivered + delivered before. The outcomes are those this call delivered (lib/pipeline/outbox.ts):
+ * a record whose outcome an earlier delivery of the batch delivered, or a run of the same batch at the same time,
+ * counts as delivered before only, so that the Rejected and RejectedByRule metrics count each rejection once; a
+ * batch retried after a failed publish counts what it delivers. Redelivery is told from a genuine duplicate before validating: a record whose
  * coordinates were already decided keeps its decision (only what was not yet published is published), and a record
  * at a new offset with an ExecID already captured with identical content is a resend — a no-op. Only a different
  * execution reusing an ExecID reaches the DUPLICATE_EXEC_ID rule.
@@ -33,15 +36,20 @@ export interface ValidateDeps {
   readonly now?: () => Date;
 }
 
-/** What a batch came to; `captured` = validated + rejected + deadLettered + redelivered. */
+/**
+ * What a batch came to; `captured` = validated + rejected + deadLettered + redelivered + deliveredBefore, each
+ * outcome one this call delivered.
+ */
 export interface ValidationSummary {
   readonly captured: number;
   readonly validated: number;
   readonly rejected: number;
-  /** How many of the rejected trades each rule refused (the RejectedByRule metric). */
+  /** How many of the trades this call rejected each rule refused (the RejectedByRule metric). */
   readonly rejectedByRule: Readonly<Record<string, number>>;
   readonly deadLettered: number;
   readonly redelivered: number;
+  /** Records whose outcome was delivered by an earlier (or a concurrent) run: it stands and is not counted again. */
+  readonly deliveredBefore: number;
   /** Messages published by this call (0 when the whole batch had been delivered before). */
   readonly published: number;
 }
@@ -152,16 +160,20 @@ export async function validateCapturedTrades(
     });
   }
 
-  await deps.ledger.record(decisions);
+  const recorded = await deps.ledger.record(decisions);
+  // Every record of the batch, so what an earlier run recorded but did not deliver goes out (and counts) now.
   const delivered = await deliverDecisions(sources, deps);
-  const count = (outcome: CaptureOutcome): number =>
-    delivered.decisions.filter((decision) => decision.outcome === outcome).length;
+  const ours = [
+    ...delivered.delivered,
+    ...decisions.filter((decision) => decision.message === undefined && recorded.has(coordinatesKey(decision.source))),
+  ];
+  const count = (outcome: CaptureOutcome): number => ours.filter((decision) => decision.outcome === outcome).length;
   return {
     captured: records.length,
     validated: count(CaptureOutcome.VALIDATED),
     rejected: count(CaptureOutcome.REJECTED),
     rejectedByRule: countByRule(
-      delivered.decisions.flatMap((decision) =>
+      ours.flatMap((decision) =>
         decision.outcome === CaptureOutcome.REJECTED && decision.rejection !== undefined
           ? [decision.rejection.reasons]
           : [],
@@ -169,6 +181,7 @@ export async function validateCapturedTrades(
     ),
     deadLettered: count(CaptureOutcome.DEAD_LETTER),
     redelivered: count(CaptureOutcome.REDELIVERED),
+    deliveredBefore: records.length - ours.length,
     published: delivered.published,
   };
 }

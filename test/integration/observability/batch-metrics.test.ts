@@ -10,7 +10,7 @@ import type { KafkaEvent } from '../../../lib/kafka/decode';
 import { KafkaPublisher, createKafkaProducer } from '../../../lib/kafka/producer';
 import { Topics } from '../../../lib/kafka/topics';
 import { MetricName, METRICS_NAMESPACE, withBatchMetrics } from '../../../lib/observability/metrics';
-import { validateHandler } from '../../../lib/pipeline/handlers';
+import { persistHandler, validateHandler } from '../../../lib/pipeline/handlers';
 import { loadReferenceData } from '../../../lib/refdata/load';
 import { seedTrade } from '../../helpers/trades';
 import { startTestBroker, type TestBroker } from '../helpers/broker';
@@ -37,20 +37,47 @@ async function emitted(act: () => Promise<unknown>): Promise<Document[]> {
     .map((line) => JSON.parse(line) as Document);
 }
 
-function captured(trades: readonly unknown[]): KafkaEvent {
+/** A batch of `values` on partition 0 of `topic` (default trades.captured), offsets from `firstOffset`. */
+function captured(
+  values: readonly unknown[],
+  { firstOffset = 0, topic = Topics.TRADES_CAPTURED }: { firstOffset?: number; topic?: string } = {},
+): KafkaEvent {
   return {
     eventSource: 'SelfManagedKafka',
     bootstrapServers: 'localhost:9092',
     records: {
-      [`${Topics.TRADES_CAPTURED}-0`]: trades.map((trade, offset) => ({
-        topic: Topics.TRADES_CAPTURED,
+      [`${topic}-0`]: values.map((value, index) => ({
+        topic,
         partition: 0,
-        offset,
+        offset: firstOffset + index,
         timestamp: Date.now(),
-        value: Buffer.from(JSON.stringify(trade)).toString('base64'),
+        value: Buffer.from(JSON.stringify(value)).toString('base64'),
       })),
     },
   };
+}
+
+/** The batch document's outcome counts and the RejectedByRule documents, by rule. */
+function outcomes(documents: readonly Document[]): {
+  booked: unknown;
+  rejected: unknown;
+  byRule: Record<string, number>;
+} {
+  const [batch] = documents.filter((d) => MetricName.RECORDS_IN in d);
+  return {
+    booked: batch?.[MetricName.BOOKED],
+    rejected: batch?.[MetricName.REJECTED],
+    byRule: Object.fromEntries(
+      documents
+        .filter((d) => MetricName.REJECTED_BY_RULE in d)
+        .map((d) => [String(d.rule), Number(d[MetricName.REJECTED_BY_RULE])]),
+    ),
+  };
+}
+
+/** A trade as validation publishes it to trades.validated (US T+2 before 2024-05-28). */
+function validated(trade: object): unknown {
+  return { ...trade, settlementDate: '2024-04-04', validatedAt: '2024-04-02T14:31:00.000Z' };
 }
 
 describe('batch metrics on the real database', () => {
@@ -95,6 +122,81 @@ describe('batch metrics on the real database', () => {
     expect(batchDocument).toMatchObject({ Rejected: 2, RecordsIn: 3 });
     expect(batchDocument?.[MetricName.DATABASE_QUERIES]).toBeGreaterThan(0);
     expect(batchDocument?.[MetricName.DATABASE_TIME]).toBeGreaterThan(0);
+  });
+
+  it("counts a redelivered validation batch's rejections once: the second delivery rejects nothing new", async () => {
+    // Arrange: one good trade and two rejected on two rules, delivered once
+    const handler = withBatchMetrics('validateTrades', validateHandler({ pool: db.pool, publisher }), { metrics });
+    const batch = captured(
+      [
+        seedTrade({ execId: 'MRD-E1', tradeId: 'MRD-T1' }),
+        seedTrade({ execId: 'MRD-E2', tradeId: 'MRD-T2', price: '999.00' }),
+        seedTrade({ execId: 'MRD-E3', tradeId: 'MRD-T3', quantity: '-5' }),
+      ],
+      { firstOffset: 100 },
+    );
+    const first = outcomes(await emitted(() => handler(batch)));
+
+    // Act: the same records again (a batch whose offsets were not committed)
+    const again = outcomes(await emitted(() => handler(batch)));
+
+    // Assert
+    expect(first).toEqual({
+      booked: 0,
+      rejected: 2,
+      byRule: { PRICE_TOLERANCE: 1, QUANTITY_NOT_POSITIVE: 1 },
+    });
+    expect(again).toEqual({ booked: 0, rejected: 0, byRule: {} });
+  });
+
+  it('counts each rejection once when the same validation batch runs twice at once', async () => {
+    // Arrange: two invocations given the same records (a rebalance hands a batch in flight to a second poller)
+    const handler = withBatchMetrics('validateTrades', validateHandler({ pool: db.pool, publisher }), { metrics });
+    const batch = captured(
+      [
+        seedTrade({ execId: 'MRC-E1', tradeId: 'MRC-T1', price: '999.00' }),
+        seedTrade({ execId: 'MRC-E2', tradeId: 'MRC-T2', price: '999.00' }),
+        seedTrade({ execId: 'MRC-E3', tradeId: 'MRC-T3' }),
+      ],
+      { firstOffset: 200 },
+    );
+
+    // Act
+    const documents = await emitted(() => Promise.all([handler(batch), handler(batch)]));
+
+    // Assert: between them, the two runs counted two rejections, as the ledger holds
+    const batches = documents.filter((d) => MetricName.RECORDS_IN in d);
+    expect(batches).toHaveLength(2);
+    expect(batches.reduce((sum, d) => sum + Number(d[MetricName.REJECTED]), 0)).toBe(2);
+    const byRule = documents.filter((d) => MetricName.REJECTED_BY_RULE in d);
+    expect(byRule.reduce((sum, d) => sum + Number(d[MetricName.REJECTED_BY_RULE]), 0)).toBe(2);
+    const { rows } = await db.pool.query(
+      `SELECT 1 FROM trade_captures WHERE source_offset BETWEEN 200 AND 202 AND outcome = 'REJECTED'`,
+    );
+    expect(rows).toHaveLength(2);
+  });
+
+  it("counts a redelivered persistence batch's bookings and rejections once", async () => {
+    // Arrange: an execution booked, then a batch with a new trade and another execution reusing the booked ExecID
+    // (DUPLICATE_EXEC_ID at booking), delivered once
+    const handler = withBatchMetrics('persistTrades', persistHandler({ pool: db.pool, publisher }), { metrics });
+    const topic = Topics.TRADES_VALIDATED;
+    await emitted(() => handler(captured([validated(seedTrade({ execId: 'MRP-E1', tradeId: 'MRP-T1' }))], { topic })));
+    const batch = captured(
+      [
+        validated(seedTrade({ execId: 'MRP-E2', tradeId: 'MRP-T2' })),
+        validated(seedTrade({ execId: 'MRP-E1', tradeId: 'MRP-T3', account: 'ACC-003', side: 'SELL' })),
+      ],
+      { topic, firstOffset: 1 },
+    );
+    const first = outcomes(await emitted(() => handler(batch)));
+
+    // Act
+    const again = outcomes(await emitted(() => handler(batch)));
+
+    // Assert
+    expect(first).toEqual({ booked: 1, rejected: 1, byRule: { DUPLICATE_EXEC_ID: 1 } });
+    expect(again).toEqual({ booked: 0, rejected: 0, byRule: {} });
   });
 
   it('measures the time spent waiting on PostgreSQL, in a transaction client too, and nothing outside a batch', async () => {
