@@ -14,6 +14,7 @@ import { positionsHandler } from '../../../lib/positions/handlers';
 import { eodPricesHandler } from '../../../lib/prices/handlers';
 import { reconcileHandler } from '../../../lib/recon/handlers';
 import { loadReferenceData } from '../../../lib/refdata/load';
+import { riskPositionsHandler } from '../../../lib/risk/handlers';
 import { settleTradesHandler, settlementStatusHandler } from '../../../lib/settlement/handlers';
 import { loadEvent } from '../../helpers/events';
 import { startTestBroker, type TestBroker } from '../helpers/broker';
@@ -63,7 +64,12 @@ describe('an unknown schema version, at every stage', () => {
     [Stage.SETTLEMENT_STATUS, 'settlement-status', settlementStatusHandler],
     [Stage.RECONCILE, 'custody-statements', reconcileHandler],
     [Stage.EOD_PRICES, 'prices-eod', (deps) => eodPricesHandler({ ...deps, logError: () => undefined })],
+    [Stage.RISK_POSITIONS, 'positions-changed', riskPositionsHandler],
   ];
+
+  it('has a case for every stage that dead-letters', () => {
+    expect(cases.map(([stage]) => stage).sort()).toEqual(Object.values(Stage).sort());
+  });
 
   it.each(cases)('%s dead-letters a version 2 %s record, naming the version it reads', async (stage, sample, make) => {
     // Arrange
