@@ -14,7 +14,7 @@ import { Pool, type PoolClient } from 'pg';
 import { getSecretSource } from '../aws/secrets';
 import { config, ConfigError } from '../config';
 import { awsCredentialDeps, passwordProvider, sslOptions } from './credentials';
-import { instrumentClient } from '../observability/db-time';
+import { instrumentClient, instrumentPool } from '../observability/db-time';
 import { DbConnectionError, isDatabaseError, toDbError } from './errors';
 
 /** A server named by its parts, its password asked for per connection (a secret's, or an IAM token). */
@@ -80,6 +80,8 @@ export function createPool(settings: PoolSettings): Pool {
   const onIdleClientError =
     settings.onIdleClientError ?? ((error: Error) => console.error(`idle PostgreSQL client failed: ${error.message}`));
   pool.on('error', onIdleClientError);
+  // A query that waited for a connection counts towards the batch that issued it (lib/observability/db-time.ts).
+  instrumentPool(pool);
   // A checked-out client has no pool listener: its 'error' event (the backend terminated, the server restarted, the
   // socket reset) would be thrown as an uncaught exception and take the whole process down. Every client gets one
   // listener for its lifetime that only remembers the failure; withTransaction turns it into a DbConnectionError.

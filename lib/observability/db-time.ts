@@ -5,10 +5,15 @@
  * batch's timer, found through AsyncLocalStorage, so no store or handler has to pass a timer along. Outside a
  * measured batch (scripts, the API) the wrapper only forwards.
  *
+ * A query that waits for a connection (`pool.query` with every client checked out) is issued by pg-pool when another
+ * caller releases one, in that caller's async context: `instrumentPool` binds the pool's connect callbacks to the
+ * context they were asked in, so such a query counts towards the batch that issued it, not the one that freed the
+ * connection (or none).
+ *
  * Queries that overlap (two clients at once) are each counted in full: the figure is time spent waiting on the
  * database, which can exceed the batch's wall time. A COPY (a stream handed to `query`) counts until the stream ends.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 
 import { startSubsegment } from './tracer';
@@ -93,4 +98,15 @@ export function instrumentClient(client: object): void {
     }
     return result;
   };
+}
+
+/**
+ * Binds the callbacks of `pool.connect` (pg-pool's own, under `pool.query`, and a caller's) to the async context of
+ * the call, so that a query issued once a connection is handed over is measured for whoever asked (see module TSDoc).
+ * The promise form needs nothing: an `await` resumes in its own context.
+ */
+export function instrumentPool(pool: object): void {
+  const target = pool as { connect: (callback?: (...results: unknown[]) => unknown) => unknown };
+  const connect = target.connect.bind(pool);
+  target.connect = (callback) => (callback === undefined ? connect() : connect(AsyncResource.bind(callback)));
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
+import { createPool } from '../../../lib/db/pool';
 import type { KafkaEvent } from '../../../lib/kafka/decode';
 import { KafkaPublisher, createKafkaProducer } from '../../../lib/kafka/producer';
 import { Topics } from '../../../lib/kafka/topics';
@@ -224,5 +225,51 @@ describe('batch metrics on the real database', () => {
     expect(document?.[MetricName.DATABASE_QUERIES]).toBe(2);
     expect(document?.[MetricName.DATABASE_TIME]).toBeGreaterThanOrEqual(100);
     expect(document?.[MetricName.DATABASE_TIME]).toBeLessThan(200);
+  });
+  it('counts a query that waited for a connection towards the batch that issued it, not the one that freed it', async () => {
+    // Arrange: one connection for two batches at once. settleTrades holds it while positions' pool.query waits;
+    // the release hands it over from inside settleTrades' batch, where pg-pool issues the waiting query.
+    const pool = createPool({ url: db.url, poolMax: 1 });
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const holder = withBatchMetrics(
+      'settleTrades',
+      async () => {
+        const client = await pool.connect();
+        try {
+          holding();
+          await client.query('SELECT pg_sleep(0.05)');
+        } finally {
+          client.release();
+        }
+        return {};
+      },
+      { metrics },
+    );
+    const waiter = withBatchMetrics(
+      'positions',
+      async () => {
+        await held;
+        await pool.query('SELECT pg_sleep(0.05)');
+        await new Promise<void>((resolve, reject) =>
+          pool.query('SELECT 1', (error) => (error instanceof Error ? reject(error) : resolve())),
+        );
+        return {};
+      },
+      { metrics },
+    );
+
+    try {
+      // Act
+      const documents = await emitted(() => Promise.all([holder(captured([])), waiter(captured([]))]));
+
+      // Assert
+      const queries = Object.fromEntries(documents.map((d) => [String(d.stage), d[MetricName.DATABASE_QUERIES]]));
+      expect(queries).toEqual({ settleTrades: 1, positions: 2 });
+      const [waited] = documents.filter((d) => d.stage === 'positions');
+      expect(waited?.[MetricName.DATABASE_TIME]).toBeGreaterThanOrEqual(50);
+    } finally {
+      await pool.end();
+    }
   });
 });
