@@ -2,11 +2,12 @@
  * The tracer as close to AWS as a machine without an account gets: a real function (validateTrades, bundled by
  * esbuild as serverless-esbuild bundles it) run in a fresh Node process with the environment Lambda gives one with
  * active tracing — AWS_EXECUTION_ENV, LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_NAME, _HANDLER, _X_AMZN_TRACE_ID and
- * AWS_XRAY_DAEMON_ADDRESS — on the real PostgreSQL and broker. The X-Ray SDK then streams each closed subsegment as
- * one UDP datagram (`{"format":"json","version":1}` + newline + the document) to the daemon's address, where this
- * test listens in its place: the subsegments must be the handler's, the stage's, one per PostgreSQL round trip and
- * one per Kafka publish, nested as lib/observability/tracer.ts says, under the trace id Lambda handed over, and no
- * datagram may carry a value of the trade (SQL text only, never its parameters).
+ * AWS_XRAY_DAEMON_ADDRESS (and AWS_LAMBDA_INITIALIZATION_TYPE, so that the first run is a cold start) — on the real
+ * PostgreSQL and broker. The X-Ray SDK then streams each closed subsegment as one UDP datagram
+ * (`{"format":"json","version":1}` + newline + the document) to the daemon's address, where this test listens in its
+ * place: the subsegments must be the handler's, the stage's, one per PostgreSQL round trip and one per Kafka publish,
+ * nested as lib/observability/tracer.ts says, under the trace id Lambda handed over, and no datagram may carry a value
+ * of the trade (SQL text only, never its parameters).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -158,6 +159,7 @@ describe('the tracer in a Lambda-like process, against a UDP X-Ray daemon', () =
           AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
           AWS_LAMBDA_FUNCTION_NAME: 'posttrade-test-validateTrades',
           AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+          AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
           AWS_REGION: 'eu-west-1',
           LAMBDA_TASK_ROOT: dir,
           _HANDLER: HANDLER,
@@ -196,6 +198,7 @@ describe('the tracer in a Lambda-like process, against a UDP X-Ray daemon', () =
     const [handlerSegment] = named(`## ${HANDLER}`);
     const [stage] = named('handle validateTrades');
     expect(handlerSegment?.parent).toBe(LAMBDA_PARENT);
+    expect(handlerSegment?.annotations).toEqual({ ColdStart: true, Service: 'posttrade-local' });
     expect(stage?.parent).toBe(handlerSegment?.id);
     // The stage's own queries inside its subsegment; the failure policy's heartbeat, around the stage, beside it.
     const queries = named('postgres');
