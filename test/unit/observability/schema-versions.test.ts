@@ -158,6 +158,28 @@ describe('the checked-in JSON Schemas (schemas/, npm run schemas)', () => {
   });
 });
 
+describe('npm run schemas against the checked-in files: an incompatible change needs a version bump', () => {
+  it.each(EVENT_SUBJECTS.map((s) => [s.subject, s] as const))(
+    '%s: a new required field under the same version is refused, an optional one is not, a bumped one is new',
+    (_name, subject) => {
+      const withRequired = { ...subject, schema: changed(subject.schema, { note: z.string() }) };
+      const withOptional = { ...subject, schema: changed(subject.schema, { note: z.string().optional() }) };
+      const bumped = {
+        ...subject,
+        version: subject.version + 1,
+        schema: changed(subject.schema, { schemaVersion: z.literal(subject.version + 1), note: z.string() }),
+      };
+
+      expect(schemaState(withRequired)).toEqual({
+        state: 'incompatible',
+        problems: expect.arrayContaining([expect.stringMatching(/note became required/)]),
+      });
+      expect(schemaState(withOptional)).toEqual({ state: 'compatible-change' });
+      expect(schemaState(bumped)).toEqual({ state: 'missing' });
+    },
+  );
+});
+
 describe('the compatibility rule', () => {
   it.each(EVENT_SUBJECTS.map((s) => [s.subject, s] as const))(
     '%s: an optional field is compatible; a required one, a removed one or a narrower type is not',
@@ -185,6 +207,16 @@ describe('the compatibility rule', () => {
       );
     },
   );
+});
+
+describe('the producer-consumer tests across versions', () => {
+  it('cover every topic a consumer reads, positions.changed and risk.alerts included (dead letters: no consumer)', () => {
+    const deadLetterTopics = subjectOf(Topics.TRADES_DEAD_LETTER).topics;
+    const consumed = Object.values(Topics).filter((topic) => !deadLetterTopics.includes(topic));
+
+    expect(TOPICS.map((t) => t.topic).sort()).toEqual([...consumed].sort());
+    expect(consumed).toEqual(expect.arrayContaining([Topics.POSITIONS_CHANGED, Topics.RISK_ALERTS]));
+  });
 });
 
 describe.each(TOPICS.map((t) => [t.topic, t] as const))('%s across versions', (topic, { message, consumer }) => {
