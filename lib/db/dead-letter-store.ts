@@ -15,8 +15,11 @@ import { withTransaction } from './pool';
 export type UndecodedRecord = Extract<DecodedRecord<unknown>, { ok: false }>;
 
 export interface DeadLetterStore {
-  /** Records `stage`'s undecodable records, in `client`'s transaction when given; a redelivered one adds nothing. */
-  record(stage: Stage, failures: readonly UndecodedRecord[], at: string, client?: PoolClient): Promise<void>;
+  /**
+   * Records `stage`'s undecodable records, in `client`'s transaction when given; a redelivered one adds nothing.
+   * Returns how many this call recorded: the stage's DeadLettered metric, so a redelivery counts none again.
+   */
+  record(stage: Stage, failures: readonly UndecodedRecord[], at: string, client?: PoolClient): Promise<number>;
   /** Publishes `stage`'s dead letters not yet published, oldest first; returns how many. */
   publishPending(stage: Stage, publisher: EventPublisher): Promise<number>;
 }
@@ -27,13 +30,13 @@ const PUBLISH_CHUNK = 500;
 export class PgDeadLetterStore implements DeadLetterStore {
   constructor(private readonly pool: Pool) {}
 
-  async record(stage: Stage, failures: readonly UndecodedRecord[], at: string, client?: PoolClient): Promise<void> {
-    if (failures.length === 0) return;
+  async record(stage: Stage, failures: readonly UndecodedRecord[], at: string, client?: PoolClient): Promise<number> {
+    if (failures.length === 0) return 0;
     const letters = failures.map((failure) => ({
       record: failure.record,
       letter: encodeDeadLetter(failure.record, stage, failure.errors, at),
     }));
-    await (client ?? this.pool).query(
+    const { rowCount } = await (client ?? this.pool).query(
       `INSERT INTO dead_letters (stage, source_topic, source_partition, source_offset, dead_letter, out_topic, out_key,
          dead_lettered_at)
        SELECT $1, t, p, o, d, ot, ok, $2 FROM unnest($3::text[], $4::integer[], $5::bigint[], $6::jsonb[], $7::text[],
@@ -50,6 +53,7 @@ export class PgDeadLetterStore implements DeadLetterStore {
         letters.map((l) => deadLetterKey(l.record)),
       ],
     );
+    return rowCount ?? 0;
   }
 
   async publishPending(stage: Stage, publisher: EventPublisher): Promise<number> {

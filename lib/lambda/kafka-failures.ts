@@ -40,7 +40,8 @@ export const PROCESSING_FAILED = 'PROCESSING_FAILED';
 
 /** What the policy needs of the dead-letter outbox (PgDeadLetterStore). */
 export interface PoisonRecordStore {
-  record(stage: Stage, failures: readonly UndecodedRecord[], at: string, client?: PoolClient): Promise<void>;
+  /** Returns how many of `failures` this call recorded (a redelivered one: 0). */
+  record(stage: Stage, failures: readonly UndecodedRecord[], at: string, client?: PoolClient): Promise<number>;
   publishPending(stage: Stage, publisher: EventPublisher): Promise<number>;
 }
 
@@ -61,6 +62,8 @@ export interface PoisonRecord {
   readonly offset: number;
   readonly errorType: string;
   readonly message: string;
+  /** False when an earlier delivery had dead-lettered it already: the DeadLettered metric counts it once. */
+  readonly firstRecorded: boolean;
 }
 
 /** The result of a batch in which some records failed permanently: the results of the parts that succeeded. */
@@ -117,7 +120,7 @@ export function withFailurePolicy<R>(
     const errorType = error instanceof Error ? error.name : typeof error;
     const message = messageOf(error);
     const at = (deps.now ?? (() => new Date()))().toISOString();
-    await deps.deadLetters.record(
+    const recorded = await deps.deadLetters.record(
       stage,
       [
         {
@@ -136,7 +139,7 @@ export function withFailurePolicy<R>(
       ...poison,
       ...(correlationId === undefined ? {} : { correlation_id: correlationId }),
     });
-    return poison;
+    return { ...poison, firstRecorded: recorded > 0 };
   };
 
   /** Runs `records` after a permanent failure of theirs: halves, recursively, down to the records that fail alone. */

@@ -96,7 +96,7 @@ function countsOf(result: unknown): {
   return {
     booked: field('booked'),
     rejected: field('rejected'),
-    deadLettered: field('deadLettered') + (parts?.deadLettered.length ?? 0),
+    deadLettered: field('deadLettered') + (parts?.deadLettered.filter((poison) => poison.firstRecorded).length ?? 0),
     rejectedByRule,
   };
 }

@@ -16,6 +16,8 @@ export interface PositionsSummary extends RebuildResult {
   readonly records: number;
   /** Records that were not a valid trades.booked event: dead-lettered (a retry cannot fix them). */
   readonly undecodable: number;
+  /** Of those, the dead letters this call recorded (a redelivered batch: 0), the DeadLettered metric. */
+  readonly deadLettered: number;
   /** positions.changed records sent by this batch (its own changes and any a crash left in the outbox). */
   readonly changesPublished: number;
 }
@@ -38,9 +40,9 @@ export async function positionsFromBookedTrades(event: KafkaEvent, deps: Positio
     tradeIds.push(record.value.trade.tradeId);
   }
   const undecodable = decoded.flatMap((record) => (record.ok ? [] : [record]));
-  await deps.deadLetters.record(Stage.POSITIONS, undecodable, new Date().toISOString());
+  const deadLettered = await deps.deadLetters.record(Stage.POSITIONS, undecodable, new Date().toISOString());
   const result = await deps.store.rebuild([...keys, ...(await deps.store.keysOfTrades(tradeIds))]);
   const changesPublished = await deps.publishChanges();
   await deps.deadLetters.publishPending(Stage.POSITIONS, deps.publisher);
-  return { ...result, records: decoded.length, undecodable: undecodable.length, changesPublished };
+  return { ...result, records: decoded.length, undecodable: undecodable.length, deadLettered, changesPublished };
 }

@@ -26,6 +26,8 @@ export interface EodPricesSummary {
   /** Rows inserted or changed (a redelivered batch writes 0). */
   readonly written: number;
   readonly skipped: readonly EodPriceSkipped[];
+  /** Undecodable records this call dead-lettered (a redelivered batch: 0), the DeadLettered metric. */
+  readonly deadLettered: number;
 }
 
 export interface EodPricesDeps {
@@ -37,7 +39,7 @@ export interface EodPricesDeps {
 export async function eodPricesFromEvent(event: KafkaEvent, deps: EodPricesDeps): Promise<EodPricesSummary> {
   const { store } = deps;
   const decoded = decodeRecords(event, decodeEodPrice);
-  await deps.deadLetters.record(
+  const deadLettered = await deps.deadLetters.record(
     Stage.EOD_PRICES,
     decoded.flatMap((record) => (record.ok ? [] : [record])),
     new Date().toISOString(),
@@ -64,5 +66,5 @@ export async function eodPricesFromEvent(event: KafkaEvent, deps: EodPricesDeps)
   }
   const written = await store.upsert([...latest.values()]);
   await deps.deadLetters.publishPending(Stage.EOD_PRICES, deps.publisher);
-  return { records: decoded.length, accepted: latest.size, written, skipped };
+  return { records: decoded.length, accepted: latest.size, written, skipped, deadLettered };
 }

@@ -10,11 +10,12 @@ import { traceContextsBy } from '../observability/correlation';
 import { reconcileStatements, type ReconSummary } from './service';
 
 export function reconcileHandler(deps: { pool: Pool; publisher: EventPublisher }) {
-  return async (event: KafkaEvent): Promise<ReconSummary> => {
+  return async (event: KafkaEvent): Promise<ReconSummary & { readonly deadLettered: number }> => {
     const decoded = decodeRecords(event, decodeCustodyStatement);
     const failures = decoded.flatMap((r) => (r.ok ? [] : [r]));
     const deadLetters = new PgDeadLetterStore(deps.pool);
-    await deadLetters.record(Stage.RECONCILE, failures, new Date().toISOString());
+    // How many this call recorded (a redelivered batch: 0): the DeadLettered metric.
+    const deadLettered = await deadLetters.record(Stage.RECONCILE, failures, new Date().toISOString());
     const summary = await reconcileStatements(
       deps,
       decoded.flatMap((r) => (r.ok ? [r.value] : [])),
@@ -23,6 +24,6 @@ export function reconcileHandler(deps: { pool: Pool; publisher: EventPublisher }
       traceContextsBy(decoded, (statement) => statement.statementId, { isCapture: true }),
     );
     await deadLetters.publishPending(Stage.RECONCILE, deps.publisher);
-    return summary;
+    return { ...summary, deadLettered };
   };
 }

@@ -28,6 +28,8 @@ export interface SettlementSummary {
   readonly cancelled: number;
   readonly ignored: number;
   readonly undecodable: number;
+  /** Of those, the dead letters this call recorded (a redelivered batch: 0), the DeadLettered metric. */
+  readonly deadLettered: number;
   readonly published: number;
 }
 
@@ -47,8 +49,9 @@ export async function settleBookedTrades(
   );
   // The net instructions' status date: the latest booking of the batch, so that a replay dates them the same.
   const statusDate = events.reduce((latest, e) => (e.bookedAt > latest ? e.bookedAt : latest), '').slice(0, 10);
+  let deadLettered = 0;
   const plan = await withTransaction(deps.pool, async (client) => {
-    await deadLetters.record(Stage.SETTLE_TRADES, failures, at, client);
+    deadLettered = await deadLetters.record(Stage.SETTLE_TRADES, failures, at, client);
     const current = await store.currentInstructions(client, [...new Set(events.map((e) => e.trade.tradeId))]);
     const decided = planSettlement(events, current, reference);
     const scopes = await store.writePlan(client, decided, {
@@ -67,6 +70,7 @@ export async function settleBookedTrades(
     cancelled: plan.cancellations.length,
     ignored: plan.ignored.length,
     undecodable: failures.length,
+    deadLettered,
     published,
   };
 }

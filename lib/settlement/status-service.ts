@@ -85,6 +85,8 @@ function settledCashOf(row: NetRow, lifecycle: SettlementLifecycle, reportedAmou
 export interface StatusSummary {
   readonly outcomes: Readonly<Record<StatusOutcome, number>>;
   readonly undecodable: number;
+  /** Of those, the dead letters this call recorded (a redelivered batch: 0), the DeadLettered metric. */
+  readonly deadLettered: number;
 }
 
 /** Applies a batch of decoded status reports (see the module comment). */
@@ -105,8 +107,9 @@ export async function applyStatusReports(
     INVALID: 0,
     UNKNOWN_INSTRUCTION: 0,
   };
+  let deadLettered = 0;
   await withTransaction(pool, async (client) => {
-    await deadLetters.record(Stage.SETTLEMENT_STATUS, failures, at, client);
+    deadLettered = await deadLetters.record(Stage.SETTLEMENT_STATUS, failures, at, client);
     const ids = [...new Set(reports.map((r) => r.message.instructionId))];
     const { rows } = await client.query<NetRow>(
       `SELECT net_instruction_id, state, quantity, net_quantity, net_cash, currency, settled_quantity, settled_cash,
@@ -231,5 +234,5 @@ export async function applyStatusReports(
     );
   });
   await deadLetters.publishPending(Stage.SETTLEMENT_STATUS, deps.publisher);
-  return { outcomes, undecodable: failures.length };
+  return { outcomes, undecodable: failures.length, deadLettered };
 }

@@ -12,6 +12,10 @@ import { KafkaPublisher, createKafkaProducer } from '../../../lib/kafka/producer
 import { Topics } from '../../../lib/kafka/topics';
 import { MetricName, METRICS_NAMESPACE, withBatchMetrics } from '../../../lib/observability/metrics';
 import { persistHandler, validateHandler } from '../../../lib/pipeline/handlers';
+import { positionsHandler } from '../../../lib/positions/handlers';
+import { eodPricesHandler } from '../../../lib/prices/handlers';
+import { reconcileHandler } from '../../../lib/recon/handlers';
+import { settleTradesHandler, settlementStatusHandler } from '../../../lib/settlement/handlers';
 import { loadReferenceData } from '../../../lib/refdata/load';
 import { seedTrade } from '../../helpers/trades';
 import { startTestBroker, type TestBroker } from '../helpers/broker';
@@ -272,4 +276,38 @@ describe('batch metrics on the real database', () => {
       await pool.end();
     }
   });
+  const deadLetterCases: [
+    string,
+    string,
+    (deps: { pool: TestDatabase['pool']; publisher: KafkaPublisher }) => unknown,
+  ][] = [
+    ['settleTrades', Topics.TRADES_BOOKED, settleTradesHandler],
+    ['positions', Topics.TRADES_BOOKED, (deps) => positionsHandler({ ...deps, logError: () => undefined })],
+    ['settlementStatus', Topics.SETTLEMENT_STATUS, settlementStatusHandler],
+    ['reconcile', Topics.CUSTODY_STATEMENTS, reconcileHandler],
+    ['eodPrices', Topics.PRICES_EOD, (deps) => eodPricesHandler({ ...deps, logError: () => undefined })],
+  ];
+
+  it.each(deadLetterCases)(
+    '%s counts an undecodable record in DeadLettered once, not again when redelivered',
+    async (stage, topic, make) => {
+      // Arrange: a batch of one record that is not JSON, on the stage's topic
+      const handler = withBatchMetrics(
+        stage,
+        make({ pool: db.pool, publisher }) as (e: KafkaEvent) => Promise<unknown>,
+        {
+          metrics,
+        },
+      );
+      const batch = captured(['{not json'], { topic, firstOffset: 700 });
+
+      // Act
+      const [first] = (await emitted(() => handler(batch))).filter((d) => MetricName.RECORDS_IN in d);
+      const [again] = (await emitted(() => handler(batch))).filter((d) => MetricName.RECORDS_IN in d);
+
+      // Assert
+      expect(first?.[MetricName.DEAD_LETTERED]).toBe(1);
+      expect(again?.[MetricName.DEAD_LETTERED]).toBe(0);
+    },
+  );
 });

@@ -66,7 +66,7 @@ describe('withFailurePolicy', () => {
         deadLetters: {
           record: (_stage: Stage, failures: readonly UndecodedRecord[]) => {
             recorded.push(...failures);
-            return Promise.resolve();
+            return Promise.resolve(failures.length);
           },
           publishPending: () => Promise.resolve(recorded.length),
         },

@@ -94,6 +94,30 @@ describe('batch metrics', () => {
     });
   });
 
+  it("counts the failure policy's dead letters once: a poison record an earlier delivery dead-lettered is not counted", async () => {
+    // Arrange: an isolated batch whose two poison records were dead-lettered before this delivery and now
+    const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'posttrade-test' });
+    const poison = (offset: number, firstRecorded: boolean) => ({
+      topic: 'trades.booked',
+      partition: 0,
+      offset,
+      errorType: 'TypeError',
+      message: 'poison',
+      firstRecorded,
+    });
+    const handler = withBatchMetrics(
+      'positions',
+      () => Promise.resolve({ isolated: true, results: [{}], deadLettered: [poison(3, false), poison(10, true)] }),
+      { metrics: () => metrics },
+    );
+
+    // Act
+    const documents = await emitted(() => handler(event(['2024-04-02T14:30:09.000Z'])));
+
+    // Assert
+    expect(documents.filter((document) => MetricName.RECORDS_IN in document)[0]?.[MetricName.DEAD_LETTERED]).toBe(1);
+  });
+
   it('emits one RejectedByRule document per rule, with the rule as a dimension, summed over isolated parts', async () => {
     // Arrange: the failure policy's isolated form, two parts that each rejected
     const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'posttrade-test' });

@@ -30,7 +30,7 @@ function deps(recordBatch: (batch: StageBatch) => Promise<void>) {
   return {
     logged,
     deps: {
-      deadLetters: { record: () => Promise.resolve(), publishPending: () => Promise.resolve(0) },
+      deadLetters: { record: () => Promise.resolve(0), publishPending: () => Promise.resolve(0) },
       publisher: { publish: () => Promise.resolve() },
       heartbeats: { recordBatch },
       now: clock(),
