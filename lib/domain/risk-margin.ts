@@ -17,6 +17,7 @@
  * its cash then moves with realized P&L only, so equity = collateral + total P&L.
  */
 import { Dec } from './money';
+import { pow10, scaledOf, toDec, unitsAt, type Scaled } from './risk-scaled';
 
 export interface MarginRule {
   readonly initialLong: Dec;
@@ -62,22 +63,77 @@ export function marginRuleFor(rules: MarginRuleSet, isin: string): MarginRule {
 
 /** Requirements and excess of an account with `equity`, holding `lines` (see the module's definitions). */
 export function accountMargin(lines: readonly MarginInput[], equity: Dec, rules: MarginRuleSet): Margin {
-  let initial = new Dec(0);
-  let maintenance = new Dec(0);
-  for (const line of lines) {
-    const rule = marginRuleFor(rules, line.isin);
-    const short = line.marketValue.isNegative();
-    const value = line.marketValue.abs();
-    initial = initial.plus(value.times(short ? rule.initialShort : rule.initialLong));
-    maintenance = maintenance.plus(value.times(short ? rule.maintenanceShort : rule.maintenanceLong));
+  const values = lines.map((line) => scaledOf(line.marketValue));
+  const scale = Math.max(0, ...values.map((v) => v.scale));
+  return accountMarginScaled(
+    lines.map((line) => line.isin),
+    values.map((v) => unitsAt(v, scale)),
+    scale,
+    scaledOf(equity),
+    rules,
+  );
+}
+
+/** A rule's rates as integers at one scale (`scale`, the largest of its four). */
+interface ScaledRule {
+  readonly scale: number;
+  readonly initialLong: bigint;
+  readonly initialShort: bigint;
+  readonly maintenanceLong: bigint;
+  readonly maintenanceShort: bigint;
+}
+
+const scaledRules = new WeakMap<MarginRule, ScaledRule>();
+
+function scaledRule(rule: MarginRule): ScaledRule {
+  let cached = scaledRules.get(rule);
+  if (cached === undefined) {
+    const rates = [rule.initialLong, rule.initialShort, rule.maintenanceLong, rule.maintenanceShort].map(scaledOf);
+    const scale = Math.max(...rates.map((r) => r.scale));
+    const [initialLong, initialShort, maintenanceLong, maintenanceShort] = rates.map((r) => unitsAt(r, scale)) as [
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+    ];
+    cached = { scale, initialLong, initialShort, maintenanceLong, maintenanceShort };
+    scaledRules.set(rule, cached);
   }
+  return cached;
+}
+
+/**
+ * {@link accountMargin} of market values given as integers at `scale` (risk-exposure.ts `accountExposureScaled`),
+ * `isins[i]` holding `marketValues[i]`: the same figures, computed in BigInt.
+ */
+export function accountMarginScaled(
+  isins: readonly string[],
+  marketValues: readonly bigint[],
+  scale: number,
+  equity: Scaled,
+  rules: MarginRuleSet,
+): Margin {
+  const lines = isins.map((isin) => scaledRule(marginRuleFor(rules, isin)));
+  const rateScale = Math.max(0, ...lines.map((rule) => rule.scale));
+  let initial = 0n;
+  let maintenance = 0n;
+  lines.forEach((rule, i) => {
+    const mv = marketValues[i] as bigint;
+    const value = (mv < 0n ? -mv : mv) * pow10(rateScale - rule.scale);
+    initial += value * (mv < 0n ? rule.initialShort : rule.initialLong);
+    maintenance += value * (mv < 0n ? rule.maintenanceShort : rule.maintenanceLong);
+  });
+  const at = Math.max(scale + rateScale, equity.scale);
+  const e = unitsAt(equity, at);
+  const i = unitsAt({ units: initial, scale: scale + rateScale }, at);
+  const m = unitsAt({ units: maintenance, scale: scale + rateScale }, at);
   return {
-    equity,
-    initialRequirement: initial,
-    maintenanceRequirement: maintenance,
-    excessOverInitial: equity.minus(initial),
-    excessOverMaintenance: equity.minus(maintenance),
-    marginCall: equity.lt(maintenance),
+    equity: toDec(equity.units, equity.scale),
+    initialRequirement: toDec(i, at),
+    maintenanceRequirement: toDec(m, at),
+    excessOverInitial: toDec(e - i, at),
+    excessOverMaintenance: toDec(e - m, at),
+    marginCall: e < m,
   };
 }
 

@@ -21,6 +21,7 @@
  * one-day loss at that confidence). It is returned exact; callers round once, half-even, to the base currency.
  */
 import { Dec } from './money';
+import { pow10, scaledOf, type Scaled } from './risk-scaled';
 
 export const VAR_WINDOW_DAYS = 250;
 export const VAR_CONFIDENCE = new Dec('0.99');
@@ -30,7 +31,8 @@ export const RETURN_DECIMALS = 20;
 /** An instrument's closes, ascending by date (ISO dates). */
 export interface PriceHistory {
   readonly isin: string;
-  readonly closes: readonly { readonly date: string; readonly price: Dec }[];
+  /** A price as a decimal, or as a scaled integer (risk-scaled.ts) as the end-of-day run reads it. */
+  readonly closes: readonly { readonly date: string; readonly price: Dec | Scaled }[];
 }
 
 /** Per instrument, its scenario returns on the window's dates, as integers scaled by 10^RETURN_DECIMALS. */
@@ -66,10 +68,11 @@ const RETURN_SCALE = 10n ** BigInt(RETURN_DECIMALS);
  * a / b − 1 to RETURN_DECIMALS places, half-even, as a scaled integer: computed exactly in integers (the quotient of
  * the two prices at a common scale, rounded once), so the one rounding is the only one.
  */
-function scaledReturn(price: Dec, previous: Dec): bigint {
-  const places = Math.max(price.decimalPlaces(), previous.decimalPlaces());
-  const a = scaled(price, places);
-  const b = scaled(previous, places);
+function scaledReturn(price: Scaled, previous: Scaled): bigint {
+  // The quotient does not depend on the common scale the two prices are brought to.
+  const places = Math.max(price.scale, previous.scale);
+  const a = price.units * pow10(places - price.scale);
+  const b = previous.units * pow10(places - previous.scale);
   const numerator = a * RETURN_SCALE;
   let quotient = numerator / b;
   const twiceRemainder = 2n * (numerator - quotient * b);
@@ -99,7 +102,9 @@ export function scenarioReturns(
   const returns = new Map<string, bigint[]>();
   const shortHistory: string[] = [];
   for (const history of histories) {
-    const closes = history.closes.filter((close) => close.date <= asOf);
+    const closes = history.closes
+      .filter((close) => close.date <= asOf)
+      .map((close) => ({ date: close.date, price: close.price instanceof Dec ? scaledOf(close.price) : close.price }));
     const first = closes[0];
     if (base === undefined || first === undefined || first.date > base) {
       shortHistory.push(history.isin);
@@ -108,7 +113,7 @@ export function scenarioReturns(
     let index = 0;
     // The latest close on or before the base date.
     while (index + 1 < closes.length && (closes[index + 1]?.date ?? '') <= base) index += 1;
-    let previous = (closes[index] as { price: Dec }).price;
+    let previous = (closes[index] as { price: Scaled }).price;
     const series: bigint[] = [];
     for (const date of dates) {
       const next = closes[index + 1];
@@ -125,11 +130,6 @@ export function scenarioReturns(
   return { dates, returns, shortHistory: shortHistory.sort() };
 }
 
-/** A decimal as an integer at `scale` decimal places (exact: scale must be ≥ its own decimal places). */
-function scaled(value: Dec, scale: number): bigint {
-  return BigInt(value.toFixed(scale).replace('.', ''));
-}
-
 /**
  * The VaR of positions of market value `values` (base currency, by ISIN) over the scenarios (see the module's
  * TSDoc). Positions of zero value need no history.
@@ -139,8 +139,34 @@ export function historicalVar(
   scenarios: ScenarioReturns,
   confidence: Dec = VAR_CONFIDENCE,
 ): VarResult {
-  const held = [...values.entries()].filter(([, value]) => !value.isZero());
-  const missing = held.map(([isin]) => isin).filter((isin) => !scenarios.returns.has(isin));
+  const entries = [...values.entries()].map(([isin, value]) => [isin, scaledOf(value)] as const);
+  const scale = Math.max(0, ...entries.map(([, value]) => value.scale));
+  return historicalVarScaled(
+    entries.map(([isin]) => isin),
+    entries.map(([, value]) => value.units * pow10(scale - value.scale)),
+    scale,
+    scenarios,
+    confidence,
+  );
+}
+
+/**
+ * {@link historicalVar} of market values given as integers at `scale`, `isins[i]` holding `units[i]` (as
+ * risk-exposure.ts `accountExposureScaled` gives them): the same result, with no decimal per position.
+ */
+export function historicalVarScaled(
+  isins: readonly string[],
+  units: readonly bigint[],
+  scale: number,
+  scenarios: ScenarioReturns,
+  confidence: Dec = VAR_CONFIDENCE,
+): VarResult {
+  const held: Held[] = [];
+  isins.forEach((isin, i) => {
+    const value = units[i] as bigint;
+    if (value !== 0n) held.push({ isin, units: value, float: Number(`${value}e-${scale}`) });
+  });
+  const missing = held.map((h) => h.isin).filter((isin) => !scenarios.returns.has(isin));
   const n = scenarios.dates.length;
   if (missing.length > 0 || n === 0) {
     return {
@@ -153,10 +179,9 @@ export function historicalVar(
       isins: missing.sort(),
     };
   }
-  const valueScale = Math.max(0, ...held.map(([, value]) => value.decimalPlaces()));
   const rank = varRank(n, confidence);
-  const kth = kthWorst(held, scenarios, valueScale, rank);
-  const scenarioPnl = new Dec(kth.value, valueScale + RETURN_DECIMALS);
+  const kth = kthWorst(held, scenarios, rank);
+  const scenarioPnl = new Dec(kth.value, scale + RETURN_DECIMALS);
   return {
     ok: true,
     valueAtRisk: scenarioPnl.isNegative() ? scenarioPnl.negated() : new Dec(0),
@@ -165,6 +190,14 @@ export function historicalVar(
     rank,
     scenarios: n,
   };
+}
+
+/** A position of the VaR: its market value as an integer at the account's scale, and that value as a binary float. */
+interface Held {
+  readonly isin: string;
+  readonly units: bigint;
+  /** The correctly rounded binary float of the value (one rounding, as `Number` of its decimal text). */
+  readonly float: number;
 }
 
 /** Each instrument's returns as binary floats, once per scenario set (the screening pass of `kthWorst`). */
@@ -185,16 +218,10 @@ function floatsOf(scenarios: ScenarioReturns, isin: string): Float64Array {
   return floats;
 }
 
-/** Scenario t's P&L, exact: Σ v_i · r_i,t in integers at valueScale + RETURN_DECIMALS places. */
-function exactPnl(
-  held: readonly (readonly [string, Dec])[],
-  scenarios: ScenarioReturns,
-  valueScale: number,
-  t: number,
-) {
+/** Scenario t's P&L, exact: Σ v_i · r_i,t in integers at the values' scale + RETURN_DECIMALS places. */
+function exactPnl(held: readonly Held[], scenarios: ScenarioReturns, t: number) {
   let sum = 0n;
-  for (const [isin, value] of held)
-    sum += scaled(value, valueScale) * ((scenarios.returns.get(isin) as bigint[])[t] as bigint);
+  for (const h of held) sum += h.units * ((scenarios.returns.get(h.isin) as bigint[])[t] as bigint);
   return sum;
 }
 
@@ -205,20 +232,16 @@ function exactPnl(
  * The exact k-th value lies between the k-th smallest f_t − b_t and the k-th smallest f_t + b_t; a scenario whose
  * interval lies wholly below that range is certainly worse, wholly above certainly better, and only those in
  * between (usually a handful) are computed exactly and ranked. Same answer as ranking every exact P&L; the float
- * pass only decides which scenarios need the exact one.
+ * pass only decides which scenarios need the exact one. The float of each instrument's returns is computed once
+ * per scenario set (`floatsOf`): the pass per account is a weighted sum of its instruments' P&L vectors.
  */
-function kthWorst(
-  held: readonly (readonly [string, Dec])[],
-  scenarios: ScenarioReturns,
-  valueScale: number,
-  rank: number,
-): { value: bigint; t: number } {
+function kthWorst(held: readonly Held[], scenarios: ScenarioReturns, rank: number): { value: bigint; t: number } {
   const n = scenarios.dates.length;
   const f = new Float64Array(n);
   const abs = new Float64Array(n);
-  for (const [isin, value] of held) {
-    const v = Number(value.toFixed());
-    const r = floatsOf(scenarios, isin);
+  for (const h of held) {
+    const v = h.float;
+    const r = floatsOf(scenarios, h.isin);
     for (let t = 0; t < n; t += 1) {
       const term = v * (r[t] as number);
       f[t] = (f[t] as number) + term;
@@ -226,16 +249,20 @@ function kthWorst(
     }
   }
   const factor = 2 * (held.length + 5) * 2 ** -52;
-  const low = Float64Array.from(f, (x, t) => x - factor * (abs[t] as number));
-  const high = Float64Array.from(f, (x, t) => x + factor * (abs[t] as number));
-  const kthOf = (xs: Float64Array) => Float64Array.from(xs).sort()[rank - 1] as number;
-  const from = kthOf(low);
-  const to = kthOf(high);
+  const low = new Float64Array(n);
+  const high = new Float64Array(n);
+  for (let t = 0; t < n; t += 1) {
+    const bound = factor * (abs[t] as number);
+    low[t] = (f[t] as number) - bound;
+    high[t] = (f[t] as number) + bound;
+  }
+  const from = low.slice().sort()[rank - 1] as number;
+  const to = high.slice().sort()[rank - 1] as number;
   let worse = 0;
   const candidates: { value: bigint; t: number }[] = [];
   for (let t = 0; t < n; t += 1) {
     if ((high[t] as number) < from) worse += 1;
-    else if ((low[t] as number) <= to) candidates.push({ value: exactPnl(held, scenarios, valueScale, t), t });
+    else if ((low[t] as number) <= to) candidates.push({ value: exactPnl(held, scenarios, t), t });
   }
   candidates.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.t - b.t));
   return candidates[rank - 1 - worse] as { value: bigint; t: number };

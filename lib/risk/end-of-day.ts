@@ -17,9 +17,16 @@
  */
 import type { Pool, PoolClient } from 'pg';
 
+import { copyRow, copyRows } from '../db/copy';
 import { withTransaction } from '../db/pool';
-import { Dec } from '../domain/money';
-import { historicalVar, scenarioReturns, VAR_WINDOW_DAYS, type PriceHistory, type VarResult } from '../domain/risk-var';
+import { parseScaled, type Scaled } from '../domain/risk-scaled';
+import {
+  historicalVarScaled,
+  scenarioReturns,
+  VAR_WINDOW_DAYS,
+  type PriceHistory,
+  type VarResult,
+} from '../domain/risk-var';
 import type { EventPublisher } from '../kafka/producer';
 import { publishRiskAlerts } from './alert-outbox';
 import { accountRisk, PgRiskService, readRiskInputs, type AccountRisk } from './service';
@@ -54,27 +61,30 @@ export interface RiskEndOfDaySummary {
 /** Closes of `isins` on the window's dates up to `date`, and each one's latest close before the window (its base). */
 async function loadPriceHistories(client: PoolClient, isins: readonly string[], date: string): Promise<PriceHistory[]> {
   if (isins.length === 0) return [];
+  // The instruments as a hashed set (not `= ANY` of a 500-element array tested on every close), each one's base
+  // close by index, and no ORDER BY: sorting 126,000 rows by formatted text spilled to disk; Node orders each list.
   const { rows } = await client.query<{ isin: string; price_date: string; price: string }>(
-    `WITH window_dates AS (
-       SELECT DISTINCT price_date FROM reference_prices
-       WHERE isin = ANY($1::bpchar[]) AND price_date <= $2::date ORDER BY price_date DESC LIMIT $3),
+    `WITH wanted AS MATERIALIZED (SELECT DISTINCT unnest($1::bpchar[]) AS isin),
+     window_dates AS (
+       SELECT DISTINCT rp.price_date FROM reference_prices rp JOIN wanted w ON w.isin = rp.isin
+       WHERE rp.price_date <= $2::date ORDER BY rp.price_date DESC LIMIT $3),
      first_date AS (SELECT min(price_date) AS d FROM window_dates)
-     SELECT trim(isin) AS isin, to_char(price_date, 'YYYY-MM-DD') AS price_date, price::text FROM (
-       SELECT rp.isin, rp.price_date, rp.price FROM reference_prices rp, first_date f
-       WHERE rp.isin = ANY($1::bpchar[]) AND rp.price_date <= $2::date AND rp.price_date >= f.d
+     SELECT trim(c.isin) AS isin, to_char(c.price_date, 'YYYY-MM-DD') AS price_date, c.price::text AS price FROM (
+       SELECT rp.isin, rp.price_date, rp.price FROM reference_prices rp JOIN wanted w ON w.isin = rp.isin, first_date f
+       WHERE rp.price_date <= $2::date AND rp.price_date >= f.d
        UNION ALL
-       (SELECT DISTINCT ON (rp.isin) rp.isin, rp.price_date, rp.price FROM reference_prices rp, first_date f
-        WHERE rp.isin = ANY($1::bpchar[]) AND rp.price_date < f.d
-        ORDER BY rp.isin, rp.price_date DESC)) AS closes
-     ORDER BY isin, price_date`,
+       SELECT w.isin, b.price_date, b.price FROM wanted w, first_date f, LATERAL (
+         SELECT rp.price_date, rp.price FROM reference_prices rp WHERE rp.isin = w.isin AND rp.price_date < f.d
+         ORDER BY rp.price_date DESC LIMIT 1) b) AS c`,
     [isins, date, VAR_WINDOW_DAYS + 1],
   );
-  const byIsin = new Map<string, { date: string; price: Dec }[]>();
+  const byIsin = new Map<string, { date: string; price: Scaled }[]>();
   for (const row of rows) {
     const list = byIsin.get(row.isin) ?? [];
-    list.push({ date: row.price_date, price: new Dec(row.price) });
+    list.push({ date: row.price_date, price: parseScaled(row.price) });
     byIsin.set(row.isin, list);
   }
+  for (const list of byIsin.values()) list.sort((x, y) => (x.date < y.date ? -1 : x.date > y.date ? 1 : 0));
   return [...byIsin.entries()].map(([isin, closes]) => ({ isin, closes }));
 }
 
@@ -103,8 +113,8 @@ export async function accountsAtEndOfDay(
           message: `no close or FX rate on or before ${date} for ${risk.exposure.unvalued.join(', ')}`,
         },
       };
-    const values = new Map(risk.exposure.instruments.map((line) => [line.isin, line.marketValue]));
-    return { risk, result: historicalVar(values, scenarios) };
+    const isins = risk.exposure.instruments.map((line) => line.isin);
+    return { risk, result: historicalVarScaled(isins, risk.marketValues, risk.scale, scenarios) };
   });
   return { accounts, scenarioDates: scenarios.dates.length };
 }
@@ -116,31 +126,48 @@ async function storeEndOfDay(client: PoolClient, date: string, accounts: readonl
   const varOf = (a: AccountVar) => (a.result.ok ? a.result.valueAtRisk.toFixed() : null);
   const scenarioOf = (a: AccountVar) => (a.result.ok ? a.result.scenarioDate : null);
   const issueOf = (a: AccountVar) => (a.result.ok ? null : `${a.result.code}: ${a.result.message}`);
-  await client.query(
-    `INSERT INTO risk_eod_snapshots (as_of_date, account_id, base_currency, computed_at, long_market_value,
-       short_market_value, gross_exposure, net_exposure, equity, initial_requirement, maintenance_requirement,
-       excess_over_maintenance, margin_call, value_at_risk, var_scenario_date, var_issue)
-     SELECT $1, a, b, $2, lm, sm, g, n, e, i, m, em, mc, v, sd, vi FROM unnest($3::text[], $4::text[], $5::numeric[],
-       $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[],
-       $13::boolean[], $14::numeric[], $15::date[], $16::text[]) AS x(a, b, lm, sm, g, n, e, i, m, em, mc, v, sd, vi)`,
+  // COPY, not array parameters: PostgreSQL parses the rows' text once, not an array literal per column.
+  await copyRows(
+    client,
+    'risk_eod_snapshots',
     [
-      date,
-      at,
-      column((a) => a.risk.accountId),
-      column((a) => a.risk.baseCurrency),
-      column((a) => a.risk.exposure.longMarketValue.toFixed()),
-      column((a) => a.risk.exposure.shortMarketValue.toFixed()),
-      column((a) => a.risk.exposure.grossExposure.toFixed()),
-      column((a) => a.risk.exposure.netExposure.toFixed()),
-      column((a) => a.risk.margin.equity.toFixed()),
-      column((a) => a.risk.margin.initialRequirement.toFixed()),
-      column((a) => a.risk.margin.maintenanceRequirement.toFixed()),
-      column((a) => a.risk.margin.excessOverMaintenance.toFixed()),
-      column((a) => a.risk.margin.marginCall),
-      column(varOf),
-      column(scenarioOf),
-      column(issueOf),
+      'as_of_date',
+      'account_id',
+      'base_currency',
+      'computed_at',
+      'long_market_value',
+      'short_market_value',
+      'gross_exposure',
+      'net_exposure',
+      'equity',
+      'initial_requirement',
+      'maintenance_requirement',
+      'excess_over_maintenance',
+      'margin_call',
+      'value_at_risk',
+      'var_scenario_date',
+      'var_issue',
     ],
+    accounts.map((a) =>
+      copyRow([
+        date,
+        a.risk.accountId,
+        a.risk.baseCurrency,
+        at,
+        a.risk.exposure.longMarketValue.toFixed(),
+        a.risk.exposure.shortMarketValue.toFixed(),
+        a.risk.exposure.grossExposure.toFixed(),
+        a.risk.exposure.netExposure.toFixed(),
+        a.risk.margin.equity.toFixed(),
+        a.risk.margin.initialRequirement.toFixed(),
+        a.risk.margin.maintenanceRequirement.toFixed(),
+        a.risk.margin.excessOverMaintenance.toFixed(),
+        a.risk.margin.marginCall,
+        varOf(a),
+        scenarioOf(a),
+        issueOf(a),
+      ]),
+    ),
   );
   // The current snapshot keeps the latest date's VaR: a rerun of an earlier date does not replace a later one.
   await client.query(

@@ -12,17 +12,19 @@
  */
 import type { Pool, PoolClient } from 'pg';
 
+import { copyRow, copyRows } from '../db/copy';
 import { withTransaction } from '../db/pool';
 import { Dec } from '../domain/money';
 import { alertTransitions, isRiskAlertKind, riskBreaches, type AlertKey, type RiskLimits } from '../domain/risk-alerts';
-import { accountExposure, type Exposure, type RiskPosition } from '../domain/risk-exposure';
+import { accountExposureScaled, type Exposure, type ScaledRiskPosition } from '../domain/risk-exposure';
 import {
   REG_T_FINRA_4210,
-  accountMargin,
+  accountMarginScaled,
   type Margin,
   type MarginRule,
   type MarginRuleSet,
 } from '../domain/risk-margin';
+import { parseScaled, pow10, unitsAt } from '../domain/risk-scaled';
 
 /** Namespace of the per-account advisory locks (first key of the two-key form). */
 const RISK_LOCK_CLASS = 1_732_407_600;
@@ -33,6 +35,9 @@ export interface AccountRisk {
   readonly exposure: Exposure;
   readonly margin: Margin;
   readonly pricesAsOf: string | undefined;
+  /** Each line of `exposure.instruments`' market value as an integer at `scale` (for the VaR, risk-var.ts). */
+  readonly marketValues: readonly bigint[];
+  readonly scale: number;
 }
 
 export interface EvaluationSummary {
@@ -176,7 +181,7 @@ export class PgRiskService {
 
 /** An account's positions as risk reads them, and the latest close any of them was marked at. */
 export interface AccountPositions {
-  readonly list: RiskPosition[];
+  readonly list: ScaledRiskPosition[];
   asOf: string | undefined;
 }
 
@@ -242,11 +247,11 @@ export async function readRiskInputs(
     entry.list.push({
       isin: row.isin.trim(),
       sector: row.sector ?? undefined,
-      quantity: new Dec(row.quantity),
-      price: optional(row.price),
-      fxRate: optional(row.fx),
-      openCostBase: new Dec(row.open_cost_base),
-      realizedBase: new Dec(row.realized_base),
+      quantity: parseScaled(row.quantity),
+      price: row.price === null ? undefined : parseScaled(row.price),
+      fxRate: row.fx === null ? undefined : parseScaled(row.fx),
+      openCostBase: parseScaled(row.open_cost_base),
+      realizedBase: parseScaled(row.realized_base),
     });
     if (row.price_date !== null && (entry.asOf === undefined || row.price_date > entry.asOf))
       entry.asOf = row.price_date;
@@ -261,60 +266,107 @@ export function accountRisk(
   positions: AccountPositions | undefined,
   rules: MarginRuleSet,
 ): AccountRisk {
-  const exposure = accountExposure(positions?.list ?? []);
-  const equity = new Dec(row.collateral).plus(exposure.realizedBase).plus(exposure.unrealizedBase);
-  const margin = accountMargin(exposure.instruments, equity, rules);
-  return { accountId: row.id, baseCurrency: row.base_currency, exposure, margin, pricesAsOf: positions?.asOf };
+  const scaled = accountExposureScaled(positions?.list ?? []);
+  const { exposure } = scaled;
+  const collateral = parseScaled(row.collateral);
+  const scale = Math.max(scaled.scale, collateral.scale);
+  const equity = {
+    units: unitsAt(collateral, scale) + (scaled.realized + scaled.unrealized) * pow10(scale - scaled.scale),
+    scale,
+  };
+  const margin = accountMarginScaled(
+    exposure.instruments.map((line) => line.isin),
+    scaled.marketValues,
+    scaled.scale,
+    equity,
+    rules,
+  );
+  return {
+    accountId: row.id,
+    baseCurrency: row.base_currency,
+    exposure,
+    margin,
+    pricesAsOf: positions?.asOf,
+    marketValues: scaled.marketValues,
+    scale: scaled.scale,
+  };
 }
 
-/** Upserts each account's current snapshot, exact (rounding is the reader's, once, to the base currency). */
+/** The columns of a snapshot that an evaluation writes (the var_* columns are the end-of-day run's). */
+const SNAPSHOT_COLUMNS = [
+  'account_id',
+  'base_currency',
+  'computed_at',
+  'prices_as_of',
+  'long_market_value',
+  'short_market_value',
+  'gross_exposure',
+  'net_exposure',
+  'equity',
+  'initial_requirement',
+  'maintenance_requirement',
+  'excess_over_initial',
+  'excess_over_maintenance',
+  'margin_call',
+  'detail',
+] as const;
+
+/** A snapshot's `detail`: its instrument and sector lines, exact, and the positions it could not value. */
+function detailOf(risk: AccountRisk): string {
+  return JSON.stringify({
+    instruments: risk.exposure.instruments.map((l) => ({
+      isin: l.isin,
+      sector: l.sector,
+      marketValue: l.marketValue.toFixed(),
+      concentration: l.concentration.toFixed(),
+    })),
+    sectors: risk.exposure.sectors.map((s) => ({
+      sector: s.sector,
+      grossMarketValue: s.grossMarketValue.toFixed(),
+      concentration: s.concentration.toFixed(),
+    })),
+    unvalued: risk.exposure.unvalued,
+  });
+}
+
+/**
+ * Upserts each account's current snapshot, exact (rounding is the reader's, once, to the base currency). COPY into
+ * a temporary table, then one upsert from it: 2,000 snapshots as array parameters (`unnest($n::jsonb[])`) took
+ * PostgreSQL 4–5 s to parse under load, the array literal of their details being most of it.
+ */
 async function writeSnapshots(client: PoolClient, risks: readonly AccountRisk[], at: string): Promise<void> {
-  const column = <T>(f: (risk: AccountRisk) => T): T[] => risks.map(f);
-  await client.query(
-    `INSERT INTO risk_snapshots (account_id, base_currency, computed_at, prices_as_of, long_market_value,
-       short_market_value, gross_exposure, net_exposure, equity, initial_requirement, maintenance_requirement,
-       excess_over_initial, excess_over_maintenance, margin_call, detail)
-     SELECT a, b, $1, d, lm, sm, g, n, e, i, m, ei, em, mc, dt FROM unnest($2::text[], $3::text[], $4::date[],
-       $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[],
-       $12::numeric[], $13::numeric[], $14::boolean[], $15::jsonb[]) AS x(a, b, d, lm, sm, g, n, e, i, m, ei, em, mc, dt)
-     ON CONFLICT (account_id) DO UPDATE SET base_currency = EXCLUDED.base_currency, computed_at = EXCLUDED.computed_at,
-       prices_as_of = EXCLUDED.prices_as_of, long_market_value = EXCLUDED.long_market_value,
-       short_market_value = EXCLUDED.short_market_value, gross_exposure = EXCLUDED.gross_exposure,
-       net_exposure = EXCLUDED.net_exposure, equity = EXCLUDED.equity,
-       initial_requirement = EXCLUDED.initial_requirement, maintenance_requirement = EXCLUDED.maintenance_requirement,
-       excess_over_initial = EXCLUDED.excess_over_initial, excess_over_maintenance = EXCLUDED.excess_over_maintenance,
-       margin_call = EXCLUDED.margin_call, detail = EXCLUDED.detail`,
-    [
-      at,
-      column((r) => r.accountId),
-      column((r) => r.baseCurrency),
-      column((r) => r.pricesAsOf ?? null),
-      column((r) => r.exposure.longMarketValue.toFixed()),
-      column((r) => r.exposure.shortMarketValue.toFixed()),
-      column((r) => r.exposure.grossExposure.toFixed()),
-      column((r) => r.exposure.netExposure.toFixed()),
-      column((r) => r.margin.equity.toFixed()),
-      column((r) => r.margin.initialRequirement.toFixed()),
-      column((r) => r.margin.maintenanceRequirement.toFixed()),
-      column((r) => r.margin.excessOverInitial.toFixed()),
-      column((r) => r.margin.excessOverMaintenance.toFixed()),
-      column((r) => r.margin.marginCall),
-      column((r) =>
-        JSON.stringify({
-          instruments: r.exposure.instruments.map((l) => ({
-            isin: l.isin,
-            sector: l.sector,
-            marketValue: l.marketValue.toFixed(),
-            concentration: l.concentration.toFixed(),
-          })),
-          sectors: r.exposure.sectors.map((s) => ({
-            sector: s.sector,
-            grossMarketValue: s.grossMarketValue.toFixed(),
-            concentration: s.concentration.toFixed(),
-          })),
-          unvalued: r.exposure.unvalued,
-        }),
-      ),
-    ],
+  if (risks.length === 0) return;
+  await client.query(`CREATE TEMP TABLE risk_snapshots_in (LIKE risk_snapshots INCLUDING DEFAULTS) ON COMMIT DROP`);
+  await copyRows(
+    client,
+    'risk_snapshots_in',
+    SNAPSHOT_COLUMNS,
+    (function* rows() {
+      for (const r of risks)
+        yield copyRow([
+          r.accountId,
+          r.baseCurrency,
+          at,
+          r.pricesAsOf,
+          r.exposure.longMarketValue.toFixed(),
+          r.exposure.shortMarketValue.toFixed(),
+          r.exposure.grossExposure.toFixed(),
+          r.exposure.netExposure.toFixed(),
+          r.margin.equity.toFixed(),
+          r.margin.initialRequirement.toFixed(),
+          r.margin.maintenanceRequirement.toFixed(),
+          r.margin.excessOverInitial.toFixed(),
+          r.margin.excessOverMaintenance.toFixed(),
+          r.margin.marginCall,
+          detailOf(r),
+        ]);
+    })(),
   );
+  const updates = SNAPSHOT_COLUMNS.filter((c) => c !== 'account_id').map((c) => `${c} = EXCLUDED.${c}`);
+  await client.query(
+    `INSERT INTO risk_snapshots (${SNAPSHOT_COLUMNS.join(', ')})
+     SELECT ${SNAPSHOT_COLUMNS.join(', ')} FROM risk_snapshots_in
+     ON CONFLICT (account_id) DO UPDATE SET ${updates.join(', ')}`,
+  );
+  await client.query('DROP TABLE risk_snapshots_in');
 }
