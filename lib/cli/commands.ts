@@ -261,7 +261,11 @@ export const riskSpec: CommandSpec = {
         if (self === actionCommand && self.opts().account === undefined)
           self.error("error: required option '--account <id>' not specified", { exitCode: 2 });
       })
-      .option('--as-of <yyyy-mm-dd>', 'mark at the latest closes on or before this date (default: the latest)', isoDate)
+      .option(
+        '--as-of <yyyy-mm-dd>',
+        'mark at the latest closes on or before this date and only print it (the current risk is not replaced)',
+        isoDate,
+      )
       .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
 };
 
@@ -277,7 +281,12 @@ export const riskEodSpec: CommandSpec = {
   needs: ['postgres', 'kafka'],
   define: (command) =>
     command
-      .option('--date <yyyy-mm-dd>', 'the date (default: the previous business day, as the schedule runs it)', isoDate)
+      .option(
+        '--date <yyyy-mm-dd>',
+        'the date (default: the previous business day, as the schedule runs it); a past date is refused once a ' +
+          'later trade changed the positions',
+        isoDate,
+      )
       .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
 };
 

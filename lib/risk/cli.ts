@@ -1,8 +1,9 @@
 /**
  * `posttrade risk --account A`: evaluates the account now (lib/risk/service.ts: its snapshot is stored and its
  * alerts raised or cleared, as the risk stage would) and prints the figures, each rounded once, half-even, to the
- * account's base currency (concentrations as percentages to two places). Exit 1 for an account with no positions
- * and no risk settings.
+ * account's base currency (concentrations as percentages to two places). With `--as-of D` the figures at D's closes
+ * are printed only (PgRiskService.preview): they replace neither the current snapshot nor any alert, and the
+ * breaches they would have are listed instead. Exit 1 for an account with no positions and no risk settings.
  */
 import type { RiskEodOptions, RiskOptions } from '../cli/commands';
 import { CliError, UsageError } from '../cli/errors';
@@ -11,7 +12,7 @@ import { endPool, getPool } from '../db/pool';
 import { minorUnits, roundToCurrency, type Dec } from '../domain/money';
 import { getPublisher, releasePublisher } from '../kafka/producer';
 import { previousBusinessDay } from '../pnl/dates';
-import { riskEndOfDay } from './end-of-day';
+import { PastPositionsError, riskEndOfDay } from './end-of-day';
 import { PgRiskService, type AccountRisk } from './service';
 
 /** An account's risk as JSON: amounts rounded to its base currency, rates exact. */
@@ -52,8 +53,10 @@ export async function riskCommand(options: RiskOptions, context: CommandContext)
   if (account === undefined) throw new UsageError("required option '--account <id>' not specified");
   try {
     const pool = getPool();
-    const result = await new PgRiskService(pool).evaluate([account], { asOf: options.asOf });
-    const risk = result.risks[0];
+    const service = new PgRiskService(pool);
+    const asOf = options.asOf;
+    const previewed = asOf === undefined ? undefined : (await service.preview([account], asOf))[0];
+    const risk = asOf === undefined ? (await service.evaluate([account])).risks[0] : previewed?.risk;
     if (risk === undefined) throw new CliError(`no account ${account} with positions or risk settings`);
     const { rows } = await pool.query<Record<string, string>>(
       `SELECT kind, subject, value::text, limit_value::text AS "limit", to_char(raised_at AT TIME ZONE 'UTC',
@@ -61,19 +64,30 @@ export async function riskCommand(options: RiskOptions, context: CommandContext)
        FROM risk_alerts WHERE account_id = $1 AND cleared_at IS NULL ORDER BY alert_id`,
       [account],
     );
-    const doc = riskDocument(risk, rows);
+    const breaches = (previewed?.breaches ?? []).map((b) => ({
+      kind: b.kind,
+      subject: b.subject,
+      value: b.value.toFixed(),
+      limit: b.limit.toFixed(),
+    }));
+    const doc = {
+      ...riskDocument(risk, rows),
+      ...(asOf === undefined ? {} : { asOf, stored: false, breachesAsOf: breaches }),
+    };
     if (options.format === 'json') {
       context.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
       return;
     }
     const lines = [
-      `${doc.accountId} (${doc.baseCurrency}), prices as of ${doc.pricesAsOf ?? 'none'}`,
+      `${doc.accountId} (${doc.baseCurrency}), prices as of ${doc.pricesAsOf ?? 'none'}` +
+        (asOf === undefined ? '' : ` (as of ${asOf}: printed only, not stored; positions are the current ones)`),
       `  long ${doc.longMarketValue}  short ${doc.shortMarketValue}  gross ${doc.grossExposure}  net ${doc.netExposure}`,
       `  equity ${doc.equity}  initial ${doc.initialRequirement}  maintenance ${doc.maintenanceRequirement}`,
       `  excess over initial ${doc.excessOverInitial}  over maintenance ${doc.excessOverMaintenance}` +
         (doc.marginCall ? '  MARGIN CALL' : ''),
       ...doc.sectors.map((s) => `  sector ${s.sector}: ${s.grossMarketValue} (${s.concentrationPercent} %)`),
       ...doc.unvalued.map((isin) => `  not valued (no price or FX): ${isin}`),
+      ...breaches.map((b) => `  breach as of ${asOf ?? ''} ${b.kind} ${b.subject} value ${b.value} limit ${b.limit}`),
       ...doc.openAlerts.map((a) => `  open alert ${a.kind} ${a.subject} value ${a.value} limit ${a.limit}`),
     ];
     context.stdout.write(`${lines.join('\n')}\n`);
@@ -89,7 +103,9 @@ export async function riskCommand(options: RiskOptions, context: CommandContext)
 export async function riskEodCommand(options: RiskEodOptions, context: CommandContext): Promise<void> {
   try {
     const date = options.date ?? previousBusinessDay(new Date().toISOString().slice(0, 10));
-    const summary = await riskEndOfDay(getPool(), date, { publisher: getPublisher() });
+    const summary = await riskEndOfDay(getPool(), date, { publisher: getPublisher() }).catch((error: unknown) => {
+      throw error instanceof PastPositionsError ? new CliError(error.message, undefined, { cause: error }) : error;
+    });
     if (options.format === 'json') {
       context.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       return;

@@ -11,7 +11,11 @@
  *    date's VaR is already there, as the account's current VaR in `risk_snapshots.var_*`;
  * 3. the alerts' unsent transitions published to risk.alerts (alert-outbox.ts), when a publisher is given.
  *
- * Positions are the current ones (the positions table), marked at the date's closes. The VaR is not computed for an
+ * Positions are the current ones (the positions table), marked at the date's closes. They are the positions as of
+ * the date as long as no live trade is dated after it (positions are a pure function of the live trades up to their
+ * trade dates; an amend or cancel of an earlier trade corrects the date's positions too, as it should). A past date
+ * (closes exist after it) once a later-dated live trade exists is refused ({@link PastPositionsError}) rather than
+ * computed on positions the date never had: rebuilding the positions as of a date is not done here. The VaR is not computed for an
  * account with a position that cannot be valued at the date (no close or no FX rate): a figure that silently left
  * out a position would understate the risk. Its reason is stored instead (`var_issue`).
  */
@@ -178,6 +182,21 @@ async function storeEndOfDay(client: PoolClient, date: string, accounts: readonl
   );
 }
 
+/** A past date's run refused: a live trade dated after it has changed the positions since (see the module's TSDoc). */
+export class PastPositionsError extends Error {
+  override readonly name: string = 'PastPositionsError';
+  constructor(
+    readonly date: string,
+    readonly laterTradeDate: string,
+  ) {
+    super(
+      `the end-of-day risk of ${date} needs the positions as of ${date}, and live trades dated up to ` +
+        `${laterTradeDate} have changed them since; the run computes on the current positions only, so it runs for ` +
+        `the latest date or for a past date no later trade has touched`,
+    );
+  }
+}
+
 /** The end-of-day run of `date` (see the module's TSDoc); a rerun of the date replaces its figures. */
 export async function riskEndOfDay(
   pool: Pool,
@@ -191,6 +210,14 @@ export async function riskEndOfDay(
     [date],
   );
   const latest = rows[0]?.later === false;
+  if (!latest) {
+    const { rows: later } = await pool.query<{ last: string | null }>(
+      `SELECT to_char(max(trade_date), 'YYYY-MM-DD') AS last FROM trades WHERE status = 'LIVE' AND trade_date > $1::date`,
+      [date],
+    );
+    const last = later[0]?.last ?? null;
+    if (last !== null) throw new PastPositionsError(date, last);
+  }
   const current = await new PgRiskService(pool).evaluate(undefined, latest ? { now, asOf: date } : { now });
   const { accounts, scenarioDates } = await withTransaction(pool, async (client) => {
     const computed = await accountsAtEndOfDay(client, date, latest ? current.risks : undefined);

@@ -15,7 +15,14 @@ import type { Pool, PoolClient } from 'pg';
 import { copyRow, copyRows } from '../db/copy';
 import { withTransaction } from '../db/pool';
 import { Dec } from '../domain/money';
-import { alertTransitions, isRiskAlertKind, riskBreaches, type AlertKey, type RiskLimits } from '../domain/risk-alerts';
+import {
+  alertTransitions,
+  isRiskAlertKind,
+  riskBreaches,
+  type AlertKey,
+  type Breach,
+  type RiskLimits,
+} from '../domain/risk-alerts';
 import { accountExposureScaled, type Exposure, type ScaledRiskPosition } from '../domain/risk-exposure';
 import {
   REG_T_FINRA_4210,
@@ -134,13 +141,7 @@ export class PgRiskService {
       for (const row of accountRows) {
         const risk = accountRisk(row, positions.get(row.id), rules);
         const { exposure, margin } = risk;
-        const limits: RiskLimits = {
-          grossExposureLimit: optional(row.gross_exposure_limit),
-          netExposureLimit: optional(row.net_exposure_limit),
-          instrumentConcentrationLimit: optional(row.instrument_concentration_limit),
-          sectorConcentrationLimit: optional(row.sector_concentration_limit),
-        };
-        const transitions = alertTransitions(open.get(row.id) ?? [], riskBreaches(exposure, margin, limits));
+        const transitions = alertTransitions(open.get(row.id) ?? [], riskBreaches(exposure, margin, limitsOf(row)));
         for (const breach of transitions.raise)
           raised.push({
             accountId: row.id,
@@ -177,6 +178,35 @@ export class PgRiskService {
       return { accounts: risks.length, raised: raised.length, cleared: cleared.length, risks };
     });
   }
+
+  /**
+   * The accounts' risk at the closes on or before `asOf`, computed and not stored (a read-only transaction): an
+   * as-of figure is not the account's current risk, so it replaces no snapshot and raises or clears no alert. With
+   * each account, the breaches it would have at that date.
+   */
+  async preview(
+    accounts: readonly string[],
+    asOf: string,
+  ): Promise<readonly { readonly risk: AccountRisk; readonly breaches: readonly Breach[] }[]> {
+    return withTransaction(this.pool, async (client) => {
+      await client.query('SET TRANSACTION READ ONLY');
+      const { accountRows, rules, positions } = await readRiskInputs(client, accounts, asOf);
+      return accountRows.map((row) => {
+        const risk = accountRisk(row, positions.get(row.id), rules);
+        return { risk, breaches: riskBreaches(risk.exposure, risk.margin, limitsOf(row)) };
+      });
+    });
+  }
+}
+
+/** An account's limits (an empty one is not checked). */
+function limitsOf(row: AccountRow): RiskLimits {
+  return {
+    grossExposureLimit: optional(row.gross_exposure_limit),
+    netExposureLimit: optional(row.net_exposure_limit),
+    instrumentConcentrationLimit: optional(row.instrument_concentration_limit),
+    sectorConcentrationLimit: optional(row.sector_concentration_limit),
+  };
 }
 
 /** An account's positions as risk reads them, and the latest close any of them was marked at. */

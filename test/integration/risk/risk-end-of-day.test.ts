@@ -18,6 +18,7 @@ import { createKafkaProducer, KafkaPublisher } from '../../../lib/kafka/producer
 import { Topics, topicSpecs } from '../../../lib/kafka/topics';
 import { PgDailyReportService } from '../../../lib/pnl/service';
 import { PgPositionStore } from '../../../lib/positions/store';
+import { PastPositionsError } from '../../../lib/risk/end-of-day';
 import { riskEndOfDayHandler } from '../../../lib/risk/handlers';
 import { eventually } from '../offline-helpers';
 import { startTestBroker, type TestBroker } from '../helpers/broker';
@@ -220,4 +221,50 @@ describe('riskEndOfDay', () => {
     expect(JSON.parse(stdout)).toMatchObject({ date: LAST, scenarioDates: 250, raised: 0, alertsPublished: 0 });
     expect((await eodRows()).map((row) => row.value_at_risk)).toEqual([null, '20000']);
   }, 90_000);
+
+  it('posttrade risk --as-of prints the figures at that date without replacing the current snapshot or any alert', async () => {
+    const early = dateAt(100);
+    const snapshot = async () =>
+      (
+        await db.pool.query<{ prices_as_of: string; computed_at: string; alerts: number }>(
+          `SELECT to_char(prices_as_of, 'YYYY-MM-DD') AS prices_as_of, computed_at::text,
+             (SELECT count(*)::int FROM risk_alerts WHERE account_id = 'ACC-001') AS alerts
+           FROM risk_snapshots WHERE account_id = 'ACC-001'`,
+        )
+      ).rows[0];
+    const before = await snapshot();
+    expect(before?.prices_as_of).toBe(LAST);
+
+    const { code, stdout, stderr } = await posttrade(
+      ['risk', '--account', 'ACC-001', '--as-of', early, '--format', 'json'],
+      { DATABASE_URL: db.url },
+    );
+
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(stdout)).toMatchObject({
+      accountId: 'ACC-001',
+      asOf: early,
+      stored: false,
+      pricesAsOf: early,
+      grossExposure: '1000000.00',
+      breachesAsOf: [{ kind: 'MARGIN_CALL', subject: '', value: '200000', limit: '250000' }],
+    });
+    expect(await snapshot()).toEqual(before);
+  }, 90_000);
+
+  it('a past date is refused once a later-dated trade has changed the positions (they are not those of the date)', async () => {
+    await book(db.pool, [trade({ tradeId: 'RISKE-2', quantity: '500', price: '100.00', tradeDate: dateAt(120) })]);
+    await new PgPositionStore(db.pool).rebuild([{ accountId: 'ACC-001', isin: AAPL }]);
+    const handler = riskEndOfDayHandler({ pool: db.pool, publisher });
+
+    await expect(handler({ date: dateAt(100) })).rejects.toThrow(
+      new PastPositionsError(dateAt(100), dateAt(120)).message,
+    );
+    expect((await eodRows()).map((row) => [row.date, row.gross_exposure])).toEqual([
+      [dateAt(100), '1000000'],
+      [LAST, '1000000'],
+    ]);
+    // The date of the later trade, and any date after it, still runs (on positions that are the date's).
+    await expect(handler({ date: dateAt(120) })).resolves.toMatchObject({ date: dateAt(120) });
+  });
 });
