@@ -8,6 +8,7 @@ import { PgDeadLetterStore } from '../db/dead-letter-store';
 import type { KafkaEvent } from '../kafka/decode';
 import type { EventPublisher } from '../kafka/producer';
 import { getLogger } from '../observability/logger';
+import { publishPositionChanges } from '../positions/change-outbox';
 import { eodPricesFromEvent, type EodPricesSummary } from './on-eod-prices';
 import { PgEodPriceStore } from './store';
 
@@ -23,6 +24,7 @@ export function eodPricesHandler(deps: EodPricesHandlerDeps) {
     store: new PgEodPriceStore(deps.pool),
     deadLetters: new PgDeadLetterStore(deps.pool),
     publisher: deps.publisher,
+    publishChanges: () => publishPositionChanges(deps.pool, deps.publisher),
   };
   const logError = deps.logError ?? ((message, fields): void => getLogger().error(message, { ...fields }));
   return async (event: KafkaEvent): Promise<EodPricesSummary> => {

@@ -34,6 +34,8 @@ export interface EodPricesDeps {
   readonly store: EodPriceStore;
   readonly deadLetters: DeadLetterStore;
   readonly publisher: EventPublisher;
+  /** Publishes the positions.changed outbox (lib/positions/change-outbox.ts); returns how many messages. */
+  readonly publishChanges: () => Promise<number>;
 }
 
 export async function eodPricesFromEvent(event: KafkaEvent, deps: EodPricesDeps): Promise<EodPricesSummary> {
@@ -65,6 +67,9 @@ export async function eodPricesFromEvent(event: KafkaEvent, deps: EodPricesDeps)
     latest.set(key, record.value);
   }
   const written = await store.upsert([...latest.values()]);
+  // The positions revalued by a new latest close (queued by the upsert) go to positions.changed: the risk stage
+  // re-evaluates their accounts' exposure and margin at it.
+  await deps.publishChanges();
   await deps.deadLetters.publishPending(Stage.EOD_PRICES, deps.publisher);
   return { records: decoded.length, accepted: latest.size, written, skipped, deadLettered };
 }

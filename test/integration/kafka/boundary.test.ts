@@ -273,6 +273,7 @@ describe('every other stage dead-letters in the same wrapper, stored then publis
           store: new PgEodPriceStore(db.pool),
           deadLetters: new PgDeadLetterStore(db.pool),
           publisher,
+          publishChanges: () => publishPositionChanges(db.pool, publisher),
         }),
     },
   ];

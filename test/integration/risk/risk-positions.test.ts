@@ -4,7 +4,8 @@
  * event-source runner from positions.changed, re-evaluates the account (ACC-001: 10,000 AAPL at 170.00 against
  * 300,000 of collateral, maintenance 25 % × 1,700,000 = 425,000 > 300,000: a margin call) and publishes the alert
  * to risk.alerts once; a redelivered batch raises and publishes nothing; the clear (at 200.00: equity 600,000 >
- * maintenance 500,000) is published once too.
+ * maintenance 500,000) is published once too. An end-of-day price load (prices.eod, 170.00 again) re-evaluates the
+ * account without any position change: the margin call is raised again.
  */
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 
@@ -13,6 +14,7 @@ import { createKafkaProducer, KafkaPublisher } from '../../../lib/kafka/producer
 import { Topics, topicSpecs } from '../../../lib/kafka/topics';
 import { publishPositionChanges } from '../../../lib/positions/change-outbox';
 import { PgPositionStore } from '../../../lib/positions/store';
+import { eodPricesHandler } from '../../../lib/prices/handlers';
 import { riskPositionsHandler } from '../../../lib/risk/handlers';
 import { parseEventSourceMappings, startEventSourceRunner } from '../../../localstack/esm';
 import { eventually } from '../offline-helpers';
@@ -59,6 +61,9 @@ describe('riskPositions on positions.changed', () => {
         riskPositions: {
           events: [{ msk: { arn: ARN, topic: Topics.POSITIONS_CHANGED, startingPosition: 'TRIM_HORIZON' } }],
         },
+        eodPrices: {
+          events: [{ msk: { arn: ARN, topic: Topics.PRICES_EOD, startingPosition: 'TRIM_HORIZON' } }],
+        },
       },
     });
     if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
@@ -72,6 +77,7 @@ describe('riskPositions on positions.changed', () => {
           changes.push(event);
           return summary;
         },
+        eodPrices: eodPricesHandler({ pool: db.pool, publisher }),
       },
     });
   }, 120_000);
@@ -159,5 +165,25 @@ describe('riskPositions on positions.changed', () => {
     expect(redelivered).toMatchObject({ raised: 0, cleared: 0, alertsPublished: 0 });
     expect(await snapshot()).toMatchObject({ equity: '600000', margin_call: false });
     expect(alerts.map((a) => a.transition)).toEqual(['RAISED', 'CLEARED']);
+  });
+
+  it('an end-of-day price load re-evaluates the accounts holding the instrument: the new close raises the margin call again', async () => {
+    await publisher.publish([
+      {
+        topic: Topics.PRICES_EOD,
+        key: AAPL,
+        value: { schemaVersion: 1, isin: AAPL, date: '2024-07-03', price: '170.00', currency: 'USD', source: 'IT' },
+      },
+    ]);
+
+    const raised = await eventually(() => alerts[2], 30_000, 'the margin call the new close raises');
+
+    expect(raised).toMatchObject({ transition: 'RAISED', kind: 'MARGIN_CALL', value: '300000', limit: '425000' });
+    const { rows } = await db.pool.query(
+      `SELECT to_char(prices_as_of, 'YYYY-MM-DD') AS prices_as_of, margin_call FROM risk_snapshots
+       WHERE account_id = 'ACC-001'`,
+    );
+    expect(rows).toEqual([{ prices_as_of: '2024-07-03', margin_call: true }]);
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM position_changes')).rows[0]).toEqual({ n: 0 });
   });
 });
