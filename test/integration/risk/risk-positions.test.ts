@@ -5,7 +5,8 @@
  * 300,000 of collateral, maintenance 25 % × 1,700,000 = 425,000 > 300,000: a margin call) and publishes the alert
  * to risk.alerts once; a redelivered batch raises and publishes nothing; the clear (at 200.00: equity 600,000 >
  * maintenance 500,000) is published once too. An end-of-day price load (prices.eod, 170.00 again) re-evaluates the
- * account without any position change: the margin call is raised again.
+ * account without any position change: the margin call is raised again. risk.alerts is at least once: a crash
+ * between the broker's acknowledgement and the outbox mark sends the clear again, with the same alertId.
  */
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 
@@ -15,7 +16,9 @@ import { Topics, topicSpecs } from '../../../lib/kafka/topics';
 import { publishPositionChanges } from '../../../lib/positions/change-outbox';
 import { PgPositionStore } from '../../../lib/positions/store';
 import { eodPricesHandler } from '../../../lib/prices/handlers';
+import { publishRiskAlerts } from '../../../lib/risk/alert-outbox';
 import { riskPositionsHandler } from '../../../lib/risk/handlers';
+import { PgRiskService } from '../../../lib/risk/service';
 import { parseEventSourceMappings, startEventSourceRunner } from '../../../localstack/esm';
 import { eventually } from '../offline-helpers';
 import { startTestBroker, type TestBroker } from '../helpers/broker';
@@ -185,5 +188,35 @@ describe('riskPositions on positions.changed', () => {
     );
     expect(rows).toEqual([{ prices_as_of: '2024-07-03', margin_call: true }]);
     expect((await db.pool.query('SELECT count(*)::int AS n FROM position_changes')).rows[0]).toEqual({ n: 0 });
+  });
+
+  it('risk.alerts is at least once: a crash after the broker took a transition and before it was marked sends it again with the same alertId, and the alert is stored once', async () => {
+    await setPrice(db.pool, AAPL, '2024-07-05', '200.00');
+    await new PgRiskService(db.pool).evaluate(['ACC-001']);
+    const crashing = {
+      publish: async (messages: Parameters<KafkaPublisher['publish']>[0]) => {
+        await publisher.publish(messages);
+        throw new Error('crashed after the broker acknowledged');
+      },
+    };
+
+    await expect(publishRiskAlerts(db.pool, crashing)).rejects.toThrow('crashed after the broker acknowledged');
+    const sent = await publishRiskAlerts(db.pool, publisher);
+    const again = await publishRiskAlerts(db.pool, publisher);
+
+    expect([sent, again]).toEqual([1, 0]);
+    const cleared = await eventually(() => (alerts.length >= 5 ? alerts.slice(3) : undefined), 30_000, 'both sends');
+    const { alertId } = alerts[2] as { alertId: string };
+    expect(cleared.map((a) => [a.alertId, a.transition])).toEqual([
+      [alertId, 'CLEARED'],
+      [alertId, 'CLEARED'],
+    ]);
+    const { rows } = await db.pool.query(
+      `SELECT alert_id::text, cleared_at IS NOT NULL AS cleared, cleared_published_at IS NOT NULL AS sent
+       FROM risk_alerts WHERE account_id = 'ACC-001' AND alert_id = $1`,
+      [alertId],
+    );
+    expect(rows).toEqual([{ alert_id: alertId, cleared: true, sent: true }]);
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM risk_alerts')).rows[0]).toEqual({ n: 2 });
   });
 });
