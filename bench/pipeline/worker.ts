@@ -19,6 +19,7 @@ import { publishPositionChanges } from '../../lib/positions/change-outbox';
 import { positionsFromBookedTrades } from '../../lib/positions/on-booked-trades';
 import { PgPositionStore } from '../../lib/positions/store';
 import { reconcileHandler } from '../../lib/recon/handlers';
+import { riskPositionsHandler } from '../../lib/risk/handlers';
 import { settlementStatusHandler, settleTradesHandler } from '../../lib/settlement/handlers';
 import {
   parseEventSourceMappings,
@@ -185,6 +186,7 @@ async function start(
     settlementStatus: settlementStatusHandler({ pool: poolFor('settlementStatus'), publisher }),
     reconcile: reconcileHandler({ pool: poolFor('reconcile'), publisher }),
     positions: (event) => positionsFromBookedTrades(event, positionsDeps),
+    riskPositions: riskPositionsHandler({ pool: poolFor('riskPositions'), publisher }),
   };
   const known = new Set(Object.keys(handlers));
   const used = mappings.filter((m) => known.has(m.functionName));
