@@ -83,7 +83,11 @@ const ACCESS: Record<string, { reads: string[]; writes: string[]; database: bool
     writes: [Topics.RISK_ALERTS, Topics.POSITIONS_DEAD_LETTER],
     database: true,
   },
-  eodPrices: { reads: [Topics.PRICES_EOD], writes: [Topics.PRICES_DEAD_LETTER], database: true },
+  eodPrices: {
+    reads: [Topics.PRICES_EOD],
+    writes: [Topics.POSITIONS_CHANGED, Topics.PRICES_DEAD_LETTER],
+    database: true,
+  },
   dailyPnl: { reads: [], writes: [], database: true },
   riskEndOfDay: { reads: [], writes: [Topics.RISK_ALERTS], database: true },
   checkDailyReport: { reads: [], writes: [], database: true },
