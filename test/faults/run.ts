@@ -44,6 +44,7 @@ import {
   transitionsOnce,
   type Check,
 } from './checks';
+import { awaitHeadway, describeHeadway, progressNow, type Progress } from './progress';
 import type { WorkloadEvent } from './recompute';
 import { FaultStack, pause, ROOT } from './stack-control';
 
@@ -299,16 +300,24 @@ async function workloadUnderHandlerKills(
     const until = Date.now() + ms;
     while (!done && Date.now() < until) await pause(100);
   };
+  const watch = await connect(stack);
   const killer = (async () => {
     let kills = 0;
+    /** The pipeline's progress when the handlers were last back from a kill (undefined: none yet). */
+    let back: Progress | undefined;
+    let restarted = false;
     // The demo refuses a stack that is partly down when it starts: the faults begin once its days do.
     while (!done && !fs.readFileSync(demoLog, 'utf8').includes(' business day(s) from ')) await pause(250);
     // Up to 5 kills while the demo runs (the rest while the duplicates flow). Restarts are awaited as events
-    // (stack-control: the supervisor saw the death, the new process polls with every mapping in its group), and
-    // each kill lands at a seeded moment 2-10 s after the handlers are back: busy with the day's trades again.
+    // (stack-control: the supervisor saw the death, the new process polls with every mapping in its group); the
+    // next kill waits until the handlers back have committed records again (progress.ts: on a loaded machine a
+    // kill 2 s after the restart left them no time to do anything), then lands at a seeded moment 2-10 s later:
+    // busy with the day's trades again.
     while (!done && kills < 5) {
+      const headway = restarted ? await awaitHeadway(watch.admin, back, () => done) : undefined;
       await awhile(2_000 + Math.floor(next() * 8_000));
       if (done) break;
+      const after = headway === undefined ? '' : ` ${describeHeadway(headway)}`;
       const at = stamp();
       if (kills === 1 && !secondKilled) {
         // One of the two scaled-out processes dies alone; the other must take over its partitions (no lag at the
@@ -318,14 +327,19 @@ async function workloadUnderHandlerKills(
         secondKilled = true;
         faults.push({
           at,
-          what: `kill -9 of the second handlers' process (pid ${second.pid}); the survivor takes over`,
+          what: `kill -9 of the second handlers' process (pid ${second.pid})${after}; the survivor takes over`,
         });
         say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
         continue;
       }
       const { pid, downMs } = await stack.killAndAwaitRestart('offline');
+      back = await progressNow(watch.admin);
+      restarted = true;
       kills += 1;
-      faults.push({ at, what: `kill -9 of the handlers' process (sls offline pid ${pid}); back in ${downMs} ms` });
+      faults.push({
+        at,
+        what: `kill -9 of the handlers' process (sls offline pid ${pid})${after}; back in ${downMs} ms`,
+      });
       say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
       // Between two kills, the network: every connection from the handlers to PostgreSQL cut, or every
       // connection to the broker, mid-batch (the handlers are busy with the day's trades).
@@ -336,7 +350,7 @@ async function workloadUnderHandlerKills(
     }
     return kills;
   })();
-  const [code, kills] = await Promise.all([demo, killer]);
+  const [code, kills] = await Promise.all([demo, killer]).finally(() => disconnect(watch));
   if (!secondKilled) {
     // The workload ended before its turn: stopped here, as it is not the stack's to stop.
     try {
@@ -412,14 +426,19 @@ async function duplicatesUnderInfrastructureFaults(
   for (let n = chunks.length; n <= 3; n += 1) await inject(n);
   // The handler kills the workload left over (it ended first), while the duplicates are in flight: after each
   // restart a slice of the records again, and the handlers' connections to PostgreSQL cut while they book it.
+  // Each kill, as in phase 1, once the handlers have made headway since the fault before (the postmaster's
+  // restart, or the last kill's).
   const next = random(options.seed + handlerKills + 1);
+  let back = await progressNow(c.admin);
   for (let k = handlerKills; k < 5; k += 1) {
+    const headway = await awaitHeadway(c.admin, back);
     await pause(1_000 + Math.floor(next() * 3_000));
     const killAt = stamp();
     const { pid, downMs } = await stack.killAndAwaitRestart('offline');
+    back = await progressNow(c.admin);
     faults.push({
       at: killAt,
-      what: `kill -9 of the handlers' process (sls offline pid ${pid}); back in ${downMs} ms`,
+      what: `kill -9 of the handlers' process (sls offline pid ${pid}) ${describeHeadway(headway)}; back in ${downMs} ms`,
     });
     say(`fault ${faults.length}: ${faults.at(-1)?.what ?? ''}`);
     await retrying('republishing a slice', () =>
@@ -498,42 +517,67 @@ function compareMaps(name: string, a: Map<string, unknown>, b: Map<string, unkno
   };
 }
 
+/** What the no-fault run left: the demo's exit, its positions and report lines; or why it could not run. */
+type BaselineResult =
+  | { code: number | null; positions: Map<string, unknown>; lines: Map<string, unknown>; ms: number }
+  | { error: unknown };
+
 /**
- * The same workload with no faults on a second stack (the faulted one stopped first: the two never share the
- * machine), then every position and every daily report line compared. A failure to run it is a failed check, not a
- * lost report.
+ * The same workload with no faults on a second stack, through the same pipeline from the same bundle of the
+ * handlers. Its stack starts while the faulted run's workload begins (`ready`: the start's outcome, never a
+ * rejection) and its workload runs once the faulted workload has ended, alongside the infrastructure faults, the
+ * drain and the checks: the two demos never run at once. Never rejects: a failure is a result.
  */
-async function compareWithBaseline(stack: FaultStack, root: string, options: Options): Promise<Check[]> {
-  say('the same workload with no faults, on a second stack');
+async function runBaseline(baseline: FaultStack, ready: Promise<unknown>, options: Options): Promise<BaselineResult> {
+  const started = Date.now();
+  try {
+    const startError = await ready;
+    if (startError !== undefined) return { error: startError };
+    say('the same workload with no faults, on the second stack (alongside the faulted run)');
+    const code = await runDemoOn(baseline, options, 'no-fault');
+    const b = await connect(baseline);
+    try {
+      return {
+        code,
+        positions: await readPositions(b.pool),
+        lines: await readReportLines(b.pool),
+        ms: Date.now() - started,
+      };
+    } finally {
+      await disconnect(b);
+    }
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** Every position and every daily report line of the faulted run against the no-fault run's. */
+async function compareWithBaseline(
+  stack: FaultStack,
+  baseline: FaultStack,
+  run: Promise<BaselineResult>,
+): Promise<Check[]> {
   const c = await connect(stack);
   const faultedPositions = await readPositions(c.pool);
   const faultedLines = await readReportLines(c.pool);
   await disconnect(c);
+  // The faulted stack is done with: the no-fault run, if it is still going, gets the machine.
   await stack.stop();
-  const baseline = await FaultStack.create(path.join(root, 'no-fault'));
-  try {
-    await baseline.start();
-    const code = await runDemoOn(baseline, options, 'no-fault');
-    const b = await connect(baseline);
-    const cleanPositions = await readPositions(b.pool);
-    const cleanLines = await readReportLines(b.pool);
-    await disconnect(b);
-    return [
-      {
-        name: 'no-fault run completed',
-        ok: code === 0,
-        counts: `demo exit ${String(code)}`,
-        problems: code === 0 ? [] : [`see ${baseline.dataDir}/logs/faults-demo-no-fault.log`],
-      },
-      compareMaps('positions = the no-fault run', faultedPositions, cleanPositions),
-      compareMaps('daily report lines = the no-fault run', faultedLines, cleanLines),
-    ];
-  } catch (error) {
-    return [{ name: 'no-fault run completed', ok: false, counts: 'failed', problems: [String(error)] }];
-  } finally {
-    await baseline.stop();
-    await baseline.closeProxies();
+  const result = await run;
+  if ('error' in result) {
+    return [{ name: 'no-fault run completed', ok: false, counts: 'failed', problems: [String(result.error)] }];
   }
+  say(`no-fault run done (${(result.ms / 1000).toFixed(0)} s from its start)`);
+  return [
+    {
+      name: 'no-fault run completed',
+      ok: result.code === 0,
+      counts: `demo exit ${String(result.code)}`,
+      problems: result.code === 0 ? [] : [`see ${baseline.dataDir}/logs/faults-demo-no-fault.log`],
+    },
+    compareMaps('positions = the no-fault run', faultedPositions, result.positions),
+    compareMaps('daily report lines = the no-fault run', faultedLines, result.lines),
+  ];
 }
 
 async function main(): Promise<number> {
@@ -544,14 +588,27 @@ async function main(): Promise<number> {
   );
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `posttrade-faults-${options.seed}-`));
   fs.chmodSync(root, 0o755);
-  const stack = await FaultStack.create(path.join(root, 'faulted'));
+  // The handlers are bundled once, by the faulted stack's first start; every later handlers' process runs that.
+  const bundle = path.join(root, 'handlers-bundle');
+  const stack = await FaultStack.create(path.join(root, 'faulted'), bundle);
+  const baseline = options.baseline ? await FaultStack.create(path.join(root, 'no-fault'), bundle) : undefined;
+  let baselineReady: Promise<unknown> = Promise.resolve();
   const faults: Fault[] = [];
   const checks: Check[] = [];
   try {
     say(`starting the stack (data ${stack.dataDir})`);
     await stack.start();
+    if (baseline !== undefined) {
+      say(`starting the no-fault stack (data ${baseline.dataDir})`);
+      // Resolves with the error, if any: it is awaited only later.
+      baselineReady = baseline.start().then(
+        () => undefined,
+        (error: unknown) => error ?? new Error('the no-fault stack did not start'),
+      );
+    }
     say('stack ready; the workload runs with the handlers killed at random moments');
     const { code: demoCode, kills } = await workloadUnderHandlerKills(stack, options, faults);
+    const baselineRun = baseline === undefined ? undefined : runBaseline(baseline, baselineReady, options);
     const phase2 = await duplicatesUnderInfrastructureFaults(stack, options, faults, kills);
     const soakEnd = began + options.minutes * 60_000;
     while (Date.now() < soakEnd) await duplicatesUnderInfrastructureFaults(stack, options, faults, 0);
@@ -573,10 +630,17 @@ async function main(): Promise<number> {
     checks.push(...(await runChecks(stack, workload, options.seed)));
     checks.push(scheduledSweepsRan(stack));
 
-    if (options.baseline) checks.push(...(await compareWithBaseline(stack, root, options)));
+    if (baseline !== undefined && baselineRun !== undefined) {
+      checks.push(...(await compareWithBaseline(stack, baseline, baselineRun)));
+    }
   } finally {
     await stack.stop();
     await stack.closeProxies();
+    if (baseline !== undefined) {
+      await baselineReady;
+      await baseline.stop();
+      await baseline.closeProxies();
+    }
     if (!options.keepData) fs.rmSync(root, { recursive: true, force: true });
     else say(`data kept in ${root}`);
   }
