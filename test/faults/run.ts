@@ -589,7 +589,9 @@ async function main(): Promise<number> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `posttrade-faults-${options.seed}-`));
   fs.chmodSync(root, 0o755);
   // The handlers are bundled once, by the faulted stack's first start; every later handlers' process runs that.
-  const bundle = path.join(root, 'handlers-bundle');
+  // Two levels under the service directory, as serverless-esbuild's .esbuild/.build: the source maps' relative
+  // paths then lead to the sources (stack traces name lib/..., not /tmp/lib/...).
+  const bundle = path.join(ROOT, '.local', `faults-handlers-${process.pid}`);
   const stack = await FaultStack.create(path.join(root, 'faulted'), bundle);
   const baseline = options.baseline ? await FaultStack.create(path.join(root, 'no-fault'), bundle) : undefined;
   let baselineReady: Promise<unknown> = Promise.resolve();
@@ -641,8 +643,10 @@ async function main(): Promise<number> {
       await baseline.stop();
       await baseline.closeProxies();
     }
-    if (!options.keepData) fs.rmSync(root, { recursive: true, force: true });
-    else say(`data kept in ${root}`);
+    if (!options.keepData) {
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(bundle, { recursive: true, force: true });
+    } else say(`data kept in ${root} (the handlers' bundle in ${bundle})`);
   }
   say(`faults injected (${faults.length}):`);
   for (const f of faults) process.stdout.write(`  ${f.at}  ${f.what}\n`);
