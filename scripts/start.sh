@@ -6,7 +6,7 @@
 #
 # Settings (environment): POSTTRADE_DATA_DIR (.local), KAFKA_PORT (9092), PG_PORT (5433), HTTP_PORT (3000),
 # LAMBDA_PORT (3002), DATABASE_URL (an external database instead of the embedded one); for the fault suite,
-# KAFKA_ADVERTISED_PORT and HANDLERS_DATABASE_URL (see below).
+# KAFKA_ADVERTISED_PORT and HANDLERS_DATABASE_URL (see below), and HANDLERS_BUNDLE_DIR (serverless.yml reads it).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
