@@ -310,7 +310,8 @@ export class MappingPoller {
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    if (this.stopping || batch.messages.length === 0) return;
+    // A stale batch was fetched before a seek (a rewind): its records come again, in order, from the seek's offset.
+    if (this.stopping || batch.messages.length === 0 || payload.isStale()) return;
     const w = this.worker(batch.partition);
     const now = Date.now();
     for (const m of batch.messages) {
@@ -380,8 +381,12 @@ export class MappingPoller {
     const lastEntry = entries[entries.length - 1];
     w.inFlightEnd = lastEntry === undefined ? w.inFlightEnd : lastEntry.record.offset + 1;
     w.delivering = this.deliver(w, entries)
+      .then((completed) => {
+        if (!completed) this.rewind(w, entries);
+      })
       .catch((e: unknown) => {
         this.opts.logger.error(`[esm] ${this.label}: delivery to partition ${w.partition} failed: ${String(e)}`);
+        this.rewind(w, entries);
       })
       .finally(() => {
         w.delivering = undefined;
@@ -390,17 +395,48 @@ export class MappingPoller {
       });
   }
 
-  private async deliver(w: PartitionWorker, entries: readonly Entry[]): Promise<void> {
+  /** Delivers and commits `entries`; false when it stopped first (the mapping stopping, or the partition revoked). */
+  private async deliver(w: PartitionWorker, entries: readonly Entry[]): Promise<boolean> {
     const lastEntry = entries[entries.length - 1];
-    if (lastEntry === undefined) return;
+    if (lastEntry === undefined) return true;
     const kept = entries.filter((e) => e.keep).map((e) => e.record);
     for (const chunk of splitByPayloadLimit(this.envelope, kept)) {
       const result = await deliverBatch(chunk, this.policy, this.effects(w));
-      if (result === DeliveryResult.stopped) return;
+      if (result === DeliveryResult.stopped) return false;
     }
     // Covers filtered-out records after the last delivered one (or a batch that was all filtered out).
     const end = lastEntry.record.offset + 1;
     if ((this.committed.get(w.partition) ?? -1) < end) await this.commit(w.partition, end);
+    return true;
+  }
+
+  /**
+   * After a delivery that did not complete (a commit refused because the member lost the group, an on-failure
+   * destination unreachable, a stop between attempts), nothing behind it may be delivered first: a later batch's
+   * commit would pass records never handled. So the buffer is dropped and the partition fetched again from the
+   * failed delivery's first record (at or after the committed offset; records handled before the failure are
+   * handled again, which every handler's idempotence makes safe). A revoked partition's next owner starts from
+   * the committed offset anyway.
+   */
+  private rewind(w: PartitionWorker, entries: readonly Entry[]): void {
+    const first = entries[0];
+    if (first === undefined || this.stopping) return;
+    if (w.timer) clearTimeout(w.timer);
+    w.timer = undefined;
+    w.buffer = [];
+    w.kept = 0;
+    w.nextExpected = undefined;
+    const consumer = this.consumer;
+    if (consumer === undefined || w.revoked) return;
+    const offset = first.record.offset;
+    try {
+      consumer.seek({ topic: this.mapping.topic, partition: w.partition, offset: String(offset) });
+      this.opts.logger.warn(
+        `[esm] ${this.label}: partition ${w.partition} fetched again from offset ${offset}: its delivery did not complete`,
+      );
+    } catch (e: unknown) {
+      this.opts.logger.error(`[esm] ${this.label}: partition ${w.partition} could not seek to ${offset}: ${String(e)}`);
+    }
   }
 
   private effects(w: PartitionWorker): Parameters<typeof deliverBatch>[2] {

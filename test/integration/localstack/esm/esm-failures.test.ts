@@ -226,6 +226,39 @@ describe('ESM emulator: failures', () => {
     expect(await committed(m)).toEqual({ 0: '4' });
   });
 
+  it('fetches a partition again from a delivery that could not complete: no later batch commits past its records', async () => {
+    // Arrange: the on-failure destination does not exist yet, so discarding the failed batch throws.
+    await admin.createTopics({ topics: [{ topic: 'rewind', numPartitions: 1 }] });
+    const m = mapping(
+      'rewinding',
+      { topic: 'rewind', batchSize: 2 },
+      { MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: 'kafka://rewind.failed' } } },
+    );
+    const c = calls();
+    await producer.send({ topic: 'rewind', messages: ['bad-1', 'bad-2', 'ok-3', 'ok-4'].map((value) => ({ value })) });
+    let badInvocations = 0;
+
+    // Act
+    const runner = await start([m], {
+      rewinding: async (e) => {
+        c.record(e);
+        if (!valuesOf(e).some((v) => v.startsWith('bad'))) return;
+        badInvocations++;
+        // Only a partition fetched again from the failed batch invokes it a second time: then the destination appears.
+        if (badInvocations === 2) await admin.createTopics({ topics: [{ topic: 'rewind.failed', numPartitions: 1 }] });
+        throw new Error('refused');
+      },
+    });
+    await c.until('the failed batch invoked again', () => badInvocations >= 2, 60_000);
+    await runner.idle();
+    const dead = await readTopic('rewind.failed', 2);
+
+    // Assert: the failed records reached the destination, and the good ones were handled, before the commit passed them.
+    expect(dead.map((d) => d.value?.toString())).toEqual(['bad-1', 'bad-2']);
+    expect(c.seen.map(valuesOf).filter((vs) => vs.includes('ok-3'))).not.toHaveLength(0);
+    expect(await committed(m)).toEqual({ 0: '4' });
+  }, 90_000);
+
   it('with ReportBatchItemFailures commits up to the first failed record and retries from it', async () => {
     // Arrange
     await admin.createTopics({ topics: [{ topic: 'partial', numPartitions: 1 }] });
