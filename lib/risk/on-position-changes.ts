@@ -19,6 +19,8 @@ export interface RiskPositionsSummary extends EvaluationSummary {
   readonly records: number;
   /** Records that were not a valid positions.changed event: dead-lettered. */
   readonly undecodable: number;
+  /** Of those, the ones recorded as dead letters by this run (a redelivered batch records none again). */
+  readonly deadLettered: number;
   /** risk.alerts messages sent by this batch (its own transitions and any left unsent before). */
   readonly alertsPublished: number;
 }
@@ -37,7 +39,7 @@ export async function riskFromPositionChanges(
 ): Promise<RiskPositionsSummary> {
   const decoded = decodeRecords(event, decodePositionChanged);
   const undecodable = decoded.flatMap((record) => (record.ok ? [] : [record]));
-  await deps.deadLetters.record(Stage.RISK_POSITIONS, undecodable, new Date().toISOString());
+  const deadLettered = await deps.deadLetters.record(Stage.RISK_POSITIONS, undecodable, new Date().toISOString());
   const accounts = [...new Set(decoded.flatMap((record) => (record.ok ? [record.value.account] : [])))].sort();
   const evaluated = accounts.length === 0 ? { accounts: 0, raised: 0, cleared: 0 } : await deps.risk.evaluate(accounts);
   const alertsPublished = await deps.publishAlerts();
@@ -48,6 +50,7 @@ export async function riskFromPositionChanges(
     cleared: evaluated.cleared,
     records: decoded.length,
     undecodable: undecodable.length,
+    deadLettered,
     alertsPublished,
   };
 }

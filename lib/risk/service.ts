@@ -4,8 +4,8 @@
  * (lib/domain/risk-exposure.ts, risk-margin.ts), store the account's current snapshot (`risk_snapshots`), and
  * raise and clear its alerts (`risk_alerts`, lib/domain/risk-alerts.ts) — all in one transaction per call.
  *
- * Concurrency: each evaluated account is locked (a transaction-scoped advisory lock, taken in sorted order, so two
- * evaluations cannot deadlock) before its inputs are read, so the later of two evaluations of an account reads
+ * Concurrency: each evaluated account is locked (a transaction-scoped advisory lock on its bucket, lib/db/locks.ts,
+ * taken in sorted order, so two evaluations cannot deadlock) before its inputs are read, so the later of two evaluations of an account reads
  * what the earlier one committed and an alert is never raised twice (the partial unique index of migration
  * 1732407600000_risk.sql enforces it too). Risk only reads prices and positions, never writes them: it takes no
  * lock that the prices or positions stages take (the deadlock of a previous attempt came from writing prices).
@@ -13,6 +13,7 @@
 import type { Pool, PoolClient } from 'pg';
 
 import { copyRow, copyRows } from '../db/copy';
+import { lockKeyBuckets } from '../db/locks';
 import { withTransaction } from '../db/pool';
 import { Dec } from '../domain/money';
 import {
@@ -242,10 +243,8 @@ export async function readRiskInputs(
   const ids = accountRows.map((row) => row.id);
   const positions = new Map<string, AccountPositions>();
   if (ids.length === 0) return { accountRows, rules: { default: REG_T_FINRA_4210, overrides: new Map() }, positions };
-  await client.query(`SELECT pg_advisory_xact_lock($1, hashtext(k)) FROM unnest($2::text[]) AS k ORDER BY k`, [
-    RISK_LOCK_CLASS,
-    ids,
-  ]);
+  // Bounded (lib/db/locks.ts): an end-of-day run over 2,000 accounts took 2,000 locks of the shared lock table.
+  await lockKeyBuckets(client, RISK_LOCK_CLASS, ids);
   const rules = await loadMarginRules(client);
   const { rows: positionRows } = await client.query<PositionRow>(
     // The latest close once per instrument and the FX rate once per currency, base and date (not per position:

@@ -20,6 +20,7 @@ import { publishRiskAlerts } from '../../../lib/risk/alert-outbox';
 import { riskPositionsHandler } from '../../../lib/risk/handlers';
 import { PgRiskService } from '../../../lib/risk/service';
 import { parseEventSourceMappings, startEventSourceRunner } from '../../../localstack/esm';
+import { rawKafkaEvent } from '../../helpers/kafka-events';
 import { eventually } from '../offline-helpers';
 import { startTestBroker, type TestBroker } from '../helpers/broker';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
@@ -143,6 +144,18 @@ describe('riskPositions on positions.changed', () => {
 
     expect(summary).toMatchObject({ records: 1, accounts: 1, raised: 0, cleared: 0, alertsPublished: 0 });
     expect((await db.pool.query(`SELECT count(*)::int AS n FROM risk_alerts`)).rows[0]).toEqual({ n: 1 });
+  });
+
+  it('an undecodable record is dead-lettered, and the summary (the DeadLettered metric) counts it the first time only', async () => {
+    const event = rawKafkaEvent(Topics.POSITIONS_CHANGED, [Buffer.from('{"schemaVersion":1,"account":')]);
+
+    const first = await handle()(event);
+    const again = await handle()(event);
+
+    expect([first, again]).toMatchObject([
+      { records: 1, undecodable: 1, deadLettered: 1 },
+      { records: 1, undecodable: 1, deadLettered: 0 },
+    ]);
   });
 
   it('when the position recovers (200.00) the clear is published once, and a redelivery sends nothing more', async () => {
