@@ -14,6 +14,8 @@
  */
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 
+import { messageOf } from '../kafka/errors';
+import { patiently } from '../kafka/patiently';
 import { KafkaPublisher, createKafkaProducer } from '../kafka/producer';
 import { decodeSettlementInstructionMessage } from '../kafka/schemas/settlement-instruction';
 import { parseStrictJson } from '../kafka/strict-json';
@@ -159,7 +161,10 @@ export async function runCustodian(options: CustodianLoopOptions): Promise<Runni
   });
 
   const caughtUp = async (): Promise<boolean> => {
-    const offsets = await admin.fetchTopicOffsets(Topics.SETTLEMENT_INSTRUCTIONS);
+    const offsets = await patiently(() => admin.fetchTopicOffsets(Topics.SETTLEMENT_INSTRUCTIONS), {
+      forMs: 60_000,
+      onRetry: (error) => log(`custodian: end offsets not read (${messageOf(error)}); trying again`),
+    });
     return offsets.every((o) => Number(o.high) === 0 || (processed.get(o.partition) ?? -1) + 1 >= Number(o.high));
   };
 

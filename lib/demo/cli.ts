@@ -32,6 +32,8 @@ import { LastingDifferences } from '../custodian/lasting-breaks';
 import { runCustodian, type RunningCustodian } from '../custodian/loop';
 import { PgAccountOwners } from '../db/account-owners';
 import { createPool } from '../db/pool';
+import { messageOf } from '../kafka/errors';
+import { patiently } from '../kafka/patiently';
 import { createKafkaProducer, KafkaPublisher } from '../kafka/producer';
 import { Topics } from '../kafka/topics';
 import { PgDailyReportService } from '../pnl/service';
@@ -109,7 +111,10 @@ async function capturedEndOffsets(brokers: string): Promise<Map<number, number>>
   }).admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(Topics.TRADES_CAPTURED);
+    const offsets = await patiently(() => admin.fetchTopicOffsets(Topics.TRADES_CAPTURED), {
+      forMs: 60_000,
+      onRetry: (error) => say(`end offsets of ${Topics.TRADES_CAPTURED} not read (${messageOf(error)}); trying again`),
+    });
     return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
   } finally {
     await admin.disconnect();
